@@ -1,0 +1,385 @@
+//! Demo data: the 16 districts come from the catalogue; here are one organisation and account per
+//! demo login. The logins are fixed (README) so that guides and scripts can rely on them. Later
+//! capabilities add their own demo objects here.
+
+use crate::{App, AppError, password, secret};
+use emss_db::repo;
+use emss_db::repo::account::NewAccount;
+use emss_db::repo::organization::NewOrganization;
+use emss_domain::ids::new_id;
+use emss_domain::{AgencyCategory, OrgKind, Role};
+
+/// Marks a database whose data the demo loader made.
+const DEMO_MARKER: &str = "demo_data";
+
+struct DemoOrg {
+    key: &'static str,
+    kind: OrgKind,
+    name: &'static str,
+    district: Option<&'static str>,
+    category: Option<AgencyCategory>,
+}
+
+struct DemoAccount {
+    username: &'static str,
+    name: &'static str,
+    org: &'static str,
+    is_main: bool,
+    roles: &'static [Role],
+}
+
+const ORGS: &[DemoOrg] = &[
+    DemoOrg {
+        key: "city",
+        kind: OrgKind::CityRegulator,
+        name: "上海市生态环境局",
+        district: None,
+        category: None,
+    },
+    DemoOrg {
+        key: "district_a",
+        kind: OrgKind::DistrictRegulator,
+        name: "上海市浦东新区生态环境局",
+        district: Some("310115"),
+        category: None,
+    },
+    DemoOrg {
+        key: "district_b",
+        kind: OrgKind::DistrictRegulator,
+        name: "上海市闵行区生态环境局",
+        district: Some("310112"),
+        category: None,
+    },
+    DemoOrg {
+        key: "agency_a",
+        kind: OrgKind::Agency,
+        name: "上海浦清环境检测技术有限公司",
+        district: Some("310115"),
+        category: Some(AgencyCategory::TestingMaintenance),
+    },
+    DemoOrg {
+        key: "agency_b",
+        kind: OrgKind::Agency,
+        name: "上海沪闵环保设备运维有限公司",
+        district: Some("310112"),
+        category: Some(AgencyCategory::Maintenance),
+    },
+    DemoOrg {
+        key: "selfom",
+        kind: OrgKind::SelfMaintainingEnterprise,
+        name: "上海临港滨海热电有限公司",
+        district: Some("310115"),
+        category: None,
+    },
+    DemoOrg {
+        key: "ent_a",
+        kind: OrgKind::Enterprise,
+        name: "上海高桥东方精细化工有限公司",
+        district: Some("310115"),
+        category: None,
+    },
+    DemoOrg {
+        key: "ent_b",
+        kind: OrgKind::Enterprise,
+        name: "上海莘庄华纺印染有限公司",
+        district: Some("310112"),
+        category: None,
+    },
+    DemoOrg {
+        key: "system",
+        kind: OrgKind::System,
+        name: "环境监测社会化服务监管系统",
+        district: None,
+        category: None,
+    },
+];
+
+const ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        username: "city",
+        name: "陈静",
+        org: "city",
+        is_main: true,
+        roles: &[Role::CityRegulator, Role::FilingReviewer],
+    },
+    DemoAccount {
+        username: "district_a",
+        name: "周敏",
+        org: "district_a",
+        is_main: true,
+        roles: &[Role::DistrictRegulator],
+    },
+    DemoAccount {
+        username: "district_b",
+        name: "吴磊",
+        org: "district_b",
+        is_main: true,
+        roles: &[Role::DistrictRegulator],
+    },
+    DemoAccount {
+        username: "agency_a",
+        name: "刘洋",
+        org: "agency_a",
+        is_main: true,
+        roles: &[Role::ContractManager, Role::TaskManager],
+    },
+    DemoAccount {
+        username: "filer_a",
+        name: "张伟",
+        org: "agency_a",
+        is_main: false,
+        roles: &[Role::Filer],
+    },
+    DemoAccount {
+        username: "filer_a2",
+        name: "李娜",
+        org: "agency_a",
+        is_main: false,
+        roles: &[Role::Filer],
+    },
+    DemoAccount {
+        username: "reviewer_a",
+        name: "王强",
+        org: "agency_a",
+        is_main: false,
+        roles: &[Role::Reviewer],
+    },
+    DemoAccount {
+        username: "agency_b",
+        name: "赵军",
+        org: "agency_b",
+        is_main: true,
+        roles: &[Role::ContractManager, Role::TaskManager],
+    },
+    DemoAccount {
+        username: "filer_b",
+        name: "孙浩",
+        org: "agency_b",
+        is_main: false,
+        roles: &[Role::Filer],
+    },
+    DemoAccount {
+        username: "reviewer_b",
+        name: "黄丽",
+        org: "agency_b",
+        is_main: false,
+        roles: &[Role::Reviewer],
+    },
+    DemoAccount {
+        username: "selfom",
+        name: "徐刚",
+        org: "selfom",
+        is_main: true,
+        roles: &[
+            Role::ContractManager,
+            Role::TaskManager,
+            Role::EnterpriseAdmin,
+        ],
+    },
+    DemoAccount {
+        username: "ent_a",
+        name: "马丽",
+        org: "ent_a",
+        is_main: true,
+        roles: &[Role::EnterpriseAdmin, Role::Confirmer],
+    },
+    DemoAccount {
+        username: "ent_b",
+        name: "郭峰",
+        org: "ent_b",
+        is_main: true,
+        roles: &[Role::EnterpriseAdmin, Role::Confirmer],
+    },
+    DemoAccount {
+        username: "sysadmin",
+        name: "系统管理员",
+        org: "system",
+        is_main: false,
+        roles: &[Role::SystemAdmin],
+    },
+    DemoAccount {
+        username: "secadmin",
+        name: "安全管理员",
+        org: "system",
+        is_main: false,
+        roles: &[Role::SecurityAdmin],
+    },
+    DemoAccount {
+        username: "auditadmin",
+        name: "审计管理员",
+        org: "system",
+        is_main: false,
+        roles: &[Role::AuditAdmin],
+    },
+];
+
+/// One demo login, for the start-up banner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoLogin {
+    pub username: &'static str,
+    pub name: &'static str,
+    pub org_name: &'static str,
+    pub roles: String,
+}
+
+/// Every demo username, in banner order.
+pub fn usernames() -> impl Iterator<Item = &'static str> {
+    ACCOUNTS.iter().map(|a| a.username)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("数据库中已有非演示数据（{0} 个非演示账户），拒绝载入演示数据；请为演示另用一个数据目录或数据库")]
+    RealDataPresent(u64),
+    #[error("载入演示数据失败：{0}")]
+    Failed(#[from] AppError),
+}
+
+/// A random password for the demo logins, when none is configured.
+pub fn random_password() -> Result<String, AppError> {
+    secret::password(3).map_err(AppError::internal)
+}
+
+/// Loads the demo data, or — when this database already holds it — sets every demo login's
+/// password to `password`, so the banner always tells the truth. Refuses a database that holds
+/// anything else.
+pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError> {
+    let db = &app.db().conn;
+    let non_demo = repo::account::count_non_demo(db)
+        .await
+        .map_err(AppError::from)?;
+    if non_demo > 0 {
+        return Err(DemoError::RealDataPresent(non_demo));
+    }
+    let hashes = hash_all(password).await?;
+    let loaded = repo::setting::get(db, DEMO_MARKER)
+        .await
+        .map_err(AppError::from)?
+        .is_some();
+    let now = app.now();
+    let txn = app.db().begin_write().await.map_err(AppError::from)?;
+    if loaded {
+        for (account, hash) in ACCOUNTS.iter().zip(hashes) {
+            if let Some(found) = repo::account::find_by_username(&txn, account.username)
+                .await
+                .map_err(AppError::from)?
+            {
+                repo::account::set_password_hash(&txn, &found.account.id, hash, now)
+                    .await
+                    .map_err(AppError::from)?;
+            }
+        }
+    } else {
+        let mut org_ids = std::collections::HashMap::new();
+        for org in ORGS {
+            let id = new_id();
+            repo::organization::insert(
+                &txn,
+                NewOrganization {
+                    id: id.clone(),
+                    kind: org.kind,
+                    name: org.name,
+                    district_code: org.district,
+                    agency_category: org.category,
+                    uscc: None,
+                    created_at: now,
+                },
+            )
+            .await
+            .map_err(AppError::from)?;
+            org_ids.insert(org.key, id);
+        }
+        for (account, hash) in ACCOUNTS.iter().zip(hashes) {
+            let org_id = org_ids
+                .get(account.org)
+                .ok_or_else(|| AppError::internal(format!("demo org {} missing", account.org)))?;
+            repo::account::insert(
+                &txn,
+                NewAccount {
+                    id: new_id(),
+                    org_id,
+                    username: account.username,
+                    name: account.name,
+                    password_hash: hash,
+                    is_main: account.is_main,
+                    must_change_password: false,
+                    is_demo: true,
+                    roles: account.roles,
+                    created_at: now,
+                },
+            )
+            .await
+            .map_err(AppError::from)?;
+        }
+        repo::setting::set(&txn, DEMO_MARKER, "1", now)
+            .await
+            .map_err(AppError::from)?;
+    }
+    txn.commit().await.map_err(AppError::from)?;
+    Ok(logins())
+}
+
+/// The demo logins with their roles, in banner order.
+pub fn logins() -> Vec<DemoLogin> {
+    ACCOUNTS
+        .iter()
+        .map(|a| {
+            let org = ORGS.iter().find(|o| o.key == a.org);
+            let mut roles: Vec<&str> = Vec::new();
+            if a.is_main {
+                roles.push("主账户");
+            }
+            roles.extend(a.roles.iter().map(|r| r.label()));
+            DemoLogin {
+                username: a.username,
+                name: a.name,
+                org_name: org.map(|o| o.name).unwrap_or(""),
+                roles: roles.join("、"),
+            }
+        })
+        .collect()
+}
+
+/// One argon2 hash per demo account, computed in parallel on the blocking pool.
+async fn hash_all(password: &str) -> Result<Vec<String>, AppError> {
+    let mut set = tokio::task::JoinSet::new();
+    for (i, _) in ACCOUNTS.iter().enumerate() {
+        let p = password.to_string();
+        set.spawn(async move { (i, password::hash(p).await) });
+    }
+    let mut hashes = vec![String::new(); ACCOUNTS.len()];
+    while let Some(joined) = set.join_next().await {
+        let (i, hash) = joined.map_err(AppError::internal)?;
+        if let Some(slot) = hashes.get_mut(i) {
+            *slot = hash?;
+        }
+    }
+    Ok(hashes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_accounts_fit_their_organisations() {
+        for a in ACCOUNTS {
+            let org = ORGS.iter().find(|o| o.key == a.org).unwrap();
+            for r in a.roles {
+                assert!(r.fits(org.kind), "{} cannot hold {:?}", a.username, r);
+            }
+            assert!(
+                emss_domain::account::username_problem(a.username).is_none(),
+                "{}",
+                a.username
+            );
+        }
+        let admins: Vec<_> = ACCOUNTS
+            .iter()
+            .filter(|a| a.roles.iter().any(|r| r.is_admin()))
+            .collect();
+        assert_eq!(admins.len(), 3);
+        assert!(admins.iter().all(|a| a.roles.len() == 1), "三员: one admin role per person");
+        assert_eq!(usernames().count(), 16);
+    }
+}

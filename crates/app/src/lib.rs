@@ -1,0 +1,161 @@
+//! EMSS use cases. Each takes the acting user, checks permission and state, applies the rules of
+//! `emss-domain` and writes the change through `emss-db`, in one transaction.
+
+pub mod account;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod password;
+mod secret;
+
+pub use error::AppError;
+
+use emss_db::blob::{BlobError, BlobStore, LocalBlobStore};
+use emss_db::{ConnectError, Database, DatabaseSettings};
+use emss_domain::clock::{Clock, SystemClock};
+use emss_domain::district::Districts;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The districts, built into the binary from `catalogue/districts.toml`.
+const DISTRICTS: &str = include_str!("../../../catalogue/districts.toml");
+
+/// Session lifetimes (SESS-02). The security administrator may tighten them (identity issue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// Idle timeout of the desktop portal and of API tokens.
+    pub portal_idle: Duration,
+    /// Idle timeout of the mobile pages.
+    pub mobile_idle: Duration,
+    /// Absolute lifetime of any session.
+    pub absolute: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            portal_idle: Duration::from_secs(15 * 60),
+            mobile_idle: Duration::from_secs(30 * 60),
+            absolute: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
+/// What the use cases need to know about the deployment.
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    pub data_dir: PathBuf,
+    pub database: DatabaseSettings,
+    pub sessions: SessionPolicy,
+}
+
+/// Why EMSS could not start. Each reads as one line for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("数据目录 {path} 不可用：{detail}")]
+    DataDir { path: String, detail: String },
+    #[error("{0}")]
+    Database(#[from] ConnectError),
+    #[error("文件存储无法打开：{0}")]
+    Blobs(#[from] BlobError),
+    #[error("目录数据 catalogue/{file} 有误：{detail}")]
+    Catalogue { file: &'static str, detail: String },
+}
+
+/// Everything a use case works with. Cheap to clone; shared by all requests.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Database,
+    blobs: Arc<dyn BlobStore>,
+    clock: Arc<dyn Clock>,
+    districts: Districts,
+    settings: AppSettings,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("backend", &self.inner.db.backend)
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// Checks the data folder, opens and migrates the database, opens the file store.
+    pub async fn start(settings: AppSettings, clock: Arc<dyn Clock>) -> Result<App, StartError> {
+        prepare_data_dir(&settings.data_dir)?;
+        let districts = Districts::parse(DISTRICTS).map_err(|detail| StartError::Catalogue {
+            file: "districts.toml",
+            detail,
+        })?;
+        let db = Database::connect(&settings.database).await?;
+        db.migrate().await?;
+        let blobs = LocalBlobStore::open(settings.data_dir.join("blobs"))?;
+        Ok(App {
+            inner: Arc::new(Inner {
+                db,
+                blobs: Arc::new(blobs),
+                clock,
+                districts,
+                settings,
+            }),
+        })
+    }
+
+    /// `start` with the real clock.
+    pub async fn start_with_system_clock(settings: AppSettings) -> Result<App, StartError> {
+        App::start(settings, Arc::new(SystemClock)).await
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.inner.db
+    }
+
+    pub fn blobs(&self) -> &dyn BlobStore {
+        self.inner.blobs.as_ref()
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
+    }
+
+    pub fn districts(&self) -> &Districts {
+        &self.inner.districts
+    }
+
+    pub fn settings(&self) -> &AppSettings {
+        &self.inner.settings
+    }
+
+    /// Whether the database answers and has every migration this binary knows (`/readyz`).
+    pub async fn ready(&self) -> Result<(), AppError> {
+        self.inner.db.ping().await?;
+        let pending = self.inner.db.pending_migrations().await?;
+        if pending > 0 {
+            return Err(AppError::new(emss_domain::ErrorCode::Unavailable)
+                .with_detail(format!("{pending} migrations pending")));
+        }
+        Ok(())
+    }
+}
+
+/// The data folder must exist (it is created) and be writable, or nothing else will work.
+pub fn prepare_data_dir(dir: &Path) -> Result<(), StartError> {
+    let fail = |e: std::io::Error| StartError::DataDir {
+        path: dir.display().to_string(),
+        detail: match e.kind() {
+            std::io::ErrorKind::PermissionDenied => "没有写入权限".to_string(),
+            _ => e.to_string(),
+        },
+    };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(".write-probe");
+    std::fs::write(&probe, b"ok").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)
+}

@@ -1,0 +1,8 @@
+//! One file per table. Columns use portable types only: text ids, UTC timestamps, booleans,
+//! integers, JSON as text.
+
+pub mod account;
+pub mod account_role;
+pub mod organization;
+pub mod session;
+pub mod setting;

@@ -1,0 +1,15 @@
+//! One migration set for both databases, written with the schema builder only (no dialect SQL), so
+//! SQLite and PostgreSQL cannot drift apart. Migrations only add: SQLite cannot alter columns.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_foundation::Migration)]
+    }
+}

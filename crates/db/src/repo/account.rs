@@ -1,0 +1,233 @@
+//! Accounts and their roles.
+
+use crate::entity::{account, account_role, organization};
+use chrono::{DateTime, Utc};
+use emss_domain::listing::{Page, PageRequest};
+use emss_domain::{OrgKind, Role};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use std::collections::HashMap;
+
+pub struct NewAccount<'a> {
+    pub id: String,
+    pub org_id: &'a str,
+    /// Already normalised.
+    pub username: &'a str,
+    pub name: &'a str,
+    pub password_hash: String,
+    pub is_main: bool,
+    pub must_change_password: bool,
+    pub is_demo: bool,
+    pub roles: &'a [Role],
+    pub created_at: DateTime<Utc>,
+}
+
+/// Inserts the account and its roles. Call inside a transaction.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    new: NewAccount<'_>,
+) -> Result<account::Model, DbErr> {
+    let model = account::ActiveModel {
+        id: Set(new.id),
+        org_id: Set(new.org_id.to_string()),
+        username: Set(new.username.to_string()),
+        name: Set(new.name.to_string()),
+        password_hash: Set(new.password_hash),
+        is_main: Set(new.is_main),
+        disabled: Set(false),
+        must_change_password: Set(new.must_change_password),
+        is_demo: Set(new.is_demo),
+        created_at: Set(new.created_at),
+        last_login_at: Set(None),
+        password_changed_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    for role in new.roles {
+        account_role::ActiveModel {
+            account_id: Set(model.id.clone()),
+            role: Set(role.as_str().to_string()),
+            granted_at: Set(new.created_at),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(model)
+}
+
+/// An account with its organisation and roles: everything needed to act as it.
+#[derive(Debug, Clone)]
+pub struct AccountWithOrg {
+    pub account: account::Model,
+    pub org: organization::Model,
+    pub roles: Vec<Role>,
+}
+
+pub async fn find_by_username(
+    db: &impl ConnectionTrait,
+    normalized: &str,
+) -> Result<Option<AccountWithOrg>, DbErr> {
+    let found = account::Entity::find()
+        .filter(account::Column::Username.eq(normalized))
+        .find_also_related(organization::Entity)
+        .one(db)
+        .await?;
+    with_roles(db, found).await
+}
+
+pub async fn find_with_org(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<AccountWithOrg>, DbErr> {
+    let found = account::Entity::find_by_id(id.to_string())
+        .find_also_related(organization::Entity)
+        .one(db)
+        .await?;
+    with_roles(db, found).await
+}
+
+async fn with_roles(
+    db: &impl ConnectionTrait,
+    found: Option<(account::Model, Option<organization::Model>)>,
+) -> Result<Option<AccountWithOrg>, DbErr> {
+    let Some((account, Some(org))) = found else {
+        return Ok(None);
+    };
+    let mut roles = roles_of(db, &[account.id.clone()]).await?;
+    Ok(Some(AccountWithOrg {
+        roles: roles.remove(&account.id).unwrap_or_default(),
+        account,
+        org,
+    }))
+}
+
+/// The roles of several accounts in one query.
+pub async fn roles_of(
+    db: &impl ConnectionTrait,
+    account_ids: &[String],
+) -> Result<HashMap<String, Vec<Role>>, DbErr> {
+    let rows = account_role::Entity::find()
+        .filter(account_role::Column::AccountId.is_in(account_ids.iter().cloned()))
+        .all(db)
+        .await?;
+    let mut map: HashMap<String, Vec<Role>> = HashMap::new();
+    for row in rows {
+        if let Some(role) = Role::parse(&row.role) {
+            map.entry(row.account_id).or_default().push(role);
+        }
+    }
+    for roles in map.values_mut() {
+        roles.sort();
+    }
+    Ok(map)
+}
+
+pub async fn record_login(
+    db: &impl ConnectionTrait,
+    id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::LastLoginAt, Expr::value(at))
+        .filter(account::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_password_hash(
+    db: &impl ConnectionTrait,
+    id: &str,
+    hash: String,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::PasswordHash, Expr::value(hash))
+        .col_expr(account::Column::PasswordChangedAt, Expr::value(at))
+        .filter(account::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// How many accounts exist that the demo loader did not make.
+pub async fn count_non_demo(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    account::Entity::find()
+        .filter(account::Column::IsDemo.eq(false))
+        .count(db)
+        .await
+}
+
+/// The accounts a caller may list: all of them (the system administrator) or one organisation's
+/// (a main account's sub-accounts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountScope {
+    All,
+    Organization(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AccountFilter {
+    pub keyword: Option<String>,
+    pub org_kind: Option<OrgKind>,
+}
+
+/// One row of an account list.
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    pub account: account::Model,
+    pub org_name: String,
+    pub org_kind: Option<OrgKind>,
+    pub district_code: Option<String>,
+    pub roles: Vec<Role>,
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &AccountScope,
+    filter: &AccountFilter,
+    page: PageRequest,
+) -> Result<Page<AccountRow>, DbErr> {
+    let mut cond = Condition::all();
+    if let AccountScope::Organization(org_id) = scope {
+        cond = cond.add(account::Column::OrgId.eq(org_id.as_str()));
+    }
+    if let Some(kind) = filter.org_kind {
+        cond = cond.add(organization::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(k) = super::keyword(filter.keyword.as_deref()) {
+        cond = cond.add(
+            Condition::any()
+                .add(account::Column::Username.like(super::contains_pattern(&k.to_lowercase())))
+                .add(account::Column::Name.like(super::contains_pattern(&k)))
+                .add(organization::Column::Name.like(super::contains_pattern(&k))),
+        );
+    }
+    let query = account::Entity::find()
+        .find_also_related(organization::Entity)
+        .filter(cond)
+        .order_by_asc(organization::Column::Name)
+        .order_by_asc(account::Column::Username);
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(db)
+        .await?;
+    let ids: Vec<String> = rows.iter().map(|(a, _)| a.id.clone()).collect();
+    let mut roles = roles_of(db, &ids).await?;
+    let items = rows
+        .into_iter()
+        .map(|(account, org)| AccountRow {
+            roles: roles.remove(&account.id).unwrap_or_default(),
+            org_name: org.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+            org_kind: org.as_ref().and_then(|o| OrgKind::parse(&o.kind)),
+            district_code: org.and_then(|o| o.district_code),
+            account,
+        })
+        .collect();
+    Ok(Page::new(items, total, page))
+}

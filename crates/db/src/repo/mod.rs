@@ -1,0 +1,31 @@
+//! Query functions, one module per business area. Each takes `&impl ConnectionTrait`, so it works
+//! on the pool and inside a transaction alike. Functions that return business objects take the
+//! caller's scope and add it to the query here and only here.
+
+pub mod account;
+pub mod organization;
+pub mod session;
+pub mod setting;
+
+use sea_orm::sea_query::LikeExpr;
+
+/// `%keyword%` with the LIKE wildcards in the keyword escaped, so `50%` finds "50%" literally.
+pub fn contains_pattern(keyword: &str) -> LikeExpr {
+    let mut escaped = String::with_capacity(keyword.len() + 2);
+    escaped.push('%');
+    for c in keyword.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push('%');
+    LikeExpr::new(escaped).escape('\\')
+}
+
+/// A keyword worth searching for: trimmed, and `None` when empty.
+pub fn keyword(raw: Option<&str>) -> Option<String> {
+    raw.map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| k.chars().take(100).collect())
+}

@@ -1,0 +1,40 @@
+//! Organisations.
+
+use crate::entity::organization;
+use chrono::{DateTime, Utc};
+use emss_domain::{AgencyCategory, OrgKind};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
+
+pub struct NewOrganization<'a> {
+    pub id: String,
+    pub kind: OrgKind,
+    pub name: &'a str,
+    pub district_code: Option<&'a str>,
+    pub agency_category: Option<AgencyCategory>,
+    pub uscc: Option<&'a str>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    new: NewOrganization<'_>,
+) -> Result<organization::Model, DbErr> {
+    organization::ActiveModel {
+        id: Set(new.id),
+        kind: Set(new.kind.as_str().to_string()),
+        name: Set(new.name.to_string()),
+        district_code: Set(new.district_code.map(str::to_string)),
+        agency_category: Set(new.agency_category.map(|c| c.as_str().to_string())),
+        uscc: Set(new.uscc.map(str::to_uppercase)),
+        created_at: Set(new.created_at),
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<organization::Model>, DbErr> {
+    organization::Entity::find_by_id(id.to_string()).one(db).await
+}

@@ -1,0 +1,20 @@
+//! EMSS business rules. No I/O: everything here is a pure function of its inputs, so most rules
+//! are unit-tested without a database or a server.
+
+pub mod account;
+pub mod actor;
+pub mod clock;
+pub mod district;
+pub mod error;
+pub mod ids;
+pub mod listing;
+pub mod org;
+pub mod permission;
+pub mod role;
+pub mod time;
+
+pub use actor::{Actor, Scope};
+pub use error::ErrorCode;
+pub use org::{AgencyCategory, OrgKind};
+pub use permission::Permission;
+pub use role::Role;

@@ -1,0 +1,41 @@
+//! What `emss serve` prints when it is ready: where to open it and, with demo data, how to log in.
+
+use crate::config::Config;
+use emss_app::demo::DemoLogin;
+use emss_db::Backend;
+use std::net::SocketAddr;
+
+pub fn print(
+    config: &Config,
+    local: SocketAddr,
+    backend: Backend,
+    demo: Option<&(Vec<DemoLogin>, String)>,
+) {
+    let host = if local.ip().is_unspecified() {
+        SocketAddr::new([127, 0, 0, 1].into(), local.port())
+    } else {
+        local
+    };
+    println!();
+    println!("  上海市环境监测社会化服务监管系统 EMSS 已启动");
+    println!("  电脑版  http://{host}/");
+    println!("  手机版  http://{host}/m/");
+    println!(
+        "  数据库  {}（{}）",
+        backend.name(),
+        emss_db::connect::redact_url(&config.database_url())
+    );
+    println!("  数据目录 {}", config.data_dir.display());
+    if let Some((logins, password)) = demo {
+        println!();
+        println!("  演示账户（密码均为 {password}）：");
+        let width = logins.iter().map(|l| l.username.len()).max().unwrap_or(0);
+        for l in logins {
+            println!(
+                "    {:width$}  {}  {}  {}",
+                l.username, l.name, l.roles, l.org_name
+            );
+        }
+    }
+    println!();
+}

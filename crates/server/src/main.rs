@@ -1,0 +1,221 @@
+//! `emss`: the EMSS server. `emss serve` (the default) starts it, `emss serve --demo` with demo data,
+//! `emss migrate` applies database migrations, `emss openapi` prints the API document.
+
+mod banner;
+mod config;
+
+use clap::{Args, Parser, Subcommand};
+use config::{Config, Overrides};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "emss",
+    version,
+    about = "环境监测社会化服务监管系统 EMSS（Environmental Monitoring Social-Service Supervision）"
+)]
+struct Cli {
+    /// Configuration file (default: ./emss.toml when present).
+    #[arg(long, global = true, env = "EMSS_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the server (the default).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(StorageArgs),
+    /// Print the OpenAPI document of the API.
+    Openapi,
+}
+
+#[derive(Debug, Default, Args)]
+struct ServeArgs {
+    /// Load demo data and print the demo logins.
+    #[arg(long)]
+    demo: bool,
+    /// Address to listen on, e.g. 0.0.0.0:8080 (overrides EMSS_LISTEN).
+    #[arg(long)]
+    listen: Option<String>,
+    #[command(flatten)]
+    storage: StorageArgs,
+}
+
+#[derive(Debug, Default, Args)]
+struct StorageArgs {
+    /// Data folder (overrides EMSS_DATA_DIR).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Database URL (overrides EMSS_DATABASE_URL and DATABASE_URL).
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+impl StorageArgs {
+    fn overrides(&self, listen: Option<String>) -> Overrides {
+        Overrides {
+            listen,
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    if let Command::Openapi = command {
+        print!("{}", emss_web::openapi::document_json());
+        return ExitCode::SUCCESS;
+    }
+    let overrides = match &command {
+        Command::Serve(a) => a.storage.overrides(a.listen.clone()),
+        Command::Migrate(a) => a.overrides(None),
+        Command::Openapi => Overrides::default(),
+    };
+    let config = match Config::load(cli.config.as_deref(), overrides) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    init_logging(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(&format!("无法启动运行时：{e}")),
+    };
+    let result = runtime.block_on(async {
+        match command {
+            Command::Serve(args) => serve(config, args.demo).await,
+            Command::Migrate(_) => migrate(config).await,
+            Command::Openapi => Ok(()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// One line naming the problem, and a non-zero exit: never a panic or a stack trace.
+fn fail(message: &str) -> ExitCode {
+    eprintln!("emss: 错误：{message}");
+    ExitCode::FAILURE
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second initialisation (never in the binary) is harmless, so its error is ignored.
+    let _ = if config.log_format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+async fn migrate(config: Config) -> Result<(), String> {
+    let settings = config.app_settings();
+    emss_app::prepare_data_dir(&settings.data_dir).map_err(|e| e.to_string())?;
+    let db = emss_db::Database::connect(&settings.database)
+        .await
+        .map_err(|e| e.to_string())?;
+    let pending = db.pending_migrations().await.map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    println!(
+        "数据库迁移完成（{}）：本次应用 {pending} 个迁移。",
+        db.backend.name()
+    );
+    Ok(())
+}
+
+async fn serve(config: Config, demo: bool) -> Result<(), String> {
+    let addr = config.listen_addr()?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => format!("无法监听 {addr}：端口已被占用"),
+            std::io::ErrorKind::PermissionDenied => format!("无法监听 {addr}：没有权限"),
+            _ => format!("无法监听 {addr}：{e}"),
+        })?;
+    let app = emss_app::App::start_with_system_clock(config.app_settings())
+        .await
+        .map_err(|e| e.to_string())?;
+    let demo_logins = if demo {
+        let password = match &config.demo_password {
+            Some(p) => p.clone(),
+            None => emss_app::demo::random_password().map_err(|e| e.to_string())?,
+        };
+        let logins = emss_app::demo::load(&app, &password)
+            .await
+            .map_err(|e| e.to_string())?;
+        Some((logins, password))
+    } else {
+        None
+    };
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let router = emss_web::router(
+        app.clone(),
+        &emss_web::WebSettings {
+            secure_cookies: config.secure_cookies,
+        },
+    );
+    banner::print(&config, local, app.db().backend, demo_logins.as_ref());
+    tracing::info!(%local, backend = app.db().backend.name(), "EMSS started");
+
+    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        let _ = signalled_tx.send(());
+    };
+    let grace = Duration::from_secs(config.shutdown_grace_seconds);
+    let served = emss_web::serve(listener, router, shutdown);
+    tokio::pin!(served);
+    tokio::select! {
+        result = &mut served => result.map_err(|e| format!("服务异常退出：{e}"))?,
+        () = async {
+            if signalled_rx.await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        } => {
+            tracing::warn!(seconds = grace.as_secs(), "requests still running after the grace period; stopping");
+        }
+    }
+    if let Err(e) = app.db().conn.close_by_ref().await {
+        tracing::warn!(error = %e, "database pool did not close cleanly");
+    }
+    tracing::info!("EMSS stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

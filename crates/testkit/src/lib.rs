@@ -1,0 +1,216 @@
+//! The test kit: starts EMSS on 127.0.0.1:0 with a fresh database per test — an SQLite file in a
+//! temporary folder, or, when `TEST_DATABASE_URL` is set, a fresh PostgreSQL database that is
+//! dropped afterwards — so one test body runs on both backends. Helpers log in as any demo role
+//! through the same HTTP entry points users use.
+
+mod postgres;
+
+use anyhow::{Context, Result, anyhow};
+use emss_app::{App, AppSettings, SessionPolicy};
+use emss_db::{Backend, DatabaseSettings};
+use emss_domain::clock::ManualClock;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The password of every demo login in tests.
+pub const DEMO_PASSWORD: &str = "Demo-Pass-2026";
+
+/// The backend the tests run on: PostgreSQL when `TEST_DATABASE_URL` is set.
+pub fn backend() -> Backend {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+/// A running EMSS with its own database and data folder.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    pub app: App,
+    /// The clock EMSS reads; tests move it to make time pass.
+    pub clock: Arc<ManualClock>,
+    pub data_dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    pg: Option<postgres::ScratchDatabase>,
+}
+
+impl TestApp {
+    /// EMSS with the demo data loaded (password [`DEMO_PASSWORD`]).
+    pub async fn spawn() -> Result<TestApp> {
+        let t = TestApp::spawn_empty().await?;
+        emss_app::demo::load(&t.app, DEMO_PASSWORD)
+            .await
+            .context("loading demo data")?;
+        Ok(t)
+    }
+
+    /// EMSS on an empty database.
+    pub async fn spawn_empty() -> Result<TestApp> {
+        let data_dir = tempfile::tempdir()?;
+        let (url, pg) = match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin) if !admin.is_empty() => {
+                let scratch = postgres::ScratchDatabase::create(&admin).await?;
+                (scratch.url.clone(), Some(scratch))
+            }
+            _ => (
+                format!("sqlite://{}", data_dir.path().join("emss.db").display()),
+                None,
+            ),
+        };
+        let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+        let settings = AppSettings {
+            data_dir: data_dir.path().to_path_buf(),
+            database: DatabaseSettings {
+                url,
+                pool_size: 4,
+                connect_timeout: Duration::from_secs(10),
+            },
+            sessions: SessionPolicy::default(),
+        };
+        let app = App::start(settings, clock.clone())
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        let router = emss_web::router(app.clone(), &emss_web::WebSettings::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let _ = emss_web::serve(listener, router, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        Ok(TestApp {
+            base,
+            app,
+            clock,
+            data_dir,
+            shutdown: Some(tx),
+            server: Some(server),
+            pg,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A client like a browser: keeps cookies, does not follow redirects (tests look at them).
+    pub fn client(&self) -> Result<reqwest::Client> {
+        Ok(reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?)
+    }
+
+    /// Logs in through `POST /api/v1/auth/login` and returns the bearer token.
+    pub async fn token(&self, username: &str) -> Result<String> {
+        let res = reqwest::Client::new()
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "username": username, "password": DEMO_PASSWORD }))
+            .send()
+            .await?;
+        let status = res.status();
+        let body: serde_json::Value = res.json().await?;
+        if !status.is_success() {
+            return Err(anyhow!("login of {username} failed: {status} {body}"));
+        }
+        body["token"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("no token in {body}"))
+    }
+
+    /// Logs in through the login page, like a person, and returns the browser-like session.
+    pub async fn browser(&self, username: &str) -> Result<Browser> {
+        self.browser_at(username, "/login").await
+    }
+
+    /// Logs in through the mobile login page.
+    pub async fn phone(&self, username: &str) -> Result<Browser> {
+        self.browser_at(username, "/m/login").await
+    }
+
+    async fn browser_at(&self, username: &str, login: &str) -> Result<Browser> {
+        let client = self.client()?;
+        let res = client
+            .post(self.url(login))
+            .form(&[("username", username), ("password", DEMO_PASSWORD)])
+            .send()
+            .await?;
+        if res.status() != reqwest::StatusCode::SEE_OTHER {
+            return Err(anyhow!("login of {username} failed: {}", res.status()));
+        }
+        let home = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("/")
+            .to_string();
+        let page = client.get(self.url(&home)).send().await?.text().await?;
+        let csrf = meta_csrf(&page).ok_or_else(|| anyhow!("no csrf token on {home}"))?;
+        Ok(Browser {
+            client,
+            base: self.base.clone(),
+            csrf,
+        })
+    }
+}
+
+/// A signed-in cookie session with its anti-CSRF token.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+}
+
+impl Browser {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> Result<reqwest::Response> {
+        Ok(self.client.get(self.url(path)).send().await?)
+    }
+
+    /// A page's HTML, failing unless it answers 200.
+    pub async fn page(&self, path: &str) -> Result<String> {
+        let res = self.get(path).await?;
+        if res.status() != reqwest::StatusCode::OK {
+            return Err(anyhow!("GET {path} answered {}", res.status()));
+        }
+        Ok(res.text().await?)
+    }
+
+    /// Submits a form with the session's anti-CSRF token, as the page would.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Result<reqwest::Response> {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("_csrf", &self.csrf));
+        Ok(self.client.post(self.url(path)).form(&all).send().await?)
+    }
+}
+
+/// The anti-CSRF token a page carries in `<meta name="csrf-token">`.
+pub fn meta_csrf(html: &str) -> Option<String> {
+    let marker = "name=\"csrf-token\" content=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    let token = &html[start..end];
+    (!token.is_empty()).then(|| token.to_string())
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        if let Some(pg) = self.pg.take() {
+            pg.drop_blocking();
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The JSON API under `/api/v1` (api.md). Handlers carry `#[utoipa::path]` so the OpenAPI
+//! document is generated from them.
+
+pub mod accounts;
+pub mod auth;
+pub mod health;
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use emss_app::AppError;
+use emss_domain::ErrorCode;
+use serde::de::DeserializeOwned;
+
+/// The OpenAPI 3.1 document of this API.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "meta",
+    summary = "本接口的 OpenAPI 文档",
+    responses((status = 200, description = "OpenAPI 3.1 JSON"))
+)]
+pub async fn openapi_json(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.openapi_json.as_str().to_owned(),
+    )
+        .into_response()
+}
+
+/// A JSON body whose problems are answered in the API's error shape, in Chinese.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(ApiError(json_problem(rejection))),
+        }
+    }
+}
+
+fn json_problem(rejection: JsonRejection) -> AppError {
+    let detail = rejection.body_text();
+    match rejection {
+        JsonRejection::JsonDataError(_) => {
+            AppError::field("body", &format!("请求内容的字段有误：{detail}"))
+                .with_detail(detail)
+        }
+        JsonRejection::JsonSyntaxError(_) => {
+            AppError::new(ErrorCode::BadRequest).with_detail(detail)
+        }
+        JsonRejection::MissingJsonContentType(_) => {
+            AppError::new(ErrorCode::UnsupportedMediaType).with_detail(detail)
+        }
+        JsonRejection::BytesRejection(_) if rejection.status().as_u16() == 413 => {
+            AppError::new(ErrorCode::PayloadTooLarge)
+        }
+        _ => AppError::new(ErrorCode::BadRequest).with_detail(detail),
+    }
+}
+
+/// Query parameters whose problems are answered in the API's error shape.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(rejection) => Err(ApiError(
+                AppError::field("query", "查询参数有误，请检查页码、每页条数等参数")
+                    .with_detail(rejection.body_text()),
+            )),
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! What the middleware learned about a request, handed to handlers as one extractor.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use emss_app::auth::Authenticated;
+use emss_domain::Actor;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+/// The request's id, the signed-in session (if any) and the client's address.
+#[derive(Debug, Clone, Default)]
+pub struct Ctx {
+    pub request_id: String,
+    pub auth: Option<Arc<Authenticated>>,
+    /// The session was presented but had timed out.
+    pub expired: bool,
+    /// The session came from a bearer token, not a cookie.
+    pub bearer: bool,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Ctx {
+    pub fn actor(&self) -> Option<&Actor> {
+        self.auth.as_deref().map(|a| &a.actor)
+    }
+
+    /// The anti-CSRF token forms of this session must carry ("" when signed out).
+    pub fn csrf(&self) -> &str {
+        self.auth.as_deref().map(|a| a.csrf_token.as_str()).unwrap_or("")
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Ctx>().cloned().unwrap_or_default())
+    }
+}
+
+tokio::task_local! {
+    /// The id of the request being served, for error bodies built far from the request.
+    pub static REQUEST_ID: String;
+}
+
+/// The current request's id, or "" outside a request.
+pub fn current_request_id() -> String {
+    REQUEST_ID.try_with(|id| id.clone()).unwrap_or_default()
+}

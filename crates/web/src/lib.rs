@@ -1,0 +1,66 @@
+//! The HTTP face of EMSS: the JSON API under `/api/v1`, the desktop portal, the mobile (H5) pages
+//! and the public pages. The router is built from one route table (`routes.rs`) in which every
+//! route names its permission.
+
+mod api;
+mod assets;
+mod context;
+mod error;
+mod h5;
+mod layers;
+pub mod list;
+pub mod menu;
+pub mod openapi;
+mod pages;
+pub mod routes;
+mod session_cookie;
+mod shell;
+
+pub use context::Ctx;
+pub use error::{ApiError, PageError};
+
+use axum::Router;
+use emss_app::App;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    /// Whether cookies carry `Secure` (EMSS is served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// The OpenAPI document, rendered once.
+    pub openapi_json: Arc<String>,
+}
+
+/// Options of the HTTP layer.
+#[derive(Debug, Clone, Default)]
+pub struct WebSettings {
+    pub secure_cookies: bool,
+}
+
+/// The complete EMSS router with all middleware.
+pub fn router(app: App, settings: &WebSettings) -> Router {
+    let state = AppState {
+        app,
+        secure_cookies: settings.secure_cookies,
+        openapi_json: Arc::new(openapi::document_json()),
+    };
+    layers::wrap(routes::build(), state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

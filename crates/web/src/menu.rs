@@ -1,0 +1,171 @@
+//! The menus, as data. An entry points at a route id; it is shown only when that route exists and
+//! the user holds its permission, so a role sees exactly its own menus and never a dead link.
+//! Wording follows the current system (screens.md).
+
+use crate::routes;
+use emss_domain::Actor;
+
+pub struct Section {
+    /// The top navigation label.
+    pub title: &'static str,
+    pub groups: &'static [Group],
+}
+
+/// A heading of the left menu with its entries (`title` None: entries without a heading).
+pub struct Group {
+    pub title: Option<&'static str>,
+    pub items: &'static [Item],
+}
+
+pub struct Item {
+    pub title: &'static str,
+    pub route: &'static str,
+}
+
+/// The desktop portal, in top-navigation order. "首页" and "安全退出" frame it in the layout.
+pub const PORTAL: &[Section] = &[
+    Section {
+        title: "系统管理",
+        groups: &[Group {
+            title: None,
+            items: &[Item {
+                title: "账户管理",
+                route: "page.admin.accounts",
+            }],
+        }],
+    },
+    Section {
+        title: "帮助中心",
+        groups: &[Group {
+            title: None,
+            items: &[
+                Item {
+                    title: "联系我们",
+                    route: "page.help",
+                },
+                Item {
+                    title: "接口说明",
+                    route: "page.help.api",
+                },
+            ],
+        }],
+    },
+];
+
+/// The tiles of the mobile home page (业务管理), in order.
+pub const MOBILE: &[Item] = &[Item {
+    title: "帮助中心",
+    route: "page.help",
+}];
+
+/// A link in a rendered menu.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub title: &'static str,
+    pub href: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SideGroup {
+    pub title: Option<&'static str>,
+    pub links: Vec<Link>,
+}
+
+/// The top navigation (one link per visible section: its first visible entry) and the left menu
+/// of the section that holds `active_route`.
+pub fn portal(actor: Option<&Actor>, active_route: &str) -> (Vec<Link>, Vec<SideGroup>) {
+    let table = routes::table();
+    let visible = |item: &Item| -> Option<String> {
+        table
+            .iter()
+            .find(|r| r.id == item.route)
+            .filter(|r| r.permission.allows(actor))
+            .map(|r| r.path.to_string())
+    };
+    let mut nav = Vec::new();
+    let mut side = Vec::new();
+    if actor.is_some() {
+        nav.push(Link {
+            title: "首页",
+            href: "/".into(),
+            active: active_route == "page.home",
+        });
+    }
+    for section in PORTAL {
+        let groups: Vec<SideGroup> = section
+            .groups
+            .iter()
+            .map(|g| SideGroup {
+                title: g.title,
+                links: g
+                    .items
+                    .iter()
+                    .filter_map(|i| {
+                        visible(i).map(|href| Link {
+                            title: i.title,
+                            href,
+                            active: i.route == active_route,
+                        })
+                    })
+                    .collect(),
+            })
+            .filter(|g| !g.links.is_empty())
+            .collect();
+        let Some(first) = groups.first().and_then(|g| g.links.first()) else {
+            continue;
+        };
+        let active = groups.iter().flat_map(|g| &g.links).any(|l| l.active);
+        nav.push(Link {
+            title: section.title,
+            href: first.href.clone(),
+            active,
+        });
+        if active {
+            side = groups;
+        }
+    }
+    (nav, side)
+}
+
+/// The mobile tiles this actor may use.
+pub fn mobile(actor: Option<&Actor>) -> Vec<Link> {
+    let table = routes::table();
+    MOBILE
+        .iter()
+        .filter_map(|item| {
+            table
+                .iter()
+                .find(|r| r.id == item.route)
+                .filter(|r| r.permission.allows(actor))
+                .map(|r| Link {
+                    title: item.title,
+                    href: r.path.to_string(),
+                    active: false,
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_points_at_a_page_route() {
+        let table = routes::table();
+        let items = PORTAL
+            .iter()
+            .flat_map(|s| s.groups)
+            .flat_map(|g| g.items)
+            .chain(MOBILE);
+        for item in items {
+            let route = table.iter().find(|r| r.id == item.route);
+            let Some(route) = route else {
+                panic!("menu entry {} points at unknown route {}", item.title, item.route)
+            };
+            assert_eq!(route.method, axum::http::Method::GET, "{}", item.route);
+            assert!(!route.is_object_route(), "{}", item.route);
+        }
+    }
+}

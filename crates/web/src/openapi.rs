@@ -1,0 +1,75 @@
+//! The OpenAPI document, generated from the handlers' annotations. It is served at
+//! `/api/v1/openapi.json` and committed as `docs/openapi.json`; a test fails when they differ.
+
+use crate::api;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "EMSS 环境监测社会化服务监管系统 API",
+        version = "1",
+        description = "供运维现场应用、公众号页面、一网通办与第三方运维软件对接的接口。\
+时间均为带时区的 RFC 3339；日期为上海时区的 YYYY-MM-DD。对象编号为不透明字符串。\
+出错时返回 {code, message, fields, request_id}；超出调用者数据范围的对象与不存在的对象一样回答 404。"
+    ),
+    paths(
+        api::health::live,
+        api::health::ready,
+        api::openapi_json,
+        api::auth::login,
+        api::auth::logout,
+        api::auth::me,
+        api::accounts::list,
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "auth", description = "登录与会话"),
+        (name = "accounts", description = "账户"),
+        (name = "meta", description = "健康检查与接口文档")
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("POST /api/v1/auth/login 返回的 token"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "emss_sid",
+                "浏览器会话 Cookie（TLS 下名为 __Host-emss_sid）；写操作须带 x-csrf-token 头",
+            ))),
+        );
+    }
+}
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The document as committed: pretty JSON with a final newline.
+pub fn document_json() -> String {
+    match document().to_pretty_json() {
+        Ok(mut s) => {
+            s.push('\n');
+            s
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "OpenAPI document failed to serialise");
+            String::from("{}\n")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! 首页: greets the user by name, organisation and role, and offers the menus of that role.
+
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::{PageError, render};
+use crate::menu::Link;
+use crate::shell::Shell;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use emss_domain::ErrorCode;
+
+#[derive(Template)]
+#[template(path = "portal/home.html")]
+pub struct HomePage {
+    pub shell: Shell,
+    pub name: String,
+    pub org_name: String,
+    pub org_kind: &'static str,
+    pub district: String,
+    pub roles: String,
+    pub username: String,
+    pub shortcuts: Vec<Link>,
+}
+
+pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let shell = Shell::portal(&ctx, "page.home", "首页", &["首页"]);
+    let shortcuts = shell
+        .nav
+        .iter()
+        .filter(|l| l.href != "/")
+        .cloned()
+        .collect();
+    Ok(render(&HomePage {
+        name: actor.name.clone(),
+        org_name: actor.org_name.clone(),
+        org_kind: actor.org_kind.label(),
+        district: state
+            .app
+            .districts()
+            .name(actor.district_code.as_deref())
+            .to_string(),
+        roles: actor.role_labels(),
+        username: actor.username.clone(),
+        shortcuts,
+        shell,
+    }))
+}

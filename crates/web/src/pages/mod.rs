@@ -1,0 +1,71 @@
+//! The desktop portal and the public pages.
+
+pub mod accounts;
+pub mod help;
+pub mod home;
+pub mod login;
+
+use crate::error::PageError;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use emss_app::AppError;
+use emss_domain::ErrorCode;
+use serde::de::DeserializeOwned;
+
+/// A submitted form; a malformed one gets the Chinese error page.
+pub struct PageForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Form::<T>::from_request(req, state)
+            .await
+            .map(|axum::Form(v)| PageForm(v))
+            .map_err(|r| PageError(AppError::new(ErrorCode::BadRequest).with_detail(r.body_text())))
+    }
+}
+
+/// Query parameters of a page; malformed ones get the Chinese error page.
+pub struct PageQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| PageQuery(v))
+            .map_err(|r| PageError(AppError::new(ErrorCode::BadRequest).with_detail(r.body_text())))
+    }
+}
+
+/// Where to go after signing in: only a path on this site, never another host.
+pub fn safe_next(next: Option<&str>, default: &'static str) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.chars().any(char::is_control) =>
+        {
+            n.to_string()
+        }
+        _ => default.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_never_leaves_the_site() {
+        assert_eq!(safe_next(Some("/admin/accounts?page=2"), "/"), "/admin/accounts?page=2");
+        assert_eq!(safe_next(Some("//evil.example"), "/"), "/");
+        assert_eq!(safe_next(Some("/\\evil.example"), "/"), "/");
+        assert_eq!(safe_next(Some("https://evil.example"), "/"), "/");
+        assert_eq!(safe_next(Some("/x\r\nSet-Cookie: a"), "/"), "/");
+        assert_eq!(safe_next(None, "/m/"), "/m/");
+    }
+}
