@@ -229,7 +229,9 @@ pub fn usernames() -> impl Iterator<Item = &'static str> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
-    #[error("数据库中已有非演示数据（{0} 个非演示账户），拒绝载入演示数据；请为演示另用一个数据目录或数据库")]
+    #[error(
+        "数据库中已有非演示数据（{0} 个非演示账户），拒绝载入演示数据；请为演示另用一个数据目录或数据库"
+    )]
     RealDataPresent(u64),
     #[error("载入演示数据失败：{0}")]
     Failed(#[from] AppError),
@@ -379,7 +381,10 @@ mod tests {
             .filter(|a| a.roles.iter().any(|r| r.is_admin()))
             .collect();
         assert_eq!(admins.len(), 3);
-        assert!(admins.iter().all(|a| a.roles.len() == 1), "三员: one admin role per person");
+        assert!(
+            admins.iter().all(|a| a.roles.len() == 1),
+            "三员: one admin role per person"
+        );
         assert_eq!(usernames().count(), 16);
     }
 }

@@ -9,8 +9,8 @@ use sea_orm::sqlx::sqlite::{
 use sea_orm::sqlx::{self, ConnectOptions as _};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqlxPostgresConnector, SqlxSqliteConnector, Statement, TransactionOptions,
-    TransactionTrait, SqliteTransactionMode,
+    SqliteTransactionMode, SqlxPostgresConnector, SqlxSqliteConnector, Statement,
+    TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::str::FromStr;
@@ -147,12 +147,11 @@ impl Database {
 }
 
 async fn connect_sqlite(settings: &DatabaseSettings) -> Result<Database, ConnectError> {
-    let options = SqliteConnectOptions::from_str(&settings.url).map_err(|e| {
-        ConnectError::InvalidUrl {
+    let options =
+        SqliteConnectOptions::from_str(&settings.url).map_err(|e| ConnectError::InvalidUrl {
             url: settings.url.clone(),
             detail: e.to_string(),
-        }
-    })?;
+        })?;
     let path = options.get_filename().display().to_string();
     let options = options
         .create_if_missing(true)
@@ -213,12 +212,11 @@ async fn check_sqlite_pragmas(db: &Database) -> Result<(), ConnectError> {
 }
 
 async fn connect_postgres(settings: &DatabaseSettings) -> Result<Database, ConnectError> {
-    let options = PgConnectOptions::from_str(&settings.url).map_err(|e| {
-        ConnectError::InvalidUrl {
+    let options =
+        PgConnectOptions::from_str(&settings.url).map_err(|e| ConnectError::InvalidUrl {
             url: redact_url(&settings.url),
             detail: e.to_string(),
-        }
-    })?;
+        })?;
     let target = format!(
         "{}:{}/{}",
         options.get_host(),
@@ -258,9 +256,18 @@ mod tests {
 
     #[test]
     fn backends_by_scheme() {
-        assert_eq!(Backend::of_url("sqlite://data/emss.db"), Some(Backend::Sqlite));
-        assert_eq!(Backend::of_url("postgres://u@h/db"), Some(Backend::Postgres));
-        assert_eq!(Backend::of_url("postgresql://u@h/db"), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::of_url("sqlite://data/emss.db"),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::of_url("postgres://u@h/db"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://u@h/db"),
+            Some(Backend::Postgres)
+        );
         assert_eq!(Backend::of_url("mysql://u@h/db"), None);
     }
 
@@ -288,7 +295,10 @@ mod tests {
         })
         .await
         .unwrap();
-        assert_eq!(db.pending_migrations().await.unwrap(), Migrator::migrations().len());
+        assert_eq!(
+            db.pending_migrations().await.unwrap(),
+            Migrator::migrations().len()
+        );
         db.migrate().await.unwrap();
         assert_eq!(db.pending_migrations().await.unwrap(), 0);
         Migrator::down(&db.conn, None).await.unwrap();

@@ -134,7 +134,9 @@ mod tests {
                 "{c} is not snake_case"
             );
             assert!(
-                c.message().chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)),
+                c.message()
+                    .chars()
+                    .any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)),
                 "{c} has no Chinese message"
             );
             assert!((400..600).contains(&c.http_status()));

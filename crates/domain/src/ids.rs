@@ -9,7 +9,9 @@ pub fn new_id() -> String {
 /// True when `s` has the shape of an id made by [`new_id`]. Used to answer "not found" early for
 /// malformed ids, exactly as for ids that do not exist.
 pub fn looks_like_id(s: &str) -> bool {
-    s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 32
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]
@@ -25,6 +27,9 @@ mod tests {
         assert!(!looks_like_id("1"));
         assert!(!looks_like_id(&a.to_uppercase()));
         let prefix_len = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
-        assert!(prefix_len < 8, "consecutive ids must not share a long prefix");
+        assert!(
+            prefix_len < 8,
+            "consecutive ids must not share a long prefix"
+        );
     }
 }

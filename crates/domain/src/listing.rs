@@ -114,9 +114,21 @@ mod tests {
 
     #[test]
     fn clamps_requests() {
-        assert_eq!(PageRequest::new(None, None), PageRequest { page: 1, page_size: 10 });
+        assert_eq!(
+            PageRequest::new(None, None),
+            PageRequest {
+                page: 1,
+                page_size: 10
+            }
+        );
         assert_eq!(PageRequest::new(Some(0), Some(1000)).page_size, 100);
-        assert_eq!(PageRequest::new(Some(0), Some(0)), PageRequest { page: 1, page_size: 1 });
+        assert_eq!(
+            PageRequest::new(Some(0), Some(0)),
+            PageRequest {
+                page: 1,
+                page_size: 1
+            }
+        );
         assert_eq!(PageRequest::new(Some(3), Some(20)).offset(), 40);
     }
 

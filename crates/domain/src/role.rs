@@ -143,7 +143,10 @@ mod tests {
     fn roles_round_trip_and_fit_their_kind() {
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
-            assert!(OrgKind::ALL.iter().any(|k| r.fits(*k)), "{r:?} fits no kind");
+            assert!(
+                OrgKind::ALL.iter().any(|k| r.fits(*k)),
+                "{r:?} fits no kind"
+            );
         }
         for k in OrgKind::ALL {
             for r in Role::main_account_defaults(k) {

@@ -57,7 +57,10 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field(
                 "database_url",
-                &self.database_url.as_deref().map(emss_db::connect::redact_url),
+                &self
+                    .database_url
+                    .as_deref()
+                    .map(emss_db::connect::redact_url),
             )
             .field("db_pool_size", &self.db_pool_size)
             .field("secure_cookies", &self.secure_cookies)
@@ -108,9 +111,7 @@ impl Config {
         figment = figment
             .merge(Env::raw().only(&["database_url"]))
             .merge(Env::prefixed("EMSS_").only(ENV_KEYS));
-        let mut config: Config = figment
-            .extract()
-            .map_err(|e| format!("配置有误：{e}"))?;
+        let mut config: Config = figment.extract().map_err(|e| format!("配置有误：{e}"))?;
         if let Some(v) = overrides.listen {
             config.listen = v;
         }

@@ -83,7 +83,10 @@ fn main() -> ExitCode {
         Err(e) => return fail(&e),
     };
     init_logging(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => return fail(&format!("无法启动运行时：{e}")),
     };

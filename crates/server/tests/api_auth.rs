@@ -21,7 +21,9 @@ async fn login_returns_token_user_and_cookie() {
     assert_eq!(res.status(), StatusCode::OK);
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.starts_with("emss_sid="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"));
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/")
+    );
     let body: Value = res.json().await.unwrap();
     assert!(body["token"].as_str().unwrap().len() >= 43);
     assert!(body["expires_at"].as_str().unwrap().contains('T'));
@@ -189,7 +191,10 @@ async fn sessions_end_when_idle_and_at_their_absolute_end() {
         .advance(chrono::Duration::minutes(15) + chrono::Duration::seconds(1));
     let expired = me(token.clone()).await;
     assert_eq!(expired.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(expired.json::<Value>().await.unwrap()["code"], "session_expired");
+    assert_eq!(
+        expired.json::<Value>().await.unwrap()["code"],
+        "session_expired"
+    );
 
     // However active, a session ends after 12 hours.
     let token = t.token("city").await.unwrap();

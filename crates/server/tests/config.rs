@@ -37,17 +37,32 @@ fn assert_one_clear_line(out: &Output, expected: &str) {
     assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!stderr.contains("RUST_BACKTRACE"), "{stderr}");
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("emss: 错误：")).collect();
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("emss: 错误："))
+        .collect();
     assert_eq!(errors.len(), 1, "stderr: {stderr}");
-    assert!(errors[0].contains(expected), "{:?} does not say {expected:?}", errors[0]);
+    assert!(
+        errors[0].contains(expected),
+        "{:?} does not say {expected:?}",
+        errors[0]
+    );
 }
 
 #[test]
 fn malformed_database_url() {
     let dir = tempfile::tempdir().unwrap();
-    let out = emss(dir.path(), &["migrate"], &[("DATABASE_URL", "mysql://root@localhost/emss")]);
+    let out = emss(
+        dir.path(),
+        &["migrate"],
+        &[("DATABASE_URL", "mysql://root@localhost/emss")],
+    );
     assert_one_clear_line(&out, "数据库地址无效");
-    let out = emss(dir.path(), &["migrate"], &[("EMSS_DATABASE_URL", "postgres://u@h:notaport/db")]);
+    let out = emss(
+        dir.path(),
+        &["migrate"],
+        &[("EMSS_DATABASE_URL", "postgres://u@h:notaport/db")],
+    );
     assert_one_clear_line(&out, "数据库地址无效");
 }
 
@@ -63,7 +78,10 @@ fn unreachable_postgresql() {
         ],
     );
     assert_one_clear_line(&out, "无法连接 PostgreSQL（127.0.0.1:1/emss）");
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("secret-pw"), "no password in output");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("secret-pw"),
+        "no password in output"
+    );
 }
 
 #[test]
@@ -72,7 +90,13 @@ fn unwritable_data_folder() {
     std::fs::write(dir.path().join("a-file"), b"x").unwrap();
     let out = emss(
         dir.path(),
-        &["serve", "--listen", "127.0.0.1:0", "--data-dir", "a-file/data"],
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            "a-file/data",
+        ],
         &[],
     );
     assert_one_clear_line(&out, "数据目录 a-file/data 不可用");
@@ -90,7 +114,11 @@ fn port_in_use() {
 #[test]
 fn broken_configuration_file() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("emss.toml"), "listen = \"127.0.0.1:8080\"\ndb_pool_size = \"many\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("emss.toml"),
+        "listen = \"127.0.0.1:8080\"\ndb_pool_size = \"many\"\n",
+    )
+    .unwrap();
     let out = emss(dir.path(), &["migrate"], &[]);
     assert_one_clear_line(&out, "db_pool_size");
 
@@ -117,7 +145,11 @@ fn bad_listen_address() {
 fn migrate_on_a_fresh_folder_creates_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let out = emss(dir.path(), &["migrate"], &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("数据库迁移完成（SQLite）"));
     assert!(dir.path().join("data/emss.db").is_file());
     let again = emss(dir.path(), &["migrate"], &[]);

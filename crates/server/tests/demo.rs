@@ -21,7 +21,9 @@ async fn every_documented_demo_login_works() {
 #[tokio::test]
 async fn loading_again_changes_the_password_and_nothing_else() {
     let t = TestApp::spawn().await.unwrap();
-    emss_app::demo::load(&t.app, "Another-Pass-99").await.unwrap();
+    emss_app::demo::load(&t.app, "Another-Pass-99")
+        .await
+        .unwrap();
     let res = reqwest::Client::new()
         .post(t.url("/api/v1/auth/login"))
         .json(&serde_json::json!({"username": "city", "password": "Another-Pass-99"}))
@@ -29,7 +31,10 @@ async fn loading_again_changes_the_password_and_nothing_else() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(t.token("city").await.is_err(), "the old password no longer works");
+    assert!(
+        t.token("city").await.is_err(),
+        "the old password no longer works"
+    );
     let admin = t.app.db();
     let count = repo::account::list(
         &admin.conn,
@@ -78,7 +83,9 @@ async fn demo_loading_refuses_a_database_with_real_data() {
     )
     .await
     .unwrap();
-    let err = emss_app::demo::load(&t.app, "Demo-Pass-2026").await.unwrap_err();
+    let err = emss_app::demo::load(&t.app, "Demo-Pass-2026")
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("拒绝载入演示数据"), "{err}");
     assert!(t.token("city").await.is_err(), "nothing was loaded");
 }

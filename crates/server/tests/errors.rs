@@ -49,7 +49,11 @@ async fn api_error(res: reqwest::Response, status: StatusCode, code: &str) -> Va
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], code, "{body}");
     assert!(!body["message"].as_str().unwrap().is_empty());
-    assert_eq!(body["request_id"], id.as_str(), "the body names the request");
+    assert_eq!(
+        body["request_id"],
+        id.as_str(),
+        "the body names the request"
+    );
     body
 }
 
@@ -163,7 +167,13 @@ async fn pages_answer_errors_in_chinese_with_the_request_id() {
 async fn static_files_and_health_checks_carry_the_headers_too() {
     let t = TestApp::spawn().await.unwrap();
     let c = reqwest::Client::new();
-    for path in ["/healthz", "/readyz", "/static/app.css", "/static/app.js", "/login"] {
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/static/app.css",
+        "/static/app.js",
+        "/login",
+    ] {
         let res = c.get(t.url(path)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         assert_secure(&res);
@@ -185,8 +195,22 @@ async fn static_files_and_health_checks_carry_the_headers_too() {
 async fn health_and_readiness() {
     let t = TestApp::spawn().await.unwrap();
     let c = reqwest::Client::new();
-    let live: Value = c.get(t.url("/healthz")).send().await.unwrap().json().await.unwrap();
+    let live: Value = c
+        .get(t.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(live["status"], "ok");
-    let ready: Value = c.get(t.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    let ready: Value = c
+        .get(t.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ready["status"], "ready");
 }

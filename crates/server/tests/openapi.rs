@@ -29,8 +29,7 @@ async fn the_committed_document_matches_the_served_one() {
 
 #[test]
 fn every_api_route_is_documented_and_nothing_else() {
-    let doc: serde_json::Value =
-        serde_json::from_str(&emss_web::openapi::document_json()).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&emss_web::openapi::document_json()).unwrap();
     let mut documented = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {

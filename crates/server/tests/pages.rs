@@ -17,7 +17,14 @@ async fn signed_out_visitors_are_sent_to_the_login_page() {
     );
     let res = c.get(t.url("/m/")).send().await.unwrap();
     assert_eq!(res.headers()["location"], "/m/login?next=%2Fm%2F");
-    let login = c.get(t.url("/login")).send().await.unwrap().text().await.unwrap();
+    let login = c
+        .get(t.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(login.contains("type=\"password\""));
     assert!(!login.contains("onpaste"));
 }
@@ -83,10 +90,20 @@ async fn login_goes_back_where_the_user_was_going_but_never_off_site() {
 async fn home_greets_by_name_organisation_and_role() {
     let t = TestApp::spawn().await.unwrap();
     let cases = [
-        ("filer_a", "张伟", "上海浦清环境检测技术有限公司", "现场运维"),
+        (
+            "filer_a",
+            "张伟",
+            "上海浦清环境检测技术有限公司",
+            "现场运维",
+        ),
         ("district_b", "吴磊", "上海市闵行区生态环境局", "区级监管"),
         ("ent_a", "马丽", "上海高桥东方精细化工有限公司", "运维确认"),
-        ("sysadmin", "系统管理员", "环境监测社会化服务监管系统", "系统管理员"),
+        (
+            "sysadmin",
+            "系统管理员",
+            "环境监测社会化服务监管系统",
+            "系统管理员",
+        ),
     ];
     for (username, name, org, role) in cases {
         let b = t.browser(username).await.unwrap();
@@ -104,12 +121,21 @@ async fn home_greets_by_name_organisation_and_role() {
 #[tokio::test]
 async fn each_role_sees_only_its_menus() {
     let t = TestApp::spawn().await.unwrap();
-    let admin = t.browser("sysadmin").await.unwrap().page("/").await.unwrap();
+    let admin = t
+        .browser("sysadmin")
+        .await
+        .unwrap()
+        .page("/")
+        .await
+        .unwrap();
     assert!(admin.contains("href=\"/admin/accounts\""));
     assert!(admin.contains("系统管理"));
     for username in ["filer_a", "city", "ent_b", "secadmin", "auditadmin"] {
         let html = t.browser(username).await.unwrap().page("/").await.unwrap();
-        assert!(!html.contains("/admin/accounts"), "{username} sees 账户管理");
+        assert!(
+            !html.contains("/admin/accounts"),
+            "{username} sees 账户管理"
+        );
         assert!(html.contains("帮助中心"), "{username}");
     }
 }
@@ -136,7 +162,12 @@ async fn an_expired_session_says_so_on_the_login_page() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let to = res.headers()["location"].to_str().unwrap().to_string();
     assert!(to.ends_with("&expired=1"), "{to}");
-    assert!(b.page(&to).await.unwrap().contains("登录已超时，请重新登录"));
+    assert!(
+        b.page(&to)
+            .await
+            .unwrap()
+            .contains("登录已超时，请重新登录")
+    );
 }
 
 #[tokio::test]
@@ -153,18 +184,30 @@ async fn the_account_list_pages_filters_and_exports() {
     assert!(html.contains("显示第 1 到第 16 条记录，总共 16 条记录"));
 
     let html = b.page("/admin/accounts?keyword=浦清").await.unwrap();
-    assert!(html.contains("总共 4 条记录"), "agency_a and its three sub-accounts");
+    assert!(
+        html.contains("总共 4 条记录"),
+        "agency_a and its three sub-accounts"
+    );
     assert!(html.contains("filer_a2"));
     assert!(!html.contains("reviewer_b"));
     let html = b.page("/admin/accounts?org_kind=enterprise").await.unwrap();
     assert!(html.contains("总共 2 条记录"));
     let html = b.page("/admin/accounts?keyword=%25").await.unwrap();
-    assert!(html.contains("没有找到匹配的记录"), "% is searched literally");
+    assert!(
+        html.contains("没有找到匹配的记录"),
+        "% is searched literally"
+    );
 
-    let res = b.get("/admin/accounts/export.csv?keyword=浦清").await.unwrap();
+    let res = b
+        .get("/admin/accounts/export.csv?keyword=浦清")
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
-    let disposition = res.headers()["content-disposition"].to_str().unwrap().to_string();
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(disposition.starts_with("attachment;"));
     assert!(disposition.contains("filename*=UTF-8''"));
     let bytes = res.bytes().await.unwrap();
@@ -186,7 +229,10 @@ async fn the_mobile_pages_work_for_field_staff() {
     assert!(html.contains("class=\"h5\""));
     let res = phone.post_form("/m/logout", &[]).await.unwrap();
     assert_eq!(res.headers()["location"], "/m/login?logged_out=1");
-    assert_eq!(phone.get("/m/").await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        phone.get("/m/").await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
@@ -198,14 +244,24 @@ async fn mobile_sessions_stay_open_longer_than_desktop_ones() {
     assert_eq!(phone.get("/m/").await.unwrap().status(), StatusCode::OK);
     assert_eq!(desk.get("/").await.unwrap().status(), StatusCode::SEE_OTHER);
     t.clock.advance(chrono::Duration::minutes(31));
-    assert_eq!(phone.get("/m/").await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        phone.get("/m/").await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
 async fn the_help_center_is_public_and_describes_the_api() {
     let t = TestApp::spawn().await.unwrap();
     let c = t.client().unwrap();
-    let html = c.get(t.url("/help")).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .get(t.url("/help"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("24011832"));
     let api = c.get(t.url("/help/api")).send().await.unwrap();
     assert_eq!(api.status(), StatusCode::OK);

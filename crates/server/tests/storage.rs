@@ -15,7 +15,10 @@ async fn migrations_go_up_down_and_up_again() {
         db.pending_migrations().await.unwrap(),
         Migrator::migrations().len()
     );
-    assert!(t.app.ready().await.is_err(), "not ready with migrations pending");
+    assert!(
+        t.app.ready().await.is_err(),
+        "not ready with migrations pending"
+    );
     db.migrate().await.unwrap();
     assert_eq!(db.pending_migrations().await.unwrap(), 0);
     t.app.ready().await.unwrap();

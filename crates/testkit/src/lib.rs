@@ -185,7 +185,11 @@ impl Browser {
     }
 
     /// Submits a form with the session's anti-CSRF token, as the page would.
-    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Result<reqwest::Response> {
+    pub async fn post_form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<reqwest::Response> {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("_csrf", &self.csrf));
         Ok(self.client.post(self.url(path)).form(&all).send().await?)

@@ -27,7 +27,10 @@ impl Ctx {
 
     /// The anti-CSRF token forms of this session must carry ("" when signed out).
     pub fn csrf(&self) -> &str {
-        self.auth.as_deref().map(|a| a.csrf_token.as_str()).unwrap_or("")
+        self.auth
+            .as_deref()
+            .map(|a| a.csrf_token.as_str())
+            .unwrap_or("")
     }
 }
 

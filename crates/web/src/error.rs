@@ -35,9 +35,17 @@ fn status_of(code: ErrorCode) -> StatusCode {
 fn log(e: &AppError) {
     match e.code {
         ErrorCode::Internal | ErrorCode::Unavailable => {
-            tracing::error!(code = e.code.code(), detail = e.detail.as_deref().unwrap_or(""), "request failed")
+            tracing::error!(
+                code = e.code.code(),
+                detail = e.detail.as_deref().unwrap_or(""),
+                "request failed"
+            )
         }
-        _ => tracing::info!(code = e.code.code(), detail = e.detail.as_deref().unwrap_or(""), "request refused"),
+        _ => tracing::info!(
+            code = e.code.code(),
+            detail = e.detail.as_deref().unwrap_or(""),
+            "request refused"
+        ),
     }
 }
 

@@ -104,16 +104,27 @@ async fn security_headers(req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     let h = response.headers_mut();
     let set = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
-        h.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+        h.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
     };
     set(h, "content-security-policy", CSP);
     set(h, "x-content-type-options", "nosniff");
     set(h, "x-frame-options", "DENY");
     set(h, "referrer-policy", "same-origin");
-    set(h, "strict-transport-security", "max-age=31536000; includeSubDomains");
+    set(
+        h,
+        "strict-transport-security",
+        "max-age=31536000; includeSubDomains",
+    );
     set(h, "cross-origin-opener-policy", "same-origin");
     set(h, "cross-origin-resource-policy", "same-origin");
-    set(h, "permissions-policy", "geolocation=(self), camera=(self), microphone=()");
+    set(
+        h,
+        "permissions-policy",
+        "geolocation=(self), camera=(self), microphone=()",
+    );
     if !h.contains_key(header::CACHE_CONTROL) {
         set(h, "cache-control", "no-store");
     }
@@ -253,8 +264,7 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
 /// Compares secrets in time that does not depend on where they differ.
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
@@ -275,7 +285,10 @@ mod tests {
     #[test]
     fn cross_site_detection() {
         assert!(!is_cross_site(&headers(&[])));
-        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!is_cross_site(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));
         assert!(!is_cross_site(&headers(&[
@@ -286,7 +299,10 @@ mod tests {
             ("origin", "https://evil.example"),
             ("host", "127.0.0.1:8080")
         ])));
-        assert!(is_cross_site(&headers(&[("origin", "null"), ("host", "x")])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "null"),
+            ("host", "x")
+        ])));
     }
 
     #[test]

@@ -196,7 +196,19 @@ mod tests {
         let labels: Vec<_> = p.links.iter().map(|l| l.label.as_str()).collect();
         assert_eq!(
             labels,
-            ["上一页", "1", "…", "3", "4", "5", "6", "7", "…", "41", "下一页"]
+            [
+                "上一页",
+                "1",
+                "…",
+                "3",
+                "4",
+                "5",
+                "6",
+                "7",
+                "…",
+                "41",
+                "下一页"
+            ]
         );
         let current: Vec<_> = p.links.iter().filter(|l| l.current).collect();
         assert_eq!(current.len(), 1);

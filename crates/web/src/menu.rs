@@ -162,7 +162,10 @@ mod tests {
         for item in items {
             let route = table.iter().find(|r| r.id == item.route);
             let Some(route) = route else {
-                panic!("menu entry {} points at unknown route {}", item.title, item.route)
+                panic!(
+                    "menu entry {} points at unknown route {}",
+                    item.title, item.route
+                )
             };
             assert_eq!(route.method, axum::http::Method::GET, "{}", item.route);
             assert!(!route.is_object_route(), "{}", item.route);

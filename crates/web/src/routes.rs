@@ -77,25 +77,79 @@ pub fn table() -> Vec<RouteDef> {
         route!("health.ready", GET, "/readyz", Public, api::health::ready),
         route!("static.file", GET, "/static/{file}", Public, assets::serve),
         // API.
-        route!("api.openapi", GET, "/api/v1/openapi.json", Public, api::openapi_json),
-        route!("api.auth.login", POST, "/api/v1/auth/login", Public, api::auth::login),
-        route!("api.auth.logout", POST, "/api/v1/auth/logout", SignedIn, api::auth::logout),
+        route!(
+            "api.openapi",
+            GET,
+            "/api/v1/openapi.json",
+            Public,
+            api::openapi_json
+        ),
+        route!(
+            "api.auth.login",
+            POST,
+            "/api/v1/auth/login",
+            Public,
+            api::auth::login
+        ),
+        route!(
+            "api.auth.logout",
+            POST,
+            "/api/v1/auth/logout",
+            SignedIn,
+            api::auth::logout
+        ),
         route!("api.me", GET, "/api/v1/me", SignedIn, api::auth::me),
-        route!("api.accounts.list", GET, "/api/v1/accounts", ManageAccounts, api::accounts::list),
+        route!(
+            "api.accounts.list",
+            GET,
+            "/api/v1/accounts",
+            ManageAccounts,
+            api::accounts::list
+        ),
         // Portal.
         route!("page.home", GET, "/", SignedIn, pages::home::show),
         route!("page.login", GET, "/login", Public, pages::login::show),
-        route!("page.login.submit", POST, "/login", Public, pages::login::submit),
-        route!("page.logout", POST, "/logout", SignedIn, pages::login::logout),
+        route!(
+            "page.login.submit",
+            POST,
+            "/login",
+            Public,
+            pages::login::submit
+        ),
+        route!(
+            "page.logout",
+            POST,
+            "/logout",
+            SignedIn,
+            pages::login::logout
+        ),
         route!("page.help", GET, "/help", Public, pages::help::contacts),
         route!("page.help.api", GET, "/help/api", Public, pages::help::api),
-        route!("page.admin.accounts", GET, "/admin/accounts", ManageAccounts, pages::accounts::list),
-        route!("page.admin.accounts.export", GET, "/admin/accounts/export.csv", ManageAccounts, pages::accounts::export),
+        route!(
+            "page.admin.accounts",
+            GET,
+            "/admin/accounts",
+            ManageAccounts,
+            pages::accounts::list
+        ),
+        route!(
+            "page.admin.accounts.export",
+            GET,
+            "/admin/accounts/export.csv",
+            ManageAccounts,
+            pages::accounts::export
+        ),
         // Mobile (H5).
         route!("h5.root", GET, "/m", Public, h5::root),
         route!("h5.home", GET, "/m/", SignedIn, h5::home),
         route!("h5.login", GET, "/m/login", Public, h5::login_show),
-        route!("h5.login.submit", POST, "/m/login", Public, h5::login_submit),
+        route!(
+            "h5.login.submit",
+            POST,
+            "/m/login",
+            Public,
+            h5::login_submit
+        ),
         route!("h5.logout", POST, "/m/logout", SignedIn, h5::logout),
     ]
 }
@@ -163,10 +217,7 @@ fn refuse(surface: Surface, code: ErrorCode) -> Response {
 }
 
 fn login_redirect(login: &str, uri: &Uri, expired: bool) -> Response {
-    let next = uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
+    let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let mut target = format!(
         "{login}?next={}",
         url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()

@@ -61,7 +61,10 @@ mod tests {
 
     #[test]
     fn attributes_are_exact() {
-        assert_eq!(set("t", false), "emss_sid=t; Path=/; HttpOnly; SameSite=Lax");
+        assert_eq!(
+            set("t", false),
+            "emss_sid=t; Path=/; HttpOnly; SameSite=Lax"
+        );
         assert_eq!(
             set("t", true),
             "__Host-emss_sid=t; Path=/; HttpOnly; SameSite=Lax; Secure"

@@ -125,7 +125,10 @@ mod tests {
         assert_eq!(store.get(&key).await.unwrap(), None);
         store.delete(&key).await.unwrap();
         // Nothing is left in the temporary folder.
-        assert_eq!(fs::read_dir(dir.path().join("blobs/tmp")).unwrap().count(), 0);
+        assert_eq!(
+            fs::read_dir(dir.path().join("blobs/tmp")).unwrap().count(),
+            0
+        );
     }
 
     #[tokio::test]

@@ -21,8 +21,10 @@ impl BlobKey {
 
     /// Accepts only well-formed keys, so a key can never smuggle a path.
     pub fn parse(s: &str) -> Option<BlobKey> {
-        (s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-            .then(|| BlobKey(s.to_string()))
+        (s.len() == 64
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        .then(|| BlobKey(s.to_string()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -6,8 +6,8 @@ use emss_domain::listing::{Page, PageRequest};
 use emss_domain::{OrgKind, Role};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use std::collections::HashMap;
 
@@ -96,7 +96,7 @@ async fn with_roles(
     let Some((account, Some(org))) = found else {
         return Ok(None);
     };
-    let mut roles = roles_of(db, &[account.id.clone()]).await?;
+    let mut roles = roles_of(db, std::slice::from_ref(&account.id)).await?;
     Ok(Some(AccountWithOrg {
         roles: roles.remove(&account.id).unwrap_or_default(),
         account,

@@ -36,5 +36,7 @@ pub async fn find(
     db: &impl ConnectionTrait,
     id: &str,
 ) -> Result<Option<organization::Model>, DbErr> {
-    organization::Entity::find_by_id(id.to_string()).one(db).await
+    organization::Entity::find_by_id(id.to_string())
+        .one(db)
+        .await
 }

@@ -40,7 +40,9 @@ pub async fn touch(db: &impl ConnectionTrait, id: &str, at: DateTime<Utc>) -> Re
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
-    session::Entity::delete_by_id(id.to_string()).exec(db).await?;
+    session::Entity::delete_by_id(id.to_string())
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -1,10 +1,10 @@
 //! The account list for the system administrator.
 
+use super::ApiQuery;
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{ApiError, ErrorBody};
 use axum::Json;
-use super::ApiQuery;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use emss_db::repo::account::{AccountFilter, AccountRow};

@@ -131,7 +131,10 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
     auth::logout(&state.app, &auth.session_id).await?;
     Ok((
         StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, session_cookie::clear(state.secure_cookies))],
+        [(
+            header::SET_COOKIE,
+            session_cookie::clear(state.secure_cookies),
+        )],
     )
         .into_response())
 }

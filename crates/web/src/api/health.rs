@@ -37,7 +37,9 @@ pub async fn live() -> Json<Status> {
 )]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Status>, ApiError> {
     state.app.ready().await.map_err(|e| {
-        ApiError(emss_app::AppError::new(emss_domain::ErrorCode::Unavailable).with_detail(e.to_string()))
+        ApiError(
+            emss_app::AppError::new(emss_domain::ErrorCode::Unavailable).with_detail(e.to_string()),
+        )
     })?;
     Ok(Json(Status { status: "ready" }))
 }

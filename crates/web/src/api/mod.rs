@@ -49,8 +49,7 @@ fn json_problem(rejection: JsonRejection) -> AppError {
     let detail = rejection.body_text();
     match rejection {
         JsonRejection::JsonDataError(_) => {
-            AppError::field("body", &format!("请求内容的字段有误：{detail}"))
-                .with_detail(detail)
+            AppError::field("body", &format!("请求内容的字段有误：{detail}")).with_detail(detail)
         }
         JsonRejection::JsonSyntaxError(_) => {
             AppError::new(ErrorCode::BadRequest).with_detail(detail)

@@ -73,7 +73,11 @@ fn row(state: &AppState, r: AccountRow) -> Row {
         } else {
             roles.join("、")
         },
-        state: if r.account.disabled { "停用" } else { "正常" },
+        state: if r.account.disabled {
+            "停用"
+        } else {
+            "正常"
+        },
         last_login: format_optional(r.account.last_login_at),
     }
 }
@@ -102,7 +106,13 @@ pub async fn list(
     PageQuery(q): PageQuery<AccountListQuery>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let page = emss_app::account::list(&state.app, actor, &q.filter(), PageRequest::new(q.page, q.page_size)).await?;
+    let page = emss_app::account::list(
+        &state.app,
+        actor,
+        &q.filter(),
+        PageRequest::new(q.page, q.page_size),
+    )
+    .await?;
     let pager = pager(&page, PATH, &q.pairs(), Some("/admin/accounts/export.csv"));
     let first = page.first_row();
     let rows = page
@@ -113,7 +123,12 @@ pub async fn list(
         .collect();
     let selected = q.org_kind.clone().unwrap_or_default();
     Ok(render(&AccountsPage {
-        shell: Shell::portal(&ctx, "page.admin.accounts", "账户管理", &["系统管理", "账户管理"]),
+        shell: Shell::portal(
+            &ctx,
+            "page.admin.accounts",
+            "账户管理",
+            &["系统管理", "账户管理"],
+        ),
         keyword: q.keyword.clone().unwrap_or_default(),
         kinds: OrgKind::ALL
             .iter()
@@ -134,7 +149,8 @@ pub async fn export(
     PageQuery(q): PageQuery<AccountListQuery>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let page = emss_app::account::list(&state.app, actor, &q.filter(), PageRequest::export()).await?;
+    let page =
+        emss_app::account::list(&state.app, actor, &q.filter(), PageRequest::export()).await?;
     let rows = page.items.into_iter().enumerate().map(|(i, r)| {
         let r = row(&state, r);
         vec![
@@ -151,7 +167,17 @@ pub async fn export(
     });
     Ok(csv_response(
         "账户列表.csv",
-        &["序号", "用户名", "姓名", "所属单位", "单位类型", "所在区", "角色", "状态", "最近登录"],
+        &[
+            "序号",
+            "用户名",
+            "姓名",
+            "所属单位",
+            "单位类型",
+            "所在区",
+            "角色",
+            "状态",
+            "最近登录",
+        ],
         rows,
     ))
 }

@@ -206,7 +206,11 @@ fn operation_view(method: &str, path: &str, op: &Operation) -> OperationView {
         })
         .collect();
     OperationView {
-        anchor: format!("{}-{}", method.to_lowercase(), path.replace(['/', '{', '}', '.'], "-")),
+        anchor: format!(
+            "{}-{}",
+            method.to_lowercase(),
+            path.replace(['/', '{', '}', '.'], "-")
+        ),
         method: method.to_string(),
         path: path.to_string(),
         summary: op.summary.clone().unwrap_or_default(),

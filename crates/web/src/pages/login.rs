@@ -168,7 +168,10 @@ pub async fn logout_at(door: Door, state: AppState, ctx: Ctx) -> Response {
     (
         StatusCode::SEE_OTHER,
         [
-            (header::SET_COOKIE, session_cookie::clear(state.secure_cookies)),
+            (
+                header::SET_COOKIE,
+                session_cookie::clear(state.secure_cookies),
+            ),
             (header::LOCATION, format!("{}?logged_out=1", door.login)),
         ],
     )

@@ -61,7 +61,10 @@ mod tests {
 
     #[test]
     fn next_never_leaves_the_site() {
-        assert_eq!(safe_next(Some("/admin/accounts?page=2"), "/"), "/admin/accounts?page=2");
+        assert_eq!(
+            safe_next(Some("/admin/accounts?page=2"), "/"),
+            "/admin/accounts?page=2"
+        );
         assert_eq!(safe_next(Some("//evil.example"), "/"), "/");
         assert_eq!(safe_next(Some("/\\evil.example"), "/"), "/");
         assert_eq!(safe_next(Some("https://evil.example"), "/"), "/");

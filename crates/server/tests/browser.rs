@@ -1,0 +1,305 @@
+//! The browser suite: EMSS started with demo data, driven through Debian's Chromium and
+//! ChromeDriver over WebDriver, on a desktop window and on a 360 px phone. It prints what it does
+//! and skips, saying so, when Chromium or ChromeDriver is not installed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use emss_testkit::{DEMO_PASSWORD, TestApp};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn find(var: &str, candidates: &[&str]) -> Option<PathBuf> {
+    if let Ok(p) = std::env::var(var) {
+        return Some(PathBuf::from(p)).filter(|p| p.is_file());
+    }
+    candidates.iter().map(PathBuf::from).find(|p| p.is_file())
+}
+
+/// Stops ChromeDriver when the suite ends, however it ends.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn main() {
+    let chromium = find(
+        "CHROMIUM",
+        &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+    );
+    let driver = find("CHROMEDRIVER", &["/usr/bin/chromedriver"]);
+    let (Some(chromium), Some(driver)) = (chromium, driver) else {
+        if std::env::var_os("EMSS_REQUIRE_BROWSER").is_some() {
+            eprintln!(
+                "browser suite FAILED: EMSS_REQUIRE_BROWSER is set but Chromium or ChromeDriver is missing"
+            );
+            std::process::exit(1);
+        }
+        println!(
+            "SKIPPED browser suite: Chromium or ChromeDriver not found \
+             (apt-get install chromium chromium-driver, or set CHROMIUM and CHROMEDRIVER)"
+        );
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    match runtime.block_on(run(&chromium, &driver)) {
+        Ok(passed) => println!("browser suite: {passed} scenarios passed"),
+        Err(e) => {
+            eprintln!("browser suite FAILED: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn run(chromium: &Path, driver: &Path) -> Result<usize> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let _driver = Driver(
+        Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?,
+    );
+    let webdriver = format!("http://127.0.0.1:{port}");
+    wait_for_driver(&webdriver).await?;
+    let app = TestApp::spawn().await?;
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
+    std::fs::create_dir_all(&shots)?;
+
+    let scenarios: [(&str, bool); 3] = [
+        (
+            "regulator logs in on the desktop, sees its menus, logs out",
+            false,
+        ),
+        ("system administrator pages the account list", false),
+        ("field engineer logs in on a 360 px phone, logs out", true),
+    ];
+    for (i, (name, phone)) in scenarios.iter().enumerate() {
+        println!("browser: {name} …");
+        let client = browser(&webdriver, chromium, *phone).await?;
+        let outcome = match i {
+            0 => regulator_desktop(&client, &app, &shots).await,
+            1 => admin_accounts(&client, &app, &shots).await,
+            _ => filer_phone(&client, &app, &shots).await,
+        };
+        if outcome.is_err() {
+            let _ = save_screenshot(&client, &shots, &format!("failed-{i}")).await;
+        }
+        client.close().await?;
+        outcome.map_err(|e| format!("{name}: {e}"))?;
+        println!("browser: {name} … ok");
+    }
+    Ok(scenarios.len())
+}
+
+async fn wait_for_driver(url: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(res) = reqwest::get(format!("{url}/status")).await
+            && res.status().is_success()
+        {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err("ChromeDriver did not start within 20 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn browser(webdriver: &str, chromium: &Path, phone: bool) -> Result<Client> {
+    let profile = tempfile::tempdir()?.keep();
+    let mut args = vec![
+        "--headless=new".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--lang=zh-CN".into(),
+        format!("--user-data-dir={}", profile.display()),
+    ];
+    if !phone {
+        args.push("--window-size=1280,900".into());
+    }
+    let mut options = json!({ "binary": chromium.display().to_string(), "args": args });
+    if phone {
+        options["mobileEmulation"] = json!({
+            "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 3.0, "touch": true },
+            "userAgent": "Mozilla/5.0 (Linux; Android 14; Phone) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36 MicroMessenger/8.0"
+        });
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), options);
+    Ok(
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(webdriver)
+            .await?,
+    )
+}
+
+async fn save_screenshot(client: &Client, dir: &Path, name: &str) -> Result<()> {
+    let png = client.screenshot().await?;
+    std::fs::write(dir.join(format!("{name}.png")), png)?;
+    Ok(())
+}
+
+async fn log_in(client: &Client, app: &TestApp, login: &str, username: &str) -> Result<()> {
+    client.goto(&app.url(login)).await?;
+    client
+        .find(Locator::Css("#username"))
+        .await?
+        .send_keys(username)
+        .await?;
+    client
+        .find(Locator::Css("#password"))
+        .await?
+        .send_keys(DEMO_PASSWORD)
+        .await?;
+    client
+        .find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("[data-testid=greeting]"))
+        .await?;
+    Ok(())
+}
+
+async fn text_of(client: &Client, css: &str) -> Result<String> {
+    Ok(client.find(Locator::Css(css)).await?.text().await?)
+}
+
+fn check(condition: bool, what: &str) -> Result<()> {
+    if condition {
+        Ok(())
+    } else {
+        Err(what.to_string().into())
+    }
+}
+
+async fn log_out(client: &Client, expect_path: &str) -> Result<()> {
+    client
+        .find(Locator::Css("[data-testid=logout]"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#password"))
+        .await?;
+    let url = client.current_url().await?;
+    check(url.path() == expect_path, &format!("after logout at {url}"))?;
+    let body = text_of(client, "body").await?;
+    check(body.contains("您已安全退出"), "logout notice")
+}
+
+async fn regulator_desktop(client: &Client, app: &TestApp, shots: &Path) -> Result<()> {
+    log_in(client, app, "/login", "district_a").await?;
+    let greeting = text_of(client, "[data-testid=greeting]").await?;
+    check(greeting.contains("周敏"), &format!("greeting {greeting:?}"))?;
+    let userbar = text_of(client, "[data-testid=userbar]").await?;
+    check(
+        userbar.contains("上海市浦东新区生态环境局"),
+        "organisation in the header",
+    )?;
+    check(userbar.contains("区级监管"), "role in the header")?;
+    let nav = text_of(client, "#mainnav").await?;
+    check(
+        nav.contains("首页") && nav.contains("帮助中心"),
+        &format!("nav {nav:?}"),
+    )?;
+    check(
+        !nav.contains("系统管理"),
+        "a regulator does not see 系统管理",
+    )?;
+    save_screenshot(client, shots, "regulator-home").await?;
+    log_out(client, "/login").await
+}
+
+async fn admin_accounts(client: &Client, app: &TestApp, shots: &Path) -> Result<()> {
+    log_in(client, app, "/login", "sysadmin").await?;
+    client
+        .find(Locator::LinkText("系统管理"))
+        .await?
+        .click()
+        .await?;
+    let summary = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("[data-testid=pager-summary]"))
+        .await?
+        .text()
+        .await?;
+    check(
+        summary == "显示第 1 到第 10 条记录，总共 16 条记录",
+        &format!("summary {summary:?}"),
+    )?;
+    // Choosing another page size reloads the list (the script on the select submits its form).
+    client
+        .find(Locator::Css("select[name=page_size] option[value='20']"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url::Url::parse(&app.url("/admin/accounts?page_size=20"))?)
+        .await?;
+    let summary = text_of(client, "[data-testid=pager-summary]").await?;
+    check(
+        summary == "显示第 1 到第 16 条记录，总共 16 条记录",
+        &format!("summary after page size {summary:?}"),
+    )?;
+    save_screenshot(client, shots, "admin-accounts").await?;
+    log_out(client, "/login").await
+}
+
+async fn filer_phone(client: &Client, app: &TestApp, shots: &Path) -> Result<()> {
+    log_in(client, app, "/m/login", "filer_a").await?;
+    let greeting = text_of(client, "[data-testid=greeting]").await?;
+    check(greeting.contains("张伟"), &format!("greeting {greeting:?}"))?;
+    let width = client
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await?;
+    check(
+        width.as_u64().is_some_and(|w| w <= 360),
+        &format!("page is {width} px wide on a 360 px screen"),
+    )?;
+    let tiles = client.find_all(Locator::Css(".h5-tile")).await?;
+    check(!tiles.is_empty(), "mobile tiles")?;
+    let height = client
+        .execute(
+            "return document.querySelector('[data-testid=logout]').offsetHeight;",
+            vec![],
+        )
+        .await?
+        .as_f64()
+        .unwrap_or(0.0);
+    check(
+        height >= 44.0,
+        &format!("logout button is {height} px tall"),
+    )?;
+    save_screenshot(client, shots, "filer-phone").await?;
+    log_out(client, "/m/login").await
+}
