@@ -35,9 +35,26 @@ impl SessionKind {
     }
 }
 
+/// The absolute lifetime of a session, however active (SESS-02).
+pub const ABSOLUTE_LIFETIME: Duration = Duration::hours(12);
+/// Sessions one account may hold at once; a further login ends the oldest (SESS-05).
+pub const MAX_SESSIONS: usize = 3;
+
 /// Only every so often is a session's last activity written, so that reading a page does not
 /// mean a database write; the idle timeout therefore has a resolution of this much.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+/// Why a session was ended by someone other than its owner.
+pub mod ended {
+    /// A newer login of the same account took its place.
+    pub const REPLACED: &str = "replaced";
+    /// An administrator or main account ended it.
+    pub const ENDED: &str = "ended";
+    /// The account was disabled.
+    pub const DISABLED: &str = "disabled";
+    /// The password was changed in another session.
+    pub const PASSWORD_CHANGED: &str = "password_changed";
+}
 
 #[derive(Debug, Clone)]
 pub struct LoginInput {
@@ -55,31 +72,76 @@ pub struct LoginOutcome {
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
     pub actor: Actor,
+    /// The password was set by someone else and must be changed before anything else.
+    pub must_change_password: bool,
+    /// How many older sessions this login ended (at most three are kept).
+    pub replaced_sessions: usize,
 }
 
-/// Checks the credentials and opens a session. Unknown user, wrong password and disabled account
-/// all give the same answer.
+/// Checks the credentials and opens a session. Unknown user, wrong password, disabled account,
+/// expired one-time password and locked account all give the same answer (AUTH-04).
 pub async fn login(app: &App, input: LoginInput) -> Result<LoginOutcome, AppError> {
     let username = normalize_username(&input.username);
     let denied = || AppError::new(ErrorCode::InvalidCredentials);
+    let policy = app.policy().await?;
+    let now = app.now();
+    let db = &app.db().conn;
+    if let Some(ip) = &input.ip {
+        let attempts = repo::login_guard::count_attempt(db, ip, now).await?;
+        if attempts > u64::from(policy.ip_attempts_per_minute) {
+            tracing::warn!(ip = %ip, "login throttled");
+            return Err(AppError::new(ErrorCode::RateLimited));
+        }
+    }
     if username.is_empty() || input.password.is_empty() {
         return Err(denied());
     }
-    let found = repo::account::find_by_username(&app.db().conn, &username).await?;
-    let Some(found) = found else {
+    if repo::login_guard::locked_until(db, &username, now)
+        .await?
+        .is_some()
+    {
         password::verify_dummy(input.password).await?;
-        return Err(denied());
-    };
-    let ok = password::verify(input.password, found.account.password_hash.clone()).await?;
-    if !ok || found.account.disabled {
+        tracing::info!(username = %username, "login refused: locked");
         return Err(denied());
     }
+    let found = repo::account::find_by_username(db, &username).await?;
+    let ok = match &found {
+        Some(f) => {
+            let matches = password::verify(input.password, f.account.password_hash.clone()).await?;
+            let expired = f.account.password_expires_at.is_some_and(|t| t <= now);
+            matches && !f.account.disabled && !expired
+        }
+        None => {
+            password::verify_dummy(input.password).await?;
+            false
+        }
+    };
+    let Some(found) = found.filter(|_| ok) else {
+        let locked = repo::login_guard::record_failure(
+            db,
+            &username,
+            now,
+            policy.lockout_threshold,
+            Duration::minutes(i64::from(policy.lockout_window_minutes)),
+            Duration::minutes(i64::from(policy.lockout_minutes)),
+        )
+        .await?;
+        if locked {
+            tracing::warn!(username = %username, "account locked after repeated failures");
+        }
+        return Err(denied());
+    };
 
-    let now = app.now();
     let token = secret::token().map_err(AppError::internal)?;
     let csrf_token = secret::token().map_err(AppError::internal)?;
-    let expires_at = now + to_chrono(app.settings().sessions.absolute);
+    let expires_at = now + ABSOLUTE_LIFETIME;
     let txn = app.db().begin_write().await?;
+    repo::login_guard::clear(&txn, &username).await?;
+    let open = repo::session::open_for_account(&txn, &found.account.id, now).await?;
+    let surplus = (open.len() + 1).saturating_sub(MAX_SESSIONS);
+    for old in open.iter().take(surplus) {
+        repo::session::end(&txn, &old.id, ended::REPLACED).await?;
+    }
     repo::session::insert(
         &txn,
         session::Model {
@@ -92,6 +154,7 @@ pub async fn login(app: &App, input: LoginInput) -> Result<LoginOutcome, AppErro
             expires_at,
             ip: input.ip.map(|s| truncate(&s, 64)),
             user_agent: input.user_agent.map(|s| truncate(&s, 255)),
+            ended_reason: None,
         },
     )
     .await?;
@@ -102,6 +165,8 @@ pub async fn login(app: &App, input: LoginInput) -> Result<LoginOutcome, AppErro
         token,
         csrf_token,
         expires_at,
+        must_change_password: found.account.must_change_password,
+        replaced_sessions: surplus,
         actor: actor_of(&found),
     })
 }
@@ -114,6 +179,8 @@ pub struct Authenticated {
     pub csrf_token: String,
     pub kind: SessionKind,
     pub expires_at: DateTime<Utc>,
+    /// Only the password change is open to this session until the password is changed.
+    pub must_change_password: bool,
 }
 
 /// What a presented token turned out to be.
@@ -122,7 +189,9 @@ pub enum Resolved {
     Valid(Box<Authenticated>),
     /// It was a session, but it timed out: the user is told so.
     Expired,
-    /// Not a session (never was, logged out, or its account is disabled).
+    /// It was a session, ended by a newer login or by an administrator: the user is told so.
+    Ended,
+    /// Not a session (never was, or logged out).
     Unknown,
 }
 
@@ -133,14 +202,19 @@ pub async fn resolve(app: &App, token: &str) -> Result<Resolved, AppError> {
     let Some(session) = repo::session::find(db, &id).await? else {
         return Ok(Resolved::Unknown);
     };
+    if session.ended_reason.is_some() {
+        return Ok(Resolved::Ended);
+    }
     let kind = SessionKind::parse(&session.kind).unwrap_or(SessionKind::Portal);
     let now = app.now();
-    let policy = app.settings().sessions;
-    let idle = match kind {
-        SessionKind::Mobile => policy.mobile_idle,
-        SessionKind::Portal | SessionKind::Api => policy.portal_idle,
+    let policy = app.policy().await?;
+    let idle_minutes = match kind {
+        SessionKind::Mobile => policy.mobile_idle_minutes,
+        SessionKind::Portal | SessionKind::Api => policy.portal_idle_minutes,
     };
-    if now >= session.expires_at || now > session.last_seen_at + to_chrono(idle) {
+    if now >= session.expires_at
+        || now > session.last_seen_at + Duration::minutes(i64::from(idle_minutes))
+    {
         repo::session::delete(db, &id).await?;
         return Ok(Resolved::Expired);
     }
@@ -148,13 +222,14 @@ pub async fn resolve(app: &App, token: &str) -> Result<Resolved, AppError> {
         return Ok(Resolved::Unknown);
     };
     if found.account.disabled {
-        repo::session::delete_for_account(db, &found.account.id).await?;
-        return Ok(Resolved::Unknown);
+        repo::session::end_for_account(db, &found.account.id, ended::DISABLED, None).await?;
+        return Ok(Resolved::Ended);
     }
     if now - session.last_seen_at >= TOUCH_EVERY {
         repo::session::touch(db, &id, now).await?;
     }
     Ok(Resolved::Valid(Box::new(Authenticated {
+        must_change_password: found.account.must_change_password,
         actor: actor_of(&found),
         session_id: id,
         csrf_token: session.csrf_token,
@@ -181,10 +256,6 @@ pub(crate) fn actor_of(found: &AccountWithOrg) -> Actor {
         roles: found.roles.clone(),
         is_main: found.account.is_main,
     }
-}
-
-fn to_chrono(d: std::time::Duration) -> Duration {
-    Duration::from_std(d).unwrap_or(Duration::MAX)
 }
 
 fn truncate(s: &str, max_chars: usize) -> String {

@@ -266,7 +266,7 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
                 .await
                 .map_err(AppError::from)?
             {
-                repo::account::set_password_hash(&txn, &found.account.id, hash, now)
+                repo::account::set_password_hash(&txn, &found.account.id, hash, now, None)
                     .await
                     .map_err(AppError::from)?;
             }
@@ -308,6 +308,7 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
                     is_demo: true,
                     roles: account.roles,
                     created_at: now,
+                    password_expires_at: None,
                 },
             )
             .await

@@ -108,6 +108,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// The validation error of everything recorded.
+    pub fn into_error(self) -> AppError {
+        AppError::validation(self.0)
+    }
+
     /// `Ok(())` when nothing was recorded.
     pub fn into_result(self) -> Result<(), AppError> {
         if self.0.is_empty() {

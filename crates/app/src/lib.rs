@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod bootstrap;
 pub mod demo;
 pub mod error;
 pub mod password;
@@ -14,40 +15,19 @@ use emss_db::blob::{BlobError, BlobStore, LocalBlobStore};
 use emss_db::{ConnectError, Database, DatabaseSettings};
 use emss_domain::clock::{Clock, SystemClock};
 use emss_domain::district::Districts;
+use emss_domain::password_policy::SecurityPolicy;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 /// The districts, built into the binary from `catalogue/districts.toml`.
 const DISTRICTS: &str = include_str!("../../../catalogue/districts.toml");
-
-/// Session lifetimes (SESS-02). The security administrator may tighten them (identity issue).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SessionPolicy {
-    /// Idle timeout of the desktop portal and of API tokens.
-    pub portal_idle: Duration,
-    /// Idle timeout of the mobile pages.
-    pub mobile_idle: Duration,
-    /// Absolute lifetime of any session.
-    pub absolute: Duration,
-}
-
-impl Default for SessionPolicy {
-    fn default() -> Self {
-        Self {
-            portal_idle: Duration::from_secs(15 * 60),
-            mobile_idle: Duration::from_secs(30 * 60),
-            absolute: Duration::from_secs(12 * 3600),
-        }
-    }
-}
 
 /// What the use cases need to know about the deployment.
 #[derive(Debug, Clone)]
 pub struct AppSettings {
     pub data_dir: PathBuf,
     pub database: DatabaseSettings,
-    pub sessions: SessionPolicy,
 }
 
 /// Why EMSS could not start. Each reads as one line for the operator.
@@ -75,7 +55,13 @@ struct Inner {
     clock: Arc<dyn Clock>,
     districts: Districts,
     settings: AppSettings,
+    /// The security policy, re-read from the database at most every `POLICY_TTL`, so a change made
+    /// on one instance reaches the others within that time.
+    policy: RwLock<Option<(SecurityPolicy, Instant)>>,
 }
+
+const POLICY_TTL: Duration = Duration::from_secs(30);
+const POLICY_KEY: &str = "security_policy";
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -104,6 +90,7 @@ impl App {
                 clock,
                 districts,
                 settings,
+                policy: RwLock::new(None),
             }),
         })
     }
@@ -131,6 +118,38 @@ impl App {
 
     pub fn settings(&self) -> &AppSettings {
         &self.inner.settings
+    }
+
+    /// The security policy in force.
+    pub async fn policy(&self) -> Result<SecurityPolicy, AppError> {
+        if let Ok(cached) = self.inner.policy.read()
+            && let Some((p, at)) = *cached
+            && at.elapsed() < POLICY_TTL
+        {
+            return Ok(p);
+        }
+        let stored = emss_db::repo::setting::get(&self.inner.db.conn, POLICY_KEY).await?;
+        let policy = stored
+            .and_then(|s| serde_json::from_str::<SecurityPolicy>(&s).ok())
+            .unwrap_or_default();
+        if let Ok(mut cached) = self.inner.policy.write() {
+            *cached = Some((policy, Instant::now()));
+        }
+        Ok(policy)
+    }
+
+    /// Stores a new security policy (already checked) and uses it at once on this instance.
+    pub(crate) async fn store_policy(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        policy: SecurityPolicy,
+    ) -> Result<(), AppError> {
+        let json = serde_json::to_string(&policy).map_err(AppError::internal)?;
+        emss_db::repo::setting::set(db, POLICY_KEY, &json, self.now()).await?;
+        if let Ok(mut cached) = self.inner.policy.write() {
+            *cached = Some((policy, Instant::now()));
+        }
+        Ok(())
     }
 
     /// Whether the database answers and has every migration this binary knows (`/readyz`).

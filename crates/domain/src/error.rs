@@ -9,6 +9,8 @@ pub enum ErrorCode {
     Unauthenticated,
     InvalidCredentials,
     SessionExpired,
+    SessionReplaced,
+    PasswordChangeRequired,
     CsrfFailed,
     Forbidden,
     NotFound,
@@ -24,12 +26,14 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tests that check the map is complete and unambiguous.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::BadRequest,
         ErrorCode::ValidationFailed,
         ErrorCode::Unauthenticated,
         ErrorCode::InvalidCredentials,
         ErrorCode::SessionExpired,
+        ErrorCode::SessionReplaced,
+        ErrorCode::PasswordChangeRequired,
         ErrorCode::CsrfFailed,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
@@ -51,6 +55,8 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => "unauthenticated",
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::SessionExpired => "session_expired",
+            ErrorCode::SessionReplaced => "session_replaced",
+            ErrorCode::PasswordChangeRequired => "password_change_required",
             ErrorCode::CsrfFailed => "csrf_failed",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
@@ -73,6 +79,8 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => "请先登录",
             ErrorCode::InvalidCredentials => "用户名或密码错误",
             ErrorCode::SessionExpired => "登录已超时，请重新登录",
+            ErrorCode::SessionReplaced => "您的账户已在别处登录或被结束会话，请重新登录",
+            ErrorCode::PasswordChangeRequired => "请先修改初始密码",
             ErrorCode::CsrfFailed => "页面已过期或请求来源不可信，请刷新页面后重试",
             ErrorCode::Forbidden => "您没有执行此操作的权限",
             ErrorCode::NotFound => "您访问的内容不存在或无权查看",
@@ -94,7 +102,9 @@ impl ErrorCode {
             ErrorCode::ValidationFailed => 422,
             ErrorCode::Unauthenticated
             | ErrorCode::InvalidCredentials
-            | ErrorCode::SessionExpired => 401,
+            | ErrorCode::SessionExpired
+            | ErrorCode::SessionReplaced => 401,
+            ErrorCode::PasswordChangeRequired => 403,
             ErrorCode::CsrfFailed | ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,

@@ -2,6 +2,7 @@
 //! are unit-tested without a database or a server.
 
 pub mod account;
+pub mod account_rights;
 pub mod actor;
 pub mod clock;
 pub mod district;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod listing;
 pub mod org;
+pub mod password_policy;
 pub mod permission;
 pub mod role;
 pub mod time;

@@ -1,17 +1,24 @@
 //! Permissions: every route names exactly one, and this is the one place that says which actors
-//! hold it. Deny by default.
+//! hold it. Deny by default. Finer rules about one object (whose account, which role) live with the
+//! object (`account_rights`).
 
 use crate::actor::Actor;
+use crate::org::OrgKind;
 use crate::role::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Permission {
     /// Anyone, signed in or not: login, health checks, public pages, static assets.
     Public,
-    /// Any signed-in account: home page, own account, help center.
+    /// Any signed-in account: home page, own account, own password, help center.
     SignedIn,
-    /// The system administrator's account management (账户管理).
-    ManageAccounts,
+    /// Lists and opens accounts: the system and security administrators (all accounts) and every
+    /// organisation's main account (its own sub-accounts).
+    ListAccounts,
+    /// Creates accounts: the system administrator and main accounts.
+    CreateAccount,
+    /// Password, lockout and session policy: the security administrator.
+    ManageSecurityPolicy,
 }
 
 impl Permission {
@@ -19,36 +26,59 @@ impl Permission {
         match self {
             Permission::Public => "public",
             Permission::SignedIn => "signed_in",
-            Permission::ManageAccounts => "manage_accounts",
+            Permission::ListAccounts => "list_accounts",
+            Permission::CreateAccount => "create_account",
+            Permission::ManageSecurityPolicy => "manage_security_policy",
         }
     }
 
     /// Whether `actor` (None = anonymous) holds this permission.
     pub fn allows(self, actor: Option<&Actor>) -> bool {
+        let Some(a) = actor else {
+            return self == Permission::Public;
+        };
         match self {
-            Permission::Public => true,
-            Permission::SignedIn => actor.is_some(),
-            Permission::ManageAccounts => actor.is_some_and(|a| a.has_role(Role::SystemAdmin)),
+            Permission::Public | Permission::SignedIn => true,
+            Permission::ListAccounts => {
+                a.has_any_role(&[Role::SystemAdmin, Role::SecurityAdmin]) || is_org_main(a)
+            }
+            Permission::CreateAccount => a.has_role(Role::SystemAdmin) || is_org_main(a),
+            Permission::ManageSecurityPolicy => a.has_role(Role::SecurityAdmin),
         }
     }
+}
+
+/// The main account of an organisation that manages its own sub-accounts.
+pub fn is_org_main(a: &Actor) -> bool {
+    a.is_main && a.org_kind != OrgKind::System
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::actor::fixtures::actor;
-    use crate::org::OrgKind;
 
     #[test]
     fn deny_by_default() {
         assert!(Permission::Public.allows(None));
         assert!(!Permission::SignedIn.allows(None));
+        assert!(!Permission::ListAccounts.allows(None));
         let filer = actor(OrgKind::Agency, &[Role::Filer]);
         assert!(Permission::SignedIn.allows(Some(&filer)));
-        assert!(!Permission::ManageAccounts.allows(Some(&filer)));
+        assert!(!Permission::ListAccounts.allows(Some(&filer)));
+        assert!(!Permission::CreateAccount.allows(Some(&filer)));
+        let mut main = actor(OrgKind::Agency, &[Role::ContractManager]);
+        main.is_main = true;
+        assert!(Permission::ListAccounts.allows(Some(&main)));
+        assert!(Permission::CreateAccount.allows(Some(&main)));
         let sysadmin = actor(OrgKind::System, &[Role::SystemAdmin]);
-        assert!(Permission::ManageAccounts.allows(Some(&sysadmin)));
+        assert!(Permission::CreateAccount.allows(Some(&sysadmin)));
+        assert!(!Permission::ManageSecurityPolicy.allows(Some(&sysadmin)));
         let secadmin = actor(OrgKind::System, &[Role::SecurityAdmin]);
-        assert!(!Permission::ManageAccounts.allows(Some(&secadmin)));
+        assert!(Permission::ListAccounts.allows(Some(&secadmin)));
+        assert!(!Permission::CreateAccount.allows(Some(&secadmin)));
+        assert!(Permission::ManageSecurityPolicy.allows(Some(&secadmin)));
+        let auditadmin = actor(OrgKind::System, &[Role::AuditAdmin]);
+        assert!(!Permission::ListAccounts.allows(Some(&auditadmin)));
     }
 }

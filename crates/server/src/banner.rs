@@ -1,6 +1,7 @@
 //! What `emss serve` prints when it is ready: where to open it and, with demo data, how to log in.
 
 use crate::config::Config;
+use emss_app::bootstrap::FirstAdmin;
 use emss_app::demo::DemoLogin;
 use emss_db::Backend;
 use std::net::SocketAddr;
@@ -10,6 +11,7 @@ pub fn print(
     local: SocketAddr,
     backend: Backend,
     demo: Option<&(Vec<DemoLogin>, String)>,
+    first_admins: &[FirstAdmin],
 ) {
     let host = if local.ip().is_unspecified() {
         SocketAddr::new([127, 0, 0, 1].into(), local.port())
@@ -34,6 +36,20 @@ pub fn print(
             println!(
                 "    {:width$}  {}  {}  {}",
                 l.username, l.name, l.roles, l.org_name
+            );
+        }
+    }
+    if !first_admins.is_empty() {
+        println!();
+        println!(
+            "  首次启动：已创建三员管理账户。以下一次性密码只显示这一次，72 小时内有效，首次登录须修改："
+        );
+        for a in first_admins {
+            println!(
+                "    {:10}  {}  {}",
+                a.username,
+                a.role.label(),
+                a.one_time_password
             );
         }
     }

@@ -177,7 +177,6 @@ impl Config {
                 pool_size: self.db_pool_size,
                 connect_timeout: std::time::Duration::from_secs(self.db_connect_timeout_seconds),
             },
-            sessions: emss_app::SessionPolicy::default(),
         }
     }
 }

@@ -162,6 +162,13 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
     } else {
         None
     };
+    let first_admins = if demo {
+        Vec::new()
+    } else {
+        emss_app::bootstrap::ensure_administrators(&app)
+            .await
+            .map_err(|e| e.to_string())?
+    };
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let router = emss_web::router(
         app.clone(),
@@ -169,7 +176,13 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
             secure_cookies: config.secure_cookies,
         },
     );
-    banner::print(&config, local, app.db().backend, demo_logins.as_ref());
+    banner::print(
+        &config,
+        local,
+        app.db().backend,
+        demo_logins.as_ref(),
+        &first_admins,
+    );
     tracing::info!(%local, backend = app.db().backend.name(), "EMSS started");
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();

@@ -147,7 +147,7 @@ async fn pages_answer_errors_in_chinese_with_the_request_id() {
     assert!(html.contains("lang=\"zh-CN\""));
 
     // A filer may not open the administrator's account list.
-    let res = browser.get("/admin/accounts").await.unwrap();
+    let res = browser.get("/accounts").await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(res.text().await.unwrap().contains("您没有执行此操作的权限"));
 

@@ -9,11 +9,11 @@ use reqwest::StatusCode;
 async fn signed_out_visitors_are_sent_to_the_login_page() {
     let t = TestApp::spawn().await.unwrap();
     let c = t.client().unwrap();
-    let res = c.get(t.url("/admin/accounts?page=2")).send().await.unwrap();
+    let res = c.get(t.url("/accounts?page=2")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         res.headers()["location"],
-        "/login?next=%2Fadmin%2Faccounts%3Fpage%3D2"
+        "/login?next=%2Faccounts%3Fpage%3D2"
     );
     let res = c.get(t.url("/m/")).send().await.unwrap();
     assert_eq!(res.headers()["location"], "/m/login?next=%2Fm%2F");
@@ -65,13 +65,13 @@ async fn login_goes_back_where_the_user_was_going_but_never_off_site() {
         .form(&[
             ("username", "sysadmin"),
             ("password", DEMO_PASSWORD),
-            ("next", "/admin/accounts?page=2"),
+            ("next", "/accounts?page=2"),
         ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(res.headers()["location"], "/admin/accounts?page=2");
+    assert_eq!(res.headers()["location"], "/accounts?page=2");
     let c = t.client().unwrap();
     let res = c
         .post(t.url("/login"))
@@ -121,22 +121,37 @@ async fn home_greets_by_name_organisation_and_role() {
 #[tokio::test]
 async fn each_role_sees_only_its_menus() {
     let t = TestApp::spawn().await.unwrap();
-    let admin = t
-        .browser("sysadmin")
-        .await
-        .unwrap()
-        .page("/")
-        .await
-        .unwrap();
-    assert!(admin.contains("href=\"/admin/accounts\""));
-    assert!(admin.contains("系统管理"));
-    for username in ["filer_a", "city", "ent_b", "secadmin", "auditadmin"] {
-        let html = t.browser(username).await.unwrap().page("/").await.unwrap();
-        assert!(
-            !html.contains("/admin/accounts"),
-            "{username} sees 账户管理"
+    // (login, sees the account list, sees the security policy)
+    let cases = [
+        ("sysadmin", true, false),
+        ("secadmin", true, true),
+        ("auditadmin", false, false),
+        ("city", true, false),
+        ("agency_a", true, false),
+        ("ent_b", true, false),
+        ("filer_a", false, false),
+        ("reviewer_b", false, false),
+    ];
+    for (username, accounts, security) in cases {
+        let html = t
+            .browser(username)
+            .await
+            .unwrap()
+            .page("/account")
+            .await
+            .unwrap();
+        assert_eq!(
+            html.contains("href=\"/accounts\""),
+            accounts,
+            "{username} 账户管理"
+        );
+        assert_eq!(
+            html.contains("href=\"/admin/security\""),
+            security,
+            "{username} 安全策略"
         );
         assert!(html.contains("帮助中心"), "{username}");
+        assert!(html.contains("修改密码"), "{username}");
     }
 }
 
@@ -175,33 +190,30 @@ async fn the_account_list_pages_filters_and_exports() {
     let t = TestApp::spawn().await.unwrap();
     let b = t.browser("sysadmin").await.unwrap();
 
-    let html = b.page("/admin/accounts").await.unwrap();
+    let html = b.page("/accounts").await.unwrap();
     assert!(html.contains("显示第 1 到第 10 条记录，总共 16 条记录"));
     assert!(html.contains("您当前位置：系统管理 > 账户管理"));
-    let html = b.page("/admin/accounts?page=2&page_size=10").await.unwrap();
+    let html = b.page("/accounts?page=2&page_size=10").await.unwrap();
     assert!(html.contains("显示第 11 到第 16 条记录，总共 16 条记录"));
-    let html = b.page("/admin/accounts?page_size=20").await.unwrap();
+    let html = b.page("/accounts?page_size=20").await.unwrap();
     assert!(html.contains("显示第 1 到第 16 条记录，总共 16 条记录"));
 
-    let html = b.page("/admin/accounts?keyword=浦清").await.unwrap();
+    let html = b.page("/accounts?keyword=浦清").await.unwrap();
     assert!(
         html.contains("总共 4 条记录"),
         "agency_a and its three sub-accounts"
     );
     assert!(html.contains("filer_a2"));
     assert!(!html.contains("reviewer_b"));
-    let html = b.page("/admin/accounts?org_kind=enterprise").await.unwrap();
+    let html = b.page("/accounts?org_kind=enterprise").await.unwrap();
     assert!(html.contains("总共 2 条记录"));
-    let html = b.page("/admin/accounts?keyword=%25").await.unwrap();
+    let html = b.page("/accounts?keyword=%25").await.unwrap();
     assert!(
         html.contains("没有找到匹配的记录"),
         "% is searched literally"
     );
 
-    let res = b
-        .get("/admin/accounts/export.csv?keyword=浦清")
-        .await
-        .unwrap();
+    let res = b.get("/accounts/export.csv?keyword=浦清").await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
     let disposition = res.headers()["content-disposition"]

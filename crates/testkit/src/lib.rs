@@ -6,7 +6,7 @@
 mod postgres;
 
 use anyhow::{Context, Result, anyhow};
-use emss_app::{App, AppSettings, SessionPolicy};
+use emss_app::{App, AppSettings};
 use emss_db::{Backend, DatabaseSettings};
 use emss_domain::clock::ManualClock;
 use std::sync::Arc;
@@ -67,7 +67,6 @@ impl TestApp {
                 pool_size: 4,
                 connect_timeout: Duration::from_secs(10),
             },
-            sessions: SessionPolicy::default(),
         };
         let app = App::start(settings, clock.clone())
             .await

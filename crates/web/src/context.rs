@@ -14,6 +14,8 @@ pub struct Ctx {
     pub auth: Option<Arc<Authenticated>>,
     /// The session was presented but had timed out.
     pub expired: bool,
+    /// The session was presented but had been ended by a newer login or an administrator.
+    pub ended: bool,
     /// The session came from a bearer token, not a cookie.
     pub bearer: bool,
     pub client_ip: Option<String>,
@@ -21,6 +23,11 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// Signed in, but only the password change is open until the password is changed.
+    pub fn must_change_password(&self) -> bool {
+        self.auth.as_deref().is_some_and(|a| a.must_change_password)
+    }
+
     pub fn actor(&self) -> Option<&Actor> {
         self.auth.as_deref().map(|a| &a.actor)
     }

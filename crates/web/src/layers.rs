@@ -160,6 +160,7 @@ async fn session(State(state): State<AppState>, mut req: Request, next: Next) ->
             match auth::resolve(&state.app, &token).await {
                 Ok(Resolved::Valid(a)) => ctx.auth = Some(Arc::new(*a)),
                 Ok(Resolved::Expired) => ctx.expired = true,
+                Ok(Resolved::Ended) => ctx.ended = true,
                 Ok(Resolved::Unknown) => {}
                 Err(e) => {
                     return match Surface::of_path(&path) {

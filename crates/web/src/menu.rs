@@ -28,9 +28,29 @@ pub const PORTAL: &[Section] = &[
         title: "系统管理",
         groups: &[Group {
             title: None,
+            items: &[
+                Item {
+                    title: "账户管理",
+                    route: "page.accounts",
+                },
+                Item {
+                    title: "我的账户",
+                    route: "page.account",
+                },
+                Item {
+                    title: "修改密码",
+                    route: "page.account.password",
+                },
+            ],
+        }],
+    },
+    Section {
+        title: "安全管理",
+        groups: &[Group {
+            title: None,
             items: &[Item {
-                title: "账户管理",
-                route: "page.admin.accounts",
+                title: "安全策略",
+                route: "page.security",
             }],
         }],
     },
@@ -53,10 +73,16 @@ pub const PORTAL: &[Section] = &[
 ];
 
 /// The tiles of the mobile home page (业务管理), in order.
-pub const MOBILE: &[Item] = &[Item {
-    title: "帮助中心",
-    route: "page.help",
-}];
+pub const MOBILE: &[Item] = &[
+    Item {
+        title: "我的信息",
+        route: "page.account",
+    },
+    Item {
+        title: "帮助中心",
+        route: "page.help",
+    },
+];
 
 /// A link in a rendered menu.
 #[derive(Debug, Clone, PartialEq, Eq)]

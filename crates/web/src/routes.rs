@@ -70,6 +70,7 @@ macro_rules! route {
 }
 
 /// Every route of EMSS.
+#[rustfmt::skip]
 pub fn table() -> Vec<RouteDef> {
     vec![
         // Health and assets.
@@ -77,79 +78,45 @@ pub fn table() -> Vec<RouteDef> {
         route!("health.ready", GET, "/readyz", Public, api::health::ready),
         route!("static.file", GET, "/static/{file}", Public, assets::serve),
         // API.
-        route!(
-            "api.openapi",
-            GET,
-            "/api/v1/openapi.json",
-            Public,
-            api::openapi_json
-        ),
-        route!(
-            "api.auth.login",
-            POST,
-            "/api/v1/auth/login",
-            Public,
-            api::auth::login
-        ),
-        route!(
-            "api.auth.logout",
-            POST,
-            "/api/v1/auth/logout",
-            SignedIn,
-            api::auth::logout
-        ),
+        route!("api.openapi", GET, "/api/v1/openapi.json", Public, api::openapi_json),
+        route!("api.auth.login", POST, "/api/v1/auth/login", Public, api::auth::login),
+        route!("api.auth.logout", POST, "/api/v1/auth/logout", SignedIn, api::auth::logout),
+        route!("api.auth.password", POST, "/api/v1/auth/password", SignedIn, api::auth::change_password),
         route!("api.me", GET, "/api/v1/me", SignedIn, api::auth::me),
-        route!(
-            "api.accounts.list",
-            GET,
-            "/api/v1/accounts",
-            ManageAccounts,
-            api::accounts::list
-        ),
+        route!("api.accounts.list", GET, "/api/v1/accounts", ListAccounts, api::accounts::list),
+        route!("api.accounts.create", POST, "/api/v1/accounts", CreateAccount, api::accounts::create),
+        route!("api.accounts.get", GET, "/api/v1/accounts/{id}", ListAccounts, api::accounts::get),
+        route!("api.accounts.roles", PUT, "/api/v1/accounts/{id}/roles", ListAccounts, api::accounts::set_roles),
+        route!("api.accounts.enabled", PUT, "/api/v1/accounts/{id}/enabled", ListAccounts, api::accounts::set_enabled),
+        route!("api.accounts.end_sessions", POST, "/api/v1/accounts/{id}/end-sessions", ListAccounts, api::accounts::end_sessions),
+        route!("api.security_policy.get", GET, "/api/v1/security-policy", ManageSecurityPolicy, api::accounts::get_policy),
+        route!("api.security_policy.put", PUT, "/api/v1/security-policy", ManageSecurityPolicy, api::accounts::put_policy),
         // Portal.
         route!("page.home", GET, "/", SignedIn, pages::home::show),
         route!("page.login", GET, "/login", Public, pages::login::show),
-        route!(
-            "page.login.submit",
-            POST,
-            "/login",
-            Public,
-            pages::login::submit
-        ),
-        route!(
-            "page.logout",
-            POST,
-            "/logout",
-            SignedIn,
-            pages::login::logout
-        ),
+        route!("page.login.submit", POST, "/login", Public, pages::login::submit),
+        route!("page.logout", POST, "/logout", SignedIn, pages::login::logout),
         route!("page.help", GET, "/help", Public, pages::help::contacts),
         route!("page.help.api", GET, "/help/api", Public, pages::help::api),
-        route!(
-            "page.admin.accounts",
-            GET,
-            "/admin/accounts",
-            ManageAccounts,
-            pages::accounts::list
-        ),
-        route!(
-            "page.admin.accounts.export",
-            GET,
-            "/admin/accounts/export.csv",
-            ManageAccounts,
-            pages::accounts::export
-        ),
+        route!("page.account", GET, "/account", SignedIn, pages::my_account::show),
+        route!("page.account.password", GET, "/account/password", SignedIn, pages::my_account::password_form),
+        route!("page.account.password.submit", POST, "/account/password", SignedIn, pages::my_account::password_submit),
+        route!("page.accounts", GET, "/accounts", ListAccounts, pages::accounts::list),
+        route!("page.accounts.export", GET, "/accounts/export.csv", ListAccounts, pages::accounts::export),
+        route!("page.accounts.new", GET, "/accounts/new", CreateAccount, pages::accounts::new_form),
+        route!("page.accounts.create", POST, "/accounts", CreateAccount, pages::accounts::create),
+        route!("page.accounts.show", GET, "/accounts/{id}", ListAccounts, pages::accounts::show),
+        route!("page.accounts.roles", POST, "/accounts/{id}/roles", ListAccounts, pages::accounts::set_roles),
+        route!("page.accounts.enabled", POST, "/accounts/{id}/enabled", ListAccounts, pages::accounts::set_enabled),
+        route!("page.accounts.reset_password", POST, "/accounts/{id}/reset-password", ListAccounts, pages::accounts::reset_password),
+        route!("page.accounts.end_sessions", POST, "/accounts/{id}/end-sessions", ListAccounts, pages::accounts::end_sessions),
+        route!("page.security", GET, "/admin/security", ManageSecurityPolicy, pages::security::show),
+        route!("page.security.submit", POST, "/admin/security", ManageSecurityPolicy, pages::security::submit),
         // Mobile (H5).
         route!("h5.root", GET, "/m", Public, h5::root),
         route!("h5.home", GET, "/m/", SignedIn, h5::home),
         route!("h5.login", GET, "/m/login", Public, h5::login_show),
-        route!(
-            "h5.login.submit",
-            POST,
-            "/m/login",
-            Public,
-            h5::login_submit
-        ),
+        route!("h5.login.submit", POST, "/m/login", Public, h5::login_submit),
         route!("h5.logout", POST, "/m/logout", SignedIn, h5::logout),
     ]
 }
@@ -163,11 +130,14 @@ pub fn find(id: &str) -> Option<RouteDef> {
 pub fn build() -> Router<AppState> {
     let mut router = Router::new();
     for def in table() {
-        let permission = def.permission;
-        let surface = def.surface();
-        let object = def.is_object_route();
+        let rule = Rule {
+            permission: def.permission,
+            surface: def.surface(),
+            object: def.is_object_route(),
+            open_before_password_change: OPEN_BEFORE_PASSWORD_CHANGE.contains(&def.id),
+        };
         let guarded = (def.handler)().route_layer(axum::middleware::from_fn(
-            move |req: Request, next: Next| guard(permission, surface, object, req, next),
+            move |req: Request, next: Next| guard(rule, req, next),
         ));
         router = router.route(def.path, guarded);
     }
@@ -176,29 +146,61 @@ pub fn build() -> Router<AppState> {
         .method_not_allowed_fallback(method_not_allowed)
 }
 
-/// Lets the request through when the actor holds the route's permission. Otherwise: signed out →
-/// log in (API: 401); signed in without the permission → 404 for object routes, 403 for the rest.
-async fn guard(
+/// Routes a session with a one-time password may use before changing it (AUTH-06).
+const OPEN_BEFORE_PASSWORD_CHANGE: &[&str] = &[
+    "page.account.password",
+    "page.account.password.submit",
+    "page.logout",
+    "h5.logout",
+    "api.auth.password",
+    "api.auth.logout",
+    "api.me",
+];
+
+/// What the guard of one route checks.
+#[derive(Debug, Clone, Copy)]
+struct Rule {
     permission: Permission,
     surface: Surface,
     object: bool,
-    req: Request,
-    next: Next,
-) -> Response {
+    open_before_password_change: bool,
+}
+
+/// Lets the request through when the actor holds the route's permission. Otherwise: signed out →
+/// log in (API: 401); signed in without the permission → 404 for object routes, 403 for the rest.
+/// A session whose password must be changed reaches only the password change.
+async fn guard(rule: Rule, req: Request, next: Next) -> Response {
+    let Rule {
+        permission,
+        surface,
+        object,
+        open_before_password_change,
+    } = rule;
     let ctx = req.extensions().get::<Ctx>().cloned().unwrap_or_default();
+    if ctx.must_change_password()
+        && permission != Permission::Public
+        && !open_before_password_change
+    {
+        return match surface {
+            Surface::Api => ApiError::from(ErrorCode::PasswordChangeRequired).into_response(),
+            Surface::Portal | Surface::Mobile => Redirect::to("/account/password").into_response(),
+        };
+    }
     if permission.allows(ctx.actor()) {
         return next.run(req).await;
     }
     if ctx.actor().is_none() {
-        let code = if ctx.expired {
-            ErrorCode::SessionExpired
+        let (code, flag) = if ctx.ended {
+            (ErrorCode::SessionReplaced, Some("ended=1"))
+        } else if ctx.expired {
+            (ErrorCode::SessionExpired, Some("expired=1"))
         } else {
-            ErrorCode::Unauthenticated
+            (ErrorCode::Unauthenticated, None)
         };
         return match surface {
             Surface::Api => ApiError::from(code).into_response(),
-            Surface::Portal => login_redirect("/login", req.uri(), ctx.expired),
-            Surface::Mobile => login_redirect("/m/login", req.uri(), ctx.expired),
+            Surface::Portal => login_redirect("/login", req.uri(), flag),
+            Surface::Mobile => login_redirect("/m/login", req.uri(), flag),
         };
     }
     let code = if object {
@@ -216,14 +218,15 @@ fn refuse(surface: Surface, code: ErrorCode) -> Response {
     }
 }
 
-fn login_redirect(login: &str, uri: &Uri, expired: bool) -> Response {
+fn login_redirect(login: &str, uri: &Uri, flag: Option<&str>) -> Response {
     let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let mut target = format!(
         "{login}?next={}",
         url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
     );
-    if expired {
-        target.push_str("&expired=1");
+    if let Some(flag) = flag {
+        target.push('&');
+        target.push_str(flag);
     }
     Redirect::to(&target).into_response()
 }

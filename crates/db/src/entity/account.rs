@@ -20,6 +20,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub last_login_at: Option<DateTimeUtc>,
     pub password_changed_at: Option<DateTimeUtc>,
+    /// One-time passwords (first start, resets) stop working at this instant (AUTH-06).
+    pub password_expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

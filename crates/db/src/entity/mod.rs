@@ -3,6 +3,8 @@
 
 pub mod account;
 pub mod account_role;
+pub mod login_attempt;
+pub mod login_guard;
 pub mod organization;
 pub mod session;
 pub mod setting;

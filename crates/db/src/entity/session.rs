@@ -18,6 +18,9 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// Set when the session was ended by something other than its owner (`replaced` by a newer
+    /// login, `ended` by an administrator, `disabled`), so the next request can say why.
+    pub ended_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,4 @@
-//! Organisations, accounts with roles, sessions, settings.
+//! Organisations, accounts with roles, sessions, login guards, settings.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -59,6 +59,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Account::CreatedAt))
                     .col(timestamp_with_time_zone_null(Account::LastLoginAt))
                     .col(timestamp_with_time_zone_null(Account::PasswordChangedAt))
+                    .col(timestamp_with_time_zone_null(Account::PasswordExpiresAt))
                     .foreign_key(
                         ForeignKey::create()
                             .name("account_org")
@@ -124,6 +125,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Session::ExpiresAt))
                     .col(string_null(Session::Ip))
                     .col(string_null(Session::UserAgent))
+                    .col(string_null(Session::EndedReason))
                     .foreign_key(
                         ForeignKey::create()
                             .name("session_account")
@@ -156,6 +158,38 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
+                    .table(LoginGuard::Table)
+                    .col(string(LoginGuard::Username).primary_key())
+                    .col(integer(LoginGuard::Failures))
+                    .col(timestamp_with_time_zone_null(LoginGuard::WindowStart))
+                    .col(timestamp_with_time_zone_null(LoginGuard::LockedUntil))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(LoginAttempt::Table)
+                    .col(pk_auto(LoginAttempt::Id))
+                    .col(string(LoginAttempt::Ip))
+                    .col(timestamp_with_time_zone(LoginAttempt::At))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("login_attempt_ip_at")
+                    .table(LoginAttempt::Table)
+                    .col(LoginAttempt::Ip)
+                    .col(LoginAttempt::At)
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
                     .table(Setting::Table)
                     .col(string(Setting::Key).primary_key())
                     .col(text(Setting::Value))
@@ -168,6 +202,8 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
             Setting::Table.into_iden(),
+            LoginAttempt::Table.into_iden(),
+            LoginGuard::Table.into_iden(),
             Session::Table.into_iden(),
             AccountRole::Table.into_iden(),
             Account::Table.into_iden(),
@@ -208,6 +244,7 @@ enum Account {
     CreatedAt,
     LastLoginAt,
     PasswordChangedAt,
+    PasswordExpiresAt,
 }
 
 #[derive(DeriveIden)]
@@ -230,6 +267,24 @@ enum Session {
     ExpiresAt,
     Ip,
     UserAgent,
+    EndedReason,
+}
+
+#[derive(DeriveIden)]
+enum LoginGuard {
+    Table,
+    Username,
+    Failures,
+    WindowStart,
+    LockedUntil,
+}
+
+#[derive(DeriveIden)]
+enum LoginAttempt {
+    Table,
+    Id,
+    Ip,
+    At,
 }
 
 #[derive(DeriveIden)]

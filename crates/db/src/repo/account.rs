@@ -23,6 +23,8 @@ pub struct NewAccount<'a> {
     pub is_demo: bool,
     pub roles: &'a [Role],
     pub created_at: DateTime<Utc>,
+    /// For one-time passwords.
+    pub password_expires_at: Option<DateTime<Utc>>,
 }
 
 /// Inserts the account and its roles. Call inside a transaction.
@@ -43,6 +45,7 @@ pub async fn insert(
         created_at: Set(new.created_at),
         last_login_at: Set(None),
         password_changed_at: Set(None),
+        password_expires_at: Set(new.password_expires_at),
     }
     .insert(db)
     .await?;
@@ -138,19 +141,71 @@ pub async fn record_login(
     Ok(())
 }
 
+/// A new password. `one_time_until` marks a password someone else set (first start, reset): it
+/// must be changed at the next login and stops working at that instant.
 pub async fn set_password_hash(
     db: &impl ConnectionTrait,
     id: &str,
     hash: String,
     at: DateTime<Utc>,
+    one_time_until: Option<DateTime<Utc>>,
 ) -> Result<(), DbErr> {
     account::Entity::update_many()
         .col_expr(account::Column::PasswordHash, Expr::value(hash))
         .col_expr(account::Column::PasswordChangedAt, Expr::value(at))
+        .col_expr(
+            account::Column::MustChangePassword,
+            Expr::value(one_time_until.is_some()),
+        )
+        .col_expr(
+            account::Column::PasswordExpiresAt,
+            Expr::value(one_time_until),
+        )
         .filter(account::Column::Id.eq(id))
         .exec(db)
         .await?;
     Ok(())
+}
+
+pub async fn set_disabled(
+    db: &impl ConnectionTrait,
+    id: &str,
+    disabled: bool,
+) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::Disabled, Expr::value(disabled))
+        .filter(account::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the account's roles.
+pub async fn set_roles(
+    db: &impl ConnectionTrait,
+    id: &str,
+    roles: &[Role],
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    account_role::Entity::delete_many()
+        .filter(account_role::Column::AccountId.eq(id))
+        .exec(db)
+        .await?;
+    for role in roles {
+        account_role::ActiveModel {
+            account_id: Set(id.to_string()),
+            role: Set(role.as_str().to_string()),
+            granted_at: Set(at),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// How many accounts exist at all (the first start of an empty database has none).
+pub async fn count_all(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    account::Entity::find().count(db).await
 }
 
 /// How many accounts exist that the demo loader did not make.

@@ -40,3 +40,16 @@ pub async fn find(
         .one(db)
         .await
 }
+
+/// Organisations of the given kinds, by name (the choices of the account form).
+pub async fn list_by_kinds(
+    db: &impl ConnectionTrait,
+    kinds: &[OrgKind],
+) -> Result<Vec<organization::Model>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    organization::Entity::find()
+        .filter(organization::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())))
+        .order_by_asc(organization::Column::Name)
+        .all(db)
+        .await
+}

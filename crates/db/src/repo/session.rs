@@ -4,7 +4,8 @@ use crate::entity::session;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 
 pub async fn insert(
@@ -21,6 +22,7 @@ pub async fn insert(
         expires_at: Set(model.expires_at),
         ip: Set(model.ip),
         user_agent: Set(model.user_agent),
+        ended_reason: Set(model.ended_reason),
     }
     .insert(db)
     .await
@@ -46,13 +48,46 @@ pub async fn delete(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// Ends every session of an account (disable, password change elsewhere).
-pub async fn delete_for_account(db: &impl ConnectionTrait, account_id: &str) -> Result<u64, DbErr> {
-    Ok(session::Entity::delete_many()
+/// The open sessions of an account, oldest first.
+pub async fn open_for_account(
+    db: &impl ConnectionTrait,
+    account_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<session::Model>, DbErr> {
+    session::Entity::find()
         .filter(session::Column::AccountId.eq(account_id))
+        .filter(session::Column::EndedReason.is_null())
+        .filter(session::Column::ExpiresAt.gt(now))
+        .order_by_asc(session::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
+/// Ends one session, remembering why, so its next request can tell the user.
+pub async fn end(db: &impl ConnectionTrait, id: &str, reason: &str) -> Result<(), DbErr> {
+    session::Entity::update_many()
+        .col_expr(session::Column::EndedReason, Expr::value(reason))
+        .filter(session::Column::Id.eq(id))
         .exec(db)
-        .await?
-        .rows_affected)
+        .await?;
+    Ok(())
+}
+
+/// Ends every open session of an account, except `keep`.
+pub async fn end_for_account(
+    db: &impl ConnectionTrait,
+    account_id: &str,
+    reason: &str,
+    keep: Option<&str>,
+) -> Result<u64, DbErr> {
+    let mut q = session::Entity::update_many()
+        .col_expr(session::Column::EndedReason, Expr::value(reason))
+        .filter(session::Column::AccountId.eq(account_id))
+        .filter(session::Column::EndedReason.is_null());
+    if let Some(keep) = keep {
+        q = q.filter(session::Column::Id.ne(keep));
+    }
+    Ok(q.exec(db).await?.rows_affected)
 }
 
 /// Removes sessions past their absolute end.

@@ -65,6 +65,11 @@ pub struct LoginResponse {
     /// When the session ends at the latest (RFC 3339).
     pub expires_at: DateTime<Utc>,
     pub user: User,
+    /// The password was set by someone else: only `POST /api/v1/auth/password` is open until it
+    /// is changed.
+    pub must_change_password: bool,
+    /// Older sessions of this account that this login ended (at most three are kept).
+    pub replaced_sessions: usize,
 }
 
 /// Sign in. Sets the session cookie for browsers and returns a bearer token for API clients.
@@ -103,6 +108,8 @@ pub async fn login(
         token: outcome.token.clone(),
         expires_at: outcome.expires_at,
         user: User::from(&outcome.actor),
+        must_change_password: outcome.must_change_password,
+        replaced_sessions: outcome.replaced_sessions,
     };
     Ok((
         [(
@@ -151,4 +158,43 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
 pub async fn me(ctx: Ctx) -> Result<Json<User>, ApiError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     Ok(Json(User::from(actor)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Changes one's own password. The account's other sessions end; this one goes on.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password",
+    tag = "auth",
+    summary = "修改密码",
+    request_body = PasswordRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 204, description = "已修改"),
+        (status = 422, body = ErrorBody, description = "当前密码不正确或新密码不符合策略，见 fields")
+    )
+)]
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(body): ApiJson<PasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    let auth = ctx.auth.clone().ok_or(ErrorCode::Unauthenticated)?;
+    emss_app::account::change_own_password(
+        &state.app,
+        &auth,
+        emss_app::account::PasswordChange {
+            current_password: body.current_password,
+            confirm_password: body.new_password.clone(),
+            new_password: body.new_password,
+        },
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,19 +1,24 @@
-//! 账户管理: every account of every organisation, for the system administrator.
+//! 账户管理: the system and security administrators see every account; a main account sees and
+//! keeps its own organisation's sub-accounts (子账户). Actions offered are exactly those allowed.
 
-use super::PageQuery;
+use super::{PageForm, PageQuery};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{PageError, render};
 use crate::list::{Pager, csv_response, pager};
 use crate::shell::Shell;
 use askama::Template;
-use axum::extract::State;
-use axum::response::Response;
-use emss_db::repo::account::{AccountFilter, AccountRow};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use emss_app::account::{self as accounts, NewAccountInput};
+use emss_db::repo::account::{AccountFilter, AccountRow, AccountWithOrg};
+use emss_domain::account_rights::AccountAction;
 use emss_domain::listing::PageRequest;
 use emss_domain::time::{EMPTY, format_optional};
-use emss_domain::{ErrorCode, OrgKind};
+use emss_domain::{Actor, ErrorCode, OrgKind, Role};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct AccountListQuery {
@@ -40,8 +45,22 @@ impl AccountListQuery {
     }
 }
 
+fn role_text(is_main: bool, roles: &[Role]) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    if is_main {
+        parts.push("主账户");
+    }
+    parts.extend(roles.iter().map(|x| x.label()));
+    if parts.is_empty() {
+        EMPTY.to_string()
+    } else {
+        parts.join("、")
+    }
+}
+
 /// One row as shown and exported.
 pub struct Row {
+    pub id: String,
     pub username: String,
     pub name: String,
     pub org_name: String,
@@ -53,12 +72,9 @@ pub struct Row {
 }
 
 fn row(state: &AppState, r: AccountRow) -> Row {
-    let mut roles: Vec<&str> = Vec::new();
-    if r.account.is_main {
-        roles.push("主账户");
-    }
-    roles.extend(r.roles.iter().map(|x| x.label()));
     Row {
+        roles: role_text(r.account.is_main, &r.roles),
+        id: r.account.id,
         username: r.account.username,
         name: r.account.name,
         org_name: r.org_name,
@@ -68,11 +84,6 @@ fn row(state: &AppState, r: AccountRow) -> Row {
             .districts()
             .name(r.district_code.as_deref())
             .to_string(),
-        roles: if roles.is_empty() {
-            EMPTY.to_string()
-        } else {
-            roles.join("、")
-        },
         state: if r.account.disabled {
             "停用"
         } else {
@@ -96,9 +107,18 @@ pub struct AccountsPage {
     pub kinds: Vec<KindOption>,
     pub rows: Vec<(u64, Row)>,
     pub pager: Pager,
+    pub can_create: bool,
 }
 
-const PATH: &str = "/admin/accounts";
+const PATH: &str = "/accounts";
+
+fn title(actor: &Actor) -> &'static str {
+    if actor.has_any_role(&[Role::SystemAdmin, Role::SecurityAdmin]) {
+        "账户管理"
+    } else {
+        "子账户管理"
+    }
+}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -106,14 +126,14 @@ pub async fn list(
     PageQuery(q): PageQuery<AccountListQuery>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let page = emss_app::account::list(
+    let page = accounts::list(
         &state.app,
         actor,
         &q.filter(),
         PageRequest::new(q.page, q.page_size),
     )
     .await?;
-    let pager = pager(&page, PATH, &q.pairs(), Some("/admin/accounts/export.csv"));
+    let pager = pager(&page, PATH, &q.pairs(), Some("/accounts/export.csv"));
     let first = page.first_row();
     let rows = page
         .items
@@ -125,9 +145,9 @@ pub async fn list(
     Ok(render(&AccountsPage {
         shell: Shell::portal(
             &ctx,
-            "page.admin.accounts",
-            "账户管理",
-            &["系统管理", "账户管理"],
+            "page.accounts",
+            title(actor),
+            &["系统管理", title(actor)],
         ),
         keyword: q.keyword.clone().unwrap_or_default(),
         kinds: OrgKind::ALL
@@ -140,6 +160,7 @@ pub async fn list(
             .collect(),
         rows,
         pager,
+        can_create: emss_domain::Permission::CreateAccount.allows(Some(actor)),
     }))
 }
 
@@ -149,8 +170,7 @@ pub async fn export(
     PageQuery(q): PageQuery<AccountListQuery>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let page =
-        emss_app::account::list(&state.app, actor, &q.filter(), PageRequest::export()).await?;
+    let page = accounts::list(&state.app, actor, &q.filter(), PageRequest::export()).await?;
     let rows = page.items.into_iter().enumerate().map(|(i, r)| {
         let r = row(&state, r);
         vec![
@@ -180,4 +200,289 @@ pub async fn export(
         ],
         rows,
     ))
+}
+
+pub struct RoleOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+fn role_options(kind: OrgKind, held: &[Role], include_admin: bool) -> Vec<RoleOption> {
+    Role::ALL
+        .into_iter()
+        .filter(|r| r.fits(kind) && (include_admin || !r.is_admin()))
+        .map(|r| RoleOption {
+            value: r.as_str(),
+            label: r.label(),
+            checked: held.contains(&r),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "portal/account_new.html")]
+pub struct NewAccountPage {
+    pub shell: Shell,
+    pub orgs: Vec<(String, String, bool)>,
+    pub roles: Vec<RoleOption>,
+    pub username: String,
+    pub name: String,
+    pub errors: BTreeMap<String, String>,
+    pub created: Option<(String, String)>,
+}
+
+impl NewAccountPage {
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+}
+
+async fn new_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    form: &NewAccountForm,
+) -> Result<NewAccountPage, PageError> {
+    let sysadmin = actor.has_role(Role::SystemAdmin);
+    let orgs = accounts::organisations(&state.app, actor)
+        .await?
+        .into_iter()
+        .map(|(id, name)| {
+            let selected = form.org_id.as_deref() == Some(id.as_str());
+            (id, name, selected)
+        })
+        .collect();
+    let held: Vec<Role> = form.roles.iter().filter_map(|r| Role::parse(r)).collect();
+    Ok(NewAccountPage {
+        shell: Shell::portal(
+            ctx,
+            "page.accounts",
+            "新建账户",
+            &["系统管理", title(actor), "新建账户"],
+        ),
+        orgs,
+        roles: if sysadmin {
+            Vec::new()
+        } else {
+            role_options(actor.org_kind, &held, false)
+        },
+        username: form.username.clone(),
+        name: form.name.clone(),
+        errors: BTreeMap::new(),
+        created: None,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NewAccountForm {
+    #[serde(default)]
+    pub org_id: Option<String>,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    Ok(render(
+        &new_page(&state, &ctx, actor, &NewAccountForm::default()).await?,
+    ))
+}
+
+/// Form fields that repeat (`roles=filer&roles=reviewer`) come as several pairs.
+fn parse_new_account(body: &[u8]) -> NewAccountForm {
+    let mut form = NewAccountForm::default();
+    for (k, v) in url::form_urlencoded::parse(body) {
+        match k.as_ref() {
+            "org_id" => form.org_id = Some(v.into_owned()),
+            "username" => form.username = v.into_owned(),
+            "name" => form.name = v.into_owned(),
+            "roles" => form.roles.push(v.into_owned()),
+            _ => {}
+        }
+    }
+    form
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let form = parse_new_account(&body);
+    let mut page = new_page(&state, &ctx, actor, &form).await?;
+    match accounts::create(
+        &state.app,
+        actor,
+        NewAccountInput {
+            org_id: form.org_id.clone(),
+            username: form.username.clone(),
+            name: form.name.clone(),
+            roles: form.roles.clone(),
+        },
+    )
+    .await
+    {
+        Ok(created) => {
+            page.created = Some((created.username, created.one_time_password));
+            page.username.clear();
+            page.name.clear();
+            Ok(render(&page))
+        }
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            page.errors = e.fields;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/account_show.html")]
+pub struct AccountPage {
+    pub shell: Shell,
+    pub id: String,
+    pub username: String,
+    pub name: String,
+    pub org_name: String,
+    pub org_kind: &'static str,
+    pub roles_text: String,
+    pub disabled: bool,
+    pub last_login: String,
+    pub created: String,
+    pub can_set_roles: bool,
+    pub can_set_enabled: bool,
+    pub can_reset: bool,
+    pub can_end_sessions: bool,
+    pub roles: Vec<RoleOption>,
+    pub roles_error: Option<String>,
+    pub notice: Option<String>,
+}
+
+fn account_page(ctx: &Ctx, actor: &Actor, a: &AccountWithOrg) -> AccountPage {
+    let allowed = accounts::allowed(actor, a);
+    let kind = OrgKind::parse(&a.org.kind).unwrap_or(OrgKind::System);
+    AccountPage {
+        shell: Shell::portal(
+            ctx,
+            "page.accounts",
+            "账户详情",
+            &["系统管理", title(actor), "账户详情"],
+        ),
+        id: a.account.id.clone(),
+        username: a.account.username.clone(),
+        name: a.account.name.clone(),
+        org_name: a.org.name.clone(),
+        org_kind: kind.label(),
+        roles_text: role_text(a.account.is_main, &a.roles),
+        disabled: a.account.disabled,
+        last_login: format_optional(a.account.last_login_at),
+        created: emss_domain::time::format_datetime(a.account.created_at),
+        can_set_roles: allowed.contains(&AccountAction::SetRoles),
+        can_set_enabled: allowed.contains(&AccountAction::SetEnabled),
+        can_reset: allowed.contains(&AccountAction::ResetPassword),
+        can_end_sessions: allowed.contains(&AccountAction::EndSessions),
+        roles: role_options(kind, &a.roles, actor.has_role(Role::SecurityAdmin)),
+        roles_error: None,
+        notice: None,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShowQuery {
+    pub done: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageQuery(q): PageQuery<ShowQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let a = accounts::get(&state.app, actor, &id).await?;
+    let mut page = account_page(&ctx, actor, &a);
+    page.notice = match q.done.as_deref() {
+        Some("roles") => Some("角色已保存".into()),
+        Some("disabled") => Some("账户已停用，其所有会话已结束".into()),
+        Some("enabled") => Some("账户已启用".into()),
+        Some("sessions") => Some("该账户的所有会话已结束".into()),
+        _ => None,
+    };
+    Ok(render(&page))
+}
+
+pub async fn set_roles(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let roles: Vec<String> = url::form_urlencoded::parse(&body)
+        .filter(|(k, _)| k == "roles")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    match accounts::set_roles(&state.app, actor, &id, &roles).await {
+        Ok(()) => Ok(Redirect::to(&format!("/accounts/{id}?done=roles")).into_response()),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let a = accounts::get(&state.app, actor, &id).await?;
+            let mut page = account_page(&ctx, actor, &a);
+            page.roles_error = e.fields.get("roles").cloned();
+            let chosen: Vec<Role> = roles.iter().filter_map(|r| Role::parse(r)).collect();
+            for option in &mut page.roles {
+                option.checked = chosen.iter().any(|r| r.as_str() == option.value);
+            }
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EnabledForm {
+    pub enabled: String,
+}
+
+pub async fn set_enabled(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<EnabledForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let enabled = form.enabled == "true";
+    accounts::set_enabled(&state.app, actor, &id, enabled).await?;
+    let done = if enabled { "enabled" } else { "disabled" };
+    Ok(Redirect::to(&format!("/accounts/{id}?done={done}")).into_response())
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let one_time = accounts::reset_password(&state.app, actor, &id).await?;
+    let a = accounts::get(&state.app, actor, &id).await?;
+    let mut page = account_page(&ctx, actor, &a);
+    page.notice = Some(format!(
+        "密码已重置。一次性密码：{one_time}（仅显示这一次，72 小时内有效，首次登录须修改）"
+    ));
+    Ok(render(&page))
+}
+
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    accounts::end_sessions(&state.app, actor, &id).await?;
+    Ok(Redirect::to(&format!("/accounts/{id}?done=sessions")).into_response())
 }

@@ -30,6 +30,7 @@ pub struct LoginPage {
 pub struct LoginQuery {
     pub next: Option<String>,
     pub expired: Option<String>,
+    pub ended: Option<String>,
     pub logged_out: Option<String>,
 }
 
@@ -91,6 +92,8 @@ pub fn show_at(door: Door, ctx: Ctx, q: LoginQuery) -> Response {
     let mut p = page(door, next, String::new());
     if q.expired.is_some() {
         p.notice = Some(ErrorCode::SessionExpired.message());
+    } else if q.ended.is_some() {
+        p.notice = Some(ErrorCode::SessionReplaced.message());
     } else if q.logged_out.is_some() {
         p.notice = Some("您已安全退出");
     }
@@ -130,6 +133,11 @@ pub async fn submit_at(door: Door, state: AppState, ctx: Ctx, form: LoginForm) -
     .await;
     match outcome {
         Ok(outcome) => {
+            let next = if outcome.must_change_password {
+                "/account/password".to_string()
+            } else {
+                next
+            };
             if let Some(old) = &ctx.auth
                 && let Err(e) = auth::logout(&state.app, &old.session_id).await
             {
@@ -150,6 +158,10 @@ pub async fn submit_at(door: Door, state: AppState, ctx: Ctx, form: LoginForm) -
         Err(e) if e.code == ErrorCode::InvalidCredentials => {
             p.password_error = Some(ErrorCode::InvalidCredentials.message());
             (StatusCode::UNAUTHORIZED, render(&p)).into_response()
+        }
+        Err(e) if e.code == ErrorCode::RateLimited => {
+            p.password_error = Some(ErrorCode::RateLimited.message());
+            (StatusCode::TOO_MANY_REQUESTS, render(&p)).into_response()
         }
         Err(e) => PageError(e).into_response(),
     }

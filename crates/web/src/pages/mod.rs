@@ -4,6 +4,8 @@ pub mod accounts;
 pub mod help;
 pub mod home;
 pub mod login;
+pub mod my_account;
+pub mod security;
 
 use crate::error::PageError;
 use axum::extract::{FromRequest, FromRequestParts, Request};
