@@ -1,0 +1,371 @@
+//! Test design T1: every route × every kind of user, against the expectation table `access.csv`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use emss_testkit::{Browser, DEMO_PASSWORD, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+const TABLE: &str = include_str!("access.csv");
+
+/// Column → demo login (None: signed out).
+const PRINCIPALS: [(&str, Option<&str>); 11] = [
+    ("anonymous", None),
+    ("filer", Some("filer_a")),
+    ("reviewer", Some("reviewer_a")),
+    ("agency_main", Some("agency_a")),
+    ("self_maintaining", Some("selfom")),
+    ("enterprise", Some("ent_a")),
+    ("district_regulator", Some("district_a")),
+    ("city_regulator", Some("city")),
+    ("system_admin", Some("sysadmin")),
+    ("security_admin", Some("secadmin")),
+    ("audit_admin", Some("auditadmin")),
+];
+
+fn table() -> (Vec<String>, BTreeMap<String, Vec<bool>>) {
+    let mut lines = TABLE
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let mut rows = BTreeMap::new();
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(cells.len(), header.len(), "row {line}");
+        let values = cells[1..]
+            .iter()
+            .map(|c| match *c {
+                "allow" => true,
+                "deny" => false,
+                other => panic!("cell {other:?} in {line}"),
+            })
+            .collect();
+        assert!(
+            rows.insert(cells[0].to_string(), values).is_none(),
+            "{line} twice"
+        );
+    }
+    (header, rows)
+}
+
+#[test]
+fn the_table_has_a_row_for_every_route_and_a_column_for_every_principal() {
+    let (header, rows) = table();
+    let columns: Vec<&str> = header[1..].iter().map(String::as_str).collect();
+    let principals: Vec<&str> = PRINCIPALS.iter().map(|(c, _)| *c).collect();
+    assert_eq!(columns, principals);
+    let routed: BTreeSet<String> = emss_web::routes::table()
+        .into_iter()
+        .map(|r| r.id.to_string())
+        .collect();
+    let tabled: BTreeSet<String> = rows.keys().cloned().collect();
+    assert_eq!(routed, tabled, "access.csv and the route table differ");
+}
+
+/// What one principal needs to build requests: an account it may act on and a role that fits it.
+struct Subject {
+    login: Option<&'static str>,
+    token: Option<String>,
+    browser: Option<Browser>,
+    target: String,
+    role: &'static str,
+    org_id: String,
+}
+
+const LOGIN_ROUTES: [&str; 3] = ["api.auth.login", "page.login.submit", "h5.login.submit"];
+const LOGOUT_ROUTES: [&str; 3] = ["api.auth.logout", "page.logout", "h5.logout"];
+
+async fn subject(t: &TestApp, login: Option<&'static str>, filer_b: &str) -> Subject {
+    let Some(login) = login else {
+        return Subject {
+            login: None,
+            token: None,
+            browser: None,
+            target: filer_b.to_string(),
+            role: "filer",
+            org_id: String::new(),
+        };
+    };
+    let token = t.token(login).await.unwrap();
+    let me: Value = reqwest::Client::new()
+        .get(t.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let role = match me["org_kind"].as_str().unwrap() {
+        "agency" | "self_maintaining_enterprise" => "filer",
+        "enterprise" => "confirmer",
+        "district_regulator" => "district_regulator",
+        "city_regulator" => "filing_reviewer",
+        _ => "filer",
+    };
+    // Main accounts act on a sub-account of their own; everyone else on agency_b's filer.
+    let target = if me["is_main"] == true {
+        let res: Value = reqwest::Client::new()
+            .post(t.url("/api/v1/accounts"))
+            .bearer_auth(&token)
+            .json(
+                &json!({"username": format!("sub_{login}"), "name": "测试子账户", "roles": [role]}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        res["id"].as_str().unwrap().to_string()
+    } else {
+        filer_b.to_string()
+    };
+    Subject {
+        login: Some(login),
+        browser: Some(t.browser(login).await.unwrap()),
+        token: Some(token),
+        target,
+        role,
+        org_id: me["org_id"].as_str().unwrap().to_string(),
+    }
+}
+
+async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Response {
+    let id = &s.target;
+    let fresh = format!("m{n}_{}", &s.org_id.get(..6).unwrap_or("anon"));
+    let (method, path, body): (Method, String, Option<Value>) = match route {
+        "health.live" => (Method::GET, "/healthz".into(), None),
+        "health.ready" => (Method::GET, "/readyz".into(), None),
+        "static.file" => (Method::GET, "/static/app.css".into(), None),
+        "api.openapi" => (Method::GET, "/api/v1/openapi.json".into(), None),
+        "api.auth.login" => (
+            Method::POST,
+            "/api/v1/auth/login".into(),
+            Some(json!({"username": "nobody", "password": "x"})),
+        ),
+        "api.auth.logout" => (Method::POST, "/api/v1/auth/logout".into(), Some(json!({}))),
+        "api.auth.password" => (
+            Method::POST,
+            "/api/v1/auth/password".into(),
+            Some(json!({"current_password": "not-it", "new_password": "Kq7#Lm2@Rt9x"})),
+        ),
+        "api.me" => (Method::GET, "/api/v1/me".into(), None),
+        "api.accounts.list" => (Method::GET, "/api/v1/accounts".into(), None),
+        "api.accounts.create" => (
+            Method::POST,
+            "/api/v1/accounts".into(),
+            Some(json!({"username": fresh, "name": "测试", "roles": [], "org_id": s.org_id})),
+        ),
+        "api.accounts.get" => (Method::GET, format!("/api/v1/accounts/{id}"), None),
+        "api.accounts.roles" => (
+            Method::PUT,
+            format!("/api/v1/accounts/{id}/roles"),
+            Some(json!({"roles": [s.role]})),
+        ),
+        "api.accounts.enabled" => (
+            Method::PUT,
+            format!("/api/v1/accounts/{id}/enabled"),
+            Some(json!({"enabled": true})),
+        ),
+        "api.accounts.end_sessions" => (
+            Method::POST,
+            format!("/api/v1/accounts/{id}/end-sessions"),
+            Some(json!({})),
+        ),
+        "api.security_policy.get" => (Method::GET, "/api/v1/security-policy".into(), None),
+        "api.security_policy.put" => (
+            Method::PUT,
+            "/api/v1/security-policy".into(),
+            Some(
+                json!({"min_length": 12, "require_three_classes": true, "lockout_threshold": 5,
+                "lockout_window_minutes": 15, "lockout_minutes": 30, "portal_idle_minutes": 15,
+                "mobile_idle_minutes": 30, "ip_attempts_per_minute": 100}),
+            ),
+        ),
+        other => return page_call(t, s, other, &fresh).await,
+    };
+    let mut req = reqwest::Client::new().request(method, t.url(&path));
+    if let Some(token) = &s.token {
+        req = req.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    req.send().await.unwrap()
+}
+
+async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwest::Response {
+    let id = &s.target;
+    let (post, path, form): (bool, String, Vec<(&str, String)>) = match route {
+        "page.home" => (false, "/".into(), vec![]),
+        "page.login" => (false, "/login".into(), vec![]),
+        "page.login.submit" => (
+            true,
+            "/login".into(),
+            vec![("username", "nobody".into()), ("password", "x".into())],
+        ),
+        "page.logout" => (true, "/logout".into(), vec![]),
+        "page.help" => (false, "/help".into(), vec![]),
+        "page.help.api" => (false, "/help/api".into(), vec![]),
+        "page.account" => (false, "/account".into(), vec![]),
+        "page.account.password" => (false, "/account/password".into(), vec![]),
+        "page.account.password.submit" => (
+            true,
+            "/account/password".into(),
+            vec![
+                ("current_password", "not-it".into()),
+                ("new_password", "x".into()),
+            ],
+        ),
+        "page.accounts" => (false, "/accounts".into(), vec![]),
+        "page.accounts.export" => (false, "/accounts/export.csv".into(), vec![]),
+        "page.accounts.new" => (false, "/accounts/new".into(), vec![]),
+        "page.accounts.create" => (
+            true,
+            "/accounts".into(),
+            vec![
+                ("username", format!("p{fresh}")),
+                ("name", "测试".into()),
+                ("org_id", s.org_id.clone()),
+            ],
+        ),
+        "page.accounts.show" => (false, format!("/accounts/{id}"), vec![]),
+        "page.accounts.roles" => (
+            true,
+            format!("/accounts/{id}/roles"),
+            vec![("roles", s.role.into())],
+        ),
+        "page.accounts.enabled" => (
+            true,
+            format!("/accounts/{id}/enabled"),
+            vec![("enabled", "true".into())],
+        ),
+        "page.accounts.reset_password" => (true, format!("/accounts/{id}/reset-password"), vec![]),
+        "page.accounts.end_sessions" => (true, format!("/accounts/{id}/end-sessions"), vec![]),
+        "page.security" => (false, "/admin/security".into(), vec![]),
+        "page.security.submit" => (
+            true,
+            "/admin/security".into(),
+            vec![
+                ("min_length", "12".into()),
+                ("require_three_classes", "1".into()),
+                ("lockout_threshold", "5".into()),
+                ("lockout_window_minutes", "15".into()),
+                ("lockout_minutes", "30".into()),
+                ("portal_idle_minutes", "15".into()),
+                ("mobile_idle_minutes", "30".into()),
+                ("ip_attempts_per_minute", "100".into()),
+            ],
+        ),
+        "h5.root" => (false, "/m".into(), vec![]),
+        "h5.home" => (false, "/m/".into(), vec![]),
+        "h5.login" => (false, "/m/login".into(), vec![]),
+        "h5.login.submit" => (
+            true,
+            "/m/login".into(),
+            vec![("username", "nobody".into()), ("password", "x".into())],
+        ),
+        "h5.logout" => (true, "/m/logout".into(), vec![]),
+        other => panic!("add a sample request for route {other} to access_matrix.rs"),
+    };
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    if route == "h5.logout"
+        && let Some(login) = s.login
+    {
+        // The desktop session is ended by page.logout; the phone has a session of its own.
+        let phone = t.phone(login).await.unwrap();
+        return phone.post_form(&path, &fields).await.unwrap();
+    }
+    match &s.browser {
+        Some(b) if post => b.post_form(&path, &fields).await.unwrap(),
+        Some(b) => b.get(&path).await.unwrap(),
+        None => {
+            let c = t.client().unwrap();
+            if post {
+                c.post(t.url(&path)).form(&fields).send().await.unwrap()
+            } else {
+                c.get(t.url(&path)).send().await.unwrap()
+            }
+        }
+    }
+}
+
+/// Whether the answer means the route was carried out for this user.
+fn allowed(route: &str, res: &reqwest::Response) -> bool {
+    let status = res.status();
+    if status.is_server_error() {
+        return false;
+    }
+    if LOGIN_ROUTES.contains(&route) {
+        // Signing in is open to all: a wrong password reaching the check is the route working.
+        return status != StatusCode::FORBIDDEN && status != StatusCode::NOT_FOUND;
+    }
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or("");
+    if LOGOUT_ROUTES.contains(&route) && location.ends_with("?logged_out=1") {
+        return true;
+    }
+    let to_login = status.is_redirection()
+        && (location.starts_with("/login") || location.starts_with("/m/login"));
+    !(to_login
+        || status == StatusCode::UNAUTHORIZED
+        || status == StatusCode::FORBIDDEN
+        || status == StatusCode::NOT_FOUND)
+}
+
+#[tokio::test]
+async fn every_route_for_every_kind_of_user() {
+    let t = TestApp::spawn().await.unwrap();
+    let (_, rows) = table();
+    let admin = t.token("sysadmin").await.unwrap();
+    let found: Value = reqwest::Client::new()
+        .get(t.url("/api/v1/accounts?keyword=filer_b"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let filer_b = found["items"][0]["id"].as_str().unwrap().to_string();
+
+    let mut order: Vec<&String> = rows.keys().collect();
+    order.sort_by_key(|r| LOGOUT_ROUTES.contains(&r.as_str()));
+    let mut wrong = Vec::new();
+    let mut cells = 0;
+    for (column, (principal, login)) in PRINCIPALS.iter().enumerate() {
+        // Each user's logins fall in a minute of their own (the per-address login throttle).
+        t.clock.advance(chrono::Duration::seconds(61));
+        let s = subject(&t, *login, &filer_b).await;
+        for (n, route) in order.iter().enumerate() {
+            let expected = rows[*route][column];
+            let res = call(&t, &s, route, n).await;
+            let status = res.status();
+            let got = allowed(route, &res);
+            cells += 1;
+            if got != expected {
+                wrong.push(format!(
+                    "{route} as {principal}: expected {}, got {status}",
+                    if expected { "allow" } else { "deny" }
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {cells} cells wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(cells, rows.len() * PRINCIPALS.len());
+    let _ = DEMO_PASSWORD;
+}
