@@ -240,6 +240,7 @@ pub async fn set_enabled(
     repo::account::set_disabled(&txn, id, !enabled).await?;
     if !enabled {
         repo::session::end_for_account(&txn, id, ended::DISABLED, None).await?;
+        repo::device_binding::revoke_for_account(&txn, id, app.now()).await?;
     }
     txn.commit().await?;
     tracing::info!(actor = %actor.account_id, account = %id, enabled, "account enabled state changed");
@@ -257,15 +258,19 @@ pub async fn reset_password(app: &App, actor: &Actor, id: &str) -> Result<String
     repo::account::set_password_hash(&txn, id, hash, now, Some(now + ONE_TIME_PASSWORD_LIFETIME))
         .await?;
     repo::session::end_for_account(&txn, id, ended::ENDED, None).await?;
+    repo::device_binding::revoke_for_account(&txn, id, now).await?;
     txn.commit().await?;
     tracing::info!(actor = %actor.account_id, account = %id, "password reset");
     Ok(one_time)
 }
 
-/// Ends every session of an account.
+/// Ends every session of an account and unbinds its phones.
 pub async fn end_sessions(app: &App, actor: &Actor, id: &str) -> Result<u64, AppError> {
     get_for(app, actor, id, AccountAction::EndSessions).await?;
-    let ended = repo::session::end_for_account(&app.db().conn, id, ended::ENDED, None).await?;
+    let txn = app.db().begin_write().await?;
+    let ended = repo::session::end_for_account(&txn, id, ended::ENDED, None).await?;
+    repo::device_binding::revoke_for_account(&txn, id, app.now()).await?;
+    txn.commit().await?;
     tracing::info!(actor = %actor.account_id, account = %id, ended, "sessions ended");
     Ok(ended)
 }
@@ -323,6 +328,7 @@ pub async fn change_own_password(
         Some(&auth.session_id),
     )
     .await?;
+    repo::device_binding::revoke_for_account(&txn, &found.account.id, app.now()).await?;
     txn.commit().await?;
     tracing::info!(account = %found.account.id, "password changed");
     Ok(())

@@ -3,7 +3,7 @@
 
 use crate::{App, AppError, password, secret};
 use chrono::{DateTime, Duration, Utc};
-use emss_db::entity::session;
+use emss_db::entity::{device_binding, session};
 use emss_db::repo::{self, account::AccountWithOrg};
 use emss_domain::account::normalize_username;
 use emss_domain::{Actor, ErrorCode, OrgKind};
@@ -39,6 +39,8 @@ impl SessionKind {
 pub const ABSOLUTE_LIFETIME: Duration = Duration::hours(12);
 /// Sessions one account may hold at once; a further login ends the oldest (SESS-05).
 pub const MAX_SESSIONS: usize = 3;
+/// How long a phone stays bound (我的信息 → 绑定) unless revoked.
+pub const DEVICE_BINDING_LIFETIME: Duration = Duration::days(30);
 
 /// Only every so often is a session's last activity written, so that reading a page does not
 /// mean a database write; the idle timeout therefore has a resolution of this much.
@@ -63,6 +65,8 @@ pub struct LoginInput {
     pub kind: SessionKind,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// Bind this phone for 30 days (mobile logins).
+    pub bind_device: bool,
 }
 
 /// A new session. `token` is the secret the client keeps (cookie or bearer); it is not stored.
@@ -76,6 +80,8 @@ pub struct LoginOutcome {
     pub must_change_password: bool,
     /// How many older sessions this login ended (at most three are kept).
     pub replaced_sessions: usize,
+    /// The secret of a new phone binding, for the phone to keep.
+    pub device_token: Option<String>,
 }
 
 /// Checks the credentials and opens a session. Unknown user, wrong password, disabled account,
@@ -132,43 +138,183 @@ pub async fn login(app: &App, input: LoginInput) -> Result<LoginOutcome, AppErro
         return Err(denied());
     };
 
+    let txn = app.db().begin_write().await?;
+    repo::login_guard::clear(&txn, &username).await?;
+    let mut outcome = open_session(
+        &txn,
+        &found,
+        input.kind,
+        input.ip.clone(),
+        input.user_agent.clone(),
+        now,
+    )
+    .await?;
+    if input.bind_device && input.kind == SessionKind::Mobile {
+        let device_token = secret::token().map_err(AppError::internal)?;
+        repo::device_binding::insert(
+            &txn,
+            device_binding::Model {
+                id: secret::token_digest(&device_token),
+                account_id: found.account.id.clone(),
+                label: device_label(input.user_agent.as_deref()),
+                created_at: now,
+                last_used_at: now,
+                expires_at: now + DEVICE_BINDING_LIFETIME,
+                revoked_at: None,
+            },
+        )
+        .await?;
+        outcome.device_token = Some(device_token);
+    }
+    txn.commit().await?;
+    tracing::info!(account = %found.account.id, kind = input.kind.as_str(), "login");
+    Ok(outcome)
+}
+
+/// Opens a session for `found`, ending its oldest sessions beyond the limit. Call in a transaction.
+async fn open_session(
+    txn: &impl sea_orm::ConnectionTrait,
+    found: &AccountWithOrg,
+    kind: SessionKind,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<LoginOutcome, AppError> {
     let token = secret::token().map_err(AppError::internal)?;
     let csrf_token = secret::token().map_err(AppError::internal)?;
     let expires_at = now + ABSOLUTE_LIFETIME;
-    let txn = app.db().begin_write().await?;
-    repo::login_guard::clear(&txn, &username).await?;
-    let open = repo::session::open_for_account(&txn, &found.account.id, now).await?;
+    let open = repo::session::open_for_account(txn, &found.account.id, now).await?;
     let surplus = (open.len() + 1).saturating_sub(MAX_SESSIONS);
     for old in open.iter().take(surplus) {
-        repo::session::end(&txn, &old.id, ended::REPLACED).await?;
+        repo::session::end(txn, &old.id, ended::REPLACED).await?;
     }
     repo::session::insert(
-        &txn,
+        txn,
         session::Model {
             id: secret::token_digest(&token),
             account_id: found.account.id.clone(),
-            kind: input.kind.as_str().to_string(),
+            kind: kind.as_str().to_string(),
             csrf_token: csrf_token.clone(),
             created_at: now,
             last_seen_at: now,
             expires_at,
-            ip: input.ip.map(|s| truncate(&s, 64)),
-            user_agent: input.user_agent.map(|s| truncate(&s, 255)),
+            ip: ip.map(|s| truncate(&s, 64)),
+            user_agent: user_agent.map(|s| truncate(&s, 255)),
             ended_reason: None,
         },
     )
     .await?;
-    repo::account::record_login(&txn, &found.account.id, now).await?;
-    txn.commit().await?;
-    tracing::info!(account = %found.account.id, kind = input.kind.as_str(), "login");
+    repo::account::record_login(txn, &found.account.id, now).await?;
     Ok(LoginOutcome {
         token,
         csrf_token,
         expires_at,
         must_change_password: found.account.must_change_password,
         replaced_sessions: surplus,
-        actor: actor_of(&found),
+        actor: actor_of(found),
+        device_token: None,
     })
+}
+
+/// Opens a mobile session from a bound phone's secret, if the binding is still in force and its
+/// account may sign in. `None` otherwise.
+pub async fn resume_on_device(
+    app: &App,
+    device_token: &str,
+    ip: Option<String>,
+    user_agent: Option<String>,
+) -> Result<Option<LoginOutcome>, AppError> {
+    let now = app.now();
+    let id = secret::token_digest(device_token);
+    let db = &app.db().conn;
+    let Some(binding) = repo::device_binding::find_active(db, &id, now).await? else {
+        return Ok(None);
+    };
+    let Some(found) = repo::account::find_with_org(db, &binding.account_id).await? else {
+        return Ok(None);
+    };
+    if found.account.disabled || found.account.must_change_password {
+        return Ok(None);
+    }
+    let txn = app.db().begin_write().await?;
+    repo::device_binding::touch(&txn, &id, now).await?;
+    let outcome = open_session(&txn, &found, SessionKind::Mobile, ip, user_agent, now).await?;
+    txn.commit().await?;
+    tracing::info!(account = %found.account.id, "mobile session opened by a bound phone");
+    Ok(Some(outcome))
+}
+
+/// A phone bound to one's account, as 我的信息 lists it.
+#[derive(Debug, Clone)]
+pub struct BoundDevice {
+    pub id: String,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The phones bound to the actor's account.
+pub async fn devices(app: &App, actor: &Actor) -> Result<Vec<BoundDevice>, AppError> {
+    Ok(
+        repo::device_binding::active_for_account(&app.db().conn, &actor.account_id, app.now())
+            .await?
+            .into_iter()
+            .map(|b| BoundDevice {
+                id: b.id,
+                label: b.label,
+                created_at: b.created_at,
+                last_used_at: b.last_used_at,
+                expires_at: b.expires_at,
+            })
+            .collect(),
+    )
+}
+
+/// Unbinds one of the actor's phones. Another account's binding is "not found".
+pub async fn revoke_device(app: &App, actor: &Actor, id: &str) -> Result<(), AppError> {
+    let revoked =
+        repo::device_binding::revoke(&app.db().conn, id, &actor.account_id, app.now()).await?;
+    if !revoked {
+        return Err(AppError::new(ErrorCode::NotFound));
+    }
+    Ok(())
+}
+
+/// Unbinds the phone that holds `device_token` (its owner logs out on it).
+pub async fn forget_device(app: &App, actor: &Actor, device_token: &str) -> Result<(), AppError> {
+    let id = secret::token_digest(device_token);
+    repo::device_binding::revoke(&app.db().conn, &id, &actor.account_id, app.now()).await?;
+    Ok(())
+}
+
+/// "Chrome on Android" and the like, from the browser's own description.
+fn device_label(user_agent: Option<&str>) -> String {
+    let ua = user_agent.unwrap_or("");
+    let system = [
+        "Android",
+        "iPhone",
+        "iPad",
+        "HarmonyOS",
+        "Windows",
+        "Mac OS",
+        "Linux",
+    ]
+    .into_iter()
+    .find(|s| ua.contains(s))
+    .unwrap_or("未知系统");
+    let app = if ua.contains("MicroMessenger") {
+        "微信"
+    } else if ua.contains("Chrome") {
+        "Chrome"
+    } else if ua.contains("Safari") {
+        "Safari"
+    } else if ua.contains("Firefox") {
+        "Firefox"
+    } else {
+        "浏览器"
+    };
+    format!("{system} · {app}")
 }
 
 /// A session that is valid now, with the actor behind it.

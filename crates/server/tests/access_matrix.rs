@@ -69,9 +69,10 @@ fn the_table_has_a_row_for_every_route_and_a_column_for_every_principal() {
 
 /// What one principal needs to build requests: an account it may act on and a role that fits it.
 struct Subject {
-    login: Option<&'static str>,
     token: Option<String>,
     browser: Option<Browser>,
+    /// A phone bound to the account, and the id of its binding.
+    phone: Option<(Browser, String)>,
     target: String,
     role: &'static str,
     org_id: String,
@@ -83,9 +84,9 @@ const LOGOUT_ROUTES: [&str; 3] = ["api.auth.logout", "page.logout", "h5.logout"]
 async fn subject(t: &TestApp, login: Option<&'static str>, filer_b: &str) -> Subject {
     let Some(login) = login else {
         return Subject {
-            login: None,
             token: None,
             browser: None,
+            phone: None,
             target: filer_b.to_string(),
             role: "filer",
             org_id: String::new(),
@@ -126,8 +127,12 @@ async fn subject(t: &TestApp, login: Option<&'static str>, filer_b: &str) -> Sub
     } else {
         filer_b.to_string()
     };
+    let phone = t.bound_phone(login).await.unwrap();
+    let me_page = phone.page("/m/me").await.unwrap();
+    let start = me_page.find("/account/devices/").unwrap() + "/account/devices/".len();
+    let binding = me_page[start..start + 64].to_string();
     Subject {
-        login: Some(login),
+        phone: Some((phone, binding)),
         browser: Some(t.browser(login).await.unwrap()),
         token: Some(token),
         target,
@@ -215,6 +220,14 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         "page.help.api" => (false, "/help/api".into(), vec![]),
         "page.account" => (false, "/account".into(), vec![]),
         "page.account.password" => (false, "/account/password".into(), vec![]),
+        "page.account.devices.revoke" => (
+            true,
+            format!(
+                "/account/devices/{}/revoke",
+                s.phone.as_ref().map(|(_, b)| b.as_str()).unwrap_or("0")
+            ),
+            vec![("back", "/account".into())],
+        ),
         "page.account.password.submit" => (
             true,
             "/account/password".into(),
@@ -265,6 +278,7 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         ),
         "h5.root" => (false, "/m".into(), vec![]),
         "h5.home" => (false, "/m/".into(), vec![]),
+        "h5.me" => (false, "/m/me".into(), vec![]),
         "h5.login" => (false, "/m/login".into(), vec![]),
         "h5.login.submit" => (
             true,
@@ -276,10 +290,9 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
     };
     let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     if route == "h5.logout"
-        && let Some(login) = s.login
+        && let Some((phone, _)) = &s.phone
     {
         // The desktop session is ended by page.logout; the phone has a session of its own.
-        let phone = t.phone(login).await.unwrap();
         return phone.post_form(&path, &fields).await.unwrap();
     }
     match &s.browser {

@@ -132,13 +132,22 @@ impl TestApp {
         self.browser_at(username, "/m/login").await
     }
 
+    /// Logs in through the mobile login page, binding the phone for 30 days.
+    pub async fn bound_phone(&self, username: &str) -> Result<Browser> {
+        self.log_in_at(username, "/m/login", true).await
+    }
+
     async fn browser_at(&self, username: &str, login: &str) -> Result<Browser> {
+        self.log_in_at(username, login, false).await
+    }
+
+    async fn log_in_at(&self, username: &str, login: &str, bind: bool) -> Result<Browser> {
         let client = self.client()?;
-        let res = client
-            .post(self.url(login))
-            .form(&[("username", username), ("password", DEMO_PASSWORD)])
-            .send()
-            .await?;
+        let mut form = vec![("username", username), ("password", DEMO_PASSWORD)];
+        if bind {
+            form.push(("bind", "1"));
+        }
+        let res = client.post(self.url(login)).form(&form).send().await?;
         if res.status() != reqwest::StatusCode::SEE_OTHER {
             return Err(anyhow!("login of {username} failed: {}", res.status()));
         }

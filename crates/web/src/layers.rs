@@ -171,8 +171,41 @@ async fn session(State(state): State<AppState>, mut req: Request, next: Next) ->
             }
         }
     }
+    // A bound phone opens a new mobile session when it has none (or it timed out).
+    let mut new_cookie = None;
+    if ctx.auth.is_none()
+        && !ctx.ended
+        && Surface::of_path(&path) == Surface::Mobile
+        && let Some(device) =
+            session_cookie::device_from_cookie(req.headers(), state.secure_cookies)
+    {
+        let resumed = auth::resume_on_device(
+            &state.app,
+            &device,
+            ctx.client_ip.clone(),
+            ctx.user_agent.clone(),
+        )
+        .await;
+        match resumed {
+            Ok(Some(outcome)) => {
+                if let Ok(Resolved::Valid(a)) = auth::resolve(&state.app, &outcome.token).await {
+                    ctx.auth = Some(Arc::new(*a));
+                    ctx.expired = false;
+                    new_cookie = Some(session_cookie::set(&outcome.token, state.secure_cookies));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return PageError(e).into_response(),
+        }
+    }
     req.extensions_mut().insert(ctx);
-    next.run(req).await
+    let mut response = next.run(req).await;
+    if let Some(cookie) = new_cookie
+        && let Ok(v) = HeaderValue::from_str(&cookie)
+    {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
 }
 
 /// CSRF protection of cookie-authenticated writes (INP-06): a write must come from our own

@@ -76,7 +76,7 @@ pub const PORTAL: &[Section] = &[
 pub const MOBILE: &[Item] = &[
     Item {
         title: "我的信息",
-        route: "page.account",
+        route: "h5.me",
     },
     Item {
         title: "帮助中心",

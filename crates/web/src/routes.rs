@@ -101,6 +101,7 @@ pub fn table() -> Vec<RouteDef> {
         route!("page.account", GET, "/account", SignedIn, pages::my_account::show),
         route!("page.account.password", GET, "/account/password", SignedIn, pages::my_account::password_form),
         route!("page.account.password.submit", POST, "/account/password", SignedIn, pages::my_account::password_submit),
+        route!("page.account.devices.revoke", POST, "/account/devices/{id}/revoke", SignedIn, pages::my_account::revoke_device),
         route!("page.accounts", GET, "/accounts", ListAccounts, pages::accounts::list),
         route!("page.accounts.export", GET, "/accounts/export.csv", ListAccounts, pages::accounts::export),
         route!("page.accounts.new", GET, "/accounts/new", CreateAccount, pages::accounts::new_form),
@@ -115,6 +116,7 @@ pub fn table() -> Vec<RouteDef> {
         // Mobile (H5).
         route!("h5.root", GET, "/m", Public, h5::root),
         route!("h5.home", GET, "/m/", SignedIn, h5::home),
+        route!("h5.me", GET, "/m/me", SignedIn, h5::me),
         route!("h5.login", GET, "/m/login", Public, h5::login_show),
         route!("h5.login.submit", POST, "/m/login", Public, h5::login_submit),
         route!("h5.logout", POST, "/m/logout", SignedIn, h5::logout),

@@ -32,9 +32,53 @@ pub fn clear(secure: bool) -> String {
     c
 }
 
+const DEVICE_PLAIN: &str = "emss_device";
+const DEVICE_HOST_PREFIXED: &str = "__Host-emss_device";
+
+fn device_name(secure: bool) -> &'static str {
+    if secure {
+        DEVICE_HOST_PREFIXED
+    } else {
+        DEVICE_PLAIN
+    }
+}
+
+/// The `Set-Cookie` value of a bound phone's secret: kept for the binding's 30 days.
+pub fn set_device(token: &str, secure: bool) -> String {
+    let mut c = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+        device_name(secure),
+        30 * 24 * 3600
+    );
+    if secure {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+/// The `Set-Cookie` value that removes a phone's binding secret.
+pub fn clear_device(secure: bool) -> String {
+    let mut c = format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+        device_name(secure)
+    );
+    if secure {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+/// A bound phone's secret in the request's cookie.
+pub fn device_from_cookie(headers: &HeaderMap, secure: bool) -> Option<String> {
+    cookie(headers, device_name(secure))
+}
+
 /// The session token in the request's cookie.
 pub fn from_cookie(headers: &HeaderMap, secure: bool) -> Option<String> {
-    let wanted = name(secure);
+    cookie(headers, name(secure))
+}
+
+fn cookie(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod account_role;
+pub mod device_binding;
 pub mod login_attempt;
 pub mod login_guard;
 pub mod organization;

@@ -158,6 +158,37 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
+                    .table(DeviceBinding::Table)
+                    .col(string(DeviceBinding::Id).primary_key())
+                    .col(string(DeviceBinding::AccountId))
+                    .col(string(DeviceBinding::Label))
+                    .col(timestamp_with_time_zone(DeviceBinding::CreatedAt))
+                    .col(timestamp_with_time_zone(DeviceBinding::LastUsedAt))
+                    .col(timestamp_with_time_zone(DeviceBinding::ExpiresAt))
+                    .col(timestamp_with_time_zone_null(DeviceBinding::RevokedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("device_binding_account")
+                            .from(DeviceBinding::Table, DeviceBinding::AccountId)
+                            .to(Account::Table, Account::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("device_binding_account")
+                    .table(DeviceBinding::Table)
+                    .col(DeviceBinding::AccountId)
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
                     .table(LoginGuard::Table)
                     .col(string(LoginGuard::Username).primary_key())
                     .col(integer(LoginGuard::Failures))
@@ -204,6 +235,7 @@ impl MigrationTrait for Migration {
             Setting::Table.into_iden(),
             LoginAttempt::Table.into_iden(),
             LoginGuard::Table.into_iden(),
+            DeviceBinding::Table.into_iden(),
             Session::Table.into_iden(),
             AccountRole::Table.into_iden(),
             Account::Table.into_iden(),
@@ -268,6 +300,18 @@ enum Session {
     Ip,
     UserAgent,
     EndedReason,
+}
+
+#[derive(DeriveIden)]
+enum DeviceBinding {
+    Table,
+    Id,
+    AccountId,
+    Label,
+    CreatedAt,
+    LastUsedAt,
+    ExpiresAt,
+    RevokedAt,
 }
 
 #[derive(DeriveIden)]

@@ -97,6 +97,7 @@ pub async fn login(
             kind: SessionKind::Api,
             ip: ctx.client_ip.clone(),
             user_agent: ctx.user_agent.clone(),
+            bind_device: false,
         },
     )
     .await?;

@@ -41,6 +41,8 @@ pub struct LoginForm {
     #[serde(default)]
     pub password: String,
     pub next: Option<String>,
+    /// "Keep me signed in on this phone" (mobile login).
+    pub bind: Option<String>,
 }
 
 /// Which login: desktop portal or mobile pages.
@@ -128,6 +130,7 @@ pub async fn submit_at(door: Door, state: AppState, ctx: Ctx, form: LoginForm) -
             kind: door.kind,
             ip: ctx.client_ip.clone(),
             user_agent: ctx.user_agent.clone(),
+            bind_device: form.bind.is_some(),
         },
     )
     .await;
@@ -143,7 +146,7 @@ pub async fn submit_at(door: Door, state: AppState, ctx: Ctx, form: LoginForm) -
             {
                 return PageError(e).into_response();
             }
-            (
+            let mut response = (
                 StatusCode::SEE_OTHER,
                 [
                     (
@@ -153,7 +156,16 @@ pub async fn submit_at(door: Door, state: AppState, ctx: Ctx, form: LoginForm) -
                     (header::LOCATION, next),
                 ],
             )
-                .into_response()
+                .into_response();
+            if let Some(device) = &outcome.device_token
+                && let Ok(v) = axum::http::HeaderValue::from_str(&session_cookie::set_device(
+                    device,
+                    state.secure_cookies,
+                ))
+            {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+            response
         }
         Err(e) if e.code == ErrorCode::InvalidCredentials => {
             p.password_error = Some(ErrorCode::InvalidCredentials.message());
@@ -167,17 +179,32 @@ pub async fn submit_at(door: Door, state: AppState, ctx: Ctx, form: LoginForm) -
     }
 }
 
-pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
-    logout_at(PORTAL, state, ctx).await
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    logout_at(PORTAL, state, ctx, &headers).await
 }
 
-pub async fn logout_at(door: Door, state: AppState, ctx: Ctx) -> Response {
-    if let Some(a) = &ctx.auth
-        && let Err(e) = auth::logout(&state.app, &a.session_id).await
-    {
-        return PageError(e).into_response();
+pub async fn logout_at(
+    door: Door,
+    state: AppState,
+    ctx: Ctx,
+    headers: &axum::http::HeaderMap,
+) -> Response {
+    if let Some(a) = &ctx.auth {
+        if let Err(e) = auth::logout(&state.app, &a.session_id).await {
+            return PageError(e).into_response();
+        }
+        // Logging out on a bound phone unbinds it: the next visit asks for the password.
+        if let Some(device) = session_cookie::device_from_cookie(headers, state.secure_cookies)
+            && let Err(e) = auth::forget_device(&state.app, &a.actor, &device).await
+        {
+            return PageError(e).into_response();
+        }
     }
-    (
+    let mut response = (
         StatusCode::SEE_OTHER,
         [
             (
@@ -187,5 +214,11 @@ pub async fn logout_at(door: Door, state: AppState, ctx: Ctx) -> Response {
             (header::LOCATION, format!("{}?logged_out=1", door.login)),
         ],
     )
-        .into_response()
+        .into_response();
+    if let Ok(v) =
+        axum::http::HeaderValue::from_str(&session_cookie::clear_device(state.secure_cookies))
+    {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
 }

@@ -25,6 +25,9 @@ pub struct MyAccountPage {
     pub district: String,
     pub roles: String,
     pub notice: Option<&'static str>,
+    pub devices: Vec<crate::h5::DeviceRow>,
+    /// Where revoking a binding returns to.
+    pub back: &'static str,
 }
 
 #[derive(Debug, Deserialize)]
@@ -50,9 +53,32 @@ pub async fn show(
             .name(actor.district_code.as_deref())
             .to_string(),
         roles: actor.role_labels(),
-        notice: (q.done.as_deref() == Some("password"))
-            .then_some("密码已修改；您在其他设备上的登录已结束"),
+        notice: match q.done.as_deref() {
+            Some("password") => Some("密码已修改；您在其他设备上的登录已结束"),
+            Some("device") => Some("已解除该手机的绑定"),
+            _ => None,
+        },
+        devices: crate::h5::device_rows(&state, actor).await?,
+        back: "/account?done=device",
     }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevokeForm {
+    pub back: Option<String>,
+}
+
+/// Unbinds one of one's phones; another account's binding is "not found".
+pub async fn revoke_device(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    super::PageForm(form): super::PageForm<RevokeForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    emss_app::auth::revoke_device(&state.app, actor, &id).await?;
+    let back = super::safe_next(form.back.as_deref(), "/account?done=device");
+    Ok(Redirect::to(&back).into_response())
 }
 
 #[derive(Template)]
