@@ -4,7 +4,9 @@
 pub mod account;
 pub mod account_rights;
 pub mod actor;
+pub mod audit;
 pub mod clock;
+pub mod crypto;
 pub mod district;
 pub mod error;
 pub mod ids;

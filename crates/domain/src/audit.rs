@@ -1,0 +1,417 @@
+//! The tamper-evident audit log, as data: how an entry is encoded, hashed and chained, the Merkle
+//! tree over all entries (RFC 6962 with SM3 as the hash), its inclusion and consistency proofs, and
+//! signed checkpoints (C2SP signed-note format, SM2). Everything here is what an outside verifier
+//! re-implements from `docs/audit.md`.
+
+use crate::crypto::{self, CryptoError, Signer};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The name of this log in its checkpoints.
+pub const ORIGIN: &str = "emss.sthj.sh.gov.cn/audit";
+/// The chain value before the first entry.
+pub const GENESIS: [u8; 32] = [0; 32];
+
+pub type Hash = [u8; 32];
+
+/// One audit entry, as it is hashed. `detail` holds what changed, with personal data masked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// 0-based position in the log, without gaps.
+    pub seq: u64,
+    /// Server time, RFC 3339 UTC with microseconds (`2026-11-29T08:30:00.123456Z`).
+    pub at: String,
+    pub actor_id: Option<String>,
+    pub org_id: Option<String>,
+    /// The actor's role codes, comma-separated.
+    pub roles: String,
+    /// What was done, e.g. `account.create`, `auth.login`.
+    pub action: String,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    /// `ok`, `denied` or `error`.
+    pub outcome: String,
+    pub request_id: Option<String>,
+    pub ip: Option<String>,
+    pub detail: Value,
+}
+
+impl Entry {
+    /// The documented canonical encoding: the entry as JSON with object keys sorted
+    /// (byte order), no insignificant whitespace, UTF-8.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let value = serde_json::to_value(self).unwrap_or(Value::Null);
+        let mut out = String::new();
+        write_canonical(&value, &mut out);
+        out.into_bytes()
+    }
+
+    /// `SM3(0x00 ‖ canonical bytes)`: the entry's leaf in the Merkle tree.
+    pub fn leaf_hash(&self) -> Hash {
+        crypto::sm3_parts(&[&[0u8], &self.canonical_bytes()])
+    }
+}
+
+/// JSON with sorted keys and no whitespace (strings escaped as serde_json escapes them).
+pub fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push(':');
+                if let Some(v) = map.get(*k) {
+                    write_canonical(v, out);
+                }
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(v, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// The hash chain: `SM3(previous ‖ leaf)`.
+pub fn chain(previous: &Hash, leaf: &Hash) -> Hash {
+    crypto::sm3_parts(&[previous, leaf])
+}
+
+fn node(left: &Hash, right: &Hash) -> Hash {
+    crypto::sm3_parts(&[&[1u8], left, right])
+}
+
+/// The largest power of two smaller than `n` (n ≥ 2).
+fn split(n: usize) -> usize {
+    let mut k = 1;
+    while k << 1 < n {
+        k <<= 1;
+    }
+    k
+}
+
+/// The Merkle tree hash of the leaves (RFC 6962 MTH); the empty tree hashes to `SM3("")`.
+pub fn root(leaves: &[Hash]) -> Hash {
+    match leaves.len() {
+        0 => crypto::sm3(b""),
+        1 => leaves[0],
+        n => {
+            let k = split(n);
+            node(&root(&leaves[..k]), &root(&leaves[k..]))
+        }
+    }
+}
+
+/// The audit path of leaf `index` in the tree of `leaves` (RFC 6962 PATH).
+pub fn inclusion_proof(leaves: &[Hash], index: usize) -> Vec<Hash> {
+    let n = leaves.len();
+    if n <= 1 || index >= n {
+        return Vec::new();
+    }
+    let k = split(n);
+    if index < k {
+        let mut p = inclusion_proof(&leaves[..k], index);
+        p.push(root(&leaves[k..]));
+        p
+    } else {
+        let mut p = inclusion_proof(&leaves[k..], index - k);
+        p.push(root(&leaves[..k]));
+        p
+    }
+}
+
+/// Checks that `leaf` is entry `index` of the tree of `size` with `root` (RFC 9162 §2.1.3.2).
+pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root: &Hash) -> bool {
+    if index >= size {
+        return false;
+    }
+    let (mut f, mut s) = (index, size - 1);
+    let mut r = *leaf;
+    for p in proof {
+        if s == 0 {
+            return false;
+        }
+        if f & 1 == 1 || f == s {
+            r = node(p, &r);
+            while f & 1 == 0 && f != 0 {
+                f >>= 1;
+                s >>= 1;
+            }
+        } else {
+            r = node(&r, p);
+        }
+        f >>= 1;
+        s >>= 1;
+    }
+    s == 0 && r == *root
+}
+
+/// The proof that the tree of the first `m` leaves is a prefix of the tree of all `leaves`
+/// (RFC 6962 PROOF).
+pub fn consistency_proof(leaves: &[Hash], m: usize) -> Vec<Hash> {
+    fn sub(leaves: &[Hash], m: usize, whole: bool) -> Vec<Hash> {
+        let n = leaves.len();
+        if m == n {
+            return if whole {
+                Vec::new()
+            } else {
+                vec![root(leaves)]
+            };
+        }
+        let k = split(n);
+        if m <= k {
+            let mut p = sub(&leaves[..k], m, whole);
+            p.push(root(&leaves[k..]));
+            p
+        } else {
+            let mut p = sub(&leaves[k..], m - k, false);
+            p.push(root(&leaves[..k]));
+            p
+        }
+    }
+    if m == 0 || m > leaves.len() {
+        return Vec::new();
+    }
+    sub(leaves, m, true)
+}
+
+/// Checks a consistency proof between the trees of sizes `m` ≤ `n` (RFC 9162 §2.1.4.2).
+pub fn verify_consistency(m: u64, n: u64, root_m: &Hash, root_n: &Hash, proof: &[Hash]) -> bool {
+    if m > n || m == 0 {
+        return false;
+    }
+    if m == n {
+        return proof.is_empty() && root_m == root_n;
+    }
+    if proof.is_empty() {
+        return false;
+    }
+    let mut path: Vec<Hash> = Vec::with_capacity(proof.len() + 1);
+    if m.is_power_of_two() {
+        path.push(*root_m);
+    }
+    path.extend_from_slice(proof);
+    let (mut f, mut s) = (m - 1, n - 1);
+    while f & 1 == 1 {
+        f >>= 1;
+        s >>= 1;
+    }
+    let (mut fr, mut sr) = (path[0], path[0]);
+    for c in &path[1..] {
+        if s == 0 {
+            return false;
+        }
+        if f & 1 == 1 || f == s {
+            fr = node(c, &fr);
+            sr = node(c, &sr);
+            while f & 1 == 0 && f != 0 {
+                f >>= 1;
+                s >>= 1;
+            }
+        } else {
+            sr = node(&sr, c);
+        }
+        f >>= 1;
+        s >>= 1;
+    }
+    fr == *root_m && sr == *root_n && s == 0
+}
+
+/// A statement "the log of `origin` had `size` entries with Merkle root `root`".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub origin: String,
+    pub size: u64,
+    pub root: Hash,
+}
+
+impl Checkpoint {
+    /// The signed text: origin, size and base64 root, one per line.
+    pub fn body(&self) -> String {
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            B64.encode(self.root)
+        )
+    }
+
+    /// The signed note: the body, a blank line and the signature line
+    /// `— <origin> base64(key id ‖ 64-byte SM2 signature)`.
+    pub fn sign(&self, signer: &dyn Signer) -> Result<String, CryptoError> {
+        let signature = signer.sign(self.body().as_bytes())?;
+        let mut blob = key_id(&signer.public_key()).to_vec();
+        blob.extend_from_slice(&signature);
+        Ok(format!(
+            "{}\n— {} {}\n",
+            self.body(),
+            self.origin,
+            B64.encode(blob)
+        ))
+    }
+
+    /// Reads a signed note and checks its signature against `public_key`.
+    pub fn verify_note(note: &str, public_key: &[u8]) -> Result<Checkpoint, String> {
+        let (body, signatures) = note
+            .split_once("\n\n")
+            .ok_or("检查点格式错误：缺少签名行")?;
+        let body = format!("{body}\n");
+        let mut lines = body.lines();
+        let origin = lines.next().ok_or("检查点缺少来源")?.to_string();
+        let size = lines
+            .next()
+            .and_then(|s| s.parse::<u64>().ok())
+            .ok_or("检查点大小无效")?;
+        let root: Hash = lines
+            .next()
+            .and_then(|r| B64.decode(r).ok())
+            .and_then(|r| r.try_into().ok())
+            .ok_or("检查点根哈希无效")?;
+        let wanted = key_id(public_key);
+        let valid = signatures.lines().any(|line| {
+            let Some(rest) = line.strip_prefix("— ") else {
+                return false;
+            };
+            let Some((name, sig)) = rest.split_once(' ') else {
+                return false;
+            };
+            let Ok(blob) = B64.decode(sig) else {
+                return false;
+            };
+            name == origin
+                && blob.len() == 68
+                && blob[..4] == wanted
+                && crypto::sm2_verify(public_key, body.as_bytes(), &blob[4..])
+        });
+        if !valid {
+            return Err("检查点签名无效或不是本系统的签名密钥所签".into());
+        }
+        Ok(Checkpoint { origin, size, root })
+    }
+}
+
+/// The first four bytes of SM3 of the public key: which key signed.
+pub fn key_id(public_key: &[u8]) -> [u8; 4] {
+    let h = crypto::sm3(public_key);
+    [h[0], h[1], h[2], h[3]]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::SoftwareSigner;
+
+    fn leaves(n: usize) -> Vec<Hash> {
+        (0..n)
+            .map(|i| crypto::sm3(&(i as u64).to_be_bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn canonical_bytes_sort_keys_at_every_level() {
+        let e = Entry {
+            seq: 3,
+            at: "2026-11-29T00:00:00.000001Z".into(),
+            actor_id: Some("a".into()),
+            org_id: None,
+            roles: "filer".into(),
+            action: "account.create".into(),
+            object_type: Some("account".into()),
+            object_id: Some("x".into()),
+            outcome: "ok".into(),
+            request_id: None,
+            ip: Some("127.0.0.1".into()),
+            detail: serde_json::json!({"z": 1, "a": {"y": "张", "b": [2, 1]}}),
+        };
+        let text = String::from_utf8(e.canonical_bytes()).unwrap();
+        assert!(text.starts_with("{\"action\":\"account.create\",\"actor_id\":\"a\",\"at\":"));
+        assert!(text.contains("\"detail\":{\"a\":{\"b\":[2,1],\"y\":\"张\"},\"z\":1}"));
+        assert!(!text.contains(' '));
+        let mut changed = e.clone();
+        changed.detail = serde_json::json!({"z": 2});
+        assert_ne!(changed.leaf_hash(), e.leaf_hash());
+    }
+
+    #[test]
+    fn roots_follow_rfc6962_shape() {
+        let l = leaves(3);
+        assert_eq!(root(&l), node(&node(&l[0], &l[1]), &l[2]));
+        assert_eq!(root(&l[..1]), l[0]);
+    }
+
+    #[test]
+    fn inclusion_proofs_round_trip_for_every_leaf_of_many_trees() {
+        for n in 1..=33 {
+            let l = leaves(n);
+            let r = root(&l);
+            for i in 0..n {
+                let p = inclusion_proof(&l, i);
+                assert!(
+                    verify_inclusion(&l[i], i as u64, n as u64, &p, &r),
+                    "n={n} i={i}"
+                );
+                assert!(!verify_inclusion(&l[(i + 1) % n], i as u64, n as u64, &p, &r) || n == 1);
+            }
+        }
+    }
+
+    #[test]
+    fn consistency_proofs_round_trip_and_catch_rewrites() {
+        for n in 1..=33 {
+            let l = leaves(n);
+            for m in 1..=n {
+                let p = consistency_proof(&l, m);
+                assert!(
+                    verify_consistency(m as u64, n as u64, &root(&l[..m]), &root(&l), &p),
+                    "m={m} n={n}"
+                );
+                if m < n {
+                    let mut rewritten = l.clone();
+                    rewritten[m - 1] = crypto::sm3(b"forged");
+                    assert!(!verify_consistency(
+                        m as u64,
+                        n as u64,
+                        &root(&l[..m]),
+                        &root(&rewritten),
+                        &consistency_proof(&rewritten, m)
+                    ));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn checkpoints_are_signed_notes() {
+        let (signer, _) = SoftwareSigner::generate().unwrap();
+        let cp = Checkpoint {
+            origin: ORIGIN.into(),
+            size: 42,
+            root: crypto::sm3(b"root"),
+        };
+        let note = cp.sign(&signer).unwrap();
+        assert!(note.starts_with("emss.sthj.sh.gov.cn/audit\n42\n"));
+        assert_eq!(
+            Checkpoint::verify_note(&note, &signer.public_key()).unwrap(),
+            cp
+        );
+        let (other, _) = SoftwareSigner::generate().unwrap();
+        assert!(Checkpoint::verify_note(&note, &other.public_key()).is_err());
+        let forged = note.replace("\n42\n", "\n43\n");
+        assert!(Checkpoint::verify_note(&forged, &signer.public_key()).is_err());
+    }
+}
