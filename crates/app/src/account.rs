@@ -1,6 +1,7 @@
 //! Accounts: listing them, creating sub-accounts, granting roles, disabling, resetting and changing
 //! passwords. Who may do which is decided in `emss_domain::account_rights`.
 
+use crate::audit::{self, Outcome};
 use crate::auth::{Authenticated, ended};
 use crate::error::FieldErrors;
 use crate::{App, AppError, password, secret};
@@ -13,6 +14,7 @@ use emss_domain::listing::{Page, PageRequest};
 use emss_domain::password_policy::SecurityPolicy;
 use emss_domain::permission::is_org_main;
 use emss_domain::{Actor, ErrorCode, OrgKind, Permission, Role};
+use serde_json::json;
 
 /// How long a password set by someone else (first start, reset, new account) stays usable (AUTH-06).
 pub const ONE_TIME_PASSWORD_LIFETIME: Duration = Duration::hours(72);
@@ -46,17 +48,35 @@ pub async fn list(
 
 /// One account, if `actor` may see it; otherwise "not found", exactly as for an unknown id.
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<AccountWithOrg, AppError> {
-    let not_found = || AppError::new(ErrorCode::NotFound);
-    if !emss_domain::ids::looks_like_id(id) {
-        return Err(not_found());
+    let found = if emss_domain::ids::looks_like_id(id) {
+        repo::account::find_with_org(&app.db().conn, id).await?
+    } else {
+        None
+    };
+    match found {
+        Some(found) if account_rights::may_view(actor, &target(&found)) => Ok(found),
+        // Missing and out of scope are one answer, and both are recorded.
+        _ => Err(deny(app, actor, id, "account.view", ErrorCode::NotFound).await),
     }
-    let found = repo::account::find_with_org(&app.db().conn, id)
-        .await?
-        .ok_or_else(not_found)?;
-    if !account_rights::may_view(actor, &target(&found)) {
-        return Err(not_found());
+}
+
+/// Records a refusal and returns the error to answer with.
+async fn deny(app: &App, actor: &Actor, id: &str, action: &str, code: ErrorCode) -> AppError {
+    let detail = json!({"action": action});
+    let object = (!id.is_empty()).then_some(("account", id));
+    match audit::record_alone(
+        app,
+        Some(actor),
+        "authz.denied",
+        object,
+        Outcome::Denied,
+        detail,
+    )
+    .await
+    {
+        Ok(()) => AppError::new(code),
+        Err(e) => e,
     }
-    Ok(found)
 }
 
 /// What `actor` may do to `account`, for the page to offer only those actions.
@@ -80,7 +100,7 @@ async fn get_for(
 ) -> Result<AccountWithOrg, AppError> {
     let found = get(app, actor, id).await?;
     if !account_rights::may(actor, action, &target(&found)) {
-        return Err(AppError::new(ErrorCode::Forbidden));
+        return Err(deny(app, actor, id, &format!("{action:?}"), ErrorCode::Forbidden).await);
     }
     Ok(found)
 }
@@ -108,7 +128,7 @@ pub struct Created {
 /// one becomes its main account with the usual roles — but grants no other roles.
 pub async fn create(app: &App, actor: &Actor, input: NewAccountInput) -> Result<Created, AppError> {
     if !Permission::CreateAccount.allows(Some(actor)) {
-        return Err(AppError::new(ErrorCode::Forbidden));
+        return Err(deny(app, actor, "", "account.create", ErrorCode::Forbidden).await);
     }
     let db = &app.db().conn;
     let mut errors = FieldErrors::new();
@@ -191,6 +211,22 @@ pub async fn create(app: &App, actor: &Actor, input: NewAccountInput) -> Result<
         },
     )
     .await?;
+    audit::record(
+        &txn,
+        app,
+        Some(actor),
+        "account.create",
+        Some(("account", &id)),
+        Outcome::Ok,
+        json!({
+            "username": username,
+            "name": name,
+            "org_id": org.id,
+            "is_main": is_main,
+            "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        }),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(actor = %actor.account_id, account = %id, "account created");
     Ok(Created {
@@ -217,12 +253,32 @@ pub async fn set_roles(
     }
     roles.sort();
     roles.dedup();
+    let codes = |rs: &[Role]| rs.iter().map(|r| r.as_str()).collect::<Vec<_>>();
     if let Some(problem) = account_rights::roles_problem(actor, &target(&found), &roles) {
         tracing::warn!(actor = %actor.account_id, account = %id, problem, "role grant refused");
+        audit::record_alone(
+            app,
+            Some(actor),
+            "account.roles",
+            Some(("account", id)),
+            Outcome::Denied,
+            json!({"requested": codes(&roles), "reason": problem}),
+        )
+        .await?;
         return Err(AppError::field("roles", problem));
     }
     let txn = app.db().begin_write().await?;
     repo::account::set_roles(&txn, id, &roles, app.now()).await?;
+    audit::record(
+        &txn,
+        app,
+        Some(actor),
+        "account.roles",
+        Some(("account", id)),
+        Outcome::Ok,
+        json!({"before": codes(&found.roles), "after": codes(&roles)}),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(actor = %actor.account_id, account = %id, "roles changed");
     Ok(())
@@ -242,6 +298,20 @@ pub async fn set_enabled(
         repo::session::end_for_account(&txn, id, ended::DISABLED, None).await?;
         repo::device_binding::revoke_for_account(&txn, id, app.now()).await?;
     }
+    audit::record(
+        &txn,
+        app,
+        Some(actor),
+        if enabled {
+            "account.enable"
+        } else {
+            "account.disable"
+        },
+        Some(("account", id)),
+        Outcome::Ok,
+        json!({"disabled": !enabled}),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(actor = %actor.account_id, account = %id, enabled, "account enabled state changed");
     Ok(())
@@ -259,6 +329,16 @@ pub async fn reset_password(app: &App, actor: &Actor, id: &str) -> Result<String
         .await?;
     repo::session::end_for_account(&txn, id, ended::ENDED, None).await?;
     repo::device_binding::revoke_for_account(&txn, id, now).await?;
+    audit::record(
+        &txn,
+        app,
+        Some(actor),
+        "account.password_reset",
+        Some(("account", id)),
+        Outcome::Ok,
+        json!({"one_time_until": (now + ONE_TIME_PASSWORD_LIFETIME).to_rfc3339()}),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(actor = %actor.account_id, account = %id, "password reset");
     Ok(one_time)
@@ -269,7 +349,17 @@ pub async fn end_sessions(app: &App, actor: &Actor, id: &str) -> Result<u64, App
     get_for(app, actor, id, AccountAction::EndSessions).await?;
     let txn = app.db().begin_write().await?;
     let ended = repo::session::end_for_account(&txn, id, ended::ENDED, None).await?;
-    repo::device_binding::revoke_for_account(&txn, id, app.now()).await?;
+    let unbound = repo::device_binding::revoke_for_account(&txn, id, app.now()).await?;
+    audit::record(
+        &txn,
+        app,
+        Some(actor),
+        "account.sessions_end",
+        Some(("account", id)),
+        Outcome::Ok,
+        json!({"sessions": ended, "devices": unbound}),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(actor = %actor.account_id, account = %id, ended, "sessions ended");
     Ok(ended)
@@ -329,6 +419,16 @@ pub async fn change_own_password(
     )
     .await?;
     repo::device_binding::revoke_for_account(&txn, &found.account.id, app.now()).await?;
+    audit::record(
+        &txn,
+        app,
+        Some(&auth.actor),
+        "account.password_change",
+        Some(("account", &found.account.id)),
+        Outcome::Ok,
+        json!({}),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(account = %found.account.id, "password changed");
     Ok(())
@@ -341,15 +441,26 @@ pub async fn update_policy(
     policy: SecurityPolicy,
 ) -> Result<(), AppError> {
     if !Permission::ManageSecurityPolicy.allows(Some(actor)) {
-        return Err(AppError::new(ErrorCode::Forbidden));
+        return Err(deny(app, actor, "", "security.policy", ErrorCode::Forbidden).await);
     }
     let mut errors = FieldErrors::new();
     for (field, message) in policy.problems() {
         errors.add(field, message);
     }
     errors.into_result()?;
+    let before = app.policy().await?;
     let txn = app.db().begin_write().await?;
     app.store_policy(&txn, policy).await?;
+    audit::record(
+        &txn,
+        app,
+        Some(actor),
+        "security.policy",
+        None,
+        Outcome::Ok,
+        json!({"before": before, "after": policy}),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(actor = %actor.account_id, "security policy changed");
     Ok(())

@@ -1,12 +1,14 @@
 //! Signing in and out, and finding who is acting from a session token. Sessions live in the
 //! database, so several EMSS instances share them.
 
+use crate::audit::{self, Outcome};
 use crate::{App, AppError, password, secret};
 use chrono::{DateTime, Duration, Utc};
 use emss_db::entity::{device_binding, session};
 use emss_db::repo::{self, account::AccountWithOrg};
 use emss_domain::account::normalize_username;
 use emss_domain::{Actor, ErrorCode, OrgKind};
+use serde_json::json;
 
 /// Where a session was opened: decides its idle timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +98,15 @@ pub async fn login(app: &App, input: LoginInput) -> Result<LoginOutcome, AppErro
         let attempts = repo::login_guard::count_attempt(db, ip, now).await?;
         if attempts > u64::from(policy.ip_attempts_per_minute) {
             tracing::warn!(ip = %ip, "login throttled");
+            audit::record_alone(
+                app,
+                None,
+                "auth.throttled",
+                None,
+                Outcome::Denied,
+                json!({}),
+            )
+            .await?;
             return Err(AppError::new(ErrorCode::RateLimited));
         }
     }
@@ -108,6 +119,15 @@ pub async fn login(app: &App, input: LoginInput) -> Result<LoginOutcome, AppErro
     {
         password::verify_dummy(input.password).await?;
         tracing::info!(username = %username, "login refused: locked");
+        audit::record_alone(
+            app,
+            None,
+            "auth.login",
+            None,
+            Outcome::Denied,
+            json!({"username": username, "reason": "locked"}),
+        )
+        .await?;
         return Err(denied());
     }
     let found = repo::account::find_by_username(db, &username).await?;
@@ -135,6 +155,15 @@ pub async fn login(app: &App, input: LoginInput) -> Result<LoginOutcome, AppErro
         if locked {
             tracing::warn!(username = %username, "account locked after repeated failures");
         }
+        audit::record_alone(
+            app,
+            None,
+            "auth.login",
+            None,
+            Outcome::Denied,
+            json!({"username": username, "reason": "bad_credentials", "locks_account": locked}),
+        )
+        .await?;
         return Err(denied());
     };
 
@@ -166,6 +195,20 @@ pub async fn login(app: &App, input: LoginInput) -> Result<LoginOutcome, AppErro
         .await?;
         outcome.device_token = Some(device_token);
     }
+    audit::record(
+        &txn,
+        app,
+        Some(&outcome.actor),
+        "auth.login",
+        Some(("account", &found.account.id)),
+        Outcome::Ok,
+        json!({
+            "kind": input.kind.as_str(),
+            "bound_device": outcome.device_token.is_some(),
+            "replaced_sessions": outcome.replaced_sessions,
+        }),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(account = %found.account.id, kind = input.kind.as_str(), "login");
     Ok(outcome)
@@ -239,6 +282,16 @@ pub async fn resume_on_device(
     let txn = app.db().begin_write().await?;
     repo::device_binding::touch(&txn, &id, now).await?;
     let outcome = open_session(&txn, &found, SessionKind::Mobile, ip, user_agent, now).await?;
+    audit::record(
+        &txn,
+        app,
+        Some(&outcome.actor),
+        "auth.device_resume",
+        Some(("account", &found.account.id)),
+        Outcome::Ok,
+        json!({"device": binding.label}),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(account = %found.account.id, "mobile session opened by a bound phone");
     Ok(Some(outcome))
@@ -273,18 +326,52 @@ pub async fn devices(app: &App, actor: &Actor) -> Result<Vec<BoundDevice>, AppEr
 
 /// Unbinds one of the actor's phones. Another account's binding is "not found".
 pub async fn revoke_device(app: &App, actor: &Actor, id: &str) -> Result<(), AppError> {
-    let revoked =
-        repo::device_binding::revoke(&app.db().conn, id, &actor.account_id, app.now()).await?;
+    let txn = app.db().begin_write().await?;
+    let revoked = repo::device_binding::revoke(&txn, id, &actor.account_id, app.now()).await?;
     if !revoked {
+        txn.rollback().await?;
+        audit::record_alone(
+            app,
+            Some(actor),
+            "authz.denied",
+            Some(("device_binding", id)),
+            Outcome::Denied,
+            json!({"action": "device.revoke"}),
+        )
+        .await?;
         return Err(AppError::new(ErrorCode::NotFound));
     }
+    audit::record(
+        &txn,
+        app,
+        Some(actor),
+        "device.revoke",
+        Some(("account", &actor.account_id)),
+        Outcome::Ok,
+        json!({"binding": id}),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 
 /// Unbinds the phone that holds `device_token` (its owner logs out on it).
 pub async fn forget_device(app: &App, actor: &Actor, device_token: &str) -> Result<(), AppError> {
     let id = secret::token_digest(device_token);
-    repo::device_binding::revoke(&app.db().conn, &id, &actor.account_id, app.now()).await?;
+    let txn = app.db().begin_write().await?;
+    if repo::device_binding::revoke(&txn, &id, &actor.account_id, app.now()).await? {
+        audit::record(
+            &txn,
+            app,
+            Some(actor),
+            "device.revoke",
+            Some(("account", &actor.account_id)),
+            Outcome::Ok,
+            json!({"binding": id, "at_logout": true}),
+        )
+        .await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 
@@ -385,8 +472,20 @@ pub async fn resolve(app: &App, token: &str) -> Result<Resolved, AppError> {
 }
 
 /// Ends the session. Logging out twice is not an error.
-pub async fn logout(app: &App, session_id: &str) -> Result<(), AppError> {
-    repo::session::delete(&app.db().conn, session_id).await?;
+pub async fn logout(app: &App, auth: &Authenticated) -> Result<(), AppError> {
+    let txn = app.db().begin_write().await?;
+    repo::session::delete(&txn, &auth.session_id).await?;
+    audit::record(
+        &txn,
+        app,
+        Some(&auth.actor),
+        "auth.logout",
+        Some(("account", &auth.actor.account_id)),
+        Outcome::Ok,
+        json!({"kind": auth.kind.as_str()}),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -76,6 +76,16 @@ pub async fn ensure_administrators(app: &App) -> Result<Vec<FirstAdmin>, AppErro
         )
         .await?;
     }
+    crate::audit::record(
+        &txn,
+        app,
+        None,
+        "bootstrap.administrators",
+        None,
+        crate::audit::Outcome::Ok,
+        serde_json::json!({"accounts": ADMINS.iter().map(|(u, _, _)| *u).collect::<Vec<_>>()}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(admins)
 }

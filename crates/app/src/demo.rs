@@ -318,6 +318,20 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
             .await
             .map_err(AppError::from)?;
     }
+    crate::audit::record(
+        &txn,
+        app,
+        None,
+        if loaded {
+            "demo.passwords"
+        } else {
+            "demo.load"
+        },
+        None,
+        crate::audit::Outcome::Ok,
+        serde_json::json!({"accounts": ACCOUNTS.len()}),
+    )
+    .await?;
     txn.commit().await.map_err(AppError::from)?;
     Ok(logins())
 }

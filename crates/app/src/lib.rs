@@ -2,8 +2,10 @@
 //! `emss-domain` and writes the change through `emss-db`, in one transaction.
 
 pub mod account;
+pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod context;
 pub mod demo;
 pub mod error;
 pub mod password;
@@ -14,6 +16,7 @@ pub use error::AppError;
 use emss_db::blob::{BlobError, BlobStore, LocalBlobStore};
 use emss_db::{ConnectError, Database, DatabaseSettings};
 use emss_domain::clock::{Clock, SystemClock};
+use emss_domain::crypto::Signer;
 use emss_domain::district::Districts;
 use emss_domain::password_policy::SecurityPolicy;
 use std::path::{Path, PathBuf};
@@ -28,6 +31,10 @@ const DISTRICTS: &str = include_str!("../../../catalogue/districts.toml");
 pub struct AppSettings {
     pub data_dir: PathBuf,
     pub database: DatabaseSettings,
+    /// Where key files live (default: `keys` in the data folder). Never the database.
+    pub keys_dir: PathBuf,
+    /// The audit signing key as hex, when given by the environment instead of a key file.
+    pub audit_signing_key: Option<String>,
 }
 
 /// Why EMSS could not start. Each reads as one line for the operator.
@@ -39,6 +46,8 @@ pub enum StartError {
     Database(#[from] ConnectError),
     #[error("文件存储无法打开：{0}")]
     Blobs(#[from] BlobError),
+    #[error("密钥无法读取或创建：{0}")]
+    Keys(String),
     #[error("目录数据 catalogue/{file} 有误：{detail}")]
     Catalogue { file: &'static str, detail: String },
 }
@@ -53,6 +62,7 @@ struct Inner {
     db: Database,
     blobs: Arc<dyn BlobStore>,
     clock: Arc<dyn Clock>,
+    signer: Arc<dyn Signer>,
     districts: Districts,
     settings: AppSettings,
     /// The security policy, re-read from the database at most every `POLICY_TTL`, so a change made
@@ -83,11 +93,14 @@ impl App {
         let db = Database::connect(&settings.database).await?;
         db.migrate().await?;
         let blobs = LocalBlobStore::open(settings.data_dir.join("blobs"))?;
+        let signer = audit::load_signer(&settings.keys_dir, settings.audit_signing_key.as_deref())
+            .map_err(StartError::Keys)?;
         Ok(App {
             inner: Arc::new(Inner {
                 db,
                 blobs: Arc::new(blobs),
                 clock,
+                signer: Arc::new(signer),
                 districts,
                 settings,
                 policy: RwLock::new(None),
@@ -110,6 +123,11 @@ impl App {
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.inner.clock.now()
+    }
+
+    /// The key that signs audit checkpoints.
+    pub fn signer(&self) -> &dyn Signer {
+        self.inner.signer.as_ref()
     }
 
     pub fn districts(&self) -> &Districts {

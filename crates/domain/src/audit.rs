@@ -87,6 +87,19 @@ pub fn write_canonical(value: &Value, out: &mut String) {
     }
 }
 
+/// Entry times keep microseconds, the precision both databases store.
+pub fn truncate_to_micros(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use chrono::{SubsecRound, Timelike};
+    let micros = at.nanosecond() / 1000 * 1000;
+    at.with_nanosecond(micros)
+        .unwrap_or_else(|| at.trunc_subsecs(6))
+}
+
+/// `2026-11-29T08:30:00.123456Z`.
+pub fn format_at(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
 /// The hash chain: `SM3(previous ‖ leaf)`.
 pub fn chain(previous: &Hash, leaf: &Hash) -> Hash {
     crypto::sm3_parts(&[previous, leaf])
@@ -230,6 +243,185 @@ pub fn verify_consistency(m: u64, n: u64, root_m: &Hash, root_n: &Hash, proof: &
         s >>= 1;
     }
     fr == *root_m && sr == *root_n && s == 0
+}
+
+/// The Merkle root of a growing list of leaves, kept as its perfect subtrees, so the root of every
+/// prefix is available in O(log n) while the leaves stream past.
+#[derive(Debug, Clone, Default)]
+pub struct CompactRange {
+    /// (height, hash) of perfect subtrees, largest first.
+    stack: Vec<(u32, Hash)>,
+    size: u64,
+}
+
+impl CompactRange {
+    pub fn push(&mut self, leaf: Hash) {
+        let mut current = (0u32, leaf);
+        while let Some(&(h, left)) = self.stack.last() {
+            if h != current.0 {
+                break;
+            }
+            self.stack.pop();
+            current = (h + 1, node(&left, &current.1));
+        }
+        self.stack.push(current);
+        self.size += 1;
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The RFC 6962 root of the leaves pushed so far.
+    pub fn root(&self) -> Hash {
+        let mut iter = self.stack.iter().rev();
+        let Some(&(_, mut r)) = iter.next() else {
+            return crypto::sm3(b"");
+        };
+        for (_, left) in iter {
+            r = node(left, &r);
+        }
+        r
+    }
+}
+
+/// The outcome of verifying a log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub entries: u64,
+    pub checkpoints: u64,
+    /// The first problem found, naming the entry or checkpoint; `None` when everything holds.
+    pub problem: Option<String>,
+}
+
+/// Checks a log as it streams past: every entry against its stored hashes and the chain, and
+/// every checkpoint against its signature and the Merkle root of the entries it covers.
+#[derive(Debug)]
+pub struct Verifier {
+    public_key: Vec<u8>,
+    range: CompactRange,
+    previous: Hash,
+    leaves: Vec<Hash>,
+    checkpoints: Vec<Checkpoint>,
+    problem: Option<String>,
+}
+
+impl Verifier {
+    pub fn new(public_key: Vec<u8>) -> Verifier {
+        Verifier {
+            public_key,
+            range: CompactRange::default(),
+            previous: GENESIS,
+            leaves: Vec::new(),
+            checkpoints: Vec::new(),
+            problem: None,
+        }
+    }
+
+    fn fail(&mut self, problem: String) {
+        if self.problem.is_none() {
+            self.problem = Some(problem);
+        }
+    }
+
+    /// The next entry, with the leaf and chain hashes stored beside it (hex).
+    pub fn entry(&mut self, entry: &Entry, leaf_hex: &str, chain_hex: &str) {
+        if self.problem.is_some() {
+            return;
+        }
+        let expected = self.range.size();
+        if entry.seq != expected {
+            return self.fail(format!(
+                "第 {expected} 条审计记录缺失或顺序被打乱（此处是第 {} 条）",
+                entry.seq
+            ));
+        }
+        let leaf = entry.leaf_hash();
+        if hex::encode(leaf) != leaf_hex {
+            return self.fail(format!(
+                "第 {expected} 条审计记录的内容被改动（叶哈希不符）"
+            ));
+        }
+        let chained = chain(&self.previous, &leaf);
+        if hex::encode(chained) != chain_hex {
+            return self.fail(format!("第 {expected} 条审计记录的链哈希不符"));
+        }
+        self.previous = chained;
+        self.range.push(leaf);
+        self.leaves.push(leaf);
+    }
+
+    /// A signed checkpoint note.
+    pub fn checkpoint(&mut self, note: &str) {
+        match Checkpoint::verify_note(note, &self.public_key) {
+            Ok(cp) => {
+                if self.checkpoints.iter().any(|c| c.size == cp.size) {
+                    self.fail(format!("出现两个大小同为 {} 的检查点", cp.size));
+                }
+                self.checkpoints.push(cp);
+            }
+            Err(e) => self.fail(format!("检查点无效：{e}")),
+        }
+    }
+
+    pub fn finish(mut self) -> Report {
+        let entries = self.range.size();
+        let mut checkpoints = std::mem::take(&mut self.checkpoints);
+        checkpoints.sort_by_key(|c| c.size);
+        let leaves = std::mem::take(&mut self.leaves);
+        // One pass over the leaves gives the root at every checkpoint's size.
+        let mut range = CompactRange::default();
+        for cp in &checkpoints {
+            if cp.origin != ORIGIN {
+                self.fail(format!(
+                    "大小为 {} 的检查点来自其他日志（{}）",
+                    cp.size, cp.origin
+                ));
+                continue;
+            }
+            if cp.size > entries {
+                self.fail(format!(
+                    "检查点声明有 {} 条审计记录，但只有 {entries} 条（记录被截断或删除）",
+                    cp.size
+                ));
+                continue;
+            }
+            while range.size() < cp.size {
+                range.push(leaves[range.size() as usize]);
+            }
+            if range.root() != cp.root {
+                self.fail(format!(
+                    "大小为 {} 的检查点与审计记录不符（根哈希不同）",
+                    cp.size
+                ));
+            }
+        }
+        // The proofs an outside party would ask for: the newest entry is in the newest
+        // checkpoint, and the oldest checkpoint is a prefix of the newest.
+        if self.problem.is_none()
+            && let (Some(first), Some(last)) = (checkpoints.first(), checkpoints.last())
+            && last.size > 0
+        {
+            let covered = &leaves[..last.size as usize];
+            let index = covered.len() - 1;
+            let path = inclusion_proof(covered, index);
+            if !verify_inclusion(&covered[index], index as u64, last.size, &path, &last.root) {
+                self.fail(format!("大小为 {} 的检查点的包含证明不成立", last.size));
+            }
+            let proof = consistency_proof(covered, first.size as usize);
+            if !verify_consistency(first.size, last.size, &first.root, &last.root, &proof) {
+                self.fail(format!(
+                    "检查点 {} 与 {} 之间的一致性证明不成立",
+                    first.size, last.size
+                ));
+            }
+        }
+        Report {
+            entries,
+            checkpoints: checkpoints.len() as u64,
+            problem: self.problem,
+        }
+    }
 }
 
 /// A statement "the log of `origin` had `size` entries with Merkle root `root`".
@@ -392,6 +584,17 @@ mod tests {
                     ));
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_compact_range_gives_every_prefix_root() {
+        let l = leaves(40);
+        let mut range = CompactRange::default();
+        assert_eq!(range.root(), root(&[]));
+        for (i, leaf) in l.iter().enumerate() {
+            range.push(*leaf);
+            assert_eq!(range.root(), root(&l[..=i]), "size {}", i + 1);
         }
     }
 

@@ -31,6 +31,10 @@ pub struct Config {
     pub demo_password: Option<String>,
     /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C.
     pub shutdown_grace_seconds: u64,
+    /// Folder of the key files (default: `keys` in the data folder).
+    pub keys_dir: Option<PathBuf>,
+    /// The audit signing key (SM2 private key, hex) instead of its key file.
+    pub audit_signing_key: Option<String>,
 }
 
 impl Default for Config {
@@ -46,6 +50,8 @@ impl Default for Config {
             log_level: "info".into(),
             demo_password: None,
             shutdown_grace_seconds: 30,
+            keys_dir: None,
+            audit_signing_key: None,
         }
     }
 }
@@ -67,6 +73,11 @@ impl std::fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("log_level", &self.log_level)
             .field("demo_password", &self.demo_password.as_ref().map(|_| "***"))
+            .field("keys_dir", &self.keys_dir)
+            .field(
+                "audit_signing_key",
+                &self.audit_signing_key.as_ref().map(|_| "***"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -83,6 +94,8 @@ const ENV_KEYS: &[&str] = &[
     "log_level",
     "demo_password",
     "shutdown_grace_seconds",
+    "keys_dir",
+    "audit_signing_key",
 ];
 
 /// Flags that override everything else.
@@ -177,6 +190,11 @@ impl Config {
                 pool_size: self.db_pool_size,
                 connect_timeout: std::time::Duration::from_secs(self.db_connect_timeout_seconds),
             },
+            keys_dir: self
+                .keys_dir
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join("keys")),
+            audit_signing_key: self.audit_signing_key.clone(),
         }
     }
 }

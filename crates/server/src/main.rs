@@ -1,6 +1,7 @@
 //! `emss`: the EMSS server. `emss serve` (the default) starts it, `emss serve --demo` with demo data,
 //! `emss migrate` applies database migrations, `emss openapi` prints the API document.
 
+mod audit_cli;
 mod banner;
 mod config;
 
@@ -32,6 +33,26 @@ enum Command {
     Migrate(StorageArgs),
     /// Print the OpenAPI document of the API.
     Openapi,
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Sign a fresh checkpoint and write every entry and checkpoint to FILE.
+    Export {
+        file: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Check an export offline: entries, chain, checkpoint signatures, Merkle roots and proofs.
+    Verify {
+        file: PathBuf,
+        /// The log's SM2 public key (hex) as you hold it; default: the key written in the file.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
 }
 
 #[derive(Debug, Default, Args)]
@@ -73,10 +94,32 @@ fn main() -> ExitCode {
         print!("{}", emss_web::openapi::document_json());
         return ExitCode::SUCCESS;
     }
+    if let Command::Audit(AuditCommand::Verify { file, public_key }) = &command {
+        return match audit_cli::verify(file, public_key.as_deref()) {
+            Ok(report) => match report.problem {
+                None => {
+                    println!(
+                        "审计日志校验通过：{} 条记录，{} 个检查点{}。",
+                        report.entries,
+                        report.checkpoints,
+                        if public_key.is_some() {
+                            ""
+                        } else {
+                            "（使用文件中的公钥）"
+                        }
+                    );
+                    ExitCode::SUCCESS
+                }
+                Some(problem) => fail(&format!("审计日志校验失败：{problem}")),
+            },
+            Err(e) => fail(&e),
+        };
+    }
     let overrides = match &command {
         Command::Serve(a) => a.storage.overrides(a.listen.clone()),
         Command::Migrate(a) => a.overrides(None),
-        Command::Openapi => Overrides::default(),
+        Command::Audit(AuditCommand::Export { storage, .. }) => storage.overrides(None),
+        Command::Openapi | Command::Audit(_) => Overrides::default(),
     };
     let config = match Config::load(cli.config.as_deref(), overrides) {
         Ok(c) => c,
@@ -94,7 +137,8 @@ fn main() -> ExitCode {
         match command {
             Command::Serve(args) => serve(config, args.demo).await,
             Command::Migrate(_) => migrate(config).await,
-            Command::Openapi => Ok(()),
+            Command::Audit(AuditCommand::Export { file, .. }) => export(config, &file).await,
+            Command::Openapi | Command::Audit(_) => Ok(()),
         }
     });
     match result {
@@ -136,6 +180,37 @@ async fn migrate(config: Config) -> Result<(), String> {
         db.backend.name()
     );
     Ok(())
+}
+
+async fn export(config: Config, file: &std::path::Path) -> Result<(), String> {
+    let app = emss_app::App::start_with_system_clock(config.app_settings())
+        .await
+        .map_err(|e| e.to_string())?;
+    let (entries, checkpoints) = audit_cli::export(&app, file).await?;
+    println!(
+        "已导出 {entries} 条审计记录和 {checkpoints} 个检查点到 {}；用 emss audit verify 校验。",
+        file.display()
+    );
+    Ok(())
+}
+
+/// Signs a checkpoint every ten minutes, and at the first minute of each day (Shanghai time).
+async fn checkpoints(app: emss_app::App) {
+    let mut last_day = None;
+    let mut last_signed = std::time::Instant::now() - Duration::from_secs(600);
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let day = emss_domain::time::shanghai_date(app.now());
+        let new_day = last_day.is_some_and(|d| d != day);
+        last_day = Some(day);
+        if new_day || last_signed.elapsed() >= Duration::from_secs(600) {
+            match emss_app::audit::checkpoint(&app).await {
+                Ok(_) => last_signed = std::time::Instant::now(),
+                Err(e) => tracing::error!(error = %e, "audit checkpoint failed"),
+            }
+        }
+    }
 }
 
 async fn serve(config: Config, demo: bool) -> Result<(), String> {
@@ -184,6 +259,7 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
         &first_admins,
     );
     tracing::info!(%local, backend = app.db().backend.name(), "EMSS started");
+    tokio::spawn(checkpoints(app.clone()));
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {

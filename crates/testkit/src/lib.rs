@@ -31,6 +31,8 @@ pub struct TestApp {
     /// The clock EMSS reads; tests move it to make time pass.
     pub clock: Arc<ManualClock>,
     pub data_dir: tempfile::TempDir,
+    /// The database this EMSS uses (for running the `emss` command against it).
+    pub database_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     pg: Option<postgres::ScratchDatabase>,
@@ -49,7 +51,7 @@ impl TestApp {
     /// EMSS on an empty database.
     pub async fn spawn_empty() -> Result<TestApp> {
         let data_dir = tempfile::tempdir()?;
-        let (url, pg) = match std::env::var("TEST_DATABASE_URL") {
+        let (database_url, pg) = match std::env::var("TEST_DATABASE_URL") {
             Ok(admin) if !admin.is_empty() => {
                 let scratch = postgres::ScratchDatabase::create(&admin).await?;
                 (scratch.url.clone(), Some(scratch))
@@ -63,10 +65,12 @@ impl TestApp {
         let settings = AppSettings {
             data_dir: data_dir.path().to_path_buf(),
             database: DatabaseSettings {
-                url,
+                url: database_url.clone(),
                 pool_size: 4,
                 connect_timeout: Duration::from_secs(10),
             },
+            keys_dir: data_dir.path().join("keys"),
+            audit_signing_key: None,
         };
         let app = App::start(settings, clock.clone())
             .await
@@ -86,6 +90,7 @@ impl TestApp {
             app,
             clock,
             data_dir,
+            database_url,
             shutdown: Some(tx),
             server: Some(server),
             pg,

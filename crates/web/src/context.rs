@@ -49,12 +49,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
-tokio::task_local! {
-    /// The id of the request being served, for error bodies built far from the request.
-    pub static REQUEST_ID: String;
-}
-
-/// The current request's id, or "" outside a request.
+/// The current request's id, or "" outside a request (set by the request-id middleware, and read
+/// by error bodies built far from the request and by the audit log).
 pub fn current_request_id() -> String {
-    REQUEST_ID.try_with(|id| id.clone()).unwrap_or_default()
+    emss_app::context::current().request_id
 }

@@ -1,7 +1,7 @@
 //! Middleware, outermost first: request id and access log, panic guard, security headers,
 //! compression, time limit, body size limit, session, CSRF.
 
-use crate::context::{Ctx, REQUEST_ID};
+use crate::context::Ctx;
 use crate::error::{ApiError, PageError};
 use crate::routes::Surface;
 use crate::{AppState, session_cookie};
@@ -58,8 +58,15 @@ async fn request_id(req: Request, next: Next) -> Response {
         path = %req.uri().path()
     );
     let started = Instant::now();
-    let mut response = REQUEST_ID
-        .scope(id.clone(), next.run(req))
+    let info = emss_app::context::RequestInfo {
+        request_id: id.clone(),
+        ip: req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string()),
+    };
+    let mut response = emss_app::context::REQUEST
+        .scope(info, next.run(req))
         .instrument(span.clone())
         .await;
     span.in_scope(|| {

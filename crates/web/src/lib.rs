@@ -48,7 +48,7 @@ pub fn router(app: App, settings: &WebSettings) -> Router {
         secure_cookies: settings.secure_cookies,
         openapi_json: Arc::new(openapi::document_json()),
     };
-    layers::wrap(routes::build(), state)
+    layers::wrap(routes::build(state.clone()), state)
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests in flight.

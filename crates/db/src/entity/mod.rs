@@ -3,6 +3,8 @@
 
 pub mod account;
 pub mod account_role;
+pub mod audit_checkpoint;
+pub mod audit_entry;
 pub mod device_binding;
 pub mod login_attempt;
 pub mod login_guard;

@@ -3,6 +3,7 @@
 //! caller's scope and add it to the query here and only here.
 
 pub mod account;
+pub mod audit;
 pub mod device_binding;
 pub mod login_guard;
 pub mod organization;

@@ -103,7 +103,7 @@ pub async fn login(
     .await?;
     // A session presented before signing in is ended: no session id survives a login.
     if let Some(old) = &ctx.auth {
-        auth::logout(&state.app, &old.session_id).await?;
+        auth::logout(&state.app, old).await?;
     }
     let body = LoginResponse {
         token: outcome.token.clone(),
@@ -136,7 +136,7 @@ pub async fn login(
 )]
 pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
     let auth = ctx.auth.ok_or(ErrorCode::Unauthenticated)?;
-    auth::logout(&state.app, &auth.session_id).await?;
+    auth::logout(&state.app, &auth).await?;
     Ok((
         StatusCode::NO_CONTENT,
         [(

@@ -142,7 +142,7 @@ pub async fn submit_at(door: Door, state: AppState, ctx: Ctx, form: LoginForm) -
                 next
             };
             if let Some(old) = &ctx.auth
-                && let Err(e) = auth::logout(&state.app, &old.session_id).await
+                && let Err(e) = auth::logout(&state.app, old).await
             {
                 return PageError(e).into_response();
             }
@@ -194,7 +194,7 @@ pub async fn logout_at(
     headers: &axum::http::HeaderMap,
 ) -> Response {
     if let Some(a) = &ctx.auth {
-        if let Err(e) = auth::logout(&state.app, &a.session_id).await {
+        if let Err(e) = auth::logout(&state.app, a).await {
             return PageError(e).into_response();
         }
         // Logging out on a bound phone unbinds it: the next visit asks for the password.

@@ -1,0 +1,184 @@
+//! Writing to the audit log, checkpoints, export and verification against the database.
+
+use crate::{App, AppError, context};
+use emss_db::repo;
+use emss_db::repo::audit::NewEntry;
+use emss_domain::Actor;
+use emss_domain::audit::{self, Checkpoint, ORIGIN};
+use emss_domain::crypto::SoftwareSigner;
+use sea_orm::ConnectionTrait;
+use serde_json::Value;
+use std::path::Path;
+
+/// How an audited action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    /// Refused: not permitted, wrong credentials, out of scope.
+    Denied,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Denied => "denied",
+        }
+    }
+}
+
+/// Appends one entry, in the transaction `db` of the change it records.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    app: &App,
+    actor: Option<&Actor>,
+    action: &str,
+    object: Option<(&str, &str)>,
+    outcome: Outcome,
+    detail: Value,
+) -> Result<u64, AppError> {
+    let request = context::current();
+    let seq = repo::audit::append(
+        db,
+        NewEntry {
+            at: app.now(),
+            actor_id: actor.map(|a| a.account_id.clone()),
+            org_id: actor.map(|a| a.org_id.clone()),
+            roles: actor
+                .map(|a| {
+                    a.roles
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_default(),
+            action: action.to_string(),
+            object_type: object.map(|(t, _)| t.to_string()),
+            object_id: object.map(|(_, id)| id.to_string()),
+            outcome: outcome.as_str().to_string(),
+            request_id: (!request.request_id.is_empty()).then_some(request.request_id),
+            ip: request.ip,
+            detail,
+        },
+    )
+    .await?;
+    Ok(seq)
+}
+
+/// Records an entry in a transaction of its own (events that change nothing else: failed
+/// logins, refusals).
+pub async fn record_alone(
+    app: &App,
+    actor: Option<&Actor>,
+    action: &str,
+    object: Option<(&str, &str)>,
+    outcome: Outcome,
+    detail: Value,
+) -> Result<(), AppError> {
+    let txn = app.db().begin_write().await?;
+    record(&txn, app, actor, action, object, outcome, detail).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The SM2 key that signs checkpoints: from `EMSS_AUDIT_SIGNING_KEY` (hex) when given, otherwise
+/// from the key file in `keys_dir`, created with owner-only permissions on first start. Never in
+/// the database.
+pub fn load_signer(keys_dir: &Path, hex_key: Option<&str>) -> Result<SoftwareSigner, String> {
+    if let Some(hex_key) = hex_key {
+        let bytes =
+            hex::decode(hex_key.trim()).map_err(|_| "审计签名密钥不是十六进制".to_string())?;
+        return SoftwareSigner::from_bytes(&bytes).map_err(|e| e.to_string());
+    }
+    let path = keys_dir.join("audit-sm2.key");
+    if path.is_file() {
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}：{e}", path.display()))?;
+        let bytes =
+            hex::decode(text.trim()).map_err(|_| format!("{} 不是十六进制密钥", path.display()))?;
+        return SoftwareSigner::from_bytes(&bytes).map_err(|e| format!("{}：{e}", path.display()));
+    }
+    std::fs::create_dir_all(keys_dir).map_err(|e| format!("{}：{e}", keys_dir.display()))?;
+    let (signer, secret) = SoftwareSigner::generate().map_err(|e| e.to_string())?;
+    write_private(&path, &hex::encode(secret)).map_err(|e| format!("{}：{e}", path.display()))?;
+    Ok(signer)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+/// Signs a checkpoint of the whole log when it grew since the last one. Returns the new size.
+pub async fn checkpoint(app: &App) -> Result<Option<u64>, AppError> {
+    let db = &app.db().conn;
+    let size = repo::audit::size(db).await?;
+    let last = repo::audit::latest_checkpoint(db).await?;
+    if size == 0 || last.as_ref().is_some_and(|c| c.size as u64 >= size) {
+        return Ok(None);
+    }
+    let leaves = repo::audit::leaves(db, size).await?;
+    let root = tokio::task::spawn_blocking(move || audit::root(&leaves))
+        .await
+        .map_err(AppError::internal)?;
+    let cp = Checkpoint {
+        origin: ORIGIN.to_string(),
+        size,
+        root,
+    };
+    let note = cp.sign(app.signer()).map_err(AppError::internal)?;
+    let inserted = repo::audit::insert_checkpoint(db, size, &root, app.now(), &note).await?;
+    Ok(inserted.then_some(size))
+}
+
+/// The result of checking the stored log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbVerification {
+    pub entries: u64,
+    pub checkpoints: u64,
+    /// `None` when everything holds; otherwise the first problem found.
+    pub problem: Option<String>,
+}
+
+/// Re-computes every leaf and the chain from the stored entries, and every checkpoint's root and
+/// signature.
+pub async fn verify_stored(app: &App) -> Result<DbVerification, AppError> {
+    let db = &app.db().conn;
+    let size = repo::audit::size(db).await?;
+    let mut verifier = audit::Verifier::new(app.signer().public_key());
+    let mut from = 0;
+    while from < size {
+        let rows = repo::audit::slice(db, from, 5_000).await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            verifier.entry(&repo::audit::to_entry(row), &row.leaf_hash, &row.chain_hash);
+        }
+        from += rows.len() as u64;
+    }
+    let checkpoints = repo::audit::checkpoints(db).await?;
+    for c in &checkpoints {
+        verifier.checkpoint(&c.note);
+    }
+    let report = verifier.finish();
+    Ok(DbVerification {
+        entries: report.entries,
+        checkpoints: report.checkpoints,
+        problem: report.problem,
+    })
+}
