@@ -182,3 +182,97 @@ pub async fn verify_stored(app: &App) -> Result<DbVerification, AppError> {
         problem: report.problem,
     })
 }
+
+/// One entry as the audit pages show it.
+#[derive(Debug, Clone)]
+pub struct EntryView {
+    pub row: emss_db::entity::audit_entry::Model,
+    /// `username（name）` of the actor, or "—".
+    pub actor: String,
+}
+
+async fn views(
+    app: &App,
+    rows: Vec<emss_db::entity::audit_entry::Model>,
+) -> Result<Vec<EntryView>, AppError> {
+    let ids: Vec<String> = rows.iter().filter_map(|r| r.actor_id.clone()).collect();
+    let names = repo::account::names(&app.db().conn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| EntryView {
+            actor: row
+                .actor_id
+                .as_ref()
+                .and_then(|id| names.get(id))
+                .map(|(u, n)| format!("{u}（{n}）"))
+                .unwrap_or_else(|| emss_domain::time::EMPTY.to_string()),
+            row,
+        })
+        .collect())
+}
+
+fn require_audit_reader(actor: &Actor) -> Result<(), AppError> {
+    if emss_domain::Permission::ReadAudit.allows(Some(actor)) {
+        Ok(())
+    } else {
+        Err(AppError::new(emss_domain::ErrorCode::Forbidden))
+    }
+}
+
+/// The audit administrator's search. `actor_username` narrows to one actor.
+pub async fn search(
+    app: &App,
+    actor: &Actor,
+    mut filter: repo::audit::AuditFilter,
+    actor_username: Option<&str>,
+    page: emss_domain::listing::PageRequest,
+) -> Result<emss_domain::listing::Page<EntryView>, AppError> {
+    require_audit_reader(actor)?;
+    if let Some(username) = actor_username.map(str::trim).filter(|u| !u.is_empty()) {
+        let normalized = emss_domain::account::normalize_username(username);
+        filter.actor_id = Some(
+            repo::account::find_by_username(&app.db().conn, &normalized)
+                .await?
+                .map(|a| a.account.id)
+                .unwrap_or_else(|| "-".to_string()),
+        );
+    }
+    let page = repo::audit::search(&app.db().conn, &filter, page).await?;
+    let items = views(app, page.items).await?;
+    Ok(emss_domain::listing::Page {
+        items,
+        total: page.total,
+        page: page.page,
+        page_size: page.page_size,
+    })
+}
+
+/// Records that the audit administrator exported the log with `filter` (LOG-09).
+pub async fn record_export(app: &App, actor: &Actor, filter: Value) -> Result<(), AppError> {
+    require_audit_reader(actor)?;
+    record_alone(app, Some(actor), "audit.export", None, Outcome::Ok, filter).await
+}
+
+/// The trail (留痕) of one account, for those who may see the account.
+pub async fn account_trail(app: &App, actor: &Actor, id: &str) -> Result<Vec<EntryView>, AppError> {
+    crate::account::get(app, actor, id).await?;
+    let rows = repo::audit::trail(&app.db().conn, "account", id).await?;
+    views(app, rows).await
+}
+
+/// The newest checkpoint and the result of checking the stored log (audit administrator).
+pub async fn integrity(
+    app: &App,
+    actor: &Actor,
+) -> Result<
+    (
+        Option<emss_db::entity::audit_checkpoint::Model>,
+        DbVerification,
+    ),
+    AppError,
+> {
+    require_audit_reader(actor)?;
+    let latest = repo::audit::latest_checkpoint(&app.db().conn).await?;
+    let verification = verify_stored(app).await?;
+    Ok((latest, verification))
+}

@@ -100,6 +100,31 @@ pub fn format_at(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
+/// The Chinese name of an action, for pages and exports.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "auth.login" => "登录",
+        "auth.logout" => "退出登录",
+        "auth.throttled" => "登录过于频繁被拒绝",
+        "auth.device_resume" => "绑定手机自动登录",
+        "device.revoke" => "解除手机绑定",
+        "account.create" => "新建账户",
+        "account.roles" => "设置角色",
+        "account.enable" => "启用账户",
+        "account.disable" => "停用账户",
+        "account.password_reset" => "重置密码",
+        "account.password_change" => "修改密码",
+        "account.sessions_end" => "结束会话",
+        "security.policy" => "修改安全策略",
+        "authz.denied" => "越权访问被拒绝",
+        "audit.export" => "导出审计日志",
+        "demo.load" => "载入演示数据",
+        "demo.passwords" => "重置演示账户密码",
+        "bootstrap.administrators" => "首次启动创建三员账户",
+        other => other,
+    }
+}
+
 /// The hash chain: `SM3(previous ‖ leaf)`.
 pub fn chain(previous: &Hash, leaf: &Hash) -> Hash {
     crypto::sm3_parts(&[previous, leaf])

@@ -19,6 +19,8 @@ pub enum Permission {
     CreateAccount,
     /// Password, lockout and session policy: the security administrator.
     ManageSecurityPolicy,
+    /// Searching, exporting and verifying the audit log: the audit administrator.
+    ReadAudit,
 }
 
 impl Permission {
@@ -29,6 +31,7 @@ impl Permission {
             Permission::ListAccounts => "list_accounts",
             Permission::CreateAccount => "create_account",
             Permission::ManageSecurityPolicy => "manage_security_policy",
+            Permission::ReadAudit => "read_audit",
         }
     }
 
@@ -44,6 +47,7 @@ impl Permission {
             }
             Permission::CreateAccount => a.has_role(Role::SystemAdmin) || is_org_main(a),
             Permission::ManageSecurityPolicy => a.has_role(Role::SecurityAdmin),
+            Permission::ReadAudit => a.has_role(Role::AuditAdmin),
         }
     }
 }

@@ -261,6 +261,9 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         ),
         "page.accounts.reset_password" => (true, format!("/accounts/{id}/reset-password"), vec![]),
         "page.accounts.end_sessions" => (true, format!("/accounts/{id}/end-sessions"), vec![]),
+        "page.audit" => (false, "/admin/audit".into(), vec![]),
+        "page.audit.export" => (false, "/admin/audit/export.csv".into(), vec![]),
+        "page.audit.integrity" => (false, "/admin/audit/integrity".into(), vec![]),
         "page.security" => (false, "/admin/security".into(), vec![]),
         "page.security.submit" => (
             true,

@@ -337,3 +337,109 @@ async fn the_log_cannot_be_changed_or_deleted_in_the_database() {
         None
     );
 }
+
+#[tokio::test]
+async fn the_audit_administrator_searches_exports_and_checks_the_log() {
+    let t = TestApp::spawn().await.unwrap();
+    let main = t.token("agency_a").await.unwrap();
+    reqwest::Client::new()
+        .post(t.url("/api/v1/accounts"))
+        .bearer_auth(&main)
+        .json(&json!({"username": "searched", "name": "被查", "roles": ["filer"]}))
+        .send()
+        .await
+        .unwrap();
+    let b = t.browser("auditadmin").await.unwrap();
+    let html = b.page("/admin/audit?actor=agency_a").await.unwrap();
+    assert!(html.contains("新建账户"));
+    assert!(html.contains("agency_a（刘洋）"));
+    assert!(!html.contains("sysadmin（"), "only the chosen actor");
+    let html = b.page("/admin/audit?outcome=denied").await.unwrap();
+    assert!(html.contains("没有找到匹配的记录") || html.contains("拒绝"));
+
+    let before = audit_size(&t).await;
+    let csv = b
+        .get("/admin/audit/export.csv?action=account.create")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("新建账户"));
+    assert_eq!(
+        audit_size(&t).await,
+        before + 1,
+        "the export itself is audited"
+    );
+    let html = b.page("/admin/audit?action=audit.export").await.unwrap();
+    assert!(html.contains("导出审计日志"));
+    assert!(html.contains("account.create"), "with the filter used");
+
+    emss_app::audit::checkpoint(&t.app).await.unwrap();
+    let html = b.page("/admin/audit/integrity").await.unwrap();
+    assert!(html.contains("校验通过"));
+    assert!(html.contains(&hex::encode(t.app.signer().public_key())));
+
+    // Nobody else reads the log.
+    for other in ["sysadmin", "secadmin", "city"] {
+        let res = t
+            .browser(other)
+            .await
+            .unwrap()
+            .get("/admin/audit")
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{other}");
+    }
+}
+
+#[tokio::test]
+async fn the_trail_shows_every_change_of_an_account() {
+    let t = TestApp::spawn().await.unwrap();
+    let main = t.token("agency_b").await.unwrap();
+    let c = reqwest::Client::new();
+    let created: Value = c
+        .post(t.url("/api/v1/accounts"))
+        .bearer_auth(&main)
+        .json(&json!({"username": "trailed", "name": "留痕", "roles": ["filer"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    c.put(t.url(&format!("/api/v1/accounts/{id}/roles")))
+        .bearer_auth(&main)
+        .json(&json!({"roles": ["filer", "reviewer"]}))
+        .send()
+        .await
+        .unwrap();
+    c.put(t.url(&format!("/api/v1/accounts/{id}/enabled")))
+        .bearer_auth(&main)
+        .json(&json!({"enabled": false}))
+        .send()
+        .await
+        .unwrap();
+    let html = t
+        .browser("agency_b")
+        .await
+        .unwrap()
+        .page(&format!("/accounts/{id}"))
+        .await
+        .unwrap();
+    assert!(html.contains("查看留痕"));
+    let trail = &html[html.find("data-testid=\"trail\"").unwrap()..];
+    let created_at = trail.find("新建账户").unwrap();
+    let roles_at = trail.find("设置角色").unwrap();
+    let disabled_at = trail.find("停用账户").unwrap();
+    assert!(
+        created_at < roles_at && roles_at < disabled_at,
+        "oldest first"
+    );
+    assert!(trail.contains("agency_b（赵军）"));
+    assert!(
+        trail.contains("filer → filer、reviewer"),
+        "the changed field"
+    );
+}

@@ -45,6 +45,22 @@ pub const PORTAL: &[Section] = &[
         }],
     },
     Section {
+        title: "审计管理",
+        groups: &[Group {
+            title: None,
+            items: &[
+                Item {
+                    title: "审计日志",
+                    route: "page.audit",
+                },
+                Item {
+                    title: "日志完整性",
+                    route: "page.audit.integrity",
+                },
+            ],
+        }],
+    },
+    Section {
         title: "安全管理",
         groups: &[Group {
             title: None,

@@ -111,6 +111,9 @@ pub fn table() -> Vec<RouteDef> {
         route!("page.accounts.enabled", POST, "/accounts/{id}/enabled", ListAccounts, pages::accounts::set_enabled),
         route!("page.accounts.reset_password", POST, "/accounts/{id}/reset-password", ListAccounts, pages::accounts::reset_password),
         route!("page.accounts.end_sessions", POST, "/accounts/{id}/end-sessions", ListAccounts, pages::accounts::end_sessions),
+        route!("page.audit", GET, "/admin/audit", ReadAudit, pages::audit::list),
+        route!("page.audit.export", GET, "/admin/audit/export.csv", ReadAudit, pages::audit::export),
+        route!("page.audit.integrity", GET, "/admin/audit/integrity", ReadAudit, pages::audit::integrity),
         route!("page.security", GET, "/admin/security", ManageSecurityPolicy, pages::security::show),
         route!("page.security.submit", POST, "/admin/security", ManageSecurityPolicy, pages::security::submit),
         // Mobile (H5).

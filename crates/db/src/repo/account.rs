@@ -286,3 +286,17 @@ pub async fn list(
         .collect();
     Ok(Page::new(items, total, page))
 }
+
+/// Username and name of each of `ids`, in one query (for lists that show who did something).
+pub async fn names(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, (String, String)>, DbErr> {
+    Ok(account::Entity::find()
+        .filter(account::Column::Id.is_in(ids.iter().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, (a.username, a.name)))
+        .collect())
+}

@@ -362,6 +362,8 @@ pub struct AccountPage {
     pub roles: Vec<RoleOption>,
     pub roles_error: Option<String>,
     pub notice: Option<String>,
+    /// 留痕: every recorded change of this account.
+    pub trail: Vec<super::audit::Row>,
 }
 
 fn account_page(ctx: &Ctx, actor: &Actor, a: &AccountWithOrg) -> AccountPage {
@@ -390,7 +392,24 @@ fn account_page(ctx: &Ctx, actor: &Actor, a: &AccountWithOrg) -> AccountPage {
         roles: role_options(kind, &a.roles, actor.has_role(Role::SecurityAdmin)),
         roles_error: None,
         notice: None,
+        trail: Vec::new(),
     }
+}
+
+/// The account page with its trail.
+async fn account_page_with_trail(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    a: &AccountWithOrg,
+) -> Result<AccountPage, PageError> {
+    let mut page = account_page(ctx, actor, a);
+    page.trail = emss_app::audit::account_trail(&state.app, actor, &a.account.id)
+        .await?
+        .into_iter()
+        .map(super::audit::row)
+        .collect();
+    Ok(page)
 }
 
 #[derive(Debug, Deserialize)]
@@ -406,7 +425,7 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let a = accounts::get(&state.app, actor, &id).await?;
-    let mut page = account_page(&ctx, actor, &a);
+    let mut page = account_page_with_trail(&state, &ctx, actor, &a).await?;
     page.notice = match q.done.as_deref() {
         Some("roles") => Some("角色已保存".into()),
         Some("disabled") => Some("账户已停用，其所有会话已结束".into()),
@@ -432,7 +451,7 @@ pub async fn set_roles(
         Ok(()) => Ok(Redirect::to(&format!("/accounts/{id}?done=roles")).into_response()),
         Err(e) if e.code == ErrorCode::ValidationFailed => {
             let a = accounts::get(&state.app, actor, &id).await?;
-            let mut page = account_page(&ctx, actor, &a);
+            let mut page = account_page_with_trail(&state, &ctx, actor, &a).await?;
             page.roles_error = e.fields.get("roles").cloned();
             let chosen: Vec<Role> = roles.iter().filter_map(|r| Role::parse(r)).collect();
             for option in &mut page.roles {
@@ -470,7 +489,7 @@ pub async fn reset_password(
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let one_time = accounts::reset_password(&state.app, actor, &id).await?;
     let a = accounts::get(&state.app, actor, &id).await?;
-    let mut page = account_page(&ctx, actor, &a);
+    let mut page = account_page_with_trail(&state, &ctx, actor, &a).await?;
     page.notice = Some(format!(
         "密码已重置。一次性密码：{one_time}（仅显示这一次，72 小时内有效，首次登录须修改）"
     ));

@@ -1,6 +1,7 @@
 //! The desktop portal and the public pages.
 
 pub mod accounts;
+pub mod audit;
 pub mod help;
 pub mod home;
 pub mod login;
