@@ -7,7 +7,9 @@ use crate::error::FieldErrors;
 use crate::{App, AppError, password, secret};
 use chrono::Duration;
 use emss_db::repo;
-use emss_db::repo::account::{AccountFilter, AccountRow, AccountScope, AccountWithOrg, NewAccount};
+use emss_db::repo::account::{
+    AccountFilter, AccountRow, AccountScope, AccountWithOrg, NewAccount, SealedValue,
+};
 use emss_domain::account::{display_name_problem, normalize_username, username_problem};
 use emss_domain::account_rights::{self, AccountAction, Target};
 use emss_domain::listing::{Page, PageRequest};
@@ -86,6 +88,7 @@ pub fn allowed(actor: &Actor, account: &AccountWithOrg) -> Vec<AccountAction> {
         AccountAction::SetEnabled,
         AccountAction::ResetPassword,
         AccountAction::EndSessions,
+        AccountAction::RevealPersonalData,
     ]
     .into_iter()
     .filter(|a| account_rights::may(actor, *a, &target(account)))
@@ -113,6 +116,19 @@ pub struct NewAccountInput {
     pub name: String,
     /// Role codes (main accounts only).
     pub roles: Vec<String>,
+    /// Mobile number, optional.
+    pub phone: Option<String>,
+}
+
+/// Encrypts a phone number for one account's row, with its blind index and masked form.
+pub fn seal_phone(app: &App, account_id: &str, phone: &str) -> Result<SealedValue, AppError> {
+    let (cipher, key_id) = app.seal(&format!("account/phone/{account_id}"), phone)?;
+    Ok(SealedValue {
+        cipher,
+        key_id,
+        index: app.blind_index("phone", phone)?,
+        masked: emss_domain::pi::mask_phone(phone),
+    })
 }
 
 /// A created account and the one-time password to hand to its owner.
@@ -143,6 +159,16 @@ pub async fn create(app: &App, actor: &Actor, input: NewAccountInput) -> Result<
     }
     let name = input.name.trim().to_string();
     errors.check("name", display_name_problem(&name));
+    let phone = input
+        .phone
+        .as_deref()
+        .map(emss_domain::pi::normalize_phone)
+        .filter(|p| !p.is_empty());
+    if let Some(p) = &phone
+        && !emss_domain::pi::valid_phone(p)
+    {
+        errors.add("phone", "请输入 11 位手机号码");
+    }
 
     let org = if actor.has_role(Role::SystemAdmin) {
         match input.org_id.as_deref().filter(|s| !s.is_empty()) {
@@ -193,6 +219,10 @@ pub async fn create(app: &App, actor: &Actor, input: NewAccountInput) -> Result<
     let hash = password::hash(one_time.clone()).await?;
     let now = app.now();
     let id = emss_domain::ids::new_id();
+    let sealed = match &phone {
+        Some(p) => Some(seal_phone(app, &id, p)?),
+        None => None,
+    };
     let txn = app.db().begin_write().await?;
     repo::account::insert(
         &txn,
@@ -208,6 +238,7 @@ pub async fn create(app: &App, actor: &Actor, input: NewAccountInput) -> Result<
             roles: &roles,
             created_at: now,
             password_expires_at: Some(now + ONE_TIME_PASSWORD_LIFETIME),
+            phone: sealed.clone(),
         },
     )
     .await?;
@@ -224,6 +255,7 @@ pub async fn create(app: &App, actor: &Actor, input: NewAccountInput) -> Result<
             "org_id": org.id,
             "is_main": is_main,
             "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+            "phone": sealed.as_ref().map(|p| p.masked.clone()),
         }),
     )
     .await?;
@@ -478,4 +510,44 @@ pub async fn organisations(app: &App, actor: &Actor) -> Result<Vec<(String, Stri
             .map(|o| (o.id, o.name))
             .collect(),
     )
+}
+
+/// Shows one account's full phone number (DATA-04): only to those who keep the account, with a
+/// reason and the actor's own password checked again, and one audit entry per reveal.
+pub async fn reveal_phone(
+    app: &App,
+    auth: &Authenticated,
+    id: &str,
+    reason: &str,
+    password_again: &str,
+) -> Result<String, AppError> {
+    let actor = &auth.actor;
+    let found = get_for(app, actor, id, AccountAction::RevealPersonalData).await?;
+    let mut errors = FieldErrors::new();
+    let reason = reason.trim();
+    if reason.chars().count() < 4 {
+        errors.add("reason", "请填写查看原因（至少 4 个字）");
+    }
+    let own = repo::account::find_with_org(&app.db().conn, &actor.account_id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
+    if !password::verify(password_again.to_string(), own.account.password_hash).await? {
+        errors.add("password", "密码不正确");
+    }
+    errors.into_result()?;
+    let (Some(cipher), Some(key_id)) = (&found.account.phone_cipher, &found.account.phone_key)
+    else {
+        return Err(AppError::new(ErrorCode::NotFound));
+    };
+    let phone = app.open(&format!("account/phone/{id}"), key_id, cipher)?;
+    audit::record_alone(
+        app,
+        Some(actor),
+        "pi.reveal",
+        Some(("account", id)),
+        Outcome::Ok,
+        json!({"field": "phone", "reason": reason}),
+    )
+    .await?;
+    Ok(phone)
 }

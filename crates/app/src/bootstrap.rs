@@ -72,6 +72,7 @@ pub async fn ensure_administrators(app: &App) -> Result<Vec<FirstAdmin>, AppErro
                 roles: &[role],
                 created_at: now,
                 password_expires_at: Some(now + ONE_TIME_PASSWORD_LIFETIME),
+                phone: None,
             },
         )
         .await?;

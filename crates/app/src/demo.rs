@@ -22,6 +22,8 @@ struct DemoOrg {
 
 struct DemoAccount {
     username: &'static str,
+    /// Fictional mobile numbers, stored encrypted like real ones.
+    phone: &'static str,
     name: &'static str,
     org: &'static str,
     is_main: bool,
@@ -97,6 +99,7 @@ const ORGS: &[DemoOrg] = &[
 const ACCOUNTS: &[DemoAccount] = &[
     DemoAccount {
         username: "city",
+        phone: "13916000101",
         name: "陈静",
         org: "city",
         is_main: true,
@@ -104,6 +107,7 @@ const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         username: "district_a",
+        phone: "13916000102",
         name: "周敏",
         org: "district_a",
         is_main: true,
@@ -111,6 +115,7 @@ const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         username: "district_b",
+        phone: "13916000103",
         name: "吴磊",
         org: "district_b",
         is_main: true,
@@ -118,6 +123,7 @@ const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         username: "agency_a",
+        phone: "13916000104",
         name: "刘洋",
         org: "agency_a",
         is_main: true,
@@ -125,6 +131,7 @@ const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         username: "filer_a",
+        phone: "13916000105",
         name: "张伟",
         org: "agency_a",
         is_main: false,
@@ -132,6 +139,7 @@ const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         username: "filer_a2",
+        phone: "13916000106",
         name: "李娜",
         org: "agency_a",
         is_main: false,
@@ -139,6 +147,7 @@ const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         username: "reviewer_a",
+        phone: "13916000107",
         name: "王强",
         org: "agency_a",
         is_main: false,
@@ -146,6 +155,7 @@ const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         username: "agency_b",
+        phone: "13916000108",
         name: "赵军",
         org: "agency_b",
         is_main: true,
@@ -153,6 +163,7 @@ const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         username: "filer_b",
+        phone: "13916000109",
         name: "孙浩",
         org: "agency_b",
         is_main: false,
@@ -160,6 +171,7 @@ const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         username: "reviewer_b",
+        phone: "13916000110",
         name: "黄丽",
         org: "agency_b",
         is_main: false,
@@ -167,6 +179,7 @@ const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         username: "selfom",
+        phone: "13916000111",
         name: "徐刚",
         org: "selfom",
         is_main: true,
@@ -178,6 +191,7 @@ const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         username: "ent_a",
+        phone: "13916000112",
         name: "马丽",
         org: "ent_a",
         is_main: true,
@@ -185,6 +199,7 @@ const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         username: "ent_b",
+        phone: "13916000113",
         name: "郭峰",
         org: "ent_b",
         is_main: true,
@@ -192,6 +207,7 @@ const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         username: "sysadmin",
+        phone: "13916000114",
         name: "系统管理员",
         org: "system",
         is_main: false,
@@ -199,6 +215,7 @@ const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         username: "secadmin",
+        phone: "13916000115",
         name: "安全管理员",
         org: "system",
         is_main: false,
@@ -206,6 +223,7 @@ const ACCOUNTS: &[DemoAccount] = &[
     },
     DemoAccount {
         username: "auditadmin",
+        phone: "13916000116",
         name: "审计管理员",
         org: "system",
         is_main: false,
@@ -220,6 +238,11 @@ pub struct DemoLogin {
     pub name: &'static str,
     pub org_name: &'static str,
     pub roles: String,
+}
+
+/// The demo accounts' (fictional) phone numbers, for tests that look for leaks.
+pub fn phones() -> impl Iterator<Item = &'static str> {
+    ACCOUNTS.iter().map(|a| a.phone)
 }
 
 /// Every demo username, in banner order.
@@ -295,10 +318,12 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
             let org_id = org_ids
                 .get(account.org)
                 .ok_or_else(|| AppError::internal(format!("demo org {} missing", account.org)))?;
+            let id = new_id();
+            let phone = crate::account::seal_phone(app, &id, account.phone)?;
             repo::account::insert(
                 &txn,
                 NewAccount {
-                    id: new_id(),
+                    id,
                     org_id,
                     username: account.username,
                     name: account.name,
@@ -309,6 +334,7 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
                     roles: account.roles,
                     created_at: now,
                     password_expires_at: None,
+                    phone: Some(phone),
                 },
             )
             .await

@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod context;
 pub mod demo;
 pub mod error;
+pub mod keys;
 pub mod password;
 mod secret;
 
@@ -63,6 +64,7 @@ struct Inner {
     blobs: Arc<dyn BlobStore>,
     clock: Arc<dyn Clock>,
     signer: Arc<dyn Signer>,
+    data_keys: RwLock<keys::DataKeys>,
     districts: Districts,
     settings: AppSettings,
     /// The security policy, re-read from the database at most every `POLICY_TTL`, so a change made
@@ -95,12 +97,15 @@ impl App {
         let blobs = LocalBlobStore::open(settings.data_dir.join("blobs"))?;
         let signer = audit::load_signer(&settings.keys_dir, settings.audit_signing_key.as_deref())
             .map_err(StartError::Keys)?;
+        let data_keys =
+            keys::DataKeys::load_or_create(&settings.keys_dir).map_err(StartError::Keys)?;
         Ok(App {
             inner: Arc::new(Inner {
                 db,
                 blobs: Arc::new(blobs),
                 clock,
                 signer: Arc::new(signer),
+                data_keys: RwLock::new(data_keys),
                 districts,
                 settings,
                 policy: RwLock::new(None),
@@ -128,6 +133,82 @@ impl App {
     /// The key that signs audit checkpoints.
     pub fn signer(&self) -> &dyn Signer {
         self.inner.signer.as_ref()
+    }
+
+    /// Encrypts a personal value for `context` (`table/column/row`); returns (ciphertext, key id).
+    pub fn seal(&self, context: &str, plaintext: &str) -> Result<(String, String), AppError> {
+        let keys = self
+            .inner
+            .data_keys
+            .read()
+            .map_err(|_| AppError::internal("data keys unavailable"))?;
+        keys.seal(context, plaintext)
+    }
+
+    /// Decrypts a personal value, re-reading the key files once if its key is new to this instance
+    /// (another instance or `emss keys rotate` added it).
+    pub fn open(&self, context: &str, key_id: &str, sealed: &str) -> Result<String, AppError> {
+        let first = {
+            let keys = self
+                .inner
+                .data_keys
+                .read()
+                .map_err(|_| AppError::internal("data keys unavailable"))?;
+            keys.open(context, key_id, sealed)
+        };
+        if let Some(result) = first {
+            return result;
+        }
+        let mut keys = self
+            .inner
+            .data_keys
+            .write()
+            .map_err(|_| AppError::internal("data keys unavailable"))?;
+        keys.reload().map_err(AppError::internal)?;
+        keys.open(context, key_id, sealed)
+            .unwrap_or_else(|| Err(AppError::internal(format!("unknown data key {key_id}"))))
+    }
+
+    /// The blind index of a personal value.
+    pub fn blind_index(&self, kind: &str, value: &str) -> Result<String, AppError> {
+        let keys = self
+            .inner
+            .data_keys
+            .read()
+            .map_err(|_| AppError::internal("data keys unavailable"))?;
+        Ok(keys.index(kind, value))
+    }
+
+    /// Adds a data key and re-encrypts every personal value with it. Returns (key id, values).
+    pub async fn rotate_data_key(&self) -> Result<(String, usize), AppError> {
+        let new_id = {
+            let mut keys = self
+                .inner
+                .data_keys
+                .write()
+                .map_err(|_| AppError::internal("data keys unavailable"))?;
+            keys.rotate().map_err(AppError::internal)?
+        };
+        let txn = self.inner.db.begin_write().await?;
+        let rows = emss_db::repo::account::phone_ciphers(&txn).await?;
+        for (id, key_id, cipher) in &rows {
+            let context = format!("account/phone/{id}");
+            let plain = self.open(&context, key_id, cipher)?;
+            let (sealed, sealed_with) = self.seal(&context, &plain)?;
+            emss_db::repo::account::set_phone_cipher(&txn, id, &sealed, &sealed_with).await?;
+        }
+        audit::record(
+            &txn,
+            self,
+            None,
+            "keys.rotate",
+            None,
+            audit::Outcome::Ok,
+            serde_json::json!({"key_id": new_id, "values": rows.len()}),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok((new_id, rows.len()))
     }
 
     pub fn districts(&self) -> &Districts {

@@ -31,6 +31,8 @@ pub enum AccountAction {
     SetEnabled,
     ResetPassword,
     EndSessions,
+    /// See a personal value (phone, ID number) in full.
+    RevealPersonalData,
 }
 
 /// Whether `actor` may see the account at all. Accounts it may not see answer "not found".
@@ -52,9 +54,9 @@ pub fn may(actor: &Actor, action: AccountAction, target: &Target<'_>) -> bool {
         AccountAction::View => true,
         _ if own => false,
         AccountAction::SetRoles => main_of_org || secadmin,
-        AccountAction::SetEnabled | AccountAction::ResetPassword => {
-            main_of_org || (sysadmin && !target.is_admin())
-        }
+        AccountAction::SetEnabled
+        | AccountAction::ResetPassword
+        | AccountAction::RevealPersonalData => main_of_org || (sysadmin && !target.is_admin()),
         AccountAction::EndSessions => sysadmin || secadmin || main_of_org,
     }
 }

@@ -14,6 +14,7 @@ pub mod listing;
 pub mod org;
 pub mod password_policy;
 pub mod permission;
+pub mod pi;
 pub mod role;
 pub mod time;
 

@@ -36,6 +36,18 @@ enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Keys of personal data.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Add a new data key and re-encrypt every stored personal value with it.
+    Rotate {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,7 +130,8 @@ fn main() -> ExitCode {
     let overrides = match &command {
         Command::Serve(a) => a.storage.overrides(a.listen.clone()),
         Command::Migrate(a) => a.overrides(None),
-        Command::Audit(AuditCommand::Export { storage, .. }) => storage.overrides(None),
+        Command::Audit(AuditCommand::Export { storage, .. })
+        | Command::Keys(KeysCommand::Rotate { storage }) => storage.overrides(None),
         Command::Openapi | Command::Audit(_) => Overrides::default(),
     };
     let config = match Config::load(cli.config.as_deref(), overrides) {
@@ -138,6 +151,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve(config, args.demo).await,
             Command::Migrate(_) => migrate(config).await,
             Command::Audit(AuditCommand::Export { file, .. }) => export(config, &file).await,
+            Command::Keys(KeysCommand::Rotate { .. }) => rotate(config).await,
             Command::Openapi | Command::Audit(_) => Ok(()),
         }
     });
@@ -191,6 +205,15 @@ async fn export(config: Config, file: &std::path::Path) -> Result<(), String> {
         "已导出 {entries} 条审计记录和 {checkpoints} 个检查点到 {}；用 emss audit verify 校验。",
         file.display()
     );
+    Ok(())
+}
+
+async fn rotate(config: Config) -> Result<(), String> {
+    let app = emss_app::App::start_with_system_clock(config.app_settings())
+        .await
+        .map_err(|e| e.to_string())?;
+    let (key_id, count) = app.rotate_data_key().await.map_err(|e| e.to_string())?;
+    println!("已启用新的数据密钥 {key_id}，重新加密了 {count} 项个人信息。");
     Ok(())
 }
 

@@ -183,6 +183,11 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             format!("/api/v1/accounts/{id}/end-sessions"),
             Some(json!({})),
         ),
+        "api.accounts.reveal_phone" => (
+            Method::POST,
+            format!("/api/v1/accounts/{id}/reveal-phone"),
+            Some(json!({"reason": "核对联系方式", "password": "not-it"})),
+        ),
         "api.security_policy.get" => (Method::GET, "/api/v1/security-policy".into(), None),
         "api.security_policy.put" => (
             Method::PUT,
@@ -264,6 +269,14 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         "page.audit" => (false, "/admin/audit".into(), vec![]),
         "page.audit.export" => (false, "/admin/audit/export.csv".into(), vec![]),
         "page.audit.integrity" => (false, "/admin/audit/integrity".into(), vec![]),
+        "page.accounts.reveal_phone" => (
+            true,
+            format!("/accounts/{id}/reveal-phone"),
+            vec![
+                ("reason", "核对联系方式".into()),
+                ("password", "not-it".into()),
+            ],
+        ),
         "page.security" => (false, "/admin/security".into(), vec![]),
         "page.security.submit" => (
             true,

@@ -443,3 +443,162 @@ async fn the_trail_shows_every_change_of_an_account() {
         "the changed field"
     );
 }
+
+/// Valid resident ID numbers and mobile numbers in `text` (test design T15's patterns).
+fn personal_numbers(text: &str, fixtures: &[&str]) -> Vec<String> {
+    fixtures
+        .iter()
+        .filter(|f| text.contains(**f))
+        .map(|f| f.to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn phone_numbers_are_encrypted_at_rest_and_revealed_once_with_an_audit_entry() {
+    let t = TestApp::spawn().await.unwrap();
+    let fixtures: Vec<&str> = emss_app::demo::phones().collect();
+    let main = t.browser("agency_a").await.unwrap();
+    let list = main.page("/accounts").await.unwrap();
+    assert!(list.contains("139****0105"), "masked in lists");
+    assert!(personal_numbers(&list, &fixtures).is_empty());
+
+    // The database holds no phone number in the clear.
+    let dump = match t.app.db().backend {
+        emss_db::Backend::Sqlite => {
+            sqlx_checkpoint(&t).await;
+            let mut bytes = Vec::new();
+            for f in ["emss.db", "emss.db-wal"] {
+                if let Ok(b) = std::fs::read(t.data_dir.path().join(f)) {
+                    bytes.extend(b);
+                }
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        emss_db::Backend::Postgres => {
+            let out = Command::new("pg_dump")
+                .arg(&t.database_url)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        }
+    };
+    assert!(dump.len() > 10_000, "the dump has content");
+    assert_eq!(personal_numbers(&dump, &fixtures), Vec::<String>::new());
+
+    // Revealing needs a reason and the viewer's password, and is audited exactly once.
+    let id = {
+        let one = main.page("/accounts?keyword=filer_a2").await.unwrap();
+        let end = one.find("\">详情</a>").unwrap();
+        one[end - 32..end].to_string()
+    };
+    let res = main
+        .post_form(
+            &format!("/accounts/{id}/reveal-phone"),
+            &[("reason", ""), ("password", "x")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("请填写查看原因") && html.contains("密码不正确"));
+    assert!(personal_numbers(&html, &fixtures).is_empty());
+    let before = audit_size(&t).await;
+    let html = main
+        .post_form(
+            &format!("/accounts/{id}/reveal-phone"),
+            &[
+                ("reason", "核对联系方式"),
+                ("password", emss_testkit::DEMO_PASSWORD),
+            ],
+        )
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        personal_numbers(&html, &fixtures).len(),
+        1,
+        "the full number, once"
+    );
+    assert_eq!(
+        audit_size(&t).await,
+        before + 1,
+        "one audit entry per reveal"
+    );
+    let audit = t.browser("auditadmin").await.unwrap();
+    let log = audit.page("/admin/audit?action=pi.reveal").await.unwrap();
+    assert!(log.contains("核对联系方式"));
+    assert!(
+        personal_numbers(&log, &fixtures).is_empty(),
+        "the log keeps no number"
+    );
+
+    // Another organisation's main account cannot reveal it.
+    let other = t.token("agency_b").await.unwrap();
+    let res = reqwest::Client::new()
+        .post(t.url(&format!("/api/v1/accounts/{id}/reveal-phone")))
+        .bearer_auth(other)
+        .json(&json!({"reason": "想看看", "password": emss_testkit::DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+/// Moves SQLite's write-ahead log into the database file, so the file holds everything.
+async fn sqlx_checkpoint(t: &TestApp) {
+    let db = &t.app.db().conn;
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
+        "PRAGMA wal_checkpoint(TRUNCATE)",
+    ))
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn rotating_the_data_key_re_encrypts_every_phone() {
+    let t = TestApp::spawn().await.unwrap();
+    let (key_id, count) = t.app.rotate_data_key().await.unwrap();
+    assert_eq!(count, 16);
+    let rows = t
+        .app
+        .db()
+        .conn
+        .query_all_raw(Statement::from_string(
+            t.app.db().conn.get_database_backend(),
+            "SELECT DISTINCT phone_key FROM account WHERE phone_key IS NOT NULL",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].try_get_by_index::<String>(0).unwrap(), key_id);
+    let token = t.token("sysadmin").await.unwrap();
+    let list: Value = reqwest::Client::new()
+        .get(t.url("/api/v1/accounts?keyword=filer_a2"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list["items"][0]["id"].as_str().unwrap();
+    let res: Value = reqwest::Client::new()
+        .post(t.url(&format!("/api/v1/accounts/{id}/reveal-phone")))
+        .bearer_auth(&token)
+        .json(&json!({"reason": "密钥轮换后核对", "password": emss_testkit::DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["phone"], "13916000106");
+}

@@ -80,6 +80,7 @@ async fn demo_loading_refuses_a_database_with_real_data() {
             roles: &[Role::EnterpriseAdmin],
             created_at: t.app.now(),
             password_expires_at: None,
+            phone: None,
         },
     )
     .await

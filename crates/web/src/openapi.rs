@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         api::accounts::set_roles,
         api::accounts::set_enabled,
         api::accounts::end_sessions,
+        api::accounts::reveal_phone,
         api::accounts::get_policy,
         api::accounts::put_policy,
     ),

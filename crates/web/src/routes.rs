@@ -89,6 +89,7 @@ pub fn table() -> Vec<RouteDef> {
         route!("api.accounts.roles", PUT, "/api/v1/accounts/{id}/roles", ListAccounts, api::accounts::set_roles),
         route!("api.accounts.enabled", PUT, "/api/v1/accounts/{id}/enabled", ListAccounts, api::accounts::set_enabled),
         route!("api.accounts.end_sessions", POST, "/api/v1/accounts/{id}/end-sessions", ListAccounts, api::accounts::end_sessions),
+        route!("api.accounts.reveal_phone", POST, "/api/v1/accounts/{id}/reveal-phone", ListAccounts, api::accounts::reveal_phone),
         route!("api.security_policy.get", GET, "/api/v1/security-policy", ManageSecurityPolicy, api::accounts::get_policy),
         route!("api.security_policy.put", PUT, "/api/v1/security-policy", ManageSecurityPolicy, api::accounts::put_policy),
         // Portal.
@@ -111,6 +112,7 @@ pub fn table() -> Vec<RouteDef> {
         route!("page.accounts.enabled", POST, "/accounts/{id}/enabled", ListAccounts, pages::accounts::set_enabled),
         route!("page.accounts.reset_password", POST, "/accounts/{id}/reset-password", ListAccounts, pages::accounts::reset_password),
         route!("page.accounts.end_sessions", POST, "/accounts/{id}/end-sessions", ListAccounts, pages::accounts::end_sessions),
+        route!("page.accounts.reveal_phone", POST, "/accounts/{id}/reveal-phone", ListAccounts, pages::accounts::reveal_phone),
         route!("page.audit", GET, "/admin/audit", ReadAudit, pages::audit::list),
         route!("page.audit.export", GET, "/admin/audit/export.csv", ReadAudit, pages::audit::export),
         route!("page.audit.integrity", GET, "/admin/audit/integrity", ReadAudit, pages::audit::integrity),

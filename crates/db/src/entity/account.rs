@@ -22,6 +22,14 @@ pub struct Model {
     pub password_changed_at: Option<DateTimeUtc>,
     /// One-time passwords (first start, resets) stop working at this instant (AUTH-06).
     pub password_expires_at: Option<DateTimeUtc>,
+    /// The mobile number, SM4-GCM encrypted and bound to this row and column (personal data).
+    pub phone_cipher: Option<String>,
+    /// Which data key encrypted `phone_cipher`.
+    pub phone_key: Option<String>,
+    /// Keyed SM3 of the number, for look-ups without decrypting.
+    pub phone_index: Option<String>,
+    /// `138****5678`: what every page shows.
+    pub phone_masked: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -60,6 +60,10 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Account::LastLoginAt))
                     .col(timestamp_with_time_zone_null(Account::PasswordChangedAt))
                     .col(timestamp_with_time_zone_null(Account::PasswordExpiresAt))
+                    .col(text_null(Account::PhoneCipher))
+                    .col(string_null(Account::PhoneKey))
+                    .col(string_null(Account::PhoneIndex))
+                    .col(string_null(Account::PhoneMasked))
                     .foreign_key(
                         ForeignKey::create()
                             .name("account_org")
@@ -76,6 +80,15 @@ impl MigrationTrait for Migration {
                     .table(Account::Table)
                     .col(Account::Username)
                     .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("account_phone_index")
+                    .table(Account::Table)
+                    .col(Account::PhoneIndex)
                     .to_owned(),
             )
             .await?;
@@ -277,6 +290,10 @@ enum Account {
     LastLoginAt,
     PasswordChangedAt,
     PasswordExpiresAt,
+    PhoneCipher,
+    PhoneKey,
+    PhoneIndex,
+    PhoneMasked,
 }
 
 #[derive(DeriveIden)]

@@ -25,6 +25,16 @@ pub struct NewAccount<'a> {
     pub created_at: DateTime<Utc>,
     /// For one-time passwords.
     pub password_expires_at: Option<DateTime<Utc>>,
+    pub phone: Option<SealedValue>,
+}
+
+/// A personal value as stored: ciphertext, key id, blind index and the masked form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedValue {
+    pub cipher: String,
+    pub key_id: String,
+    pub index: String,
+    pub masked: String,
 }
 
 /// Inserts the account and its roles. Call inside a transaction.
@@ -46,6 +56,10 @@ pub async fn insert(
         last_login_at: Set(None),
         password_changed_at: Set(None),
         password_expires_at: Set(new.password_expires_at),
+        phone_cipher: Set(new.phone.as_ref().map(|p| p.cipher.clone())),
+        phone_key: Set(new.phone.as_ref().map(|p| p.key_id.clone())),
+        phone_index: Set(new.phone.as_ref().map(|p| p.index.clone())),
+        phone_masked: Set(new.phone.as_ref().map(|p| p.masked.clone())),
     }
     .insert(db)
     .await?;
@@ -299,4 +313,33 @@ pub async fn names(
         .into_iter()
         .map(|a| (a.id, (a.username, a.name)))
         .collect())
+}
+
+/// Every stored phone ciphertext with its key id (for re-encryption under a new key).
+pub async fn phone_ciphers(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(String, String, String)>, DbErr> {
+    Ok(account::Entity::find()
+        .filter(account::Column::PhoneCipher.is_not_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|a| Some((a.id, a.phone_key?, a.phone_cipher?)))
+        .collect())
+}
+
+/// Replaces a phone's ciphertext (same number, new key).
+pub async fn set_phone_cipher(
+    db: &impl ConnectionTrait,
+    id: &str,
+    cipher: &str,
+    key_id: &str,
+) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::PhoneCipher, Expr::value(cipher))
+        .col_expr(account::Column::PhoneKey, Expr::value(key_id))
+        .filter(account::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -41,6 +41,8 @@ pub struct AccountItem {
     pub is_main: bool,
     pub disabled: bool,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Masked mobile number, e.g. `138****5678`.
+    pub phone: Option<String>,
 }
 
 impl From<AccountRow> for AccountItem {
@@ -56,6 +58,7 @@ impl From<AccountRow> for AccountItem {
             is_main: r.account.is_main,
             disabled: r.account.disabled,
             last_login_at: r.account.last_login_at,
+            phone: r.account.phone_masked,
         }
     }
 }
@@ -130,6 +133,7 @@ fn detail(actor: &emss_domain::Actor, a: AccountWithOrg) -> AccountDetail {
                 AccountAction::SetEnabled => "set_enabled",
                 AccountAction::ResetPassword => "reset_password",
                 AccountAction::EndSessions => "end_sessions",
+                AccountAction::RevealPersonalData => "reveal_personal_data",
             }
             .to_string()
         })
@@ -149,6 +153,7 @@ fn detail(actor: &emss_domain::Actor, a: AccountWithOrg) -> AccountDetail {
             is_main: a.account.is_main,
             disabled: a.account.disabled,
             last_login_at: a.account.last_login_at,
+            phone: a.account.phone_masked,
         },
     }
 }
@@ -183,6 +188,8 @@ pub struct NewAccountRequest {
     /// Role codes (main accounts only), e.g. `filer`.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// Mobile number (stored encrypted, shown masked).
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -222,6 +229,7 @@ pub async fn create(
             username: body.username,
             name: body.name,
             roles: body.roles,
+            phone: body.phone,
         },
     )
     .await?;
@@ -412,4 +420,48 @@ impl From<Policy> for SecurityPolicy {
             ip_attempts_per_minute: p.ip_attempts_per_minute,
         }
     }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevealRequest {
+    /// Why the full number is needed (kept in the audit log).
+    pub reason: String,
+    /// The caller's own password, checked again.
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Revealed {
+    pub phone: String,
+}
+
+/// The full mobile number of an account. Needs the right to keep that account, a reason and the
+/// caller's password; every reveal is one audit entry.
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{id}/reveal-phone",
+    tag = "accounts",
+    summary = "查看完整手机号",
+    params(("id" = String, Path, description = "账户编号")),
+    request_body = RevealRequest,
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, body = Revealed),
+        (status = 422, body = ErrorBody, description = "原因未填或密码不正确"),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)
+    )
+)]
+pub async fn reveal_phone(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RevealRequest>,
+) -> Result<Json<Revealed>, ApiError> {
+    let auth = ctx.auth.clone().ok_or(ErrorCode::Unauthenticated)?;
+    let phone =
+        emss_app::account::reveal_phone(&state.app, &auth, &id, &body.reason, &body.password)
+            .await?;
+    Ok(Json(Revealed { phone }))
 }

@@ -69,11 +69,17 @@ pub struct Row {
     pub roles: String,
     pub state: &'static str,
     pub last_login: String,
+    pub phone: String,
 }
 
 fn row(state: &AppState, r: AccountRow) -> Row {
     Row {
         roles: role_text(r.account.is_main, &r.roles),
+        phone: r
+            .account
+            .phone_masked
+            .clone()
+            .unwrap_or_else(|| EMPTY.to_string()),
         id: r.account.id,
         username: r.account.username,
         name: r.account.name,
@@ -181,6 +187,7 @@ pub async fn export(
             r.org_kind.to_string(),
             r.district,
             r.roles,
+            r.phone,
             r.state.to_string(),
             r.last_login,
         ]
@@ -195,6 +202,7 @@ pub async fn export(
             "单位类型",
             "所在区",
             "角色",
+            "手机号",
             "状态",
             "最近登录",
         ],
@@ -228,6 +236,7 @@ pub struct NewAccountPage {
     pub roles: Vec<RoleOption>,
     pub username: String,
     pub name: String,
+    pub phone: String,
     pub errors: BTreeMap<String, String>,
     pub created: Option<(String, String)>,
 }
@@ -269,6 +278,7 @@ async fn new_page(
         },
         username: form.username.clone(),
         name: form.name.clone(),
+        phone: form.phone.clone(),
         errors: BTreeMap::new(),
         created: None,
     })
@@ -284,6 +294,8 @@ pub struct NewAccountForm {
     pub name: String,
     #[serde(default)]
     pub roles: Vec<String>,
+    #[serde(default)]
+    pub phone: String,
 }
 
 pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
@@ -302,6 +314,7 @@ fn parse_new_account(body: &[u8]) -> NewAccountForm {
             "username" => form.username = v.into_owned(),
             "name" => form.name = v.into_owned(),
             "roles" => form.roles.push(v.into_owned()),
+            "phone" => form.phone = v.into_owned(),
             _ => {}
         }
     }
@@ -324,6 +337,7 @@ pub async fn create(
             username: form.username.clone(),
             name: form.name.clone(),
             roles: form.roles.clone(),
+            phone: Some(form.phone.clone()),
         },
     )
     .await
@@ -332,6 +346,7 @@ pub async fn create(
             page.created = Some((created.username, created.one_time_password));
             page.username.clear();
             page.name.clear();
+            page.phone.clear();
             Ok(render(&page))
         }
         Err(e) if e.code == ErrorCode::ValidationFailed => {
@@ -359,6 +374,11 @@ pub struct AccountPage {
     pub can_set_enabled: bool,
     pub can_reset: bool,
     pub can_end_sessions: bool,
+    pub can_reveal: bool,
+    pub phone: Option<String>,
+    /// The full number, right after a reveal.
+    pub revealed: Option<String>,
+    pub reveal_errors: BTreeMap<String, String>,
     pub roles: Vec<RoleOption>,
     pub roles_error: Option<String>,
     pub notice: Option<String>,
@@ -389,6 +409,10 @@ fn account_page(ctx: &Ctx, actor: &Actor, a: &AccountWithOrg) -> AccountPage {
         can_set_enabled: allowed.contains(&AccountAction::SetEnabled),
         can_reset: allowed.contains(&AccountAction::ResetPassword),
         can_end_sessions: allowed.contains(&AccountAction::EndSessions),
+        can_reveal: allowed.contains(&AccountAction::RevealPersonalData),
+        phone: a.account.phone_masked.clone(),
+        revealed: None,
+        reveal_errors: BTreeMap::new(),
         roles: role_options(kind, &a.roles, actor.has_role(Role::SecurityAdmin)),
         roles_error: None,
         notice: None,
@@ -504,4 +528,43 @@ pub async fn end_sessions(
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     accounts::end_sessions(&state.app, actor, &id).await?;
     Ok(Redirect::to(&format!("/accounts/{id}?done=sessions")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevealForm {
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+/// 查看完整号码: with a reason and the viewer's password, recorded in the audit log.
+pub async fn reveal_phone(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<RevealForm>,
+) -> Result<Response, PageError> {
+    let auth = ctx.auth.clone().ok_or(ErrorCode::Unauthenticated)?;
+    let actor = &auth.actor;
+    let result = accounts::reveal_phone(&state.app, &auth, &id, &form.reason, &form.password).await;
+    let a = accounts::get(&state.app, actor, &id).await?;
+    let mut page = account_page_with_trail(&state, &ctx, actor, &a).await?;
+    match result {
+        Ok(phone) => {
+            page.revealed = Some(phone);
+            Ok(render(&page))
+        }
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            page.reveal_errors = e.fields;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl AccountPage {
+    pub fn reveal_error(&self, field: &str) -> Option<&str> {
+        self.reveal_errors.get(field).map(String::as_str)
+    }
 }
