@@ -354,6 +354,19 @@ async fn the_audit_administrator_searches_exports_and_checks_the_log() {
     assert!(html.contains("新建账户"));
     assert!(html.contains("agency_a（刘洋）"));
     assert!(!html.contains("sysadmin（"), "only the chosen actor");
+    let me: Value = reqwest::Client::new()
+        .get(t.url("/api/v1/me"))
+        .bearer_auth(&main)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let org = me["org_id"].as_str().unwrap();
+    let html = b.page(&format!("/admin/audit?org={org}")).await.unwrap();
+    assert!(html.contains("agency_a（刘洋）"));
+    assert!(!html.contains("district_a（"), "only that organisation");
     let html = b.page("/admin/audit?outcome=denied").await.unwrap();
     assert!(html.contains("没有找到匹配的记录") || html.contains("拒绝"));
 

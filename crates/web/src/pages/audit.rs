@@ -25,6 +25,8 @@ pub struct AuditQuery {
     pub from: Option<String>,
     pub to: Option<String>,
     pub actor: Option<String>,
+    /// Organisation id.
+    pub org: Option<String>,
     pub action: Option<String>,
     pub object_id: Option<String>,
     pub outcome: Option<String>,
@@ -53,7 +55,7 @@ impl AuditQuery {
             // The end date is inclusive: up to the start of the next day.
             to: day_start(self.to.as_deref()).map(|d| d + chrono::Duration::days(1)),
             actor_id: None,
-            org_id: None,
+            org_id: non_empty(&self.org),
             action: non_empty(&self.action),
             object_id: non_empty(&self.object_id),
             outcome: non_empty(&self.outcome),
@@ -65,6 +67,7 @@ impl AuditQuery {
             ("from", self.from.clone().unwrap_or_default()),
             ("to", self.to.clone().unwrap_or_default()),
             ("actor", self.actor.clone().unwrap_or_default()),
+            ("org", self.org.clone().unwrap_or_default()),
             ("action", self.action.clone().unwrap_or_default()),
             ("object_id", self.object_id.clone().unwrap_or_default()),
             ("outcome", self.outcome.clone().unwrap_or_default()),
