@@ -198,16 +198,7 @@ pub async fn create(app: &App, actor: &Actor, input: NewAccountInput) -> Result<
         if !roles.is_empty() {
             errors.add("roles", "角色由安全管理员或本单位主账户授予");
         }
-        let has_main = repo::account::list(
-            db,
-            &AccountScope::Organization(org.id.clone()),
-            &AccountFilter::default(),
-            PageRequest::export(),
-        )
-        .await?
-        .items
-        .iter()
-        .any(|r| r.account.is_main);
+        let has_main = repo::account::has_main(db, &org.id).await?;
         if kind != OrgKind::System && !has_main {
             is_main = true;
             roles = Role::main_account_defaults(kind).to_vec();

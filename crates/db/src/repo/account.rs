@@ -343,3 +343,13 @@ pub async fn set_phone_cipher(
         .await?;
     Ok(())
 }
+
+/// Whether an organisation already has its main account.
+pub async fn has_main(db: &impl ConnectionTrait, org_id: &str) -> Result<bool, DbErr> {
+    Ok(account::Entity::find()
+        .filter(account::Column::OrgId.eq(org_id))
+        .filter(account::Column::IsMain.eq(true))
+        .count(db)
+        .await?
+        > 0)
+}
