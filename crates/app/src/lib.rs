@@ -5,6 +5,7 @@ pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod catalogue;
 pub mod context;
 pub mod demo;
 pub mod error;
@@ -50,7 +51,7 @@ pub enum StartError {
     #[error("密钥无法读取或创建：{0}")]
     Keys(String),
     #[error("目录数据 catalogue/{file} 有误：{detail}")]
-    Catalogue { file: &'static str, detail: String },
+    Catalogue { file: String, detail: String },
 }
 
 /// Everything a use case works with. Cheap to clone; shared by all requests.
@@ -70,6 +71,9 @@ struct Inner {
     /// The security policy, re-read from the database at most every `POLICY_TTL`, so a change made
     /// on one instance reaches the others within that time.
     policy: RwLock<Option<(SecurityPolicy, Instant)>>,
+    /// Parsed form definitions by (code, version). Published versions never change, so entries
+    /// never go stale; which version is current is always read from the database.
+    forms: catalogue::Cache,
 }
 
 const POLICY_TTL: Duration = Duration::from_secs(30);
@@ -89,11 +93,13 @@ impl App {
     pub async fn start(settings: AppSettings, clock: Arc<dyn Clock>) -> Result<App, StartError> {
         prepare_data_dir(&settings.data_dir)?;
         let districts = Districts::parse(DISTRICTS).map_err(|detail| StartError::Catalogue {
-            file: "districts.toml",
+            file: "districts.toml".into(),
             detail,
         })?;
+        let shipped = catalogue::shipped()?;
         let db = Database::connect(&settings.database).await?;
         db.migrate().await?;
+        catalogue::publish_shipped(&db, &shipped, clock.now()).await?;
         let blobs = LocalBlobStore::open(settings.data_dir.join("blobs"))?;
         let signer = audit::load_signer(&settings.keys_dir, settings.audit_signing_key.as_deref())
             .map_err(StartError::Keys)?;
@@ -109,6 +115,7 @@ impl App {
                 districts,
                 settings,
                 policy: RwLock::new(None),
+                forms: catalogue::Cache::default(),
             }),
         })
     }

@@ -116,6 +116,7 @@ pub fn action_label(action: &str) -> &str {
         "account.password_change" => "修改密码",
         "account.sessions_end" => "结束会话",
         "security.policy" => "修改安全策略",
+        "catalogue.publish" => "发布表单新版本",
         "authz.denied" => "越权访问被拒绝",
         "audit.export" => "导出审计日志",
         "demo.load" => "载入演示数据",

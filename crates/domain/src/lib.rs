@@ -9,6 +9,7 @@ pub mod clock;
 pub mod crypto;
 pub mod district;
 pub mod error;
+pub mod form;
 pub mod ids;
 pub mod listing;
 pub mod org;

@@ -21,6 +21,8 @@ pub enum Permission {
     ManageSecurityPolicy,
     /// Searching, exporting and verifying the audit log: the audit administrator.
     ReadAudit,
+    /// Publishing a new version of a form definition: the city regulator.
+    PublishCatalogue,
 }
 
 impl Permission {
@@ -32,6 +34,7 @@ impl Permission {
             Permission::CreateAccount => "create_account",
             Permission::ManageSecurityPolicy => "manage_security_policy",
             Permission::ReadAudit => "read_audit",
+            Permission::PublishCatalogue => "publish_catalogue",
         }
     }
 
@@ -48,6 +51,9 @@ impl Permission {
             Permission::CreateAccount => a.has_role(Role::SystemAdmin) || is_org_main(a),
             Permission::ManageSecurityPolicy => a.has_role(Role::SecurityAdmin),
             Permission::ReadAudit => a.has_role(Role::AuditAdmin),
+            Permission::PublishCatalogue => {
+                a.org_kind == OrgKind::CityRegulator && a.has_role(Role::CityRegulator)
+            }
         }
     }
 }
@@ -84,5 +90,10 @@ mod tests {
         assert!(Permission::ManageSecurityPolicy.allows(Some(&secadmin)));
         let auditadmin = actor(OrgKind::System, &[Role::AuditAdmin]);
         assert!(!Permission::ListAccounts.allows(Some(&auditadmin)));
+        let city = actor(OrgKind::CityRegulator, &[Role::CityRegulator]);
+        assert!(Permission::PublishCatalogue.allows(Some(&city)));
+        let district = actor(OrgKind::DistrictRegulator, &[Role::DistrictRegulator]);
+        assert!(!Permission::PublishCatalogue.allows(Some(&district)));
+        assert!(!Permission::PublishCatalogue.allows(Some(&sysadmin)));
     }
 }

@@ -198,6 +198,24 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
                 "mobile_idle_minutes": 30, "ip_attempts_per_minute": 100}),
             ),
         ),
+        "api.form_types.list" => (Method::GET, "/api/v1/form-types".into(), None),
+        "api.form_types.get" => (
+            Method::GET,
+            "/api/v1/form-types/fg_calibration".into(),
+            None,
+        ),
+        "api.form_types.check" => (
+            Method::POST,
+            "/api/v1/form-types/ww_repair/check".into(),
+            Some(json!({"fields": {}})),
+        ),
+        // A version number that cannot be right: the regulator's request is carried out and
+        // refused as invalid (422), so the matrix does not change the catalogue.
+        "api.form_types.publish" => (
+            Method::POST,
+            "/api/v1/form-types/ww_repair/versions".into(),
+            Some(json!({"source": "version = 0", "note": "访问测试"})),
+        ),
         other => return page_call(t, s, other, &fresh).await,
     };
     let mut req = reqwest::Client::new().request(method, t.url(&path));
@@ -292,6 +310,18 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
                 ("ip_attempts_per_minute", "100".into()),
             ],
         ),
+        "page.catalogue" => (false, "/catalogue".into(), vec![]),
+        "page.catalogue.show" => (false, "/catalogue/fg_calibration".into(), vec![]),
+        "page.catalogue.print" => (false, "/catalogue/fg_calibration/print".into(), vec![]),
+        "page.catalogue.publish" => (
+            true,
+            "/catalogue/ww_repair/publish".into(),
+            vec![
+                ("source", "version = 0".into()),
+                ("note", "访问测试".into()),
+            ],
+        ),
+        "h5.form.preview" => (false, "/m/forms/fg_calibration".into(), vec![]),
         "h5.root" => (false, "/m".into(), vec![]),
         "h5.home" => (false, "/m/".into(), vec![]),
         "h5.me" => (false, "/m/me".into(), vec![]),

@@ -78,13 +78,17 @@ async fn run(chromium: &Path, driver: &Path) -> Result<usize> {
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
     std::fs::create_dir_all(&shots)?;
 
-    let scenarios: [(&str, bool); 3] = [
+    let scenarios: [(&str, bool); 4] = [
         (
             "each role logs in on the desktop, sees only its menus, logs out",
             false,
         ),
         ("system administrator pages the account list", false),
         ("field engineer logs in on a 360 px phone, logs out", true),
+        (
+            "field engineer checks a calibration form on the phone against the server",
+            true,
+        ),
     ];
     for (i, (name, phone)) in scenarios.iter().enumerate() {
         println!("browser: {name} …");
@@ -92,7 +96,8 @@ async fn run(chromium: &Path, driver: &Path) -> Result<usize> {
         let outcome = match i {
             0 => regulator_desktop(&client, &app, &shots).await,
             1 => admin_accounts(&client, &app, &shots).await,
-            _ => filer_phone(&client, &app, &shots).await,
+            2 => filer_phone(&client, &app, &shots).await,
+            _ => form_check_on_phone(&client, &app, &shots).await,
         };
         if outcome.is_err() {
             let _ = save_screenshot(&client, &shots, &format!("failed-{i}")).await;
@@ -219,37 +224,37 @@ const MENUS: &[(&str, &str, &[&str], &[&str])] = &[
     (
         "district_a",
         "周敏",
-        &["首页", "系统管理", "帮助中心"],
+        &["首页", "系统管理", "表单管理", "帮助中心"],
         &["安全管理"],
     ),
     (
         "filer_a",
         "张伟",
-        &["首页", "系统管理", "帮助中心"],
+        &["首页", "系统管理", "表单管理", "帮助中心"],
         &["安全管理"],
     ),
     (
         "ent_a",
         "马丽",
-        &["首页", "系统管理", "帮助中心"],
+        &["首页", "系统管理", "表单管理", "帮助中心"],
         &["安全管理"],
     ),
     (
         "sysadmin",
         "系统管理员",
-        &["首页", "系统管理", "帮助中心"],
+        &["首页", "系统管理", "表单管理", "帮助中心"],
         &["安全管理"],
     ),
     (
         "secadmin",
         "安全管理员",
-        &["首页", "系统管理", "安全管理", "帮助中心"],
+        &["首页", "系统管理", "安全管理", "表单管理", "帮助中心"],
         &[],
     ),
     (
         "auditadmin",
         "审计管理员",
-        &["首页", "系统管理", "帮助中心"],
+        &["首页", "系统管理", "表单管理", "帮助中心"],
         &["安全管理"],
     ),
 ];
@@ -381,4 +386,108 @@ async fn filer_phone(client: &Client, app: &TestApp, shots: &Path) -> Result<()>
     )?;
     save_screenshot(client, shots, "filer-phone").await?;
     log_out(client, "/m/login").await
+}
+
+/// The mobile form rendered from the catalogue: an empty submission shows the problems next to
+/// the fields; a filled one shows the server's calibration error and verdict.
+async fn form_check_on_phone(client: &Client, app: &TestApp, shots: &Path) -> Result<()> {
+    log_in(client, app, "/m/login", "filer_a").await?;
+    client.goto(&app.url("/m/forms/fg_calibration")).await?;
+    let width = client
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await?;
+    check(
+        width.as_u64().is_some_and(|w| w <= 360),
+        &format!("form is {width} px wide on a 360 px screen"),
+    )?;
+    client
+        .find(Locator::Css("[data-testid=form-check]"))
+        .await?
+        .click()
+        .await?;
+    let error = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(
+            "[data-error-for='header.calibrated_on']:not([hidden])",
+        ))
+        .await?
+        .text()
+        .await?;
+    check(error == "请填写校准日期", &format!("date error {error:?}"))?;
+    client
+        .execute(
+            r#"
+            const set = (name, value) => { document.querySelector(`[name="${name}"]`).value = value; };
+            set("header.calibrated_on", "2026-11-20");
+            set("header.started_at", "2026-11-20T09:00");
+            set("header.ended_at", "2026-11-20T09:40");
+            set("header.cems_maker", "聚光科技");
+            set("header.cems_model", "CEMS-2000");
+            set("analytes[0].parameter", "二氧化硫");
+            set("analytes[0].principle", "紫外差分吸收");
+            set("analytes[0].range_lower", "0");
+            set("analytes[0].range_upper", "200");
+            set("analytes[0].unit", "mg/m³");
+            set("analytes[0].zero_reference", "0");
+            set("analytes[0].zero_pre", "3.0");
+            set("analytes[0].zero_post", "0.2");
+            set("analytes[0].span_reference", "160");
+            set("analytes[0].span_pre", "162.0");
+            set("analytes[0].span_post", "160.4");
+            "#,
+            vec![],
+        )
+        .await?;
+    client
+        .find(Locator::Css("[data-testid=form-check]"))
+        .await?
+        .click()
+        .await?;
+    // Photos are taken in the field loop; here only that error remains.
+    let photos = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(
+            "[data-error-for='evidence.photos']:not([hidden])",
+        ))
+        .await?
+        .text()
+        .await?;
+    check(
+        photos.contains("校准过程照片"),
+        &format!("photos error {photos:?}"),
+    )?;
+    let date_error = client
+        .find(Locator::Css("[data-error-for='header.calibrated_on']"))
+        .await?
+        .attr("hidden")
+        .await?;
+    check(
+        date_error.is_some(),
+        "the date error is cleared once the date is filled",
+    )?;
+    // 3.0 on a 0–200 range is 1.5 %F.S.; the server judges it against ±2.5.
+    let computed = text_of(client, "output[data-computed='analytes[0].zero_error']").await?;
+    check(
+        computed == "1.5",
+        &format!("zero calibration error {computed:?}"),
+    )?;
+    let verdict = text_of(
+        client,
+        "output[data-verdict='analytes[0].zero_error_verdict']",
+    )
+    .await?;
+    check(
+        verdict.contains("合格") && verdict.contains("±2.5 %F.S."),
+        &format!("verdict {verdict:?}"),
+    )?;
+    let drift = text_of(
+        client,
+        "output[data-verdict='analytes[0].zero_drift_verdict']",
+    )
+    .await?;
+    check(drift.contains("首次校准"), &format!("drift {drift:?}"))?;
+    save_screenshot(client, shots, "form-check-phone").await?;
+    Ok(())
 }

@@ -6,6 +6,7 @@ mod api;
 mod assets;
 mod context;
 mod error;
+mod form_view;
 mod h5;
 mod layers;
 pub mod list;

@@ -71,6 +71,16 @@ pub const PORTAL: &[Section] = &[
         }],
     },
     Section {
+        title: "表单管理",
+        groups: &[Group {
+            title: None,
+            items: &[Item {
+                title: "表单目录",
+                route: "page.catalogue",
+            }],
+        }],
+    },
+    Section {
         title: "帮助中心",
         groups: &[Group {
             title: None,

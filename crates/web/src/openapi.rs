@@ -31,11 +31,16 @@ use utoipa::{Modify, OpenApi};
         api::accounts::reveal_phone,
         api::accounts::get_policy,
         api::accounts::put_policy,
+        api::forms::list,
+        api::forms::get,
+        api::forms::check,
+        api::forms::publish,
     ),
     modifiers(&Security),
     tags(
         (name = "auth", description = "登录与会话"),
         (name = "accounts", description = "账户"),
+        (name = "forms", description = "表单目录（15 种运维记录表单）"),
         (name = "meta", description = "健康检查与接口文档")
     )
 )]

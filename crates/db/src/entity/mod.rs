@@ -6,6 +6,7 @@ pub mod account_role;
 pub mod audit_checkpoint;
 pub mod audit_entry;
 pub mod device_binding;
+pub mod form_definition;
 pub mod login_attempt;
 pub mod login_guard;
 pub mod organization;

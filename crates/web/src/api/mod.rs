@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod forms;
 pub mod health;
 
 use crate::AppState;

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod catalogue;
 pub mod help;
 pub mod home;
 pub mod login;

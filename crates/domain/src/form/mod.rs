@@ -1,0 +1,17 @@
+//! The form catalogue (forms.md): the 15 maintenance forms as versioned data. A definition drives
+//! the mobile form, server-side validation, derived values and verdicts, and the print view.
+
+pub mod definition;
+pub mod evaluate;
+pub mod formula;
+pub mod limit;
+pub mod number;
+
+pub use definition::{
+    DefinitionError, Field, FormDefinition, Frequency, Kind, OutletKind, PeriodGroup, Repeat, Rule,
+    Section,
+};
+pub use evaluate::{
+    Errors, Evaluation, Input, NoPrevious, PreviousValues, Verdict, evaluate, evaluate_partly,
+};
+pub use limit::{Band, Confidence, ErrorKind, Limit, Outcome};

@@ -1,0 +1,1235 @@
+//! The shipped catalogue: every definition loads, and every form type has a realistic valid
+//! example and invalid examples that fail with the right field messages.
+//!
+//! The examples live in `tests/form_examples/<code>.json`:
+//! - `instrument_ids` (optional): the instruments chosen for the record;
+//! - `previous` (optional): `"instrument_id/parameter/field"` → decimal string, the values of the
+//!   previous approved record ("上次校准后测试值");
+//! - `fill_checks` (optional, inspections): every check item of the chosen frequency tabs that the
+//!   example does not give is filled with `{"result": <value>}`, in once-sections and in each
+//!   per-instrument instance;
+//! - `valid`: the filled form; it must evaluate without errors;
+//! - `expect`: paths into the evaluated fields (`analytes[0].zero_drift`) → the stored JSON value
+//!   (`null`: the field is absent from the output);
+//! - `invalid`: cases applied to `valid` (after `fill_checks`) by JSON-pointer `set` (`null`
+//!   removes the key or array element); each must fail with exactly the listed errors.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use emss_domain::form::number::parse_decimal;
+use emss_domain::form::{
+    Errors, Evaluation, FormDefinition, Input, Kind, NoPrevious, Outcome, OutletKind, PeriodGroup,
+    PreviousValues, Repeat, Rule, Verdict, evaluate,
+};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+fn forms_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../catalogue/forms")
+}
+
+fn examples_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/form_examples")
+}
+
+fn load_all() -> Vec<FormDefinition> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(forms_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let def =
+            FormDefinition::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(
+            path.file_stem().unwrap().to_str().unwrap(),
+            def.code,
+            "file name and code differ"
+        );
+        out.push(def);
+    }
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    out
+}
+
+/// One shipped definition, parsed from its file.
+fn form(code: &str) -> FormDefinition {
+    let text = std::fs::read_to_string(forms_dir().join(format!("{code}.toml"))).unwrap();
+    FormDefinition::parse(&text).unwrap_or_else(|e| panic!("{code}: {e}"))
+}
+
+#[test]
+fn the_fifteen_form_types_load() {
+    let defs = load_all();
+    let codes: Vec<&str> = defs.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "fg_calibration",
+            "fg_consumables",
+            "fg_inspection_dilution",
+            "fg_inspection_direct",
+            "fg_inspection_extractive",
+            "fg_inspection_nmhc",
+            "fg_periodic_verification",
+            "fg_repair",
+            "fg_standard_gas_replacement",
+            "ww_consumables",
+            "ww_inspection",
+            "ww_repair",
+            "ww_sample_comparison",
+            "ww_standard_check",
+            "ww_standard_replacement",
+        ]
+    );
+    let ww = defs
+        .iter()
+        .filter(|d| d.outlet_kind == OutletKind::Wastewater)
+        .count();
+    assert_eq!(
+        (ww, defs.len() - ww),
+        (6, 9),
+        "6 wastewater and 9 flue-gas forms (seed)"
+    );
+    let _ = evaluate(
+        &defs[0],
+        &Input {
+            fields: &serde_json::json!({}),
+            instrument_ids: None,
+            previous: &NoPrevious,
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------------------------
+
+/// `PreviousValues` served from a map keyed `instrument_id/parameter/field`; records which keys
+/// were asked for, so an example cannot carry a value nobody reads.
+struct Previous {
+    code: String,
+    values: BTreeMap<String, Decimal>,
+    asked: Mutex<BTreeSet<String>>,
+}
+
+impl Previous {
+    fn new(code: &str, values: &[(&str, &str)]) -> Previous {
+        Previous {
+            code: code.to_string(),
+            values: values
+                .iter()
+                .map(|(k, v)| (k.to_string(), parse_decimal(v).unwrap()))
+                .collect(),
+            asked: Mutex::new(BTreeSet::new()),
+        }
+    }
+}
+
+impl PreviousValues for Previous {
+    fn previous(
+        &self,
+        form_code: &str,
+        instrument_id: &str,
+        parameter: &str,
+        field: &str,
+    ) -> Option<Decimal> {
+        assert_eq!(
+            form_code, self.code,
+            "previous value asked for another form type"
+        );
+        let key = format!("{instrument_id}/{parameter}/{field}");
+        let v = self.values.get(&key).copied();
+        self.asked.lock().unwrap().insert(key);
+        v
+    }
+}
+
+/// A value of the evaluated fields by path: `analytes[0].pairs[2].online`.
+fn at<'a>(fields: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+    let mut cur: Option<&Value> = None;
+    for (i, part) in path.split('.').enumerate() {
+        let (name, rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
+        cur = if i == 0 {
+            fields.get(name)
+        } else {
+            cur?.get(name)
+        };
+        if !rest.is_empty() {
+            for idx in rest.trim_end_matches(']').split("][") {
+                cur = cur?.get(idx.parse::<usize>().unwrap());
+            }
+        }
+    }
+    cur
+}
+
+/// Applies a JSON pointer: sets the value, or removes the key / array element when it is null.
+fn set(doc: &mut Value, pointer: &str, value: Value) {
+    let tokens: Vec<String> = pointer
+        .strip_prefix('/')
+        .unwrap_or_else(|| panic!("pointer {pointer} must start with /"))
+        .split('/')
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let (last, parents) = tokens.split_last().unwrap();
+    let mut cur = doc;
+    for t in parents {
+        cur = match cur {
+            Value::Object(m) => m.entry(t.clone()).or_insert_with(|| json!({})),
+            Value::Array(a) => {
+                let i: usize = t.parse().unwrap();
+                a.get_mut(i)
+                    .unwrap_or_else(|| panic!("{pointer}: no element {i}"))
+            }
+            _ => panic!("{pointer}: {t} is not inside an object or array"),
+        };
+    }
+    match cur {
+        Value::Object(m) => {
+            if value.is_null() {
+                assert!(m.remove(last).is_some(), "{pointer}: nothing to remove");
+            } else {
+                m.insert(last.clone(), value);
+            }
+        }
+        Value::Array(a) => {
+            let i: usize = last.parse().unwrap();
+            if value.is_null() {
+                assert!(i < a.len(), "{pointer}: nothing to remove");
+                a.remove(i);
+            } else if i == a.len() {
+                a.push(value);
+            } else {
+                a[i] = value;
+            }
+        }
+        _ => panic!("{pointer}: parent is not an object or array"),
+    }
+}
+
+/// Fills every check item of the chosen tabs that `doc` does not give.
+fn fill_checks(def: &FormDefinition, doc: &mut Value, result: &str) {
+    let mut tabs = HashSet::new();
+    for s in &def.sections {
+        for f in s.fields.iter().filter(|f| f.kind == Kind::Tabs) {
+            for t in doc[&s.id][&f.id]
+                .as_array()
+                .expect("fill_checks needs the tabs")
+            {
+                tabs.insert(PeriodGroup::parse(t.as_str().unwrap()).unwrap());
+            }
+        }
+    }
+    let item = json!({ "result": result });
+    for s in &def.sections {
+        let due: Vec<&str> = s
+            .fields
+            .iter()
+            .filter(|f| f.kind == Kind::Check)
+            .filter(|f| {
+                f.period_days
+                    .is_some_and(|p| tabs.contains(&PeriodGroup::of(p)))
+            })
+            .map(|f| f.id.as_str())
+            .collect();
+        if due.is_empty() {
+            continue;
+        }
+        let root = doc.as_object_mut().unwrap();
+        let mut instances: Vec<&mut Map<String, Value>> = match s.repeat {
+            Repeat::Once => vec![
+                root.entry(s.id.clone())
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut()
+                    .unwrap(),
+            ],
+            Repeat::PerInstrument => root
+                .get_mut(&s.id)
+                .and_then(Value::as_array_mut)
+                .unwrap_or_else(|| panic!("{}: per-instrument section {} missing", def.code, s.id))
+                .iter_mut()
+                .map(|v| v.as_object_mut().unwrap())
+                .collect(),
+        };
+        for obj in &mut instances {
+            for id in &due {
+                obj.entry(id.to_string()).or_insert_with(|| item.clone());
+            }
+        }
+    }
+}
+
+fn run(
+    def: &FormDefinition,
+    fields: &Value,
+    instrument_ids: Option<&[String]>,
+    previous: &dyn PreviousValues,
+) -> Result<Evaluation, Errors> {
+    evaluate(
+        def,
+        &Input {
+            fields,
+            instrument_ids,
+            previous,
+        },
+    )
+}
+
+/// The field a path points at (its last segment, without an index).
+fn field_at<'a>(def: &'a FormDefinition, path: &str) -> Option<&'a emss_domain::form::Field> {
+    let last = path.rsplit('.').next().unwrap();
+    let id = last.split('[').next().unwrap();
+    def.all_fields()
+        .into_iter()
+        .map(|(_, f)| f)
+        .find(|f| f.id == id)
+}
+
+/// Every verdict is explained; every judged verdict that applies a limit names it, its source and
+/// its confidence, and the output holds the same outcome at the verdict's path.
+fn assert_verdicts_well_formed(def: &FormDefinition, ev: &Evaluation) {
+    for v in &ev.verdicts {
+        assert!(
+            !v.explanation.trim().is_empty(),
+            "{}: no explanation",
+            v.path
+        );
+        let f = field_at(def, &v.path).unwrap_or_else(|| panic!("{}: no such field", v.path));
+        assert_eq!(f.kind, Kind::Verdict, "{}", v.path);
+        assert_eq!(
+            at(&ev.fields, &v.path),
+            Some(&serde_json::to_value(v.outcome).unwrap()),
+            "{}: stored outcome differs",
+            v.path
+        );
+        if f.rule != Some(Rule::All) && v.outcome != Outcome::NotApplicable {
+            assert!(
+                v.limit.as_deref().is_some_and(|l| !l.is_empty()),
+                "{}: no limit",
+                v.path
+            );
+            let source = v
+                .source
+                .as_deref()
+                .unwrap_or_else(|| panic!("{}: no source", v.path));
+            assert!(!source.is_empty(), "{}: empty source", v.path);
+            assert!(v.confidence.is_some(), "{}: no confidence", v.path);
+            assert!(
+                v.explanation.contains(source),
+                "{}: {}",
+                v.path,
+                v.explanation
+            );
+        }
+    }
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_form_type_has_a_valid_example_and_invalid_examples() {
+    let defs = load_all();
+    let mut files: Vec<String> = std::fs::read_dir(examples_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let expected: Vec<String> = defs.iter().map(|d| format!("{}.json", d.code)).collect();
+    assert_eq!(files, expected, "one example file per form type");
+
+    let mut cases = 0;
+    let mut problems: Vec<String> = Vec::new();
+    for def in &defs {
+        let path = examples_dir().join(format!("{}.json", def.code));
+        let ex: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let code = def.code.as_str();
+        for key in ex.as_object().unwrap().keys() {
+            assert!(
+                [
+                    "instrument_ids",
+                    "previous",
+                    "fill_checks",
+                    "valid",
+                    "expect",
+                    "invalid"
+                ]
+                .contains(&key.as_str()),
+                "{code}: unknown key {key}"
+            );
+        }
+        let ids: Option<Vec<String>> = ex.get("instrument_ids").map(strings);
+        let prev_pairs: Vec<(String, String)> = ex
+            .get("previous")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let prev_refs: Vec<(&str, &str)> = prev_pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+
+        let mut valid = ex["valid"].clone();
+        if let Some(fill) = ex.get("fill_checks").and_then(Value::as_str) {
+            fill_checks(def, &mut valid, fill);
+        }
+
+        // The valid example.
+        let previous = Previous::new(code, &prev_refs);
+        let ev = match run(def, &valid, ids.as_deref(), &previous) {
+            Ok(ev) => ev,
+            Err(e) => {
+                problems.push(format!("{code}: the valid example is refused: {e:#?}"));
+                continue;
+            }
+        };
+        let asked = previous.asked.lock().unwrap().clone();
+        let unread: Vec<&String> = previous
+            .values
+            .keys()
+            .filter(|k| !asked.contains(*k))
+            .collect();
+        assert!(
+            unread.is_empty(),
+            "{code}: previous values never asked for: {unread:?}"
+        );
+        assert_verdicts_well_formed(def, &ev);
+        let expect = ex["expect"].as_object().unwrap();
+        for kind in [Kind::Verdict, Kind::Computed] {
+            let has = def.all_fields().iter().any(|(_, f)| f.kind == kind);
+            let expected = expect
+                .keys()
+                .any(|p| field_at(def, p).is_some_and(|f| f.kind == kind));
+            assert!(!has || expected, "{code}: expect names no {kind:?} field");
+        }
+        for (p, want) in expect {
+            let got = at(&ev.fields, p);
+            let want = if want.is_null() { None } else { Some(want) };
+            if got != want {
+                problems.push(format!("{code}: {p}: expected {want:?}, got {got:?}"));
+            }
+        }
+
+        // The invalid cases.
+        let invalid = ex["invalid"].as_array().unwrap();
+        assert!(invalid.len() >= 3, "{code}: at least 3 invalid cases");
+        for case in invalid {
+            let why = case["why"].as_str().unwrap();
+            let mut doc = valid.clone();
+            for (pointer, v) in case["set"].as_object().unwrap() {
+                set(&mut doc, pointer, v.clone());
+            }
+            let case_ids: Option<Vec<String>> = case
+                .get("instrument_ids")
+                .map(strings)
+                .or_else(|| ids.clone());
+            let previous = Previous::new(code, &prev_refs);
+            let want: Errors = case["errors"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect();
+            assert!(!want.is_empty(), "{code} / {why}: no errors listed");
+            match run(def, &doc, case_ids.as_deref(), &previous) {
+                Ok(_) => problems.push(format!("{code} / {why}: accepted")),
+                Err(got) if got != want => {
+                    problems.push(format!(
+                        "{code} / {why}:\n  expected {want:?}\n  got      {got:?}"
+                    ));
+                }
+                Err(_) => {}
+            }
+            cases += 1;
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(cases >= 45, "{cases} invalid cases");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Focused tests through the shipped definitions
+// ---------------------------------------------------------------------------------------------
+
+fn verdict<'a>(ev: &'a Evaluation, path: &str) -> &'a Verdict {
+    ev.verdicts
+        .iter()
+        .find(|v| v.path == path)
+        .unwrap_or_else(|| panic!("no verdict at {path}"))
+}
+
+fn field<'a>(ev: &'a Evaluation, path: &str) -> &'a Value {
+    at(&ev.fields, path).unwrap_or_else(|| panic!("no field at {path}"))
+}
+
+fn ok(
+    def: &FormDefinition,
+    fields: &Value,
+    ids: &[&str],
+    previous: &dyn PreviousValues,
+) -> Evaluation {
+    let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    run(def, fields, Some(&ids), previous)
+        .unwrap_or_else(|e| panic!("{}: refused: {e:#?}", def.code))
+}
+
+/// One analyte of the calibration form: range, zero block (reference, pre, post) and span block.
+struct Cal<'a> {
+    parameter: &'a str,
+    unit: &'a str,
+    range: (&'a str, &'a str),
+    zero: (&'a str, &'a str, &'a str),
+    span: (&'a str, &'a str, &'a str),
+}
+
+fn calibration(c: &Cal, previous: &dyn PreviousValues) -> Evaluation {
+    let fields = json!({
+        "header": {
+            "calibrated_on": "2026-11-18",
+            "started_at": "2026-11-18T09:10:00+08:00",
+            "ended_at": "2026-11-18T10:05:00+08:00",
+            "cems_maker": "聚光科技（杭州）股份有限公司",
+            "cems_model": "CEMS-2000B"
+        },
+        "analytes": [{
+            "instrument_id": "i1",
+            "parameter": c.parameter,
+            "principle": "紫外差分吸收",
+            "range_lower": c.range.0,
+            "range_upper": c.range.1,
+            "unit": c.unit,
+            "zero_reference": c.zero.0,
+            "zero_pre": c.zero.1,
+            "zero_post": c.zero.2,
+            "span_reference": c.span.0,
+            "span_pre": c.span.1,
+            "span_post": c.span.2
+        }],
+        "evidence": { "photos": ["ph-1"] }
+    });
+    ok(&form("fg_calibration"), &fields, &["i1"], previous)
+}
+
+/// SO2 0–200 mg/m³, last post-calibration values zero 1.0 and span 160.0.
+fn so2_drift(zero_pre: &str, span_pre: &str) -> Evaluation {
+    let previous = Previous::new(
+        "fg_calibration",
+        &[
+            ("i1/二氧化硫/zero_post", "1.0"),
+            ("i1/二氧化硫/span_post", "160.0"),
+        ],
+    );
+    calibration(
+        &Cal {
+            parameter: "二氧化硫",
+            unit: "mg/m³",
+            range: ("0", "200"),
+            zero: ("0", zero_pre, "0.4"),
+            span: ("160", span_pre, "160.2"),
+        },
+        &previous,
+    )
+}
+
+#[test]
+fn gas_drift_on_inside_and_outside_the_calibration_limit_and_beyond_out_of_control() {
+    // (zero_pre, zero drift, outcome): last post-calibration 1.0 on 0–200, ±2.5 %F.S., 失控 ±5.
+    let zero = [
+        ("6.0", "2.5", "pass"),
+        ("5.8", "2.4", "pass"),
+        ("6.08", "2.5", "pass"), // 2.54 is rounded (GB/T 8170) before it is compared
+        ("6.2", "2.6", "fail"),
+        ("6.1", "2.6", "fail"), // 2.55 → 2.6 (five rounds to even)
+        ("11.0", "5.0", "fail"),
+        ("11.2", "5.1", "out_of_control"),
+        ("-4.0", "-2.5", "pass"),
+        ("-3.8", "-2.4", "pass"),
+        ("-4.2", "-2.6", "fail"),
+        ("-9.0", "-5.0", "fail"),
+        ("-9.2", "-5.1", "out_of_control"),
+    ];
+    for (pre, drift, outcome) in zero {
+        let ev = so2_drift(pre, "160.4");
+        assert_eq!(
+            field(&ev, "analytes[0].zero_drift"),
+            drift,
+            "zero_pre {pre}"
+        );
+        assert_eq!(
+            field(&ev, "analytes[0].zero_drift_verdict"),
+            outcome,
+            "zero_pre {pre}"
+        );
+        assert_eq!(field(&ev, "analytes[0].zero_last_post"), "1.000");
+        let v = verdict(&ev, "analytes[0].zero_drift_verdict");
+        assert_eq!(serde_json::to_value(v.outcome).unwrap(), outcome);
+        assert_eq!(v.limit.as_deref(), Some("±2.5 %F.S.（失控限 ±5 %F.S.）"));
+        match outcome {
+            "fail" => assert!(
+                v.explanation.ends_with("超出校准限值，须重新校准"),
+                "{}",
+                v.explanation
+            ),
+            "out_of_control" => assert!(v.explanation.contains("失控"), "{}", v.explanation),
+            _ => assert!(v.explanation.ends_with("合格"), "{}", v.explanation),
+        }
+    }
+    // Span: ±2.5 %F.S., 失控 ±10 %F.S.; last post-calibration 160.0.
+    let span = [
+        ("165.0", "2.5", "pass"),
+        ("165.2", "2.6", "fail"),
+        ("180.0", "10.0", "fail"),
+        ("180.2", "10.1", "out_of_control"),
+        ("155.0", "-2.5", "pass"),
+        ("154.8", "-2.6", "fail"),
+        ("139.8", "-10.1", "out_of_control"),
+    ];
+    for (pre, drift, outcome) in span {
+        let ev = so2_drift("1.2", pre);
+        assert_eq!(
+            field(&ev, "analytes[0].span_drift"),
+            drift,
+            "span_pre {pre}"
+        );
+        assert_eq!(
+            field(&ev, "analytes[0].span_drift_verdict"),
+            outcome,
+            "span_pre {pre}"
+        );
+        assert_eq!(
+            verdict(&ev, "analytes[0].span_drift_verdict")
+                .limit
+                .as_deref(),
+            Some("±2.5 %F.S.（失控限 ±10 %F.S.）")
+        );
+    }
+}
+
+#[test]
+fn drift_is_measured_against_the_last_post_calibration_value_not_the_reference() {
+    // The reference gas is 160 but the last post-calibration reading was 158.0: span_pre 163.2 is
+    // +2.6 %F.S. of drift (fail) while its calibration error is +1.6 %F.S. (pass).
+    let previous = Previous::new(
+        "fg_calibration",
+        &[
+            ("i1/二氧化硫/zero_post", "0.8"),
+            ("i1/二氧化硫/span_post", "158.0"),
+        ],
+    );
+    let ev = calibration(
+        &Cal {
+            parameter: "二氧化硫",
+            unit: "mg/m³",
+            range: ("0", "200"),
+            zero: ("0", "2.1", "0.3"),
+            span: ("160.0", "163.2", "160.6"),
+        },
+        &previous,
+    );
+    assert_eq!(field(&ev, "analytes[0].span_drift"), "2.6");
+    assert_eq!(field(&ev, "analytes[0].span_drift_verdict"), "fail");
+    assert_eq!(field(&ev, "analytes[0].span_error"), "1.6");
+    assert_eq!(field(&ev, "analytes[0].span_error_verdict"), "pass");
+    // 0.65 and 1.05 round to the even neighbour; 0.15 rounds up to 0.2.
+    assert_eq!(field(&ev, "analytes[0].zero_drift"), "0.6");
+    assert_eq!(field(&ev, "analytes[0].zero_error"), "1.0");
+    assert_eq!(field(&ev, "analytes[0].zero_post_error"), "0.2");
+    assert_eq!(field(&ev, "analytes[0].calibration_ok"), "pass");
+    // A range that does not start at zero narrows the full scale: (110 − 100) / 400 = 2.5 %.
+    let previous = Previous::new(
+        "fg_calibration",
+        &[("i1/氧气/zero_post", "100"), ("i1/氧气/span_post", "400")],
+    );
+    let ev = calibration(
+        &Cal {
+            parameter: "氧气",
+            unit: "%",
+            range: ("50", "450"),
+            zero: ("100", "110", "100"),
+            span: ("400", "400", "400"),
+        },
+        &previous,
+    );
+    assert_eq!(field(&ev, "analytes[0].zero_drift"), "2.5");
+    assert_eq!(field(&ev, "analytes[0].zero_drift_verdict"), "pass");
+}
+
+#[test]
+fn first_calibration_has_no_drift_but_calibration_error_is_still_judged() {
+    let ev = calibration(
+        &Cal {
+            parameter: "二氧化硫",
+            unit: "mg/m³",
+            range: ("0", "200"),
+            zero: ("0", "6.0", "0.4"),
+            span: ("160", "162.0", "160.2"),
+        },
+        &NoPrevious,
+    );
+    for block in ["zero", "span"] {
+        assert_eq!(
+            at(&ev.fields, &format!("analytes[0].{block}_last_post")),
+            None
+        );
+        assert_eq!(at(&ev.fields, &format!("analytes[0].{block}_drift")), None);
+        let path = format!("analytes[0].{block}_drift_verdict");
+        assert_eq!(field(&ev, &path), "not_applicable");
+        let v = verdict(&ev, &path);
+        assert_eq!(v.outcome, Outcome::NotApplicable);
+        assert!(v.explanation.contains("首次校准"), "{}", v.explanation);
+        assert!(!v.outcome.is_failure());
+    }
+    // (6.0 − 0) / 200 = 3.0 %F.S. against ±2.5: the calibration error is judged without history.
+    assert_eq!(field(&ev, "analytes[0].zero_error"), "3.0");
+    assert_eq!(field(&ev, "analytes[0].zero_error_verdict"), "fail");
+    assert_eq!(field(&ev, "analytes[0].span_error"), "1.0");
+    assert_eq!(field(&ev, "analytes[0].span_error_verdict"), "pass");
+    assert_eq!(field(&ev, "analytes[0].calibration_ok"), "pass");
+    let failing: Vec<&str> = ev.failures().map(|v| v.path.as_str()).collect();
+    assert_eq!(failing, ["analytes[0].zero_error_verdict"]);
+}
+
+#[test]
+fn particulate_and_flow_choose_their_own_limits() {
+    let run_drift = |parameter: &str, unit: &str, upper: &str, zero_pre: &str| {
+        let key = |f: &str| format!("i1/{parameter}/{f}");
+        let (zk, sk) = (key("zero_post"), key("span_post"));
+        let previous = Previous::new("fg_calibration", &[(&zk, "0"), (&sk, "15")]);
+        calibration(
+            &Cal {
+                parameter,
+                unit,
+                range: ("0", upper),
+                zero: ("0", zero_pre, "0"),
+                span: ("15", "15", "15"),
+            },
+            &previous,
+        )
+    };
+    // Particulate 0–50 mg/m³: ±2.0 %F.S., 失控 ±8 %F.S. A drift of 2.2 passes for a gas.
+    let ev = run_drift("颗粒物", "mg/m³", "50", "1.1");
+    assert_eq!(field(&ev, "analytes[0].zero_drift"), "2.2");
+    assert_eq!(field(&ev, "analytes[0].zero_drift_verdict"), "fail");
+    let v = verdict(&ev, "analytes[0].zero_drift_verdict");
+    assert_eq!(v.limit.as_deref(), Some("±2 %F.S.（失控限 ±8 %F.S.）"));
+    assert_eq!(field(&ev, "analytes[0].zero_error_verdict"), "fail");
+    assert_eq!(
+        verdict(&ev, "analytes[0].zero_error_verdict")
+            .limit
+            .as_deref(),
+        Some("±2 %F.S.")
+    );
+    let gas = run_drift("二氧化硫", "mg/m³", "50", "1.1");
+    assert_eq!(field(&gas, "analytes[0].zero_drift_verdict"), "pass");
+    // 6 %F.S. is 失控 for a gas zero (±5) but only a recalibration for particulate (±8).
+    let ev = run_drift("颗粒物", "mg/m³", "50", "3.0");
+    assert_eq!(field(&ev, "analytes[0].zero_drift_verdict"), "fail");
+    let gas = run_drift("二氧化硫", "mg/m³", "50", "3.0");
+    assert_eq!(
+        field(&gas, "analytes[0].zero_drift_verdict"),
+        "out_of_control"
+    );
+    let ev = run_drift("颗粒物", "mg/m³", "50", "4.1");
+    assert_eq!(field(&ev, "analytes[0].zero_drift"), "8.2");
+    assert_eq!(
+        field(&ev, "analytes[0].zero_drift_verdict"),
+        "out_of_control"
+    );
+
+    // Flow velocity 0–30 m/s: ±3.0 %F.S. A drift of 2.7 fails for a gas.
+    let ev = run_drift("流速", "m/s", "30", "0.81");
+    assert_eq!(field(&ev, "analytes[0].zero_drift"), "2.7");
+    assert_eq!(field(&ev, "analytes[0].zero_drift_verdict"), "pass");
+    assert_eq!(
+        verdict(&ev, "analytes[0].zero_drift_verdict")
+            .limit
+            .as_deref(),
+        Some("±3 %F.S.（失控限 ±8 %F.S.）")
+    );
+    let gas = run_drift("氧气", "%", "30", "0.81");
+    assert_eq!(field(&gas, "analytes[0].zero_drift_verdict"), "fail");
+    let ev = run_drift("流速", "m/s", "30", "0.9");
+    assert_eq!(field(&ev, "analytes[0].zero_drift"), "3.0");
+    assert_eq!(field(&ev, "analytes[0].zero_drift_verdict"), "pass");
+    let ev = run_drift("流速", "m/s", "30", "0.93");
+    assert_eq!(field(&ev, "analytes[0].zero_drift"), "3.1");
+    assert_eq!(field(&ev, "analytes[0].zero_drift_verdict"), "fail");
+}
+
+#[test]
+fn verdict_explanations_carry_value_limit_and_source() {
+    let ev = so2_drift("6.2", "160.4");
+    let v = verdict(&ev, "analytes[0].zero_drift_verdict");
+    let def = form("fg_calibration");
+    let source = &def.limit("drift_gas_zero").unwrap().source;
+    assert_eq!(v.value.as_deref(), Some("2.6"));
+    assert_eq!(v.source.as_ref(), Some(source));
+    assert_eq!(v.unit.as_deref(), Some("%F.S."));
+    assert!(v.confidence.is_some());
+    for part in [
+        "零点漂移",
+        "2.6",
+        "±2.5 %F.S.",
+        "失控限 ±5 %F.S.",
+        source.as_str(),
+    ] {
+        assert!(
+            v.explanation.contains(part),
+            "{part} missing: {}",
+            v.explanation
+        );
+    }
+
+    // A comparison pair: reference value, the band's limit, the source and the error.
+    let ev = comparison("总氮", &[("1.7", "2.0")]);
+    let v = verdict(&ev, "analytes[0].pairs[0].pair_verdict");
+    let def = form("ww_sample_comparison");
+    let source = &def.limit("tn").unwrap().source;
+    assert_eq!(v.value.as_deref(), Some("-15.0"));
+    assert_eq!(v.unit.as_deref(), Some("%"));
+    assert_eq!(v.limit.as_deref(), Some("≥ 2：相对误差 ±15 %"));
+    for part in [
+        "-15.0",
+        "≥ 2：相对误差 ±15 %",
+        "参比值 2",
+        source.as_str(),
+        "合格",
+    ] {
+        assert!(
+            v.explanation.contains(part),
+            "{part} missing: {}",
+            v.explanation
+        );
+    }
+}
+
+/// One analyte of the comparison form, pairs of (online, lab mean as a single lab result).
+fn comparison(parameter: &str, pairs: &[(&str, &str)]) -> Evaluation {
+    let rows: Vec<Value> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (online, lab))| {
+            json!({
+                "sampled_at": format!("2026-11-12T{:02}:30:00+08:00", 9 + i),
+                "online": online,
+                "lab_1": lab,
+            })
+        })
+        .collect();
+    let fields = json!({
+        "header": { "compared_on": "2026-11-12", "lab_method": "HJ 828-2017 重铬酸盐法" },
+        "analytes": [{ "instrument_id": "i1", "parameter": parameter, "unit": "mg/L", "pairs": rows }],
+        "conclusion": { "photos": ["ph-1"] }
+    });
+    ok(&form("ww_sample_comparison"), &fields, &["i1"], &NoPrevious)
+}
+
+fn pair_outcome(parameter: &str, online: &str, lab: &str) -> (String, String, String) {
+    let ev = comparison(parameter, &[(online, lab)]);
+    let v = verdict(&ev, "analytes[0].pairs[0].pair_verdict");
+    (
+        field(&ev, "analytes[0].pairs[0].pair_verdict")
+            .as_str()
+            .unwrap()
+            .to_string(),
+        v.value.clone().unwrap_or_default(),
+        v.limit.clone().unwrap_or_default(),
+    )
+}
+
+#[test]
+fn sample_comparison_bands_are_chosen_by_the_lab_value() {
+    let abs5 = "其余：绝对误差 ±5 mg/L";
+    let rel30 = "≥ 30：相对误差 ±30 %";
+    let rel20 = "≥ 60：相对误差 ±20 %";
+    let rel15 = "≥ 100：相对误差 ±15 %";
+    // (online, lab, outcome, error, band)
+    let cod = [
+        ("34.99", "29.99", "pass", "5.0", abs5),
+        ("35.1", "29.99", "fail", "5.1", abs5),
+        ("24.99", "29.99", "pass", "-5.0", abs5),
+        ("39", "30", "pass", "30.0", rel30),
+        ("39.1", "30", "fail", "30.3", rel30),
+        ("21", "30", "pass", "-30.0", rel30),
+        ("77.9", "59.99", "pass", "29.9", rel30),
+        ("72", "60", "pass", "20.0", rel20),
+        ("72.1", "60", "fail", "20.2", rel20),
+        ("48", "60", "pass", "-20.0", rel20),
+        ("119.9", "99.99", "pass", "19.9", rel20),
+        ("115", "100", "pass", "15.0", rel15),
+        ("85", "100", "pass", "-15.0", rel15),
+        ("84.9", "100", "fail", "-15.1", rel15),
+        ("115.1", "100", "fail", "15.1", rel15),
+    ];
+    for (online, lab, outcome, error, band) in cod {
+        let got = pair_outcome("化学需氧量", online, lab);
+        assert_eq!(
+            got,
+            (outcome.into(), error.into(), band.into()),
+            "COD online {online} lab {lab}"
+        );
+    }
+    // TOC is compared on the COD bands.
+    assert_eq!(pair_outcome("总有机碳", "115", "100").0, "pass");
+
+    // NH3-N below 2 mg/L: ±0.3 mg/L absolute, exactly on the edge passes (decimal arithmetic:
+    // 1.5 − 1.2 is 0.30000000000000004 in binary floating point).
+    let nh3 = [
+        ("1.5", "1.2", "pass", "0.30"),
+        ("0.9", "1.2", "pass", "-0.30"),
+        ("1.51", "1.2", "fail", "0.31"),
+        ("0.89", "1.2", "fail", "-0.31"),
+        ("2.3", "2.0", "pass", "15.0"),
+        ("2.302", "2.0", "fail", "15.1"),
+    ];
+    for (online, lab, outcome, error) in nh3 {
+        let got = pair_outcome("氨氮", online, lab);
+        assert_eq!(
+            (got.0.as_str(), got.1.as_str()),
+            (outcome, error),
+            "NH3-N online {online} lab {lab}"
+        );
+    }
+    // TN from 2 mg/L: ±15 %, −15 % exactly passes; −15.05 rounds to −15.0 (even) and passes.
+    let tn = [
+        ("1.7", "2.0", "pass", "-15.0"),
+        ("2.3", "2.0", "pass", "15.0"),
+        ("1.699", "2.0", "pass", "-15.0"),
+        ("1.698", "2.0", "fail", "-15.1"),
+        ("2.302", "2.0", "fail", "15.1"),
+        ("2.1", "1.8", "pass", "0.30"),
+        ("2.11", "1.8", "fail", "0.31"),
+    ];
+    for (online, lab, outcome, error) in tn {
+        let got = pair_outcome("总氮", online, lab);
+        assert_eq!(
+            (got.0.as_str(), got.1.as_str()),
+            (outcome, error),
+            "TN online {online} lab {lab}"
+        );
+    }
+    // The band follows the mean of the two lab results, not the online value.
+    let fields = json!({
+        "header": { "compared_on": "2026-11-12", "lab_method": "HJ 828-2017 重铬酸盐法" },
+        "analytes": [{ "instrument_id": "i1", "parameter": "化学需氧量", "unit": "mg/L", "pairs": [
+            { "sampled_at": "2026-11-12T09:30:00+08:00", "online": "125", "lab_1": "98.0", "lab_2": "102.0" }
+        ]}],
+        "conclusion": { "photos": ["ph-1"] }
+    });
+    let ev = ok(&form("ww_sample_comparison"), &fields, &["i1"], &NoPrevious);
+    assert_eq!(field(&ev, "analytes[0].pairs[0].lab_mean"), "100.000");
+    let v = verdict(&ev, "analytes[0].pairs[0].pair_verdict");
+    assert_eq!(
+        (v.outcome, v.value.as_deref()),
+        (Outcome::Fail, Some("25.0"))
+    );
+    assert_eq!(v.limit.as_deref(), Some(rel15));
+}
+
+#[test]
+fn sample_comparison_pass_count_rule() {
+    // COD at lab 100: online 110 passes (+10 %), online 130 fails (+30 %).
+    let cases: [(usize, usize, &str); 7] = [
+        (3, 3, "pass"),
+        (3, 2, "pass"),
+        (3, 1, "fail"),
+        (4, 2, "fail"),
+        (4, 3, "pass"),
+        (5, 4, "pass"),
+        (5, 3, "fail"),
+    ];
+    for (n, passing, outcome) in cases {
+        let pairs: Vec<(&str, &str)> = (0..n)
+            .map(|i| (if i < passing { "110" } else { "130" }, "100"))
+            .collect();
+        let ev = comparison("化学需氧量", &pairs);
+        assert_eq!(
+            field(&ev, "analytes[0].analyte_verdict"),
+            outcome,
+            "{passing}/{n}"
+        );
+        assert_eq!(
+            field(&ev, "conclusion.overall_verdict"),
+            outcome,
+            "{passing}/{n}"
+        );
+        let v = verdict(&ev, "analytes[0].analyte_verdict");
+        assert_eq!(v.value.as_deref(), Some(format!("{passing}/{n}").as_str()));
+        assert!(
+            v.explanation
+                .contains(&format!("比对 {n} 对，合格 {passing} 对")),
+            "{}",
+            v.explanation
+        );
+    }
+    // Two pairs are too few, even when both pass.
+    let ev = comparison("化学需氧量", &[("110", "100"), ("105", "100")]);
+    assert_eq!(field(&ev, "analytes[0].analyte_verdict"), "fail");
+    let v = verdict(&ev, "analytes[0].analyte_verdict");
+    assert!(
+        v.explanation.contains("少于要求的 3 对"),
+        "{}",
+        v.explanation
+    );
+    assert_eq!(field(&ev, "conclusion.overall_verdict"), "fail");
+}
+
+/// One parameter of the periodic verification, pairs of (reference, CEMS).
+fn verification(parameter: &str, unit: &str, pairs: &[(String, String)]) -> Evaluation {
+    let rows: Vec<Value> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (r, c))| {
+            json!({
+                "measured_at": format!("2026-11-10T{:02}:{:02}:00+08:00", 9 + i / 4, (i % 4) * 15),
+                "reference": r,
+                "cems": c,
+            })
+        })
+        .collect();
+    let fields = json!({
+        "header": {
+            "verified_on": "2026-11-10",
+            "cems_maker": "雪迪龙 SCS-900",
+            "reference_instruments": "崂应 3012H 自动烟尘（气）测试仪，编号 LY-3012H-0618"
+        },
+        "parameters": [{ "instrument_id": "i1", "parameter": parameter, "unit": unit, "pairs": rows }],
+        "conclusion": { "adjustment_remark": "无", "coefficient_remark": "无", "photos": ["ph-1"] }
+    });
+    ok(
+        &form("fg_periodic_verification"),
+        &fields,
+        &["i1"],
+        &NoPrevious,
+    )
+}
+
+fn pairs_of(reference: &[&str], cems: &[&str]) -> Vec<(String, String)> {
+    reference
+        .iter()
+        .zip(cems)
+        .map(|(r, c)| (r.to_string(), c.to_string()))
+        .collect()
+}
+
+#[test]
+fn periodic_verification_bands() {
+    // SO2 ≥ 250 µmol/mol: relative accuracy over 9 pairs. d̄ = 0, Sd = 4, cc = 2.306 × 4 / 3,
+    // RA = 3.0747 / 300 = 1.0 %.
+    let reference = ["300"; 9];
+    let cems = [
+        "296", "304", "296", "304", "300", "296", "304", "296", "304",
+    ];
+    let ev = verification("二氧化硫", "µmol/mol", &pairs_of(&reference, &cems));
+    let v = verdict(&ev, "parameters[0].accuracy_verdict");
+    assert_eq!(
+        (v.outcome, v.value.as_deref()),
+        (Outcome::Pass, Some("1.0"))
+    );
+    assert_eq!(v.limit.as_deref(), Some("≥ 250：相对准确度 ±15 %"));
+    assert!(
+        v.explanation.contains("相对准确度 1.0%"),
+        "{}",
+        v.explanation
+    );
+    assert_eq!(field(&ev, "parameters[0].reference_mean"), "300.000");
+    assert_eq!(field(&ev, "conclusion.overall_verdict"), "pass");
+    // A constant bias of 50 on 300: RA = 16.7 % > 15 %.
+    let ev = verification("二氧化硫", "µmol/mol", &pairs_of(&reference, &["250"; 9]));
+    let v = verdict(&ev, "parameters[0].accuracy_verdict");
+    assert_eq!(
+        (v.outcome, v.value.as_deref()),
+        (Outcome::Fail, Some("16.7"))
+    );
+    assert_eq!(field(&ev, "conclusion.overall_verdict"), "fail");
+    // Too few pairs: 8 of the 9 required.
+    let ev = verification(
+        "二氧化硫",
+        "µmol/mol",
+        &pairs_of(&reference[..8], &cems[..8]),
+    );
+    let v = verdict(&ev, "parameters[0].accuracy_verdict");
+    assert_eq!(v.outcome, Outcome::Fail);
+    assert!(
+        v.explanation.contains("有效数据 8 对，少于要求的 9 对"),
+        "{}",
+        v.explanation
+    );
+    // Lower SO2 bands: < 20 absolute ±6; 20–50 relative ±30 %; 50–250 absolute ±20.
+    let nine = |r: &'static str, c: &'static str| pairs_of(&[r; 9], &[c; 9]);
+    let band = |r, c| {
+        let ev = verification("二氧化硫", "µmol/mol", &nine(r, c));
+        let v = verdict(&ev, "parameters[0].accuracy_verdict").clone();
+        (
+            v.outcome,
+            v.value.unwrap_or_default(),
+            v.limit.unwrap_or_default(),
+        )
+    };
+    assert_eq!(
+        band("12", "18"),
+        (
+            Outcome::Pass,
+            "6.0".into(),
+            "其余：绝对误差 ±6 µmol/mol".into()
+        )
+    );
+    assert_eq!(
+        band("12", "18.1"),
+        (
+            Outcome::Fail,
+            "6.1".into(),
+            "其余：绝对误差 ±6 µmol/mol".into()
+        )
+    );
+    assert_eq!(
+        band("20", "26"),
+        (Outcome::Pass, "30.0".into(), "≥ 20：相对误差 ±30 %".into())
+    );
+    assert_eq!(
+        band("100", "121"),
+        (
+            Outcome::Fail,
+            "21.0".into(),
+            "≥ 50：绝对误差 ±20 µmol/mol".into()
+        )
+    );
+
+    // Flue-gas temperature: absolute ±3 ℃ on the means, 5 pairs.
+    let reference = ["119.5", "120.2", "120.1", "119.8", "120.4"];
+    let temperature = |cems: [&str; 5]| {
+        let ev = verification("温度", "℃", &pairs_of(&reference, &cems));
+        let v = verdict(&ev, "parameters[0].accuracy_verdict").clone();
+        (
+            field(&ev, "parameters[0].accuracy_verdict").clone(),
+            v.value.unwrap_or_default(),
+            v.limit,
+        )
+    };
+    let limit = Some("其余：绝对误差 ±3 ℃".to_string());
+    assert_eq!(
+        temperature(["122.5", "123.2", "123.1", "122.8", "123.4"]),
+        (json!("pass"), "3.0".into(), limit.clone())
+    );
+    assert_eq!(
+        temperature(["116.5", "117.2", "117.1", "116.8", "117.4"]),
+        (json!("pass"), "-3.0".into(), limit.clone())
+    );
+    // +3.02 is rounded to +3.0 before it is compared.
+    assert_eq!(
+        temperature(["122.6", "123.2", "123.1", "122.8", "123.4"]),
+        (json!("pass"), "3.0".into(), limit.clone())
+    );
+    assert_eq!(
+        temperature(["122.6", "123.3", "123.2", "122.9", "123.5"]),
+        (json!("fail"), "3.1".into(), limit)
+    );
+}
+
+fn consumables(replaced_on: &str, expiry: &str) -> Evaluation {
+    let fields = json!({
+        "items": {
+            "consumables": [{
+                "name": "蠕动泵管", "model": "Pharmed BPT 内径 2.06 mm", "unit": "根",
+                "quantity": 2, "replaced_on": replaced_on, "expiry": expiry
+            }],
+            "reason": "例行更换",
+            "photos": ["ph-1"]
+        }
+    });
+    ok(&form("ww_consumables"), &fields, &[], &NoPrevious)
+}
+
+#[test]
+fn expiry_on_the_replacement_day_passes_and_a_day_earlier_fails() {
+    let ev = consumables("2026-11-20", "2026-11-20");
+    assert_eq!(field(&ev, "items.consumables[0].expiry_verdict"), "pass");
+    let ev = consumables("2026-11-20", "2026-11-19");
+    assert_eq!(field(&ev, "items.consumables[0].expiry_verdict"), "fail");
+    let v = verdict(&ev, "items.consumables[0].expiry_verdict");
+    assert_eq!(v.value.as_deref(), Some("2026-11-19"));
+    assert!(v.explanation.contains("2026-11-19") && v.explanation.contains("2026-11-20"));
+    assert!(v.explanation.contains("已过期"), "{}", v.explanation);
+    assert_eq!(v.limit.as_deref(), Some("有效期不早于更换日期"));
+    assert!(v.source.is_some() && v.confidence.is_some());
+
+    // The same rule on the standard-gas form.
+    let gas = |expiry: &str| {
+        let fields = json!({
+            "items": {
+                "gases": [{
+                    "name": "二氧化硫标准气体（氮气平衡）", "concentration": "160", "unit": "mg/m³",
+                    "quantity": "1", "supplier": "上海申标标准气体有限公司",
+                    "replaced_on": "2026-11-05", "replaced_by": "李强", "expiry": expiry
+                }],
+                "photos": ["ph-1"]
+            }
+        });
+        let ev = ok(
+            &form("fg_standard_gas_replacement"),
+            &fields,
+            &[],
+            &NoPrevious,
+        );
+        field(&ev, "items.gases[0].expiry_verdict").clone()
+    };
+    assert_eq!(gas("2026-11-05"), "pass");
+    assert_eq!(gas("2026-11-04"), "fail");
+}
+
+fn repair(fault_at: &str, recovered_at: &str) -> Evaluation {
+    let fields = json!({
+        "devices": [{
+            "instrument_id": "i1",
+            "fault_at": fault_at,
+            "recovered_at": recovered_at,
+            "description": "COD 分析仪消解单元加热丝断路",
+            "summary": "更换加热丝，标样核查合格"
+        }],
+        "evidence": { "photos": ["ph-1"] }
+    });
+    ok(&form("ww_repair"), &fields, &["i1"], &NoPrevious)
+}
+
+#[test]
+fn downtime_across_midnight_and_month_end() {
+    let ev = repair("2026-11-20T22:40:00+08:00", "2026-11-21T03:10:00+08:00");
+    assert_eq!(field(&ev, "devices[0].downtime"), "4.50");
+    let ev = repair("2026-11-30T22:00:00+08:00", "2026-12-01T01:15:00+08:00");
+    assert_eq!(field(&ev, "devices[0].downtime"), "3.25");
+    // The same instant written in UTC.
+    let ev = repair("2026-11-20T14:40:00Z", "2026-11-21T03:10:00+08:00");
+    assert_eq!(field(&ev, "devices[0].downtime"), "4.50");
+    let ev = repair("2026-11-20T08:00:00+08:00", "2026-11-20T08:00:00+08:00");
+    assert_eq!(field(&ev, "devices[0].downtime"), "0.00");
+    // 20 minutes is a third of an hour: 0.33.
+    let ev = repair("2026-11-20T08:00:00+08:00", "2026-11-20T08:20:00+08:00");
+    assert_eq!(field(&ev, "devices[0].downtime"), "0.33");
+}
+
+#[test]
+fn the_harness_helpers() {
+    let mut doc = json!({ "a": { "b": [ { "c": 1 }, { "c": 2 } ] } });
+    set(&mut doc, "/a/b/0/c", json!(3));
+    set(&mut doc, "/a/b/1", Value::Null);
+    set(&mut doc, "/a/b/1", json!({ "c": 4 }));
+    set(&mut doc, "/a/d~1e", json!("x"));
+    set(&mut doc, "/f/g", json!(true));
+    assert_eq!(
+        doc,
+        json!({ "a": { "b": [ { "c": 3 }, { "c": 4 } ], "d/e": "x" }, "f": { "g": true } })
+    );
+    let fields = doc.as_object().unwrap();
+    assert_eq!(at(fields, "a.b[1].c"), Some(&json!(4)));
+    assert_eq!(at(fields, "a.b[2].c"), None);
+    assert_eq!(at(fields, "f.g"), Some(&json!(true)));
+}

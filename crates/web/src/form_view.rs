@@ -1,0 +1,278 @@
+//! The renderers of a form, driven only by its definition: the editable mobile form and the
+//! read-only detail/print view. Both are built from the same view model, with or without the
+//! values of an evaluated record.
+
+use emss_domain::form::{
+    Evaluation, Field, FormDefinition, Kind, Outcome, PeriodGroup, Repeat, Verdict,
+};
+use emss_domain::time::EMPTY;
+use serde_json::{Map, Value};
+
+pub struct FormView {
+    pub code: String,
+    pub name: String,
+    pub title: String,
+    pub version: u32,
+    pub outlet_label: &'static str,
+    /// The frequency groups of an inspection (日/周/月/季), empty for other forms.
+    pub tabs: Vec<&'static str>,
+    pub sections: Vec<SectionView>,
+}
+
+pub struct SectionView {
+    pub id: String,
+    pub title: String,
+    pub note: Option<String>,
+    pub repeated: bool,
+    pub instances: Vec<InstanceView>,
+}
+
+pub struct InstanceView {
+    /// "仪器 1：…" for repeated sections.
+    pub heading: Option<String>,
+    pub items: Vec<ItemView>,
+}
+
+pub struct ItemView {
+    /// Field path, as in error messages: `analytes[0].zero_pre`.
+    pub path: String,
+    pub label: String,
+    pub kind: &'static str,
+    pub required: bool,
+    pub value: String,
+    pub has_value: bool,
+    pub remark: Option<String>,
+    pub unit: Option<String>,
+    pub help: Option<String>,
+    /// Why the user does not type this (computed, from the previous calibration, from the
+    /// instrument record).
+    pub system_note: Option<String>,
+    /// "周 · 7 天" for check items.
+    pub period: Option<String>,
+    /// 日/周/月/季 for check items, so the page can show the chosen tabs only.
+    pub group: Option<&'static str>,
+    pub options: Vec<String>,
+    pub multiple: bool,
+    pub multiline: bool,
+    /// Filled by the system from the previous calibration, never typed.
+    pub system_filled: bool,
+    pub verdict: Option<VerdictView>,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<ItemView>>,
+}
+
+pub struct VerdictView {
+    pub outcome: &'static str,
+    pub class: &'static str,
+    pub explanation: String,
+}
+
+impl ItemView {
+    pub fn is(&self, kind: &str) -> bool {
+        self.kind == kind
+    }
+}
+
+fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Text => "text",
+        Kind::Number => "number",
+        Kind::Date => "date",
+        Kind::Datetime => "datetime",
+        Kind::Choice => "choice",
+        Kind::Check => "check",
+        Kind::Tabs => "tabs",
+        Kind::Rows => "rows",
+        Kind::Photos => "photos",
+        Kind::Computed => "computed",
+        Kind::Verdict => "verdict",
+    }
+}
+
+fn verdict_view(v: &Verdict) -> VerdictView {
+    VerdictView {
+        outcome: v.outcome.label(),
+        class: match v.outcome {
+            Outcome::Pass => "pass",
+            Outcome::Fail | Outcome::OutOfControl => "fail",
+            Outcome::NotApplicable => "na",
+        },
+        explanation: v.explanation.clone(),
+    }
+}
+
+/// Builds the view of `def`. With an evaluation, values, remarks and verdicts are filled in;
+/// without one, each repeated section shows one blank instance.
+pub fn build(def: &FormDefinition, evaluation: Option<&Evaluation>) -> FormView {
+    let empty = Map::new();
+    let fields = evaluation.map(|e| &e.fields).unwrap_or(&empty);
+    let verdicts: &[Verdict] = evaluation.map(|e| e.verdicts.as_slice()).unwrap_or(&[]);
+    let sections = def
+        .sections
+        .iter()
+        .map(|s| {
+            let instances = match s.repeat {
+                Repeat::Once => {
+                    let obj = fields
+                        .get(&s.id)
+                        .and_then(Value::as_object)
+                        .unwrap_or(&empty);
+                    vec![InstanceView {
+                        heading: None,
+                        items: items(&s.fields, obj, &s.id, verdicts),
+                    }]
+                }
+                Repeat::PerInstrument => {
+                    let list: Vec<&Map<String, Value>> = fields
+                        .get(&s.id)
+                        .and_then(Value::as_array)
+                        .map(|a| a.iter().filter_map(Value::as_object).collect())
+                        .unwrap_or_default();
+                    if list.is_empty() {
+                        vec![InstanceView {
+                            heading: Some("每台所选仪器各填一份".into()),
+                            items: items(&s.fields, &empty, &format!("{}[0]", s.id), verdicts),
+                        }]
+                    } else {
+                        list.iter()
+                            .enumerate()
+                            .map(|(i, obj)| {
+                                let id = obj.get("instrument_id").and_then(Value::as_str);
+                                InstanceView {
+                                    heading: Some(format!(
+                                        "仪器 {}：{}",
+                                        i + 1,
+                                        id.unwrap_or(EMPTY)
+                                    )),
+                                    items: items(
+                                        &s.fields,
+                                        obj,
+                                        &format!("{}[{i}]", s.id),
+                                        verdicts,
+                                    ),
+                                }
+                            })
+                            .collect()
+                    }
+                }
+            };
+            SectionView {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                note: s.note.clone(),
+                repeated: s.repeat == Repeat::PerInstrument,
+                instances,
+            }
+        })
+        .collect();
+    FormView {
+        code: def.code.clone(),
+        name: def.name.clone(),
+        title: def.title.clone(),
+        version: def.version,
+        outlet_label: def.outlet_kind.label(),
+        tabs: def
+            .period_groups()
+            .into_iter()
+            .map(PeriodGroup::label)
+            .collect(),
+        sections,
+    }
+}
+
+fn items(
+    fields: &[Field],
+    obj: &Map<String, Value>,
+    path: &str,
+    verdicts: &[Verdict],
+) -> Vec<ItemView> {
+    fields
+        .iter()
+        .map(|f| item(f, obj.get(&f.id), &format!("{path}.{}", f.id), verdicts))
+        .collect()
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(a) => a.iter().map(text_of).collect::<Vec<_>>().join("、"),
+        Value::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn item(f: &Field, raw: Option<&Value>, path: &str, verdicts: &[Verdict]) -> ItemView {
+    let raw = raw.filter(|v| !v.is_null());
+    let (mut value, mut remark) = (raw.map(text_of).unwrap_or_default(), None);
+    if f.kind == Kind::Check
+        && let Some(Value::Object(o)) = raw
+    {
+        value = o.get("result").map(text_of).unwrap_or_default();
+        remark = o.get("remark").map(text_of).filter(|r| !r.is_empty());
+    }
+    if f.kind == Kind::Photos {
+        let n = raw.and_then(Value::as_array).map(Vec::len).unwrap_or(0);
+        value = if n > 0 {
+            format!("{n} 张")
+        } else {
+            String::new()
+        };
+    }
+    let verdict = verdicts.iter().find(|v| v.path == path);
+    if let Some(v) = verdict {
+        value = v.outcome.label().to_string();
+    }
+    let system_note = match f.kind {
+        Kind::Computed => f.formula.map(|x| format!("由系统计算：{}", x.describe())),
+        Kind::Verdict => Some("由系统判定".into()),
+        _ if f.previous.is_some() => Some("由系统取上次已审核的校准记录，不可填写".into()),
+        _ => f.prefill.as_ref().map(|_| "取自仪器档案".to_string()),
+    };
+    let (columns, rows) = if f.kind == Kind::Rows {
+        let list: Vec<&Map<String, Value>> = raw
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_object).collect())
+            .unwrap_or_default();
+        let empty = Map::new();
+        let rows: Vec<Vec<ItemView>> = if list.is_empty() {
+            vec![items(&f.fields, &empty, &format!("{path}[0]"), verdicts)]
+        } else {
+            list.iter()
+                .enumerate()
+                .map(|(i, r)| items(&f.fields, r, &format!("{path}[{i}]"), verdicts))
+                .collect()
+        };
+        (f.fields.iter().map(|c| c.label.clone()).collect(), rows)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let unit = f.unit.clone().or_else(|| {
+        verdict
+            .and_then(|v| v.unit.clone())
+            .filter(|_| f.kind == Kind::Verdict)
+    });
+    ItemView {
+        path: path.to_string(),
+        label: f.label.clone(),
+        kind: kind_name(f.kind),
+        required: f.required && f.kind.is_input() && f.previous.is_none(),
+        has_value: !value.is_empty(),
+        value,
+        remark,
+        unit,
+        help: f.help.clone(),
+        system_note,
+        period: f
+            .period_days
+            .map(|d| format!("{} · {d} 天", PeriodGroup::of(d).label())),
+        group: f.period_days.map(|d| PeriodGroup::of(d).label()),
+        options: f.options.clone(),
+        multiple: f.multiple,
+        multiline: f.multiline,
+        system_filled: f.previous.is_some(),
+        verdict: verdict.map(verdict_view),
+        columns,
+        rows,
+    }
+}
