@@ -340,6 +340,20 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
             .await
             .map_err(AppError::from)?;
         }
+        let filers: Vec<_> = ORGS
+            .iter()
+            .filter(|o| o.kind.does_maintenance())
+            .filter_map(|o| {
+                org_ids.get(o.key).map(|id| crate::filing::DemoAgency {
+                    org_id: id,
+                    kind: o.kind,
+                    name: o.name,
+                    category: o.category,
+                    district: o.district,
+                })
+            })
+            .collect();
+        crate::filing::load_demo(&txn, app, &filers, now).await?;
         repo::setting::set(&txn, DEMO_MARKER, "1", now)
             .await
             .map_err(AppError::from)?;

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod context;
 pub mod demo;
 pub mod error;
+pub mod filing;
 pub mod keys;
 pub mod password;
 mod secret;

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod crypto;
 pub mod district;
 pub mod error;
+pub mod filing;
 pub mod form;
 pub mod ids;
 pub mod listing;
@@ -18,6 +19,7 @@ pub mod permission;
 pub mod pi;
 pub mod role;
 pub mod time;
+pub mod uscc;
 
 pub use actor::{Actor, Scope};
 pub use error::ErrorCode;

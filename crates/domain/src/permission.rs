@@ -23,6 +23,14 @@ pub enum Permission {
     ReadAudit,
     /// Publishing a new version of a form definition: the city regulator.
     PublishCatalogue,
+    /// The own filing (备案): the main account of an agency or self-maintaining enterprise.
+    ManageOwnFiling,
+    /// 机构查询 over all filings: city and district regulators.
+    SearchAgencies,
+    /// First and second review of filings: the city regulator's filing reviewers.
+    ReviewFiling,
+    /// Publishing filed agencies (已公开): the city regulator.
+    PublishFiling,
 }
 
 impl Permission {
@@ -35,6 +43,10 @@ impl Permission {
             Permission::ManageSecurityPolicy => "manage_security_policy",
             Permission::ReadAudit => "read_audit",
             Permission::PublishCatalogue => "publish_catalogue",
+            Permission::ManageOwnFiling => "manage_own_filing",
+            Permission::SearchAgencies => "search_agencies",
+            Permission::ReviewFiling => "review_filing",
+            Permission::PublishFiling => "publish_filing",
         }
     }
 
@@ -51,8 +63,17 @@ impl Permission {
             Permission::CreateAccount => a.has_role(Role::SystemAdmin) || is_org_main(a),
             Permission::ManageSecurityPolicy => a.has_role(Role::SecurityAdmin),
             Permission::ReadAudit => a.has_role(Role::AuditAdmin),
-            Permission::PublishCatalogue => {
+            Permission::PublishCatalogue | Permission::PublishFiling => {
                 a.org_kind == OrgKind::CityRegulator && a.has_role(Role::CityRegulator)
+            }
+            Permission::ManageOwnFiling => a.is_main && a.org_kind.does_maintenance(),
+            Permission::SearchAgencies => a.has_any_role(&[
+                Role::CityRegulator,
+                Role::DistrictRegulator,
+                Role::FilingReviewer,
+            ]),
+            Permission::ReviewFiling => {
+                a.org_kind == OrgKind::CityRegulator && a.has_role(Role::FilingReviewer)
             }
         }
     }
@@ -95,5 +116,15 @@ mod tests {
         let district = actor(OrgKind::DistrictRegulator, &[Role::DistrictRegulator]);
         assert!(!Permission::PublishCatalogue.allows(Some(&district)));
         assert!(!Permission::PublishCatalogue.allows(Some(&sysadmin)));
+        let reviewer = actor(OrgKind::CityRegulator, &[Role::FilingReviewer]);
+        assert!(Permission::ReviewFiling.allows(Some(&reviewer)));
+        assert!(Permission::SearchAgencies.allows(Some(&reviewer)));
+        assert!(!Permission::ReviewFiling.allows(Some(&district)));
+        assert!(Permission::SearchAgencies.allows(Some(&district)));
+        assert!(!Permission::SearchAgencies.allows(Some(&filer)));
+        let mut agency_main = actor(OrgKind::Agency, &[]);
+        agency_main.is_main = true;
+        assert!(Permission::ManageOwnFiling.allows(Some(&agency_main)));
+        assert!(!Permission::ManageOwnFiling.allows(Some(&filer)));
     }
 }

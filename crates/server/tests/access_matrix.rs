@@ -198,6 +198,35 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
                 "mobile_idle_minutes": 30, "ip_attempts_per_minute": 100}),
             ),
         ),
+        "api.registrations.create" => (
+            Method::POST,
+            "/api/v1/registrations".into(),
+            Some(json!({"filing": filing_body(), "username": "", "password": ""})),
+        ),
+        "api.filing.get" => (Method::GET, "/api/v1/filing".into(), None),
+        // The demo agencies are filed: an edit or a submission is refused as invalid (422).
+        "api.filing.update" => (Method::PUT, "/api/v1/filing".into(), Some(filing_body())),
+        "api.filing.submit" => (
+            Method::POST,
+            "/api/v1/filing/submit".into(),
+            Some(json!({})),
+        ),
+        "api.agencies.list" => (Method::GET, "/api/v1/agencies".into(), None),
+        "api.agencies.get" => (
+            Method::GET,
+            format!("/api/v1/agencies/{}", published_agency(t).await),
+            None,
+        ),
+        "api.agencies.review" => (
+            Method::POST,
+            format!("/api/v1/agencies/{}/review", published_agency(t).await),
+            Some(json!({"decision": "pass"})),
+        ),
+        "api.agencies.published" => (
+            Method::PUT,
+            format!("/api/v1/agencies/{}/published", published_agency(t).await),
+            Some(json!({"published": true})),
+        ),
         "api.form_types.list" => (Method::GET, "/api/v1/form-types".into(), None),
         "api.form_types.get" => (
             Method::GET,
@@ -226,6 +255,23 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
         req = req.json(&body);
     }
     req.send().await.unwrap()
+}
+
+/// A filing body that is well-formed but not valid.
+fn filing_body() -> Value {
+    json!({"name": "", "uscc": "", "category": "", "legal_representative": "", "contact_name": "",
+        "contact_phone": "", "registered_address": "", "district_code": ""})
+}
+
+/// The first agency of the public register.
+async fn published_agency(t: &TestApp) -> String {
+    let page: Value = reqwest::get(t.url("/api/v1/agencies?page_size=1"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    page["items"][0]["id"].as_str().unwrap().to_string()
 }
 
 async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwest::Response {

@@ -31,6 +31,14 @@ use utoipa::{Modify, OpenApi};
         api::accounts::reveal_phone,
         api::accounts::get_policy,
         api::accounts::put_policy,
+        api::agencies::register,
+        api::agencies::own,
+        api::agencies::update,
+        api::agencies::submit,
+        api::agencies::search,
+        api::agencies::get,
+        api::agencies::review,
+        api::agencies::set_published,
         api::forms::list,
         api::forms::get,
         api::forms::check,
@@ -40,6 +48,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "auth", description = "登录与会话"),
         (name = "accounts", description = "账户"),
+        (name = "filing", description = "机构备案：注册、审核、公开与机构查询"),
         (name = "forms", description = "表单目录（15 种运维记录表单）"),
         (name = "meta", description = "健康检查与接口文档")
     )

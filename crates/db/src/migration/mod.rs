@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261128_000001_foundation;
 mod m20261129_000002_audit;
 mod m20261129_000003_catalogue;
+mod m20261129_000004_filing;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_foundation::Migration),
             Box::new(m20261129_000002_audit::Migration),
             Box::new(m20261129_000003_catalogue::Migration),
+            Box::new(m20261129_000004_filing::Migration),
         ]
     }
 }

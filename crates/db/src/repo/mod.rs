@@ -5,6 +5,7 @@
 pub mod account;
 pub mod audit;
 pub mod device_binding;
+pub mod filing;
 pub mod form_definition;
 pub mod login_guard;
 pub mod organization;

@@ -2,6 +2,7 @@
 //! document is generated from them.
 
 pub mod accounts;
+pub mod agencies;
 pub mod auth;
 pub mod forms;
 pub mod health;
