@@ -745,11 +745,16 @@ pub async fn search(
     }
     let db = &app.db().conn;
     let found = repo::filing::search(db, &filter, page).await?;
-    let mut items = Vec::with_capacity(found.items.len());
-    for f in &found.items {
-        let caps = repo::filing::capabilities(db, &f.org_id).await?;
-        items.push(view(app, f, &caps, full));
-    }
+    let ids: Vec<String> = found.items.iter().map(|f| f.org_id.clone()).collect();
+    let caps = repo::filing::capabilities_of(db, &ids).await?;
+    let items = found
+        .items
+        .iter()
+        .map(|f| {
+            let c = caps.get(&f.org_id).map(Vec::as_slice).unwrap_or(&[]);
+            view(app, f, c, full)
+        })
+        .collect();
     Ok(Page::new(items, found.total, page))
 }
 

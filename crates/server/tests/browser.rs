@@ -78,7 +78,7 @@ async fn run(chromium: &Path, driver: &Path) -> Result<usize> {
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
     std::fs::create_dir_all(&shots)?;
 
-    let scenarios: [(&str, bool); 4] = [
+    let scenarios: [(&str, bool); 5] = [
         (
             "each role logs in on the desktop, sees only its menus, logs out",
             false,
@@ -89,6 +89,10 @@ async fn run(chromium: &Path, driver: &Path) -> Result<usize> {
             "field engineer checks a calibration form on the phone against the server",
             true,
         ),
+        (
+            "an agency registers, the city reviews twice and publishes, the public finds it",
+            false,
+        ),
     ];
     for (i, (name, phone)) in scenarios.iter().enumerate() {
         println!("browser: {name} …");
@@ -97,7 +101,8 @@ async fn run(chromium: &Path, driver: &Path) -> Result<usize> {
             0 => regulator_desktop(&client, &app, &shots).await,
             1 => admin_accounts(&client, &app, &shots).await,
             2 => filer_phone(&client, &app, &shots).await,
-            _ => form_check_on_phone(&client, &app, &shots).await,
+            3 => form_check_on_phone(&client, &app, &shots).await,
+            _ => filing_review_publish(&client, &app, &shots).await,
         };
         if outcome.is_err() {
             let _ = save_screenshot(&client, &shots, &format!("failed-{i}")).await;
@@ -489,5 +494,149 @@ async fn form_check_on_phone(client: &Client, app: &TestApp, shots: &Path) -> Re
     .await?;
     check(drift.contains("首次校准"), &format!("drift {drift:?}"))?;
     save_screenshot(client, shots, "form-check-phone").await?;
+    Ok(())
+}
+
+async fn fill(client: &Client, css: &str, value: &str) -> Result<()> {
+    let el = client.find(Locator::Css(css)).await?;
+    el.clear().await?;
+    el.send_keys(value).await?;
+    Ok(())
+}
+
+async fn click(client: &Client, css: &str) -> Result<()> {
+    client.find(Locator::Css(css)).await?.click().await?;
+    Ok(())
+}
+
+async fn wait_for(client: &Client, css: &str) -> Result<String> {
+    Ok(client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await?
+        .text()
+        .await?)
+}
+
+/// Registration on the public page, the city regulator's two reviews and publication on the
+/// agency's page, then the public register.
+async fn filing_review_publish(client: &Client, app: &TestApp, shots: &Path) -> Result<()> {
+    let body = "91310104MA1B7K2Q5";
+    let code = format!(
+        "{body}{}",
+        emss_domain::uscc::check_character(body).ok_or("check")?
+    );
+    let wrong = format!("{body}{}", if code.ends_with('0') { '1' } else { '0' });
+    client.goto(&app.url("/login")).await?;
+    client
+        .find(Locator::LinkText("机构注册备案"))
+        .await?
+        .click()
+        .await?;
+    wait_for(client, "[data-testid=register]").await?;
+    fill(client, "#name", "上海浏览器测试环境科技有限公司").await?;
+    fill(client, "#uscc", &wrong).await?;
+    click(client, "#category option[value=maintenance]").await?;
+    fill(client, "#legal_representative", "王建国").await?;
+    fill(client, "#contact_name", "李晓明").await?;
+    fill(client, "#contact_phone", "13817009876").await?;
+    fill(client, "#registered_address", "上海市徐汇区漕溪路 250 号").await?;
+    click(client, "#district_code option[value='310104']").await?;
+    click(client, "input[name=wastewater][value='化学需氧量']").await?;
+    click(client, "input[name=flue_gas][value='二氧化硫']").await?;
+    fill(client, "#username", "liulanqi").await?;
+    fill(client, "#password", "Lq7#vT2m!Zp9").await?;
+    click(client, "[data-testid=register]").await?;
+    let error = wait_for(client, "[data-testid=uscc-error]").await?;
+    check(error.contains("校验位"), &format!("USCC error {error:?}"))?;
+    // What was typed is kept; only the code and the password are typed again.
+    let kept = client
+        .find(Locator::Css("#name"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    check(
+        kept == "上海浏览器测试环境科技有限公司",
+        &format!("name kept {kept:?}"),
+    )?;
+    fill(client, "#uscc", &code).await?;
+    fill(client, "#password", "Lq7#vT2m!Zp9").await?;
+    click(client, "[data-testid=register]").await?;
+    let done = wait_for(client, "[data-testid=registered]").await?;
+    check(done.contains("liulanqi"), &format!("registered {done:?}"))?;
+
+    log_in(client, app, "/login", "city").await?;
+    client
+        .goto(&app.url("/agencies?keyword=浏览器测试&filing_state=submitted"))
+        .await?;
+    let queues = wait_for(client, "[data-testid=queues]").await?;
+    check(queues.contains("待一审"), &format!("queues {queues:?}"))?;
+    client
+        .find(Locator::LinkText("详情"))
+        .await?
+        .click()
+        .await?;
+    click(client, "[data-testid=review-pass]").await?;
+    let state = wait_for(client, "[data-testid=notice]").await?;
+    check(
+        state.contains("审核已通过"),
+        &format!("first review {state:?}"),
+    )?;
+    check(
+        text_of(client, "[data-testid=filing-state]").await? == "一审通过",
+        "after the first review",
+    )?;
+    click(client, "[data-testid=review-pass]").await?;
+    wait_for(client, "[data-testid=notice]").await?;
+    check(
+        text_of(client, "[data-testid=filing-state]").await? == "二审通过",
+        "after the second review",
+    )?;
+    click(client, "[data-testid=publish]").await?;
+    wait_for(client, "[data-testid=notice]").await?;
+    check(
+        text_of(client, "[data-testid=published]").await? == "已公开",
+        "published",
+    )?;
+    let trail = text_of(client, "[data-testid=trail]").await?;
+    check(
+        trail.contains("备案一审通过")
+            && trail.contains("备案二审通过")
+            && trail.contains("公开机构备案"),
+        &format!("trail {trail:?}"),
+    )?;
+    save_screenshot(client, shots, "filing-published").await?;
+    log_out(client, "/login").await?;
+
+    client
+        .find(Locator::LinkText("机构备案公开查询"))
+        .await?
+        .click()
+        .await?;
+    fill(client, "input[name=keyword]", "浏览器测试").await?;
+    click(client, "form.filters button[type=submit]").await?;
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//table[@data-testid='list']//td[contains(., '浏览器测试')]",
+        ))
+        .await?;
+    let summary = text_of(client, "[data-testid=pager-summary]").await?;
+    check(
+        summary.contains("总共 1 条记录"),
+        &format!("summary {summary:?}"),
+    )?;
+    let list = text_of(client, "[data-testid=list]").await?;
+    check(
+        list.contains("上海浏览器测试环境科技有限公司") && list.contains("运维机构"),
+        &format!("public list {list:?}"),
+    )?;
+    check(
+        !list.contains("李晓明") && !list.contains("138"),
+        "no personal data in public",
+    )?;
     Ok(())
 }

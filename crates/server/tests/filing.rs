@@ -695,3 +695,83 @@ async fn agency_search_over_500_agencies_pages_and_filters() {
         (Some(167), 0)
     );
 }
+
+/// The same flow on the pages: the city sends a filing back with a reason, the agency sees the
+/// reason on 本机构备案, corrects it and submits again; the home page counts the queues.
+#[tokio::test]
+async fn send_back_edit_and_resubmit_on_the_pages() {
+    let t = TestApp::spawn().await.unwrap();
+    let (_, reg) = register(&t, "上海页面退回测试有限公司", &uscc(6), "yemian").await;
+    let id = reg["org_id"].as_str().unwrap().to_string();
+    let city = t.browser("city").await.unwrap();
+    let home = city.page("/").await.unwrap();
+    assert!(
+        home.contains("待一审备案"),
+        "the home page counts the queue"
+    );
+    let res = city
+        .post_form(
+            &format!("/agencies/{id}/review"),
+            &[("decision", "reject"), ("reason", "")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("退回须填写原因"));
+    let res = city
+        .post_form(
+            &format!("/agencies/{id}/review"),
+            &[("decision", "reject"), ("reason", "缺少 CMA 证书附件")],
+        )
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection());
+    let csv = city
+        .get("/agencies/export.csv?keyword=页面退回")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with('\u{feff}')
+            && csv.contains("上海页面退回测试有限公司")
+            && csv.contains("已退回"),
+        "{csv}"
+    );
+
+    // The applicant signs in with the account the registration made.
+    let agency = t
+        .browser_with_password("yemian", "Lq7#vT2m!Zp9")
+        .await
+        .unwrap();
+    let own = agency.page("/filing").await.unwrap();
+    assert!(own.contains("缺少 CMA 证书附件") && own.contains("data-testid=\"save\""));
+    let fields: Vec<(&str, String)> = vec![
+        ("name", "上海页面退回测试有限公司".into()),
+        ("uscc", uscc(6)),
+        ("category", "maintenance".into()),
+        ("legal_representative", "王建国".into()),
+        ("contact_name", "李晓明".into()),
+        ("contact_phone", "13817001111".into()),
+        ("registered_address", "上海市徐汇区漕溪路 251 号".into()),
+        ("district_code", "310104".into()),
+        ("wastewater", "氨氮".into()),
+        ("wastewater", "总磷".into()),
+    ];
+    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = agency.post_form("/filing", &form).await.unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let res = agency.post_form("/filing/submit", &[]).await.unwrap();
+    assert!(res.status().is_redirection());
+    let own = agency.page("/filing").await.unwrap();
+    assert!(own.contains("待一审"), "{own}");
+    assert!(
+        own.contains("废水：总磷、氨氮") || own.contains("废水：氨氮、总磷"),
+        "{own}"
+    );
+    assert!(
+        !own.contains("data-testid=\"save\""),
+        "a submitted filing is not editable"
+    );
+}

@@ -146,9 +146,24 @@ impl TestApp {
         self.log_in_at(username, login, false).await
     }
 
+    /// Logs in through the login page with a password of the test's own (a registered account).
+    pub async fn browser_with_password(&self, username: &str, password: &str) -> Result<Browser> {
+        self.log_in_with(username, password, "/login", false).await
+    }
+
     async fn log_in_at(&self, username: &str, login: &str, bind: bool) -> Result<Browser> {
+        self.log_in_with(username, DEMO_PASSWORD, login, bind).await
+    }
+
+    async fn log_in_with(
+        &self,
+        username: &str,
+        password: &str,
+        login: &str,
+        bind: bool,
+    ) -> Result<Browser> {
         let client = self.client()?;
-        let mut form = vec![("username", username), ("password", DEMO_PASSWORD)];
+        let mut form = vec![("username", username), ("password", password)];
         if bind {
             form.push(("bind", "1"));
         }

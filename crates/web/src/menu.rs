@@ -71,6 +71,22 @@ pub const PORTAL: &[Section] = &[
         }],
     },
     Section {
+        title: "备案管理",
+        groups: &[Group {
+            title: None,
+            items: &[
+                Item {
+                    title: "本机构备案",
+                    route: "page.filing",
+                },
+                Item {
+                    title: "机构查询",
+                    route: "page.agencies",
+                },
+            ],
+        }],
+    },
+    Section {
         title: "表单管理",
         groups: &[Group {
             title: None,

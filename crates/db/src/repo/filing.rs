@@ -79,6 +79,29 @@ pub async fn capabilities(
         .collect())
 }
 
+/// The capabilities of several filings in one query.
+pub async fn capabilities_of(
+    db: &impl ConnectionTrait,
+    org_ids: &[String],
+) -> Result<std::collections::HashMap<String, Vec<(String, String)>>, DbErr> {
+    let mut out: std::collections::HashMap<String, Vec<(String, String)>> = Default::default();
+    if org_ids.is_empty() {
+        return Ok(out);
+    }
+    for chunk in org_ids.chunks(500) {
+        let rows = filing_capability::Entity::find()
+            .filter(filing_capability::Column::OrgId.is_in(chunk.iter().cloned()))
+            .order_by_asc(filing_capability::Column::Area)
+            .order_by_asc(filing_capability::Column::Item)
+            .all(db)
+            .await?;
+        for c in rows {
+            out.entry(c.org_id).or_default().push((c.area, c.item));
+        }
+    }
+    Ok(out)
+}
+
 pub async fn replace_capabilities(
     db: &impl ConnectionTrait,
     org_id: &str,

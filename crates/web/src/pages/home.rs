@@ -21,6 +21,8 @@ pub struct HomePage {
     pub roles: String,
     pub username: String,
     pub shortcuts: Vec<Link>,
+    /// To-do counts with where they lead: (label, count, href).
+    pub todos: Vec<(&'static str, u64, &'static str)>,
 }
 
 pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
@@ -32,7 +34,17 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
         .filter(|l| l.href != "/")
         .cloned()
         .collect();
+    let mut todos = Vec::new();
+    if let Some((first, second)) = emss_app::filing::queue_counts(&state.app, actor).await? {
+        todos.push(("待一审备案", first, "/agencies?filing_state=submitted"));
+        todos.push((
+            "待二审备案",
+            second,
+            "/agencies?filing_state=first_review_passed",
+        ));
+    }
     Ok(render(&HomePage {
+        todos,
         name: actor.name.clone(),
         org_name: actor.org_name.clone(),
         org_kind: actor.org_kind.label(),

@@ -1,6 +1,7 @@
 //! The desktop portal and the public pages.
 
 pub mod accounts;
+pub mod agencies;
 pub mod audit;
 pub mod catalogue;
 pub mod help;
