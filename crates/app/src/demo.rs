@@ -354,6 +354,15 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
             })
             .collect();
         crate::filing::load_demo(&txn, app, &filers, now).await?;
+        for (key, position) in [
+            ("ent_a", ("31.22100", "121.54400")),
+            ("ent_b", ("31.11260", "121.38170")),
+            ("selfom", ("30.89950", "121.92630")),
+        ] {
+            if let Some(id) = org_ids.get(key) {
+                crate::outlets::load_demo(&txn, id, position, now).await?;
+            }
+        }
         repo::setting::set(&txn, DEMO_MARKER, "1", now)
             .await
             .map_err(AppError::from)?;

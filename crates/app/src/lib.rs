@@ -10,7 +10,9 @@ pub mod context;
 pub mod demo;
 pub mod error;
 pub mod filing;
+pub mod import;
 pub mod keys;
+pub mod outlets;
 pub mod password;
 mod secret;
 

@@ -13,6 +13,7 @@ pub mod filing;
 pub mod form;
 pub mod ids;
 pub mod listing;
+pub mod monitoring;
 pub mod org;
 pub mod password_policy;
 pub mod permission;

@@ -31,6 +31,8 @@ pub enum Permission {
     ReviewFiling,
     /// Publishing filed agencies (已公开): the city regulator.
     PublishFiling,
+    /// Keeping the own outlets and instruments: the enterprise administrator.
+    ManageOutlets,
 }
 
 impl Permission {
@@ -47,6 +49,7 @@ impl Permission {
             Permission::SearchAgencies => "search_agencies",
             Permission::ReviewFiling => "review_filing",
             Permission::PublishFiling => "publish_filing",
+            Permission::ManageOutlets => "manage_outlets",
         }
     }
 
@@ -67,6 +70,9 @@ impl Permission {
                 a.org_kind == OrgKind::CityRegulator && a.has_role(Role::CityRegulator)
             }
             Permission::ManageOwnFiling => a.is_main && a.org_kind.does_maintenance(),
+            Permission::ManageOutlets => {
+                a.org_kind.owns_outlets() && a.has_role(Role::EnterpriseAdmin)
+            }
             Permission::SearchAgencies => a.has_any_role(&[
                 Role::CityRegulator,
                 Role::DistrictRegulator,

@@ -227,6 +227,38 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             format!("/api/v1/agencies/{}/published", published_agency(t).await),
             Some(json!({"published": true})),
         ),
+        "api.outlets.list" => (Method::GET, "/api/v1/outlets".into(), None),
+        "api.outlets.create" => (Method::POST, "/api/v1/outlets".into(), Some(outlet_body())),
+        "api.outlets.import" => (
+            Method::POST,
+            "/api/v1/outlets/import".into(),
+            Some(json!("x")),
+        ),
+        "api.outlets.get" => (
+            Method::GET,
+            format!("/api/v1/outlets/{}", ent_a_outlet(t).await.0),
+            None,
+        ),
+        "api.outlets.update" => (
+            Method::PUT,
+            format!("/api/v1/outlets/{}", ent_a_outlet(t).await.0),
+            Some(outlet_body()),
+        ),
+        "api.outlets.instruments" => (
+            Method::GET,
+            format!("/api/v1/outlets/{}/instruments", ent_a_outlet(t).await.0),
+            None,
+        ),
+        "api.outlets.instruments.create" => (
+            Method::POST,
+            format!("/api/v1/outlets/{}/instruments", ent_a_outlet(t).await.0),
+            Some(instrument_body()),
+        ),
+        "api.instruments.update" => (
+            Method::PUT,
+            format!("/api/v1/instruments/{}", ent_a_outlet(t).await.1),
+            Some(instrument_body()),
+        ),
         "api.form_types.list" => (Method::GET, "/api/v1/form-types".into(), None),
         "api.form_types.get" => (
             Method::GET,
@@ -261,6 +293,36 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
 fn filing_body() -> Value {
     json!({"name": "", "uscc": "", "category": "", "legal_representative": "", "contact_name": "",
         "contact_phone": "", "registered_address": "", "district_code": ""})
+}
+
+/// Well-formed but invalid (latitude outside Shanghai; range upper below lower): refused with 422.
+fn outlet_body() -> Value {
+    json!({"kind": "wastewater", "name": "访问测试", "address": "x", "latitude": "39.9",
+        "longitude": "116.4", "parameters": ["氨氮"]})
+}
+
+fn instrument_body() -> Value {
+    json!({"parameter": "氨氮", "maker": "x", "model": "x", "serial_no": "x", "range_lower": "10",
+        "range_upper": "1", "unit": "mg/L", "installed_on": "2024-01-01"})
+}
+
+/// An outlet of the demo enterprise ent_a and one of its instruments, read from the database (a
+/// login here would end the session of the user under test).
+async fn ent_a_outlet(t: &TestApp) -> (String, String) {
+    let db = &t.app.db().conn;
+    let ent_a = emss_db::repo::account::find_by_username(db, "ent_a")
+        .await
+        .unwrap()
+        .unwrap();
+    let scope = emss_domain::Scope::Enterprise(ent_a.account.org_id.clone());
+    let page = emss_db::repo::outlet::list(db, &scope, None, Default::default())
+        .await
+        .unwrap();
+    let outlet = page.items[0].id.clone();
+    let instruments = emss_db::repo::outlet::instruments(db, &outlet)
+        .await
+        .unwrap();
+    (outlet, instruments[0].id.clone())
 }
 
 /// The first agency of the public register.

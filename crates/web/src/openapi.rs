@@ -39,6 +39,14 @@ use utoipa::{Modify, OpenApi};
         api::agencies::get,
         api::agencies::review,
         api::agencies::set_published,
+        api::outlets::list,
+        api::outlets::create,
+        api::outlets::import,
+        api::outlets::get,
+        api::outlets::update,
+        api::outlets::instruments,
+        api::outlets::add_instrument,
+        api::outlets::update_instrument,
         api::forms::list,
         api::forms::get,
         api::forms::check,
@@ -49,6 +57,7 @@ use utoipa::{Modify, OpenApi};
         (name = "auth", description = "登录与会话"),
         (name = "accounts", description = "账户"),
         (name = "filing", description = "机构备案：注册、审核、公开与机构查询"),
+        (name = "outlets", description = "排口与监测仪器"),
         (name = "forms", description = "表单目录（15 种运维记录表单）"),
         (name = "meta", description = "健康检查与接口文档")
     )

@@ -7,6 +7,7 @@ mod m20261128_000001_foundation;
 mod m20261129_000002_audit;
 mod m20261129_000003_catalogue;
 mod m20261129_000004_filing;
+mod m20261129_000005_outlets;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_audit::Migration),
             Box::new(m20261129_000003_catalogue::Migration),
             Box::new(m20261129_000004_filing::Migration),
+            Box::new(m20261129_000005_outlets::Migration),
         ]
     }
 }

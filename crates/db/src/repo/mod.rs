@@ -9,6 +9,7 @@ pub mod filing;
 pub mod form_definition;
 pub mod login_guard;
 pub mod organization;
+pub mod outlet;
 pub mod session;
 pub mod setting;
 

@@ -6,6 +6,7 @@ pub mod agencies;
 pub mod auth;
 pub mod forms;
 pub mod health;
+pub mod outlets;
 
 use crate::AppState;
 use crate::error::ApiError;

@@ -1,0 +1,126 @@
+//! Reading an uploaded table (CSV or XLSX) into rows of text, the header row first. What the rows
+//! mean is the caller's business; here only the file format is checked.
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use std::io::Cursor;
+
+/// The most data rows one import may hold.
+pub const MAX_ROWS: usize = 5_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    /// By content: XLSX files are ZIP archives; anything else must be UTF-8 CSV.
+    pub fn sniff(bytes: &[u8]) -> Format {
+        if bytes.starts_with(b"PK\x03\x04") {
+            Format::Xlsx
+        } else {
+            Format::Csv
+        }
+    }
+}
+
+/// The table's rows; empty rows are dropped but row numbers (1-based, header = 1) are kept.
+pub fn read(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, String> {
+    let rows = match Format::sniff(bytes) {
+        Format::Xlsx => read_xlsx(bytes)?,
+        Format::Csv => read_csv(bytes)?,
+    };
+    let rows: Vec<(usize, Vec<String>)> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                i + 1,
+                r.into_iter()
+                    .map(|c| c.trim().to_string())
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
+        .collect();
+    if rows.len() > MAX_ROWS + 1 {
+        return Err(format!("一次最多导入 {MAX_ROWS} 行"));
+    }
+    if rows.is_empty() {
+        return Err("文件是空的".into());
+    }
+    Ok(rows)
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| "文件不是 UTF-8 编码的 CSV，也不是 XLSX 表格".to_string())?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("CSV 格式有误：{e}"))?;
+        rows.push(record.iter().map(str::to_string).collect());
+    }
+    Ok(rows)
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|_| "无法读取 XLSX 文件，请用 Excel 另存为 .xlsx 后重试".to_string())?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| "XLSX 文件没有工作表".to_string())?
+        .map_err(|_| "无法读取第一个工作表".to_string())?;
+    Ok(range
+        .rows()
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect())
+}
+
+/// A cell as the user sees it: numbers without a trailing ".0", dates as YYYY-MM-DD.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{f:.0}")
+            } else {
+                f.to_string()
+            }
+        }
+        Data::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+        Data::DateTime(d) => d
+            .as_datetime()
+            .map(|t| t.date().format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.chars().take(10).collect(),
+        Data::Error(_) => "#错误".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_with_bom_quotes_and_empty_rows() {
+        let rows = read("\u{feff}a,b\n\"1,5\",x\n,\n2,y\n".as_bytes()).unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (1, vec!["a".to_string(), "b".to_string()]),
+                (2, vec!["1,5".to_string(), "x".to_string()]),
+                (4, vec!["2".to_string(), "y".to_string()]),
+            ]
+        );
+        assert!(read(&[0xff, 0xfe, 0x00]).unwrap_err().contains("UTF-8"));
+        assert_eq!(read(b"").unwrap_err(), "文件是空的");
+        assert!(read(b"PK\x03\x04garbage").unwrap_err().contains("XLSX"));
+    }
+}

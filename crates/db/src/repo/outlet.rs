@@ -1,0 +1,163 @@
+//! Outlets and instruments. Every read takes the caller's scope: an enterprise its own, a
+//! district regulator those of enterprises in its district, the city all.
+
+use crate::entity::{instrument, organization, outlet};
+use emss_domain::Scope;
+use emss_domain::listing::{Page, PageRequest};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+/// The outlets a scope may see, as a condition on `outlet.enterprise_id`.
+fn outlet_scope(scope: &Scope) -> Condition {
+    match scope {
+        Scope::Enterprise(id) => Condition::all().add(outlet::Column::EnterpriseId.eq(id.as_str())),
+        Scope::District(code) => Condition::all().add(
+            outlet::Column::EnterpriseId.in_subquery(
+                Query::select()
+                    .column(organization::Column::Id)
+                    .from(organization::Entity)
+                    .and_where(organization::Column::DistrictCode.eq(code.as_str()))
+                    .to_owned(),
+            ),
+        ),
+        Scope::City => Condition::all(),
+        // A self-maintaining enterprise owns outlets; agencies will also see the outlets of the
+        // enterprises they hold tasks for (added with tasks). Administrators see none.
+        Scope::Agency(id) => Condition::all().add(outlet::Column::EnterpriseId.eq(id.as_str())),
+        Scope::Nothing => Condition::all().add(outlet::Column::Id.is_null()),
+    }
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    enterprise_id: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<outlet::Model>, DbErr> {
+    let mut cond = outlet_scope(scope);
+    if let Some(e) = enterprise_id {
+        cond = cond.add(outlet::Column::EnterpriseId.eq(e));
+    }
+    let query = outlet::Entity::find()
+        .filter(cond)
+        .order_by_asc(outlet::Column::EnterpriseId)
+        .order_by_asc(outlet::Column::Name);
+    let total = query.clone().count(db).await?;
+    let items = query
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(db)
+        .await?;
+    Ok(Page::new(items, total, page))
+}
+
+pub async fn get(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<outlet::Model>, DbErr> {
+    outlet::Entity::find_by_id(id.to_string())
+        .filter(outlet_scope(scope))
+        .one(db)
+        .await
+}
+
+pub async fn find_by_name(
+    db: &impl ConnectionTrait,
+    enterprise_id: &str,
+    name: &str,
+) -> Result<Option<outlet::Model>, DbErr> {
+    outlet::Entity::find()
+        .filter(outlet::Column::EnterpriseId.eq(enterprise_id))
+        .filter(outlet::Column::Name.eq(name))
+        .one(db)
+        .await
+}
+
+pub async fn insert(db: &impl ConnectionTrait, model: outlet::Model) -> Result<(), DbErr> {
+    outlet::Entity::insert(model.into_active_model())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn update(db: &impl ConnectionTrait, model: outlet::Model) -> Result<(), DbErr> {
+    let mut active = model.into_active_model();
+    for col in [
+        outlet::Column::Kind,
+        outlet::Column::Name,
+        outlet::Column::Address,
+        outlet::Column::Latitude,
+        outlet::Column::Longitude,
+        outlet::Column::Parameters,
+        outlet::Column::UpdatedAt,
+    ] {
+        active.reset(col);
+    }
+    active.update(db).await?;
+    Ok(())
+}
+
+/// The instruments of an outlet, by parameter.
+pub async fn instruments(
+    db: &impl ConnectionTrait,
+    outlet_id: &str,
+) -> Result<Vec<instrument::Model>, DbErr> {
+    instrument::Entity::find()
+        .filter(instrument::Column::OutletId.eq(outlet_id))
+        .order_by_asc(instrument::Column::Parameter)
+        .order_by_asc(instrument::Column::SerialNo)
+        .all(db)
+        .await
+}
+
+/// An instrument, if its outlet is in scope.
+pub async fn get_instrument(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<(instrument::Model, outlet::Model)>, DbErr> {
+    let Some(found) = instrument::Entity::find_by_id(id.to_string())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(get(db, scope, &found.outlet_id).await?.map(|o| (found, o)))
+}
+
+pub async fn insert_instrument(
+    db: &impl ConnectionTrait,
+    model: instrument::Model,
+) -> Result<(), DbErr> {
+    instrument::Entity::insert(model.into_active_model())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn update_instrument(
+    db: &impl ConnectionTrait,
+    model: instrument::Model,
+) -> Result<(), DbErr> {
+    let mut active = model.into_active_model();
+    for col in [
+        instrument::Column::Parameter,
+        instrument::Column::Maker,
+        instrument::Column::Model,
+        instrument::Column::SerialNo,
+        instrument::Column::Principle,
+        instrument::Column::RangeLower,
+        instrument::Column::RangeUpper,
+        instrument::Column::Unit,
+        instrument::Column::InstalledOn,
+        instrument::Column::UpdatedAt,
+    ] {
+        active.reset(col);
+    }
+    active.update(db).await?;
+    Ok(())
+}
