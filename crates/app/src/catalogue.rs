@@ -95,6 +95,16 @@ pub async fn publish_shipped(
             .await
             .map_err(|e| db_err(&s.file, e))?;
         let row = match existing {
+            // A version the city regulator published before this release shipped its own: the
+            // published one stands (records were filled against it).
+            Some(row) if row.published_by.is_some() && row.sha256 != sha => {
+                tracing::warn!(
+                    file = %s.file,
+                    version = d.version,
+                    "shipped form definition not published: the regulator's version stands"
+                );
+                continue;
+            }
             Some(row) => row,
             None => {
                 repo::form_definition::insert(
@@ -333,7 +343,7 @@ pub async fn publish(
             &format!("版本 {version} 刚由他人发布，请刷新后重试"),
         ));
     }
-    repo::form_definition::insert(
+    repo::form_definition::insert_new(
         &txn,
         form_definition::Model {
             code: def.code.clone(),
@@ -347,7 +357,14 @@ pub async fn publish(
             note: note.to_string(),
         },
     )
-    .await?;
+    .await
+    .map_err(|e| match AppError::from(e) {
+        e if e.code == ErrorCode::AlreadyExists => AppError::field(
+            "source",
+            &format!("版本 {version} 刚由他人发布，请刷新后重试"),
+        ),
+        e => e,
+    })?;
     audit::record(
         &txn,
         app,

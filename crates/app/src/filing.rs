@@ -12,10 +12,9 @@ use emss_db::repo::account::NewAccount;
 use emss_db::repo::filing::FilingFilter;
 use emss_db::repo::organization::NewOrganization;
 use emss_domain::account::{display_name_problem, normalize_username, username_problem};
-use emss_domain::filing::{
-    FLUE_GAS_PARAMETERS, FilingAction, FilingState, TESTING_FIELDS, WASTEWATER_PARAMETERS,
-};
+use emss_domain::filing::{FilingAction, FilingState, TESTING_FIELDS};
 use emss_domain::listing::{Page, PageRequest};
+use emss_domain::monitoring::{FLUE_GAS_PARAMETERS, WASTEWATER_PARAMETERS};
 use emss_domain::{Actor, AgencyCategory, ErrorCode, OrgKind, Permission, Role, pi, uscc};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -319,8 +318,29 @@ fn seal_contact(
 }
 
 /// Public registration: the organisation, its main account and its filing, in one transaction.
+/// Registrations one client address may attempt per minute (each hashes a password and files an
+/// organisation).
+const REGISTRATIONS_PER_MINUTE: u64 = 10;
+
 pub async fn register(app: &App, reg: Registration) -> Result<Registered, AppError> {
     let db = &app.db().conn;
+    if let Some(ip) = crate::context::current().ip {
+        let n =
+            repo::login_guard::count_attempt(db, &format!("registration {ip}"), app.now()).await?;
+        if n > REGISTRATIONS_PER_MINUTE {
+            tracing::warn!(ip = %ip, "registration throttled");
+            audit::record_alone(
+                app,
+                None,
+                "filing.throttled",
+                None,
+                Outcome::Denied,
+                json!({}),
+            )
+            .await?;
+            return Err(AppError::new(ErrorCode::RateLimited));
+        }
+    }
     let mut errors = FieldErrors::new();
     let checked = check(app, &reg.filing, &mut errors);
     let username = normalize_username(&reg.username);
@@ -434,14 +454,26 @@ pub async fn register(app: &App, reg: Registration) -> Result<Registered, AppErr
     };
     repo::filing::insert(&txn, model.clone()).await?;
     repo::filing::replace_capabilities(&txn, &org_id, &c.capabilities).await?;
+    // The new main account is who registered.
+    let applicant = Actor {
+        account_id: account_id.clone(),
+        username: username.clone(),
+        name: model.contact_name.clone(),
+        org_id: org_id.clone(),
+        org_kind: kind,
+        org_name: model.name.clone(),
+        district_code: Some(model.district_code.clone()),
+        roles: Role::main_account_defaults(kind).to_vec(),
+        is_main: true,
+    };
     trail(
         &txn,
         app,
-        None,
+        Some(&applicant),
         &model,
         &c.capabilities,
         "filing.register",
-        json!({"username": username, "account_id": account_id}),
+        json!({"username": username}),
     )
     .await?;
     txn.commit().await?;
@@ -467,7 +499,21 @@ pub async fn own(
 
 /// Who may see which filing: regulators all; an agency its own; others only published ones.
 fn sees_everything(actor: Option<&Actor>, org_id: &str) -> bool {
-    actor.is_some_and(|a| Permission::SearchAgencies.allows(Some(a)) || a.org_id == org_id)
+    actor.is_some_and(|a| {
+        Permission::SearchAgencies.allows(Some(a))
+            || (a.org_id == org_id && Permission::ManageOwnFiling.allows(Some(a)))
+    })
+}
+
+/// The state of a stored filing; an unknown value is a fault, never a draft anyone may edit.
+fn state_of(f: &filing::Model) -> Result<FilingState, AppError> {
+    FilingState::parse(&f.state).ok_or_else(|| {
+        AppError::internal(format!("filing {} has unknown state {}", f.org_id, f.state))
+    })
+}
+
+fn conflict() -> AppError {
+    AppError::field("state", "备案刚被他人处理，请刷新后查看")
 }
 
 /// One filing, with its trail for those who may see everything of it. Unknown and unseen: 404.
@@ -519,7 +565,7 @@ pub async fn update_own(
     let current = repo::filing::get(db, &actor.org_id)
         .await?
         .ok_or(AppError::new(ErrorCode::NotFound))?;
-    let state = FilingState::parse(&current.state).unwrap_or(FilingState::Draft);
+    let state = state_of(&current)?;
     if !state.editable() {
         return Err(AppError::field(
             "state",
@@ -559,7 +605,18 @@ pub async fn update_own(
         ..current
     };
     let txn = app.db().begin_write().await?;
-    repo::filing::save(&txn, model.clone()).await?;
+    if !repo::filing::save(&txn, model.clone(), model.version - 1).await? {
+        return Err(conflict());
+    }
+    repo::organization::update_filed_facts(
+        &txn,
+        &model.org_id,
+        &model.name,
+        &model.uscc,
+        &model.district_code,
+        c.category,
+    )
+    .await?;
     repo::filing::replace_capabilities(&txn, &model.org_id, &c.capabilities).await?;
     trail(
         &txn,
@@ -587,7 +644,7 @@ async fn transition(
     let current = repo::filing::get(db, org_id)
         .await?
         .ok_or(AppError::new(ErrorCode::NotFound))?;
-    let from = FilingState::parse(&current.state).unwrap_or(FilingState::Draft);
+    let from = state_of(&current)?;
     let Some(to) = action.next(from) else {
         return Err(AppError::field(
             "state",
@@ -595,14 +652,11 @@ async fn transition(
         ));
     };
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    if action == FilingAction::Reject {
-        match reason {
-            None => return Err(AppError::field("reason", "退回须填写原因")),
-            Some(r) if r.chars().count() > 500 => {
-                return Err(AppError::field("reason", "退回原因不能超过 500 个字"));
-            }
-            _ => {}
-        }
+    if reason.is_some_and(|r| r.chars().count() > 500) {
+        return Err(AppError::field("reason", "审核意见不能超过 500 个字"));
+    }
+    if action == FilingAction::Reject && reason.is_none() {
+        return Err(AppError::field("reason", "退回须填写原因"));
     }
     let now = app.now();
     let model = filing::Model {
@@ -630,14 +684,10 @@ async fn transition(
     };
     let caps = repo::filing::capabilities(db, org_id).await?;
     let txn = app.db().begin_write().await?;
-    // Another reviewer may have moved it meanwhile: re-read inside the write transaction.
-    let again = repo::filing::get(&txn, org_id)
-        .await?
-        .ok_or(AppError::new(ErrorCode::NotFound))?;
-    if again.version + 1 != model.version {
-        return Err(AppError::field("state", "备案刚被他人处理，请刷新后查看"));
+    // Another reviewer may have moved it meanwhile: the write names the version it read.
+    if !repo::filing::save(&txn, model.clone(), model.version - 1).await? {
+        return Err(conflict());
     }
-    repo::filing::save(&txn, model.clone()).await?;
     trail(
         &txn,
         app,
@@ -681,9 +731,9 @@ pub async fn review(
     let current = repo::filing::get(&app.db().conn, org_id)
         .await?
         .ok_or(AppError::new(ErrorCode::NotFound))?;
-    let action = match (pass, current.state.as_str()) {
+    let action = match (pass, state_of(&current)?) {
         (false, _) => FilingAction::Reject,
-        (true, "first_review_passed") => FilingAction::PassSecondReview,
+        (true, FilingState::FirstReviewPassed) => FilingAction::PassSecondReview,
         (true, _) => FilingAction::PassFirstReview,
     };
     transition(app, actor, org_id, action, reason).await
@@ -719,7 +769,9 @@ pub async fn set_published(
         ..current
     };
     let txn = app.db().begin_write().await?;
-    repo::filing::save(&txn, model.clone()).await?;
+    if !repo::filing::save(&txn, model.clone(), model.version - 1).await? {
+        return Err(conflict());
+    }
     let event = if published {
         "filing.publish"
     } else {

@@ -73,6 +73,22 @@ fn instrument_view(i: instrument::Model) -> InstrumentView {
     }
 }
 
+/// An instrument measures one of its outlet's monitoring parameters.
+fn fits_outlet(o: &outlet::Model, parameter: &str) -> Result<(), AppError> {
+    let declared: Vec<String> = serde_json::from_str(&o.parameters).unwrap_or_default();
+    if declared.iter().any(|p| p == parameter) {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            "parameter",
+            &format!(
+                "排口“{}”没有监测参数“{parameter}”，请先在排口中添加",
+                o.name
+            ),
+        ))
+    }
+}
+
 fn may_manage(actor: &Actor) -> Result<(), AppError> {
     if Permission::ManageOutlets.allows(Some(actor)) {
         Ok(())
@@ -207,6 +223,19 @@ pub async fn update(
             "排口已有监测仪器，不能改变排口类型",
         ));
     }
+    let measured = repo::outlet::instruments(db, id).await?;
+    if let Some(i) = measured
+        .iter()
+        .find(|i| !checked.parameters.contains(&i.parameter))
+    {
+        return Err(AppError::field(
+            "parameters",
+            &format!(
+                "仪器“{} {}”仍在监测“{}”，不能移除该参数",
+                i.model, i.serial_no, i.parameter
+            ),
+        ));
+    }
     if checked.name != current.name
         && repo::outlet::find_by_name(db, &current.enterprise_id, &checked.name)
             .await?
@@ -261,6 +290,7 @@ pub async fn add_instrument(
         .ok_or(AppError::new(ErrorCode::NotFound))?;
     let kind = OutletKind::parse(&o.kind).ok_or_else(|| AppError::internal("outlet kind"))?;
     let checked = monitoring::check_instrument(kind, &input).map_err(AppError::validation)?;
+    fits_outlet(&o, &checked.parameter)?;
     let model = instrument_model(emss_domain::ids::new_id(), &o, checked, app.now());
     let txn = app.db().begin_write().await?;
     repo::outlet::insert_instrument(&txn, model.clone()).await?;
@@ -291,6 +321,7 @@ pub async fn update_instrument(
         .ok_or(AppError::new(ErrorCode::NotFound))?;
     let kind = OutletKind::parse(&o.kind).ok_or_else(|| AppError::internal("outlet kind"))?;
     let checked = monitoring::check_instrument(kind, &input).map_err(AppError::validation)?;
+    fits_outlet(&o, &checked.parameter)?;
     let model = instrument::Model {
         created_at: current.created_at,
         ..instrument_model(current.id.clone(), &o, checked, app.now())
@@ -423,6 +454,33 @@ pub async fn import(app: &App, actor: &Actor, bytes: &[u8]) -> Result<Imported, 
                 .map(String::from)
                 .collect(),
         };
+        // Both halves of the row are checked, so every bad column is named at once.
+        let has_instrument = INSTRUMENT_FIELDS
+            .iter()
+            .any(|(_, c)| !cell(row, *c).is_empty());
+        let instrument = match (has_instrument, monitoring::parse_kind(&input.kind)) {
+            (true, Some(kind)) => {
+                let typed = InstrumentInput {
+                    parameter: cell(row, 6),
+                    maker: cell(row, 7),
+                    model: cell(row, 8),
+                    serial_no: cell(row, 9),
+                    principle: cell(row, 10),
+                    range_lower: cell(row, 11),
+                    range_upper: cell(row, 12),
+                    unit: cell(row, 13),
+                    installed_on: cell(row, 14),
+                };
+                match monitoring::check_instrument(kind, &typed) {
+                    Ok(i) => Some(i),
+                    Err(p) => {
+                        record(&mut report, *n, &INSTRUMENT_FIELDS, &p);
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
         let checked = match monitoring::check_outlet(&input) {
             Ok(o) => o,
             Err(p) => {
@@ -453,24 +511,18 @@ pub async fn import(app: &App, actor: &Actor, bytes: &[u8]) -> Result<Imported, 
                 outlets.len() - 1
             }
         };
-        let has_instrument = INSTRUMENT_FIELDS
-            .iter()
-            .any(|(_, c)| !cell(row, *c).is_empty());
-        if has_instrument {
-            let input = InstrumentInput {
-                parameter: cell(row, 6),
-                maker: cell(row, 7),
-                model: cell(row, 8),
-                serial_no: cell(row, 9),
-                principle: cell(row, 10),
-                range_lower: cell(row, 11),
-                range_upper: cell(row, 12),
-                unit: cell(row, 13),
-                installed_on: cell(row, 14),
-            };
-            match monitoring::check_instrument(checked.kind, &input) {
-                Ok(i) => outlets[index].2.push(i),
-                Err(p) => record(&mut report, *n, &INSTRUMENT_FIELDS, &p),
+        if let Some(i) = instrument {
+            if checked.parameters.contains(&i.parameter) {
+                outlets[index].2.push(i);
+            } else {
+                report(
+                    *n,
+                    ("parameter", 6),
+                    &format!(
+                        "不在本排口的监测参数（{}）中",
+                        checked.parameters.join("、")
+                    ),
+                );
             }
         }
     }
@@ -597,7 +649,10 @@ pub(crate) async fn load_demo(
                     parameter: parameter.to_string(),
                     maker: maker.to_string(),
                     model: product.to_string(),
-                    serial_no: format!("SN2024{n}{i:02}{}", &enterprise_id[..4]),
+                    serial_no: format!(
+                        "SN2024{n}{i:02}{}",
+                        enterprise_id.chars().take(4).collect::<String>()
+                    ),
                     principle: if gaseous {
                         "完全抽取法".into()
                     } else {

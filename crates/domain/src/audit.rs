@@ -118,6 +118,7 @@ pub fn action_label(action: &str) -> &str {
         "security.policy" => "修改安全策略",
         "catalogue.publish" => "发布表单新版本",
         "filing.register" => "机构注册备案",
+        "filing.throttled" => "注册过于频繁被拒绝",
         "filing.update" => "修改备案信息",
         "filing.submit" => "提交备案",
         "filing.first_review" => "备案一审通过",

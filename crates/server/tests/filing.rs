@@ -269,7 +269,8 @@ async fn a_rejected_filing_is_edited_and_resubmitted() {
         mine["agency"]["reject_reason"],
         "实验室地址与 CMA 证书不一致"
     );
-    let mut fixed = filing("上海退回测试科技有限公司", &uscc(2));
+    // The code was mistyped at registration: the correction is kept, and the old code is free.
+    let mut fixed = filing("上海退回测试科技有限公司", &uscc(7));
     fixed["lab_address"] = json!("上海市徐汇区漕河泾开发区 9 幢");
     fixed["contact_phone"] = json!("1381700");
     let (status, err) = call(
@@ -293,6 +294,14 @@ async fn a_rejected_filing_is_edited_and_resubmitted() {
     .await;
     assert_eq!(status, StatusCode::OK, "{edited}");
     assert_eq!(edited["lab_address"], "上海市徐汇区漕河泾开发区 9 幢");
+    let (_, reread) = call(&t, reqwest::Method::GET, Some(&own), "/api/v1/filing", None).await;
+    assert_eq!(reread["agency"]["uscc"], uscc(7).as_str());
+    let (status, _) = register(&t, "上海另一家测试有限公司", &uscc(2), "lingyi").await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "the old code is no longer taken"
+    );
     let (_, submitted) = call(
         &t,
         reqwest::Method::POST,

@@ -62,15 +62,19 @@
         var rows = button.parentNode.querySelectorAll("[data-row]");
         var last = rows[rows.length - 1];
         var copy = last.cloneNode(true);
-        var from = "[" + (rows.length - 1) + "]", to = "[" + rows.length + "]";
-        copy.querySelectorAll("[name],[data-path],[data-error-for],[data-computed],[data-verdict],[id]").forEach(function (el) {
-          ["name", "data-path", "data-error-for", "data-computed", "data-verdict", "id"].forEach(function (a) {
+        // Only this table's row index changes: "analytes[0].pairs[2]" → "analytes[0].pairs[3]".
+        var prefix = button.parentNode.getAttribute("data-path");
+        var from = prefix + "[" + (rows.length - 1) + "]", to = prefix + "[" + rows.length + "]";
+        copy.querySelectorAll("*").forEach(function (el) {
+          ["name", "data-path", "data-error-for", "data-computed", "data-verdict", "id", "for"].forEach(function (a) {
             var v = el.getAttribute(a);
             if (v) el.setAttribute(a, v.split(from).join(to));
           });
           if (el.value !== undefined && el.type !== "radio" && el.type !== "checkbox") el.value = "";
           if (el.checked) el.checked = false;
           if (el.tagName === "OUTPUT") el.textContent = "—";
+          if (el.hasAttribute("data-error-for")) { el.hidden = true; el.textContent = ""; }
+          el.classList.remove("has-error");
         });
         copy.querySelector("[data-row-number]").textContent = rows.length + 1;
         last.parentNode.insertBefore(copy, button);
@@ -149,14 +153,14 @@
           if (v !== undefined) o.textContent = v;
         });
         body.verdicts.forEach(function (v) {
-          var o = form.querySelector('output[data-verdict="' + v.path + '"]');
+          var o = form.querySelector('output[data-verdict="' + CSS.escape(v.path) + '"]');
           if (v.outcome === "fail" || v.outcome === "out_of_control") failed++;
           if (!o) return;
           o.textContent = v.explanation;
           o.className = "verdict " + (v.outcome === "pass" ? "pass" : v.outcome === "not_applicable" ? "na" : "fail");
         });
         Object.keys(body.errors).forEach(function (path) {
-          var e = form.querySelector('[data-error-for="' + path + '"]');
+          var e = form.querySelector('[data-error-for="' + CSS.escape(path) + '"]');
           if (!e || e.parentNode.closest("[hidden]")) { unplaced.push(body.errors[path]); return; }
           e.textContent = body.errors[path];
           e.hidden = false;

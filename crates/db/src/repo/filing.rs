@@ -34,13 +34,20 @@ pub async fn insert(db: &impl ConnectionTrait, model: filing::Model) -> Result<(
     Ok(())
 }
 
-/// Writes every column of the filing.
-pub async fn save(db: &impl ConnectionTrait, model: filing::Model) -> Result<(), DbErr> {
+/// Writes every column of the filing, provided it still is at `expected_version` (nobody changed
+/// it since it was read). Returns whether it was written.
+pub async fn save(
+    db: &impl ConnectionTrait,
+    model: filing::Model,
+    expected_version: i32,
+) -> Result<bool, DbErr> {
+    let org_id = model.org_id.clone();
     let mut active = model.into_active_model();
     for col in [
         filing::Column::State,
         filing::Column::Published,
         filing::Column::Name,
+        filing::Column::Uscc,
         filing::Column::Category,
         filing::Column::LegalRepresentative,
         filing::Column::ContactName,
@@ -59,8 +66,13 @@ pub async fn save(db: &impl ConnectionTrait, model: filing::Model) -> Result<(),
     ] {
         active.reset(col);
     }
-    active.update(db).await?;
-    Ok(())
+    let done = filing::Entity::update_many()
+        .set(active)
+        .filter(filing::Column::OrgId.eq(org_id))
+        .filter(filing::Column::Version.eq(expected_version))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
 }
 
 /// (area, item) pairs of a filing.

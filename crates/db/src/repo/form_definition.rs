@@ -55,3 +55,14 @@ pub async fn insert(db: &impl ConnectionTrait, row: form_definition::Model) -> R
         .await?;
     Ok(())
 }
+
+/// Inserts a version that must not exist yet (a regulator's publication): a concurrent
+/// publication of the same version fails with a unique-constraint error.
+pub async fn insert_new(
+    db: &impl ConnectionTrait,
+    row: form_definition::Model,
+) -> Result<(), DbErr> {
+    let active: form_definition::ActiveModel = row.into();
+    Entity::insert(active).exec_without_returning(db).await?;
+    Ok(())
+}

@@ -53,3 +53,30 @@ pub async fn list_by_kinds(
         .all(db)
         .await
 }
+
+/// What a filing says about its organisation: name, USCC, district and category.
+pub async fn update_filed_facts(
+    db: &impl ConnectionTrait,
+    id: &str,
+    name: &str,
+    uscc: &str,
+    district_code: &str,
+    category: AgencyCategory,
+) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+    organization::Entity::update_many()
+        .col_expr(organization::Column::Name, Expr::value(name))
+        .col_expr(organization::Column::Uscc, Expr::value(uscc))
+        .col_expr(
+            organization::Column::DistrictCode,
+            Expr::value(district_code),
+        )
+        .col_expr(
+            organization::Column::AgencyCategory,
+            Expr::value(category.as_str()),
+        )
+        .filter(organization::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

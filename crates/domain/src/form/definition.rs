@@ -674,7 +674,7 @@ impl FormDefinition {
             }
             Kind::Date | Kind::Datetime => {
                 for r in [&f.not_before, &f.not_after].into_iter().flatten() {
-                    lookup(r, &[Kind::Date, Kind::Datetime], false)?;
+                    lookup(r, &[Kind::Date, Kind::Datetime], true)?;
                 }
             }
             Kind::Choice => {

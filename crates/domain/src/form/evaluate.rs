@@ -1091,8 +1091,12 @@ impl<'a> Evaluator<'a> {
         } else {
             Outcome::NotApplicable
         };
-        let mut unique = failing;
-        unique.dedup();
+        let mut unique: Vec<String> = Vec::new();
+        for label in failing {
+            if !unique.contains(&label) {
+                unique.push(label);
+            }
+        }
         v.explanation = match v.outcome {
             Outcome::Pass => "各项判定均合格".into(),
             Outcome::NotApplicable => "各项均未作判定".into(),

@@ -13,10 +13,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use emss_app::filing::{FilingInput, FilingVersionView, FilingView, Registration};
 use emss_db::repo::filing::FilingFilter;
-use emss_domain::filing::{
-    FLUE_GAS_PARAMETERS, FilingState, TESTING_FIELDS, WASTEWATER_PARAMETERS,
-};
+use emss_domain::filing::{FilingState, TESTING_FIELDS};
 use emss_domain::listing::PageRequest;
+use emss_domain::monitoring::{FLUE_GAS_PARAMETERS, WASTEWATER_PARAMETERS};
 use emss_domain::time::{EMPTY, format_datetime, format_optional};
 use emss_domain::{AgencyCategory, ErrorCode, Permission};
 use serde::Deserialize;
@@ -692,7 +691,11 @@ pub async fn review(
     PageForm(form): PageForm<ReviewForm>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let pass = form.decision == "pass";
+    let pass = match form.decision.as_str() {
+        "pass" => true,
+        "reject" => false,
+        _ => return Err(emss_app::AppError::new(ErrorCode::BadRequest).into()),
+    };
     match emss_app::filing::review(&state.app, actor, &id, pass, Some(&form.reason)).await {
         Ok(_) => Ok(Redirect::to(&format!(
             "/agencies/{id}?done={}",

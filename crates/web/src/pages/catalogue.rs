@@ -163,11 +163,7 @@ async fn show_page(
         Some(s) => s,
         None if can_publish => {
             let text = state.app.form_source(code, current).await?;
-            text.replacen(
-                &format!("version = {current}\n"),
-                &format!("version = {}\n", current + 1),
-                1,
-            )
+            next_version(&text, current)
         }
         None => String::new(),
     };
@@ -307,4 +303,49 @@ pub async fn print(
         .map(|l| (l.to_string(), String::new()))
         .collect(),
     }))
+}
+
+/// The definition text with its top-level `version` line set to the next number (whatever the
+/// spacing or line ending), so the editor starts where a publication must.
+fn next_version(text: &str, current: u32) -> String {
+    let mut done = false;
+    text.split_inclusive('\n')
+        .map(|line| {
+            let key = line.split('=').next().map(str::trim);
+            if !done && key == Some("version") && !line.starts_with(char::is_whitespace) {
+                done = true;
+                let ending = if line.ends_with("\r\n") {
+                    "\r\n"
+                } else if line.ends_with('\n') {
+                    "\n"
+                } else {
+                    ""
+                };
+                format!("version = {}{ending}", current + 1)
+            } else {
+                line.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_version;
+
+    #[test]
+    fn the_editor_starts_at_the_next_version() {
+        assert_eq!(
+            next_version("code = \"a\"\nversion = 1\n", 1),
+            "code = \"a\"\nversion = 2\n"
+        );
+        assert_eq!(
+            next_version("version=3\r\nx = 1\r\n", 3),
+            "version = 4\r\nx = 1\r\n"
+        );
+        assert_eq!(
+            next_version("[frequency]\n  version = 1\n", 1),
+            "[frequency]\n  version = 1\n"
+        );
+    }
 }
