@@ -505,8 +505,32 @@ async fn fill(client: &Client, css: &str, value: &str) -> Result<()> {
 }
 
 async fn click(client: &Client, css: &str) -> Result<()> {
-    client.find(Locator::Css(css)).await?.click().await?;
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await?
+        .click()
+        .await?;
     Ok(())
+}
+
+/// Waits until the element shows `expected` (the page may still be the previous one, whose
+/// elements go stale while the next one loads).
+async fn wait_text(client: &Client, css: &str, expected: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(el) = client.find(Locator::Css(css)).await
+            && let Ok(text) = el.text().await
+            && text == expected
+        {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{css} never showed {expected:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn wait_for(client: &Client, css: &str) -> Result<String> {
@@ -579,27 +603,16 @@ async fn filing_review_publish(client: &Client, app: &TestApp, shots: &Path) -> 
         .click()
         .await?;
     click(client, "[data-testid=review-pass]").await?;
+    wait_text(client, "[data-testid=filing-state]", "一审通过").await?;
     let state = wait_for(client, "[data-testid=notice]").await?;
     check(
         state.contains("审核已通过"),
         &format!("first review {state:?}"),
     )?;
-    check(
-        text_of(client, "[data-testid=filing-state]").await? == "一审通过",
-        "after the first review",
-    )?;
     click(client, "[data-testid=review-pass]").await?;
-    wait_for(client, "[data-testid=notice]").await?;
-    check(
-        text_of(client, "[data-testid=filing-state]").await? == "二审通过",
-        "after the second review",
-    )?;
+    wait_text(client, "[data-testid=filing-state]", "二审通过").await?;
     click(client, "[data-testid=publish]").await?;
-    wait_for(client, "[data-testid=notice]").await?;
-    check(
-        text_of(client, "[data-testid=published]").await? == "已公开",
-        "published",
-    )?;
+    wait_text(client, "[data-testid=published]", "已公开").await?;
     let trail = text_of(client, "[data-testid=trail]").await?;
     check(
         trail.contains("备案一审通过")
