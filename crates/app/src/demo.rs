@@ -314,11 +314,14 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
             .map_err(AppError::from)?;
             org_ids.insert(org.key, id);
         }
+        // (org key, account id, name) of each demo account, for the staff records below.
+        let mut people: Vec<(&str, String, &str)> = Vec::new();
         for (account, hash) in ACCOUNTS.iter().zip(hashes) {
             let org_id = org_ids
                 .get(account.org)
                 .ok_or_else(|| AppError::internal(format!("demo org {} missing", account.org)))?;
             let id = new_id();
+            people.push((account.org, id.clone(), account.name));
             let phone = crate::account::seal_phone(app, &id, account.phone)?;
             repo::account::insert(
                 &txn,
@@ -354,6 +357,24 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
             })
             .collect();
         crate::filing::load_demo(&txn, app, &filers, now).await?;
+        for org in ORGS.iter().filter(|o| o.kind.does_maintenance()) {
+            let Some(org_id) = org_ids.get(org.key) else {
+                continue;
+            };
+            let staff: Vec<(String, &str)> = people
+                .iter()
+                .filter(|(key, _, _)| *key == org.key)
+                .map(|(_, id, name)| (id.clone(), *name))
+                .collect();
+            crate::agency_resources::load_demo(&txn, app, org_id, &staff, now).await?;
+        }
+        // A change request waiting for the city's review: agency B moves its office.
+        if let (Some(org_id), Some((_, requester, _))) = (
+            org_ids.get("agency_b"),
+            people.iter().find(|(key, _, _)| *key == "agency_b"),
+        ) {
+            crate::filing_change::load_demo(&txn, app, org_id, requester, now).await?;
+        }
         for (key, position) in [
             ("ent_a", ("31.22100", "121.54400")),
             ("ent_b", ("31.11260", "121.38170")),

@@ -98,17 +98,19 @@ pub struct FilingVersionView {
     pub snapshot: Value,
 }
 
-struct Checked {
-    name: String,
-    uscc: String,
-    category: AgencyCategory,
-    legal_representative: String,
-    contact_name: String,
-    contact_phone: String,
-    registered_address: String,
-    lab_address: Option<String>,
-    district_code: String,
-    capabilities: Vec<(String, String)>,
+/// A filing that passed its checks, normalised.
+pub(crate) struct Checked {
+    pub name: String,
+    pub uscc: String,
+    pub category: AgencyCategory,
+    pub legal_representative: String,
+    pub contact_name: String,
+    /// None: left blank on an edit, the filed number stays.
+    pub contact_phone: Option<String>,
+    pub registered_address: String,
+    pub lab_address: Option<String>,
+    pub district_code: String,
+    pub capabilities: Vec<(String, String)>,
 }
 
 fn text(errors: &mut FieldErrors, field: &str, label: &str, raw: &str, max: usize) -> String {
@@ -123,8 +125,14 @@ fn text(errors: &mut FieldErrors, field: &str, label: &str, raw: &str, max: usiz
     t
 }
 
-/// Checks the whole filing; every problem is reported next to its field.
-fn check(app: &App, input: &FilingInput, errors: &mut FieldErrors) -> Option<Checked> {
+/// Checks the whole filing; every problem is reported next to its field. `keep_phone`: an edit of
+/// a filing that has a number may leave the phone blank to keep it (it is never shown back).
+pub(crate) fn check(
+    app: &App,
+    input: &FilingInput,
+    keep_phone: bool,
+    errors: &mut FieldErrors,
+) -> Option<Checked> {
     let name = text(errors, "name", "机构名称", &input.name, 100);
     let code = uscc::normalize(&input.uscc);
     errors.check("uscc", uscc::problem(&code));
@@ -142,8 +150,13 @@ fn check(app: &App, input: &FilingInput, errors: &mut FieldErrors) -> Option<Che
     let contact_name = text(errors, "contact_name", "联系人", &input.contact_name, 50);
     // The contact becomes the main account's holder: a person's name.
     errors.check("contact_name", display_name_problem(&contact_name));
-    let contact_phone = pi::normalize_phone(&input.contact_phone);
-    if !pi::valid_phone(&contact_phone) {
+    let contact_phone =
+        Some(pi::normalize_phone(&input.contact_phone)).filter(|p| !(keep_phone && p.is_empty()));
+    if contact_phone
+        .as_deref()
+        .is_some_and(|p| !pi::valid_phone(p))
+        || contact_phone.is_none() && !keep_phone
+    {
         errors.add("contact_phone", "请输入 11 位手机号码");
     }
     let registered_address = text(
@@ -231,7 +244,12 @@ fn check(app: &App, input: &FilingInput, errors: &mut FieldErrors) -> Option<Che
     })
 }
 
-fn view(app: &App, f: &filing::Model, caps: &[(String, String)], full: bool) -> FilingView {
+pub(crate) fn view(
+    app: &App,
+    f: &filing::Model,
+    caps: &[(String, String)],
+    full: bool,
+) -> FilingView {
     let items = |area: &str| {
         caps.iter()
             .filter(|(a, _)| a == area)
@@ -268,7 +286,7 @@ fn view(app: &App, f: &filing::Model, caps: &[(String, String)], full: bool) -> 
 }
 
 /// Records the filing as it now stands: the version row and the audit entry.
-async fn trail(
+pub(crate) async fn trail(
     txn: &impl sea_orm::ConnectionTrait,
     app: &App,
     actor: Option<&Actor>,
@@ -308,7 +326,7 @@ async fn trail(
     Ok(())
 }
 
-fn seal_contact(
+pub(crate) fn seal_contact(
     app: &App,
     org_id: &str,
     phone: &str,
@@ -342,7 +360,7 @@ pub async fn register(app: &App, reg: Registration) -> Result<Registered, AppErr
         }
     }
     let mut errors = FieldErrors::new();
-    let checked = check(app, &reg.filing, &mut errors);
+    let checked = check(app, &reg.filing, false, &mut errors);
     let username = normalize_username(&reg.username);
     errors.check("username", username_problem(&username));
     if username_problem(&username).is_none()
@@ -389,7 +407,8 @@ pub async fn register(app: &App, reg: Registration) -> Result<Registered, AppErr
         (false, true) => FilingState::Submitted,
         (false, false) => FilingState::Draft,
     };
-    let (cipher, key, masked) = seal_contact(app, &org_id, &c.contact_phone)?;
+    let phone = c.contact_phone.as_deref().unwrap_or_default();
+    let (cipher, key, masked) = seal_contact(app, &org_id, phone)?;
     let txn = app.db().begin_write().await?;
     if repo::filing::uscc_taken(&txn, &c.uscc).await? {
         return Err(AppError::field(
@@ -506,13 +525,13 @@ fn sees_everything(actor: Option<&Actor>, org_id: &str) -> bool {
 }
 
 /// The state of a stored filing; an unknown value is a fault, never a draft anyone may edit.
-fn state_of(f: &filing::Model) -> Result<FilingState, AppError> {
+pub(crate) fn state_of(f: &filing::Model) -> Result<FilingState, AppError> {
     FilingState::parse(&f.state).ok_or_else(|| {
         AppError::internal(format!("filing {} has unknown state {}", f.org_id, f.state))
     })
 }
 
-fn conflict() -> AppError {
+pub(crate) fn conflict() -> AppError {
     AppError::field("state", "备案刚被他人处理，请刷新后查看")
 }
 
@@ -573,7 +592,7 @@ pub async fn update_own(
         ));
     }
     let mut errors = FieldErrors::new();
-    let checked = check(app, &input, &mut errors);
+    let checked = check(app, &input, true, &mut errors);
     if let Some(c) = &checked
         && c.uscc != current.uscc
         && repo::filing::uscc_taken(db, &c.uscc).await?
@@ -586,7 +605,14 @@ pub async fn update_own(
             "a filing passed its checks without values",
         ));
     };
-    let (cipher, key, masked) = seal_contact(app, &current.org_id, &c.contact_phone)?;
+    let (cipher, key, masked) = match &c.contact_phone {
+        Some(p) => seal_contact(app, &current.org_id, p)?,
+        None => (
+            current.contact_phone_cipher.clone(),
+            current.contact_phone_key.clone(),
+            current.contact_phone_masked.clone(),
+        ),
+    };
     let now = app.now();
     let model = filing::Model {
         name: c.name,
@@ -810,12 +836,29 @@ pub async fn search(
     Ok(Page::new(items, found.total, page))
 }
 
-/// The city regulator's review queues: (待一审, 待二审).
-pub async fn queue_counts(app: &App, actor: &Actor) -> Result<Option<(u64, u64)>, AppError> {
+/// The city regulator's review queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueCounts {
+    /// 待一审.
+    pub first_review: u64,
+    /// 待二审.
+    pub second_review: u64,
+    /// 变更申请待审核.
+    pub changes: u64,
+}
+
+pub async fn queue_counts(app: &App, actor: &Actor) -> Result<Option<QueueCounts>, AppError> {
     if !Permission::ReviewFiling.allows(Some(actor)) {
         return Ok(None);
     }
-    Ok(Some(repo::filing::queue_counts(&app.db().conn).await?))
+    let db = &app.db().conn;
+    let (first_review, second_review) = repo::filing::queue_counts(db).await?;
+    let changes = repo::change_request::count_pending(db, crate::filing_change::SUBJECT).await?;
+    Ok(Some(QueueCounts {
+        first_review,
+        second_review,
+        changes,
+    }))
 }
 
 /// A USCC of the standard's structure for demo organisations: Shanghai (310xxx), serial `n`.

@@ -2,6 +2,7 @@
 //! `emss-domain` and writes the change through `emss-db`, in one transaction.
 
 pub mod account;
+pub mod agency_resources;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
@@ -10,6 +11,7 @@ pub mod context;
 pub mod demo;
 pub mod error;
 pub mod filing;
+pub mod filing_change;
 pub mod import;
 pub mod keys;
 pub mod outlets;

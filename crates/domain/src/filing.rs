@@ -90,29 +90,6 @@ impl FilingAction {
     }
 }
 
-/// Maintenance capabilities (运维能力): which parameters the agency maintains, per outlet kind.
-pub const WASTEWATER_PARAMETERS: [&str; 9] = [
-    "化学需氧量",
-    "总有机碳",
-    "氨氮",
-    "总磷",
-    "总氮",
-    "pH值",
-    "水温",
-    "流量",
-    "重金属",
-];
-pub const FLUE_GAS_PARAMETERS: [&str; 9] = [
-    "二氧化硫",
-    "氮氧化物",
-    "颗粒物",
-    "氧气",
-    "一氧化碳",
-    "氯化氢",
-    "非甲烷总烃",
-    "流速",
-    "温湿度",
-];
 /// Testing capabilities (检测能力) a testing agency files.
 pub const TESTING_FIELDS: [&str; 7] = [
     "水和废水",

@@ -36,22 +36,26 @@ fn mask(value: &str, keep_start: usize, keep_end: usize) -> String {
     out
 }
 
-/// A resident ID number (GB 11643): 17 digits and the ISO 7064 MOD 11-2 check character.
-pub fn valid_id_number(id: &str) -> bool {
+/// The check character (ISO 7064 MOD 11-2) of a resident ID number's first 17 digits.
+pub fn id_number_check_character(first17: &str) -> Option<char> {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-    let chars: Vec<char> = id.chars().collect();
-    if chars.len() != 18 {
-        return false;
+    if first17.chars().count() != 17 {
+        return None;
     }
     let mut sum = 0;
-    for (c, w) in chars[..17].iter().zip(WEIGHTS) {
-        let Some(d) = c.to_digit(10) else {
-            return false;
-        };
-        sum += d * w;
+    for (c, w) in first17.chars().zip(WEIGHTS) {
+        sum += c.to_digit(10)? * w;
     }
-    CHECK[(sum % 11) as usize] == chars[17].to_ascii_uppercase()
+    Some(CHECK[(sum % 11) as usize])
+}
+
+/// A resident ID number (GB 11643): 17 digits and the ISO 7064 MOD 11-2 check character.
+pub fn valid_id_number(id: &str) -> bool {
+    let chars: Vec<char> = id.chars().collect();
+    chars.len() == 18
+        && id_number_check_character(&chars[..17].iter().collect::<String>())
+            == Some(chars[17].to_ascii_uppercase())
 }
 
 #[cfg(test)]

@@ -212,6 +212,83 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             Some(json!({})),
         ),
         "api.agencies.list" => (Method::GET, "/api/v1/agencies".into(), None),
+        "api.agencies.resources" => (
+            Method::GET,
+            format!("/api/v1/agencies/{}/resources", org_of(t, "agency_a").await),
+            None,
+        ),
+        "api.filing.changes" => (Method::GET, "/api/v1/filing/changes".into(), None),
+        // Invalid (empty filing, no reason): refused with 422, nothing is requested.
+        "api.filing.changes.create" => (
+            Method::POST,
+            "/api/v1/filing/changes".into(),
+            Some(json!({"filing": filing_body(), "reason": ""})),
+        ),
+        "api.change_requests.list" => (Method::GET, "/api/v1/change-requests".into(), None),
+        // A rejection without a reason: refused with 422, the demo request stays pending.
+        "api.change_requests.decide" => (
+            Method::POST,
+            format!(
+                "/api/v1/change-requests/{}/decision",
+                pending_change(t).await.0
+            ),
+            Some(json!({"decision": "reject"})),
+        ),
+        "api.filing.staff.create" => (
+            Method::POST,
+            "/api/v1/filing/staff".into(),
+            Some(staff_body()),
+        ),
+        "api.filing.staff.update" => (
+            Method::PUT,
+            format!(
+                "/api/v1/filing/staff/{}",
+                scratch(t, &s.org_id, "staff").await
+            ),
+            Some(staff_body()),
+        ),
+        "api.filing.equipment.create" => (
+            Method::POST,
+            "/api/v1/filing/equipment".into(),
+            Some(json!({"device_no": "", "name": "", "serial_no": "", "model": ""})),
+        ),
+        "api.filing.equipment.update" => (
+            Method::PUT,
+            format!(
+                "/api/v1/filing/equipment/{}",
+                scratch(t, &s.org_id, "equipment").await
+            ),
+            Some(json!({"device_no": "", "name": "", "serial_no": "", "model": ""})),
+        ),
+        "api.filing.equipment.delete" => (
+            Method::DELETE,
+            format!(
+                "/api/v1/filing/equipment/{}",
+                scratch(t, &s.org_id, "equipment").await
+            ),
+            None,
+        ),
+        "api.filing.spare_parts.create" => (
+            Method::POST,
+            "/api/v1/filing/spare-parts".into(),
+            Some(json!({"name": "", "model": "", "quantity": -1, "unit": ""})),
+        ),
+        "api.filing.spare_parts.update" => (
+            Method::PUT,
+            format!(
+                "/api/v1/filing/spare-parts/{}",
+                scratch(t, &s.org_id, "spare_part").await
+            ),
+            Some(json!({"name": "", "model": "", "quantity": -1, "unit": ""})),
+        ),
+        "api.filing.spare_parts.delete" => (
+            Method::DELETE,
+            format!(
+                "/api/v1/filing/spare-parts/{}",
+                scratch(t, &s.org_id, "spare_part").await
+            ),
+            None,
+        ),
         "api.agencies.get" => (
             Method::GET,
             format!("/api/v1/agencies/{}", published_agency(t).await),
@@ -325,6 +402,104 @@ async fn ent_a_outlet(t: &TestApp) -> (String, String) {
     (outlet, instruments[0].id.clone())
 }
 
+/// Well-formed, invalid (no name, a bad ID number): refused with 422.
+fn staff_body() -> Value {
+    json!({"name": "", "gender": "male", "id_number": "110105194912310021", "education": "大学本科",
+        "post": "运维工程师"})
+}
+
+/// The organisation of a demo login, read from the database.
+async fn org_of(t: &TestApp, username: &str) -> String {
+    emss_db::repo::account::find_by_username(&t.app.db().conn, username)
+        .await
+        .unwrap()
+        .unwrap()
+        .account
+        .org_id
+}
+
+/// The demo change request waiting for review: (id, agency).
+async fn pending_change(t: &TestApp) -> (String, String) {
+    let page = emss_db::repo::change_request::queue(
+        &t.app.db().conn,
+        "filing",
+        Some("pending"),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let c = &page.items[0];
+    (c.id.clone(), c.org_id.clone())
+}
+
+/// A record of `org_id` made for one request (staff, equipment or spare part), written straight to
+/// the database so that a delete in the matrix never removes demo data another cell needs.
+async fn scratch(t: &TestApp, org_id: &str, kind: &str) -> String {
+    use emss_db::entity::{agency_equipment, agency_spare_part, agency_staff};
+    let db = &t.app.db().conn;
+    let id = emss_domain::ids::new_id();
+    let now = chrono::Utc::now();
+    match kind {
+        "staff" => emss_db::repo::agency_resources::insert_staff(
+            db,
+            agency_staff::Model {
+                id: id.clone(),
+                org_id: org_id.to_string(),
+                name: "矩阵".into(),
+                gender: "male".into(),
+                id_number_cipher: "-".into(),
+                id_number_key: "-".into(),
+                id_number_index: id.clone(),
+                id_number_masked: "-".into(),
+                education: "大学本科".into(),
+                post: "-".into(),
+                technician: false,
+                title: None,
+                resigned: false,
+                resigned_on: None,
+                account_id: None,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await
+        .unwrap(),
+        "equipment" => emss_db::repo::agency_resources::insert_equipment(
+            db,
+            agency_equipment::Model {
+                id: id.clone(),
+                org_id: org_id.to_string(),
+                device_no: id.clone(),
+                name: "矩阵".into(),
+                serial_no: "-".into(),
+                model: "-".into(),
+                description: String::new(),
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await
+        .unwrap(),
+        _ => emss_db::repo::agency_resources::insert_spare_part(
+            db,
+            agency_spare_part::Model {
+                id: id.clone(),
+                org_id: org_id.to_string(),
+                name: id.clone(),
+                model: "-".into(),
+                quantity: 1,
+                unit: "个".into(),
+                description: String::new(),
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await
+        .unwrap(),
+    }
+    id
+}
+
 /// The first agency of the public register.
 async fn published_agency(t: &TestApp) -> String {
     let page: Value = reqwest::get(t.url("/api/v1/agencies?page_size=1"))
@@ -430,6 +605,71 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         // The demo filings are filed: an edit or a submission is refused as invalid (422).
         "page.filing.update" => (true, "/filing".into(), vec![("name", String::new())]),
         "page.filing.submit" => (true, "/filing/submit".into(), vec![]),
+        "page.filing.changes.create" => (
+            true,
+            "/filing/changes".into(),
+            vec![("name", String::new())],
+        ),
+        "page.change_requests" => (false, "/change-requests".into(), vec![]),
+        "page.change_requests.decide" => {
+            let (change, org) = pending_change(t).await;
+            (
+                true,
+                format!("/change-requests/{change}/decision"),
+                vec![("decision", "reject".into()), ("org_id", org)],
+            )
+        }
+        "page.filing.staff" => (false, "/filing/staff".into(), vec![]),
+        "page.filing.staff.create" => (true, "/filing/staff".into(), vec![("name", String::new())]),
+        "page.filing.staff.update" => (
+            true,
+            format!("/filing/staff/{}", scratch(t, &s.org_id, "staff").await),
+            vec![("name", String::new())],
+        ),
+        "page.filing.equipment" => (false, "/filing/equipment".into(), vec![]),
+        "page.filing.equipment.create" => (
+            true,
+            "/filing/equipment".into(),
+            vec![("name", String::new())],
+        ),
+        "page.filing.equipment.update" => (
+            true,
+            format!(
+                "/filing/equipment/{}",
+                scratch(t, &s.org_id, "equipment").await
+            ),
+            vec![("name", String::new())],
+        ),
+        "page.filing.equipment.delete" => (
+            true,
+            format!(
+                "/filing/equipment/{}/delete",
+                scratch(t, &s.org_id, "equipment").await
+            ),
+            vec![],
+        ),
+        "page.filing.spare_parts" => (false, "/filing/spare-parts".into(), vec![]),
+        "page.filing.spare_parts.create" => (
+            true,
+            "/filing/spare-parts".into(),
+            vec![("name", String::new())],
+        ),
+        "page.filing.spare_parts.update" => (
+            true,
+            format!(
+                "/filing/spare-parts/{}",
+                scratch(t, &s.org_id, "spare_part").await
+            ),
+            vec![("name", String::new())],
+        ),
+        "page.filing.spare_parts.delete" => (
+            true,
+            format!(
+                "/filing/spare-parts/{}/delete",
+                scratch(t, &s.org_id, "spare_part").await
+            ),
+            vec![],
+        ),
         "page.agencies" => (false, "/agencies".into(), vec![]),
         "page.agencies.export" => (false, "/agencies/export.csv".into(), vec![]),
         "page.agencies.show" => (

@@ -78,7 +78,7 @@ async fn run(chromium: &Path, driver: &Path) -> Result<usize> {
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
     std::fs::create_dir_all(&shots)?;
 
-    let scenarios: [(&str, bool); 5] = [
+    let scenarios: [(&str, bool); 6] = [
         (
             "each role logs in on the desktop, sees only its menus, logs out",
             false,
@@ -93,6 +93,10 @@ async fn run(chromium: &Path, driver: &Path) -> Result<usize> {
             "an agency registers, the city reviews twice and publishes, the public finds it",
             false,
         ),
+        (
+            "an agency registers staff and proposes a change, the city approves it, the trail shows it",
+            false,
+        ),
     ];
     for (i, (name, phone)) in scenarios.iter().enumerate() {
         println!("browser: {name} …");
@@ -102,7 +106,8 @@ async fn run(chromium: &Path, driver: &Path) -> Result<usize> {
             1 => admin_accounts(&client, &app, &shots).await,
             2 => filer_phone(&client, &app, &shots).await,
             3 => form_check_on_phone(&client, &app, &shots).await,
-            _ => filing_review_publish(&client, &app, &shots).await,
+            4 => filing_review_publish(&client, &app, &shots).await,
+            _ => change_request_and_staff(&client, &app, &shots).await,
         };
         if outcome.is_err() {
             let _ = save_screenshot(&client, &shots, &format!("failed-{i}")).await;
@@ -651,5 +656,90 @@ async fn filing_review_publish(client: &Client, app: &TestApp, shots: &Path) -> 
         !list.contains("李晓明") && !list.contains("138"),
         "no personal data in public",
     )?;
+    Ok(())
+}
+
+/// The agency's main account registers a staff member (a wrong ID number is refused next to the
+/// field) and proposes a new address on its filing page; the city regulator approves it from the
+/// queue; the filing and its trail show the change.
+async fn change_request_and_staff(client: &Client, app: &TestApp, shots: &Path) -> Result<()> {
+    log_in(client, app, "/login", "agency_a").await?;
+    client.goto(&app.url("/filing/staff")).await?;
+    fill(client, "#name", "周敏").await?;
+    click(client, "#gender option[value=female]").await?;
+    fill(client, "#id_number", "110105194912310021").await?;
+    click(client, "#education option[value='大学本科']").await?;
+    fill(client, "#post", "运维工程师").await?;
+    click(client, "[data-testid=save]").await?;
+    let error = wait_for(client, "[data-testid=id-number-error]").await?;
+    check(
+        error.contains("校验码"),
+        &format!("ID number error {error:?}"),
+    )?;
+    fill(client, "#id_number", "11010519491231002X").await?;
+    click(client, "[data-testid=save]").await?;
+    wait_text(client, "[data-testid=notice]", "已添加").await?;
+    let list = text_of(client, "[data-testid=list]").await?;
+    check(
+        list.contains("周敏") && list.contains("110***********002X") && !list.contains("19491231"),
+        &format!("staff list {list:?}"),
+    )?;
+
+    client.goto(&app.url("/filing")).await?;
+    fill(client, "#registered_address", "上海市浦东新区张江路 88 号").await?;
+    fill(client, "#change_reason", "办公地址搬迁").await?;
+    click(client, "[data-testid=request-change]").await?;
+    wait_text(
+        client,
+        "[data-testid=notice]",
+        "变更申请已提交，等待市生态环境局审核",
+    )
+    .await?;
+    let changes = text_of(client, "[data-testid=changes]").await?;
+    check(
+        changes.contains("通讯地址")
+            && changes.contains("张江路 88 号")
+            && changes.contains("待审核"),
+        &format!("changes {changes:?}"),
+    )?;
+    log_out(client, "/login").await?;
+
+    log_in(client, app, "/login", "city").await?;
+    let home = text_of(client, "body").await?;
+    check(
+        home.contains("待审核变更申请"),
+        "the home page counts change requests",
+    )?;
+    client.goto(&app.url("/change-requests")).await?;
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//table[@data-testid='list']//tr[contains(., '张江路 88 号')]//a",
+        ))
+        .await?
+        .click()
+        .await?;
+    click(client, "[data-testid=change-approve]").await?;
+    wait_text(
+        client,
+        "[data-testid=notice]",
+        "变更申请已通过，备案信息已更新",
+    )
+    .await?;
+    let filing = text_of(client, "[data-testid=filing]").await?;
+    check(
+        filing.contains("上海市浦东新区张江路 88 号"),
+        &format!("filing {filing:?}"),
+    )?;
+    let trail = text_of(client, "[data-testid=trail]").await?;
+    check(
+        trail.contains("备案变更申请通过"),
+        &format!("trail {trail:?}"),
+    )?;
+    let staff = text_of(client, "[data-testid=staff]").await?;
+    check(staff.contains("周敏"), "the regulator sees the staff")?;
+    save_screenshot(client, shots, "change-approved").await?;
+    log_out(client, "/login").await?;
     Ok(())
 }

@@ -80,8 +80,24 @@ pub const PORTAL: &[Section] = &[
                     route: "page.filing",
                 },
                 Item {
+                    title: "人员管理",
+                    route: "page.filing.staff",
+                },
+                Item {
+                    title: "设备管理",
+                    route: "page.filing.equipment",
+                },
+                Item {
+                    title: "备品备件",
+                    route: "page.filing.spare_parts",
+                },
+                Item {
                     title: "机构查询",
                     route: "page.agencies",
+                },
+                Item {
+                    title: "变更审核",
+                    route: "page.change_requests",
                 },
             ],
         }],

@@ -39,6 +39,19 @@ use utoipa::{Modify, OpenApi};
         api::agencies::get,
         api::agencies::review,
         api::agencies::set_published,
+        api::agency_resources::get,
+        api::agency_resources::create_staff,
+        api::agency_resources::update_staff,
+        api::agency_resources::create_equipment,
+        api::agency_resources::update_equipment,
+        api::agency_resources::delete_equipment,
+        api::agency_resources::create_spare_part,
+        api::agency_resources::update_spare_part,
+        api::agency_resources::delete_spare_part,
+        api::filing_changes::own,
+        api::filing_changes::create,
+        api::filing_changes::queue,
+        api::filing_changes::decide,
         api::outlets::list,
         api::outlets::create,
         api::outlets::import,
@@ -89,7 +102,38 @@ impl Modify for Security {
 }
 
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    unique_operation_ids(&mut doc);
+    doc
+}
+
+/// Handlers in different modules share names (`get`, `list` …), so operation ids are made from
+/// the method and the path instead (`get_agencies_id_resources`): unique, as client generators
+/// need them.
+fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let name: String = path
+            .trim_start_matches("/api/v1/")
+            .trim_start_matches('/')
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect::<String>()
+            .split('_')
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("_");
+        for (method, op) in [
+            ("get", &mut item.get),
+            ("post", &mut item.post),
+            ("put", &mut item.put),
+            ("delete", &mut item.delete),
+            ("patch", &mut item.patch),
+        ] {
+            if let Some(op) = op {
+                op.operation_id = Some(format!("{method}_{name}"));
+            }
+        }
+    }
 }
 
 /// The document as committed: pretty JSON with a final newline.

@@ -3,8 +3,12 @@
 
 pub mod account;
 pub mod account_role;
+pub mod agency_equipment;
+pub mod agency_spare_part;
+pub mod agency_staff;
 pub mod audit_checkpoint;
 pub mod audit_entry;
+pub mod change_request;
 pub mod device_binding;
 pub mod filing;
 pub mod filing_capability;

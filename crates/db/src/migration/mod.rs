@@ -8,6 +8,7 @@ mod m20261129_000002_audit;
 mod m20261129_000003_catalogue;
 mod m20261129_000004_filing;
 mod m20261129_000005_outlets;
+mod m20261129_000006_agency_resources;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_catalogue::Migration),
             Box::new(m20261129_000004_filing::Migration),
             Box::new(m20261129_000005_outlets::Migration),
+            Box::new(m20261129_000006_agency_resources::Migration),
         ]
     }
 }

@@ -3,7 +3,9 @@
 //! caller's scope and add it to the query here and only here.
 
 pub mod account;
+pub mod agency_resources;
 pub mod audit;
+pub mod change_request;
 pub mod device_binding;
 pub mod filing;
 pub mod form_definition;

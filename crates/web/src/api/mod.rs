@@ -3,7 +3,9 @@
 
 pub mod accounts;
 pub mod agencies;
+pub mod agency_resources;
 pub mod auth;
+pub mod filing_changes;
 pub mod forms;
 pub mod health;
 pub mod outlets;

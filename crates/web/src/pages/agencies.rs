@@ -70,11 +70,13 @@ pub struct FilingForm {
     pub self_maintaining: Option<String>,
     pub username: String,
     pub password: String,
+    // Change requests only.
+    pub change_reason: String,
 }
 
 impl FilingForm {
     /// Capabilities are checkboxes: repeated fields (`wastewater=氨氮&wastewater=总磷`).
-    fn parse(body: &[u8]) -> FilingForm {
+    pub(crate) fn parse(body: &[u8]) -> FilingForm {
         let mut f = FilingForm::default();
         for (k, v) in url::form_urlencoded::parse(body) {
             let v = v.into_owned();
@@ -94,13 +96,14 @@ impl FilingForm {
                 "self_maintaining" => f.self_maintaining = Some(v),
                 "username" => f.username = v,
                 "password" => f.password = v,
+                "change_reason" => f.change_reason = v,
                 _ => {}
             }
         }
         f
     }
 
-    fn input(&self) -> FilingInput {
+    pub(crate) fn input(&self) -> FilingInput {
         FilingInput {
             name: self.name.clone(),
             uscc: self.uscc.clone(),
@@ -127,6 +130,8 @@ pub struct FormState {
     pub wastewater: Vec<Choice>,
     pub flue_gas: Vec<Choice>,
     pub errors: BTreeMap<String, String>,
+    /// An edit of a filing with a number: a blank phone keeps it (it is never shown back).
+    pub keep_phone: bool,
 }
 
 impl FormState {
@@ -146,7 +151,13 @@ impl FormState {
             flue_gas: items(&FLUE_GAS_PARAMETERS, &form.flue_gas),
             form,
             errors,
+            keep_phone: false,
         }
+    }
+
+    fn editing(mut self) -> Self {
+        self.keep_phone = true;
+        self
     }
 
     pub fn error(&self, field: &str) -> Option<&str> {
@@ -325,7 +336,7 @@ pub struct ListPage {
     pub maintenance: Vec<Choice>,
     pub rows: Vec<(u64, Row)>,
     pub pager: Pager,
-    pub queue: Option<(u64, u64)>,
+    pub queue: Option<emss_app::filing::QueueCounts>,
 }
 
 async fn list_page(
@@ -496,8 +507,57 @@ pub struct ShowPage {
     pub can_publish: bool,
     /// The agency's own filing page: edit and submit.
     pub own: Option<FormState>,
+    /// The agency's own filed filing: propose a change (信息变更申请).
+    pub change: Option<FormState>,
+    /// Change requests, newest first (the agency itself and regulators).
+    pub changes: Vec<ChangeRow>,
+    pub can_decide_change: bool,
+    /// Personnel, equipment and spare parts (the agency itself and regulators).
+    pub resources: Option<ResourceRows>,
     pub errors: BTreeMap<String, String>,
     pub notice: Option<String>,
+}
+
+/// A change request as listed on the agency's page.
+pub struct ChangeRow {
+    pub id: String,
+    pub state: String,
+    pub state_label: String,
+    pub reason: String,
+    pub requested_at: String,
+    pub decided_at: String,
+    pub comment: String,
+    pub changes: Vec<emss_domain::change_request::FieldChange>,
+}
+
+impl ChangeRow {
+    pub fn pending(&self) -> bool {
+        self.state == "pending"
+    }
+}
+
+pub(crate) fn change_row(c: emss_app::filing_change::ChangeView) -> ChangeRow {
+    ChangeRow {
+        requested_at: format_datetime(c.requested_at),
+        decided_at: format_optional(c.decided_at),
+        comment: c.decision_comment.unwrap_or_else(|| EMPTY.to_string()),
+        id: c.id,
+        state: c.state,
+        state_label: c.state_label,
+        reason: c.reason,
+        changes: c.changes,
+    }
+}
+
+/// Personnel, equipment and spare parts as shown read-only on an agency's page.
+pub struct ResourceRows {
+    pub r: emss_app::agency_resources::Resources,
+}
+
+impl ResourceRows {
+    pub fn active_staff(&self) -> usize {
+        self.r.staff.iter().filter(|s| !s.resigned).count()
+    }
 }
 
 impl ShowPage {
@@ -520,13 +580,16 @@ fn notice_of(done: Option<&str>) -> Option<String> {
             "unpublish" => "已取消公开",
             "saved" => "备案信息已保存",
             "submitted" => "备案已提交，等待市级一审",
+            "change_requested" => "变更申请已提交，等待市生态环境局审核",
+            "change_approved" => "变更申请已通过，备案信息已更新",
+            "change_rejected" => "变更申请已驳回",
             _ => "已完成",
         }
         .to_string()
     })
 }
 
-async fn show_page(
+pub(crate) async fn show_page(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
@@ -557,17 +620,44 @@ async fn show_page(
         flue_gas: a.flue_gas.clone(),
         ..FilingForm::default()
     })
-    .map(|f| FormState::new(state, f, errors.clone()));
+    .map(|f| FormState::new(state, f, errors.clone()).editing());
+    let full_viewer = !public
+        && ctx.actor().is_some_and(|x| {
+            Permission::SearchAgencies.allows(Some(x))
+                || (x.org_id == a.org_id && Permission::ManageOwnFiling.allows(Some(x)))
+        });
+    let (changes, resources) = match ctx.actor() {
+        Some(x) if full_viewer => (
+            emss_app::filing_change::of_filing(&state.app, x, &a.org_id)
+                .await?
+                .into_iter()
+                .map(change_row)
+                .collect::<Vec<_>>(),
+            Some(ResourceRows {
+                r: emss_app::agency_resources::of_agency(&state.app, x, &a.org_id).await?,
+            }),
+        ),
+        _ => (Vec::new(), None),
+    };
+    let has_pending = changes.iter().any(ChangeRow::pending);
+    let (own, change) = if state_now.editable() {
+        (own, None)
+    } else if state_now == FilingState::Filed && !has_pending {
+        (None, own)
+    } else {
+        (None, None)
+    };
+    let is_own = !public && ctx.actor().is_some_and(|x| x.org_id == a.org_id);
     let (title, crumbs): (&str, &[&str]) = if public {
         ("机构备案详情", &["公开查询", "机构备案", "详情"])
-    } else if own.is_some() {
+    } else if is_own {
         ("本机构备案", &["备案管理", "本机构备案"])
     } else {
         ("机构详情", &["备案管理", "机构查询", "详情"])
     };
     let route = if public {
         "page.public.agencies"
-    } else if own.is_some() {
+    } else if is_own {
         "page.filing"
     } else {
         "page.agencies"
@@ -583,7 +673,11 @@ async fn show_page(
                 FilingState::Submitted | FilingState::FirstReviewPassed
             ),
         can_publish: can(Permission::PublishFiling) && state_now == FilingState::Filed,
-        own: own.filter(|_| state_now.editable()),
+        can_decide_change: can(Permission::ReviewFiling) && has_pending,
+        own,
+        change,
+        changes,
+        resources,
         r: row(a.clone()),
         a,
         errors,

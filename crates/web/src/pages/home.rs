@@ -35,13 +35,18 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
         .cloned()
         .collect();
     let mut todos = Vec::new();
-    if let Some((first, second)) = emss_app::filing::queue_counts(&state.app, actor).await? {
-        todos.push(("待一审备案", first, "/agencies?filing_state=submitted"));
+    if let Some(q) = emss_app::filing::queue_counts(&state.app, actor).await? {
+        todos.push((
+            "待一审备案",
+            q.first_review,
+            "/agencies?filing_state=submitted",
+        ));
         todos.push((
             "待二审备案",
-            second,
+            q.second_review,
             "/agencies?filing_state=first_review_passed",
         ));
+        todos.push(("待审核变更申请", q.changes, "/change-requests"));
     }
     Ok(render(&HomePage {
         todos,

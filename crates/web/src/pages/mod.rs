@@ -2,8 +2,10 @@
 
 pub mod accounts;
 pub mod agencies;
+pub mod agency_resources;
 pub mod audit;
 pub mod catalogue;
+pub mod filing_changes;
 pub mod help;
 pub mod home;
 pub mod login;
