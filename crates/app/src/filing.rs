@@ -6,13 +6,14 @@
 use crate::audit::{self, Outcome};
 use crate::error::FieldErrors;
 use crate::{App, AppError, password};
-use emss_db::entity::{filing, filing_version};
+use emss_db::entity::{filing, filing_attachment, filing_version};
 use emss_db::repo;
 use emss_db::repo::account::NewAccount;
 use emss_db::repo::filing::FilingFilter;
 use emss_db::repo::organization::NewOrganization;
 use emss_domain::account::{display_name_problem, normalize_username, username_problem};
-use emss_domain::filing::{FilingAction, FilingState, TESTING_FIELDS};
+use emss_domain::attachment::{FileType, clean_file_name, document_problem};
+use emss_domain::filing::{FilingAction, FilingDocument, FilingState, TESTING_FIELDS};
 use emss_domain::listing::{Page, PageRequest};
 use emss_domain::monitoring::{FLUE_GAS_PARAMETERS, WASTEWATER_PARAMETERS};
 use emss_domain::{Actor, AgencyCategory, ErrorCode, OrgKind, Permission, Role, pi, uscc};
@@ -37,6 +38,99 @@ pub struct FilingInput {
     pub flue_gas: Vec<String>,
 }
 
+/// A document as uploaded: which one (`FilingDocument::as_str`), its name and its bytes.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub kind: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A document of a filing as listed (never to the public).
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentView {
+    pub id: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn attachment_view(a: filing_attachment::Model) -> AttachmentView {
+    AttachmentView {
+        kind_label: FilingDocument::parse(&a.kind)
+            .map(FilingDocument::label)
+            .unwrap_or_default()
+            .to_string(),
+        id: a.id,
+        kind: a.kind,
+        file_name: a.file_name,
+        content_type: a.content_type,
+        size: a.size,
+        sha256: a.blob_key,
+        uploaded_at: a.uploaded_at,
+    }
+}
+
+/// Checks uploads: a known kind, at most one of each, a real PDF/JPG/PNG within the size limit.
+/// Problems go next to the kind's field.
+fn check_uploads(uploads: &[Upload], errors: &mut FieldErrors) {
+    let mut seen = Vec::new();
+    for u in uploads {
+        let Some(kind) = FilingDocument::parse(&u.kind) else {
+            errors.add("attachments", "附件类型不正确");
+            continue;
+        };
+        if seen.contains(&kind) {
+            errors.add(kind.as_str(), format!("{}只能上传一个文件", kind.label()));
+        }
+        seen.push(kind);
+        errors.check(kind.as_str(), document_problem(&u.bytes));
+    }
+}
+
+/// The documents still missing before a filing of `category` may be submitted.
+fn missing_documents(category: AgencyCategory, present: &[String], errors: &mut FieldErrors) {
+    for doc in FilingDocument::required(category) {
+        if !present.iter().any(|k| k == doc.as_str()) {
+            errors.add(doc.as_str(), format!("请上传{}", doc.label()));
+        }
+    }
+}
+
+/// Stores the files (content-addressed, outside the transaction: a file no row names is
+/// harmless) and returns the rows to insert with the filing's other writes.
+async fn store_uploads(
+    app: &App,
+    org_id: &str,
+    uploaded_by: Option<&str>,
+    uploads: Vec<Upload>,
+) -> Result<Vec<filing_attachment::Model>, AppError> {
+    let mut rows = Vec::with_capacity(uploads.len());
+    for u in uploads {
+        let content_type = FileType::sniff(&u.bytes)
+            .map(FileType::content_type)
+            .ok_or_else(|| AppError::internal("an unchecked upload"))?;
+        let size = i64::try_from(u.bytes.len()).map_err(AppError::internal)?;
+        let key = app.blobs().put(u.bytes).await.map_err(AppError::internal)?;
+        rows.push(filing_attachment::Model {
+            id: emss_domain::ids::new_id(),
+            org_id: org_id.to_string(),
+            kind: u.kind,
+            blob_key: key.to_string(),
+            file_name: clean_file_name(&u.file_name),
+            content_type: content_type.to_string(),
+            size,
+            uploaded_by: uploaded_by.map(str::to_string),
+            uploaded_at: app.now(),
+        });
+    }
+    Ok(rows)
+}
+
 /// A registration: the filing and the main account's login.
 #[derive(Debug, Clone)]
 pub struct Registration {
@@ -47,6 +141,9 @@ pub struct Registration {
     pub password: String,
     /// Submit for review now (otherwise kept as a draft).
     pub submit: bool,
+    /// 营业执照, 承诺书, CMA: required to submit (and for a self-maintaining enterprise, which is
+    /// filed at once); a draft may add them later.
+    pub attachments: Vec<Upload>,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +181,9 @@ pub struct FilingView {
     pub version: i32,
     pub submitted_at: Option<chrono::DateTime<chrono::Utc>>,
     pub filed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The documents in force, for the agency itself and regulators (not kept in the trail).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentView>,
 }
 
 /// One version of the trail.
@@ -282,6 +382,7 @@ pub(crate) fn view(
         version: f.version,
         submitted_at: f.submitted_at,
         filed_at: f.filed_at,
+        attachments: Vec::new(),
     }
 }
 
@@ -385,6 +486,14 @@ pub async fn register(app: &App, reg: Registration) -> Result<Registered, AppErr
     {
         errors.add("uscc", "该统一社会信用代码已备案，请勿重复注册");
     }
+    check_uploads(&reg.attachments, &mut errors);
+    // Reported with the other problems, so one correction round fixes everything.
+    if let Some(category) = AgencyCategory::parse(&reg.filing.category)
+        && (reg.submit || reg.self_maintaining)
+    {
+        let present: Vec<String> = reg.attachments.iter().map(|u| u.kind.clone()).collect();
+        missing_documents(category, &present, &mut errors);
+    }
     errors.into_result()?;
     let Some(c) = checked else {
         return Err(AppError::internal(
@@ -409,6 +518,7 @@ pub async fn register(app: &App, reg: Registration) -> Result<Registered, AppErr
     };
     let phone = c.contact_phone.as_deref().unwrap_or_default();
     let (cipher, key, masked) = seal_contact(app, &org_id, phone)?;
+    let documents = store_uploads(app, &org_id, Some(&account_id), reg.attachments).await?;
     let txn = app.db().begin_write().await?;
     if repo::filing::uscc_taken(&txn, &c.uscc).await? {
         return Err(AppError::field(
@@ -473,6 +583,9 @@ pub async fn register(app: &App, reg: Registration) -> Result<Registered, AppErr
     };
     repo::filing::insert(&txn, model.clone()).await?;
     repo::filing::replace_capabilities(&txn, &org_id, &c.capabilities).await?;
+    for d in documents {
+        repo::filing::add_attachment(&txn, d).await?;
+    }
     // The new main account is who registered.
     let applicant = Actor {
         account_id: account_id.clone(),
@@ -551,6 +664,15 @@ pub async fn detail(
         return Err(AppError::new(ErrorCode::NotFound));
     }
     let caps = repo::filing::capabilities(db, org_id).await?;
+    let attachments = if full {
+        repo::filing::current_attachments(db, org_id)
+            .await?
+            .into_iter()
+            .map(attachment_view)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let versions = if full {
         repo::filing::versions(db, org_id)
             .await?
@@ -568,7 +690,74 @@ pub async fn detail(
     } else {
         Vec::new()
     };
-    Ok((view(app, &f, &caps, full), versions))
+    let mut shown = view(app, &f, &caps, full);
+    shown.attachments = attachments;
+    Ok((shown, versions))
+}
+
+/// Adds (or replaces) a document of the own filing while it is a draft or was sent back.
+pub async fn upload_own(
+    app: &App,
+    actor: &Actor,
+    upload: Upload,
+) -> Result<AttachmentView, AppError> {
+    if !Permission::ManageOwnFiling.allows(Some(actor)) {
+        return Err(AppError::new(ErrorCode::Forbidden));
+    }
+    let current = repo::filing::get(&app.db().conn, &actor.org_id)
+        .await?
+        .ok_or(AppError::new(ErrorCode::NotFound))?;
+    if !state_of(&current)?.editable() {
+        return Err(AppError::field(
+            "state",
+            "备案已提交或已通过，附件不能再更换；已备案的信息须通过变更申请修改",
+        ));
+    }
+    let mut errors = FieldErrors::new();
+    check_uploads(std::slice::from_ref(&upload), &mut errors);
+    errors.into_result()?;
+    let mut rows = store_uploads(app, &actor.org_id, Some(&actor.account_id), vec![upload]).await?;
+    let row = rows
+        .pop()
+        .ok_or_else(|| AppError::internal("an upload vanished"))?;
+    let txn = app.db().begin_write().await?;
+    repo::filing::add_attachment(&txn, row.clone()).await?;
+    audit::record(
+        &txn,
+        app,
+        Some(actor),
+        "filing.attachment",
+        Some(("filing", &actor.org_id)),
+        Outcome::Ok,
+        json!({"kind": row.kind, "sha256": row.blob_key, "size": row.size}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(attachment_view(row))
+}
+
+/// A document's bytes, for the agency itself and regulators; 404 for anyone else.
+pub async fn attachment_file(
+    app: &App,
+    actor: &Actor,
+    org_id: &str,
+    id: &str,
+) -> Result<(AttachmentView, Vec<u8>), AppError> {
+    if !sees_everything(Some(actor), org_id) {
+        return Err(AppError::new(ErrorCode::NotFound));
+    }
+    let found = repo::filing::attachment(&app.db().conn, org_id, id)
+        .await?
+        .ok_or(AppError::new(ErrorCode::NotFound))?;
+    let key = emss_db::blob::BlobKey::parse(&found.blob_key)
+        .ok_or_else(|| AppError::internal("a stored attachment has a malformed key"))?;
+    let bytes = app
+        .blobs()
+        .get(&key)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| AppError::internal(format!("attachment file {key} is missing")))?;
+    Ok((attachment_view(found), bytes))
 }
 
 /// Edits the own filing while it is a draft or was sent back.
@@ -732,6 +921,19 @@ async fn transition(
 pub async fn submit_own(app: &App, actor: &Actor) -> Result<FilingView, AppError> {
     if !Permission::ManageOwnFiling.allows(Some(actor)) {
         return Err(AppError::new(ErrorCode::Forbidden));
+    }
+    let db = &app.db().conn;
+    if let Some(f) = repo::filing::get(db, &actor.org_id).await?
+        && let Some(category) = AgencyCategory::parse(&f.category)
+    {
+        let present: Vec<String> = repo::filing::current_attachments(db, &f.org_id)
+            .await?
+            .into_iter()
+            .map(|a| a.kind)
+            .collect();
+        let mut errors = FieldErrors::new();
+        missing_documents(category, &present, &mut errors);
+        errors.into_result()?;
     }
     transition(
         app,
@@ -960,6 +1162,19 @@ async fn insert_demo(
     };
     repo::filing::insert(txn, model.clone()).await?;
     repo::filing::replace_capabilities(txn, d.org_id, &caps).await?;
+    if d.state != FilingState::Draft {
+        let uploads = FilingDocument::required(d.category)
+            .into_iter()
+            .map(|doc| Upload {
+                kind: doc.as_str().to_string(),
+                file_name: format!("{}.pdf", doc.label()),
+                bytes: demo_pdf(&format!("EMSS demo document: {}", doc.as_str())),
+            })
+            .collect();
+        for row in store_uploads(app, d.org_id, None, uploads).await? {
+            repo::filing::add_attachment(txn, row).await?;
+        }
+    }
     trail(
         txn,
         app,
@@ -970,6 +1185,40 @@ async fn insert_demo(
         json!({"demo": true}),
     )
     .await
+}
+
+/// A one-page PDF showing `line` (ASCII), standing in for a scanned document in the demo.
+fn demo_pdf(line: &str) -> Vec<u8> {
+    let text = format!("BT /F1 18 Tf 72 720 Td ({line}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    let mut table = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
+    for o in offsets {
+        table.push_str(&format!("{o:010} 00000 n \n"));
+    }
+    pdf.extend_from_slice(table.as_bytes());
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
 }
 
 /// A demo organisation that does maintenance work, to be given a filing.

@@ -126,6 +126,7 @@ pub fn action_label(action: &str) -> &str {
         "filing.reject" => "备案退回",
         "filing.publish" => "公开机构备案",
         "filing.unpublish" => "取消公开机构备案",
+        "filing.attachment" => "上传备案附件",
         "filing.change_request" => "提交备案变更申请",
         "filing.change_approve" => "备案变更申请通过",
         "filing.change_reject" => "备案变更申请驳回",

@@ -90,6 +90,58 @@ impl FilingAction {
     }
 }
 
+/// The documents a filing carries (备案附件).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilingDocument {
+    /// 营业执照.
+    BusinessLicence,
+    /// 承诺书.
+    CommitmentLetter,
+    /// 检验检测机构资质认定证书 (CMA), testing agencies only.
+    CmaCertificate,
+}
+
+impl FilingDocument {
+    pub const ALL: [FilingDocument; 3] = [
+        FilingDocument::BusinessLicence,
+        FilingDocument::CommitmentLetter,
+        FilingDocument::CmaCertificate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FilingDocument::BusinessLicence => "business_licence",
+            FilingDocument::CommitmentLetter => "commitment_letter",
+            FilingDocument::CmaCertificate => "cma_certificate",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FilingDocument> {
+        FilingDocument::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FilingDocument::BusinessLicence => "营业执照",
+            FilingDocument::CommitmentLetter => "承诺书",
+            FilingDocument::CmaCertificate => "检验检测机构资质认定证书（CMA）",
+        }
+    }
+
+    /// The documents a filing of `category` must carry before it is submitted.
+    pub fn required(category: crate::AgencyCategory) -> Vec<FilingDocument> {
+        use crate::AgencyCategory as C;
+        let mut docs = vec![
+            FilingDocument::BusinessLicence,
+            FilingDocument::CommitmentLetter,
+        ];
+        if matches!(category, C::Testing | C::TestingMaintenance) {
+            docs.push(FilingDocument::CmaCertificate);
+        }
+        docs
+    }
+}
+
 /// Testing capabilities (检测能力) a testing agency files.
 pub const TESTING_FIELDS: [&str; 7] = [
     "水和废水",
@@ -132,6 +184,17 @@ mod tests {
                 (A::Reject, S::Submitted, S::Rejected),
                 (A::Reject, S::FirstReviewPassed, S::Rejected),
             ]
+        );
+    }
+
+    #[test]
+    fn testing_agencies_also_file_their_cma_certificate() {
+        use crate::AgencyCategory as C;
+        assert_eq!(FilingDocument::required(C::Maintenance).len(), 2);
+        assert!(FilingDocument::required(C::Testing).contains(&FilingDocument::CmaCertificate));
+        assert!(
+            FilingDocument::required(C::TestingMaintenance)
+                .contains(&FilingDocument::CmaCertificate)
         );
     }
 

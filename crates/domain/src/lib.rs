@@ -4,6 +4,7 @@
 pub mod account;
 pub mod account_rights;
 pub mod actor;
+pub mod attachment;
 pub mod audit;
 pub mod change_request;
 pub mod clock;

@@ -212,6 +212,34 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             Some(json!({})),
         ),
         "api.agencies.list" => (Method::GET, "/api/v1/agencies".into(), None),
+        // A real upload; the demo filings are filed, so it is refused as invalid (422).
+        "api.filing.attachments.create" => {
+            let form = reqwest::multipart::Form::new()
+                .text("kind", "business_licence")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(emss_testkit::SAMPLE_PDF.to_vec())
+                        .file_name("a.pdf"),
+                );
+            let mut req = reqwest::Client::new()
+                .post(t.url("/api/v1/filing/attachments"))
+                .multipart(form);
+            if let Some(token) = &s.token {
+                req = req.bearer_auth(token);
+            }
+            return req.send().await.unwrap();
+        }
+        "api.agencies.attachments.get" => {
+            let org = org_of(t, "agency_a").await;
+            let docs = emss_db::repo::filing::current_attachments(&t.app.db().conn, &org)
+                .await
+                .unwrap();
+            (
+                Method::GET,
+                format!("/api/v1/agencies/{org}/attachments/{}", docs[0].id),
+                None,
+            )
+        }
         "api.agencies.resources" => (
             Method::GET,
             format!("/api/v1/agencies/{}/resources", org_of(t, "agency_a").await),
@@ -605,6 +633,8 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         // The demo filings are filed: an edit or a submission is refused as invalid (422).
         "page.filing.update" => (true, "/filing".into(), vec![("name", String::new())]),
         "page.filing.submit" => (true, "/filing/submit".into(), vec![]),
+        // A form that is not multipart: refused as unsupported (415) once past the access check.
+        "page.filing.attachments.create" => (true, "/filing/attachments".into(), vec![]),
         "page.filing.changes.create" => (
             true,
             "/filing/changes".into(),

@@ -62,14 +62,12 @@ async fn agency(t: &TestApp, serial: u32, username: &str, file: bool) -> (String
         emss_domain::uscc::check_character(&body).unwrap()
     );
     let name = format!("上海变更测试{serial}环保科技有限公司");
-    let (status, reg) = call(
-        t,
-        Method::POST,
-        None,
-        "/api/v1/registrations",
-        Some(json!({"filing": filing(&name, &code), "username": username, "password": PASSWORD})),
-    )
-    .await;
+    let (status, reg) = t
+        .register(
+            &json!({"filing": filing(&name, &code), "username": username, "password": PASSWORD}),
+        )
+        .await
+        .unwrap();
     assert_eq!(status, StatusCode::CREATED, "{reg}");
     let id = reg["org_id"].as_str().unwrap().to_string();
     if file {
@@ -577,4 +575,184 @@ async fn personnel_equipment_and_spare_parts_of_a_filed_agency() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, res) = call(&t, Method::GET, Some(&token), &resources, None).await;
     assert_eq!(res["equipment"], json!([]));
+}
+
+fn document(kind: &str, name: &str, bytes: Vec<u8>) -> (String, reqwest::multipart::Part) {
+    (
+        kind.to_string(),
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+    )
+}
+
+async fn register_multipart(
+    t: &TestApp,
+    registration: &Value,
+    documents: Vec<(String, reqwest::multipart::Part)>,
+) -> (StatusCode, Value) {
+    let mut form = reqwest::multipart::Form::new().text("registration", registration.to_string());
+    for (kind, part) in documents {
+        form = form.part(kind, part);
+    }
+    let res = reqwest::Client::new()
+        .post(t.url("/api/v1/registrations"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0];
+
+#[tokio::test]
+async fn filing_documents_are_checked_kept_and_shown_only_to_those_who_may() {
+    let t = TestApp::spawn().await.unwrap();
+    let code = {
+        let body = "91310104MA1D0C01Y";
+        format!(
+            "{body}{}",
+            emss_domain::uscc::check_character(body).unwrap()
+        )
+    };
+    let registration = json!({"filing": filing("上海附件测试环保科技有限公司", &code), "username": "fujian",
+            "password": PASSWORD});
+
+    // Submitting needs the documents; a program file named .pdf and an oversize scan are refused,
+    // each next to its field, and nothing is created.
+    let (status, err) = call(
+        &t,
+        Method::POST,
+        None,
+        "/api/v1/registrations",
+        Some(registration.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["fields"]["business_licence"], "请上传营业执照");
+    assert_eq!(err["fields"]["commitment_letter"], "请上传承诺书");
+    assert!(
+        err["fields"]["cma_certificate"].is_null(),
+        "a maintenance agency files no CMA"
+    );
+    let mut oversize = emss_testkit::SAMPLE_PDF.to_vec();
+    oversize.resize(10 * 1024 * 1024 + 1, b' ');
+    let (status, err) = register_multipart(
+        &t,
+        &registration,
+        vec![
+            document(
+                "business_licence",
+                "营业执照.pdf",
+                b"MZ\x90\x00program".to_vec(),
+            ),
+            document("commitment_letter", "承诺书.pdf", oversize),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(
+        err["fields"]["business_licence"],
+        "只能上传 PDF、JPG 或 PNG 文件"
+    );
+    assert_eq!(err["fields"]["commitment_letter"], "文件不能超过 10 MB");
+
+    // A draft adds its documents, then submits.
+    let mut draft = registration.clone();
+    draft["submit"] = json!(false);
+    let (status, reg) = call(&t, Method::POST, None, "/api/v1/registrations", Some(draft)).await;
+    assert_eq!(status, StatusCode::CREATED, "{reg}");
+    assert_eq!(reg["state"], "draft");
+    let id = reg["org_id"].as_str().unwrap().to_string();
+    let (_, session) = login(&t, "fujian", PASSWORD).await;
+    let token = session["token"].as_str().unwrap().to_string();
+    let (status, err) = call(
+        &t,
+        Method::POST,
+        Some(&token),
+        "/api/v1/filing/submit",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["fields"]["commitment_letter"], "请上传承诺书");
+    let upload = |kind: &'static str, name: &'static str, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new().text("kind", kind).part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name),
+        );
+        reqwest::Client::new()
+            .post(t.url("/api/v1/filing/attachments"))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+    };
+    let res = upload("business_licence", "C:\\扫描件\\执照.png", PNG.to_vec())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let licence: Value = res.json().await.unwrap();
+    assert_eq!(licence["content_type"], "image/png");
+    assert_eq!(licence["file_name"], "执照.png");
+    assert_eq!(licence["kind_label"], "营业执照");
+    let res = upload(
+        "commitment_letter",
+        "承诺书.pdf",
+        emss_testkit::SAMPLE_PDF.to_vec(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let (status, body) = call(
+        &t,
+        Method::POST,
+        Some(&token),
+        "/api/v1/filing/submit",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let res = upload(
+        "commitment_letter",
+        "新承诺书.pdf",
+        emss_testkit::SAMPLE_PDF.to_vec(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "fixed once submitted"
+    );
+
+    // The reviewer sees and downloads them; the public and other agencies do not.
+    let city = t.token("city").await.unwrap();
+    let (_, seen) = call(
+        &t,
+        Method::GET,
+        Some(&city),
+        &format!("/api/v1/agencies/{id}"),
+        None,
+    )
+    .await;
+    let docs = seen["agency"]["attachments"].as_array().unwrap();
+    assert_eq!(docs.len(), 2, "{seen}");
+    let file = format!(
+        "/api/v1/agencies/{id}/attachments/{}",
+        licence["id"].as_str().unwrap()
+    );
+    let res = reqwest::Client::new()
+        .get(t.url(&file))
+        .bearer_auth(&city)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PNG);
+    let other = t.token("agency_b").await.unwrap();
+    let (status, _) = call(&t, Method::GET, Some(&other), &file, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = call(&t, Method::GET, None, &file, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

@@ -590,8 +590,23 @@ async fn filing_review_publish(client: &Client, app: &TestApp, shots: &Path) -> 
         kept == "上海浏览器测试环境科技有限公司",
         &format!("name kept {kept:?}"),
     )?;
+    let licence_error = text_of(client, "[data-testid=business_licence-error]").await?;
+    check(
+        licence_error == "请上传营业执照",
+        &format!("licence error {licence_error:?}"),
+    )?;
     fill(client, "#uscc", &code).await?;
     fill(client, "#password", "Lq7#vT2m!Zp9").await?;
+    // Files are chosen again after an error, as the page says.
+    let scan = shots.join("营业执照.pdf");
+    std::fs::write(&scan, emss_testkit::SAMPLE_PDF)?;
+    for input in ["#business_licence", "#commitment_letter"] {
+        client
+            .find(Locator::Css(input))
+            .await?
+            .send_keys(&scan.to_string_lossy())
+            .await?;
+    }
     click(client, "[data-testid=register]").await?;
     let done = wait_for(client, "[data-testid=registered]").await?;
     check(done.contains("liulanqi"), &format!("registered {done:?}"))?;
@@ -618,6 +633,11 @@ async fn filing_review_publish(client: &Client, app: &TestApp, shots: &Path) -> 
     wait_text(client, "[data-testid=filing-state]", "二审通过").await?;
     click(client, "[data-testid=publish]").await?;
     wait_text(client, "[data-testid=published]", "已公开").await?;
+    let documents = text_of(client, "[data-testid=attachments]").await?;
+    check(
+        documents.contains("营业执照") && documents.contains("承诺书"),
+        &format!("documents {documents:?}"),
+    )?;
     let trail = text_of(client, "[data-testid=trail]").await?;
     check(
         trail.contains("备案一审通过")

@@ -52,16 +52,11 @@ async fn call(
 }
 
 async fn register(t: &TestApp, name: &str, code: &str, username: &str) -> (StatusCode, Value) {
-    call(
-        t,
-        reqwest::Method::POST,
-        None,
-        "/api/v1/registrations",
-        Some(
-            json!({"filing": filing(name, code), "username": username, "password": "Lq7#vT2m!Zp9"}),
-        ),
+    t.register(
+        &json!({"filing": filing(name, code), "username": username, "password": "Lq7#vT2m!Zp9"}),
     )
     .await
+    .unwrap()
 }
 
 async fn login(t: &TestApp, username: &str) -> String {
@@ -428,14 +423,13 @@ async fn a_self_maintaining_enterprise_is_filed_at_once() {
     let mut body = filing("上海自运维化工有限公司", &uscc(4));
     body["category"] = json!("maintenance");
     body["testing"] = json!([]);
-    let (status, reg) = call(
-        &t,
-        reqwest::Method::POST,
-        None,
-        "/api/v1/registrations",
-        Some(json!({"filing": body, "self_maintaining": true, "username": "ziyunwei", "password": "Lq7#vT2m!Zp9"})),
-    )
-    .await;
+    let (status, reg) = t
+        .register(
+            &json!({"filing": body, "self_maintaining": true, "username": "ziyunwei",
+            "password": "Lq7#vT2m!Zp9"}),
+        )
+        .await
+        .unwrap();
     assert_eq!(status, StatusCode::CREATED, "{reg}");
     assert_eq!(reg["state"], "filed");
 }

@@ -12,6 +12,9 @@ use emss_domain::clock::ManualClock;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// A small PDF, as an uploaded document.
+pub const SAMPLE_PDF: &[u8] = b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n";
+
 /// The password of every demo login in tests.
 pub const DEMO_PASSWORD: &str = "Demo-Pass-2026";
 
@@ -107,6 +110,33 @@ impl TestApp {
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()?)
+    }
+
+    /// Registers through `POST /api/v1/registrations` as `multipart/form-data`: the registration
+    /// JSON with the documents a filing carries (营业执照, 承诺书, CMA), each a small real PDF.
+    pub async fn register(
+        &self,
+        registration: &serde_json::Value,
+    ) -> Result<(reqwest::StatusCode, serde_json::Value)> {
+        let mut form =
+            reqwest::multipart::Form::new().text("registration", registration.to_string());
+        for (kind, name) in [
+            ("business_licence", "营业执照.pdf"),
+            ("commitment_letter", "承诺书.pdf"),
+            ("cma_certificate", "CMA证书.pdf"),
+        ] {
+            let part = reqwest::multipart::Part::bytes(SAMPLE_PDF.to_vec())
+                .file_name(name)
+                .mime_str("application/pdf")?;
+            form = form.part(kind, part);
+        }
+        let res = reqwest::Client::new()
+            .post(self.url("/api/v1/registrations"))
+            .multipart(form)
+            .send()
+            .await?;
+        let status = res.status();
+        Ok((status, res.json().await.unwrap_or(serde_json::Value::Null)))
     }
 
     /// Logs in through `POST /api/v1/auth/login` and returns the bearer token.

@@ -217,7 +217,8 @@ async fn session(State(state): State<AppState>, mut req: Request, next: Next) ->
 
 /// CSRF protection of cookie-authenticated writes (INP-06): a write must come from our own
 /// origin, and a signed-in one must echo the session's anti-CSRF token — in the `x-csrf-token`
-/// header (scripts) or the `_csrf` form field (forms). Bearer-token requests are exempt.
+/// header (scripts), the `_csrf` form field (forms), or for a file upload form (multipart,
+/// which is not read here) the `_csrf` query parameter. Bearer-token requests are exempt.
 async fn csrf(State(_state): State<AppState>, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
@@ -245,11 +246,22 @@ async fn csrf(State(_state): State<AppState>, req: Request, next: Next) -> Respo
     if header_token.is_some_and(|t| same(t, &expected)) {
         return next.run(req).await;
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        .unwrap_or_default();
+    if content_type.starts_with("multipart/form-data") {
+        let query_token =
+            url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
+                .any(|(k, v)| k == "_csrf" && same(&v, &expected));
+        return if query_token {
+            next.run(req).await
+        } else {
+            refuse(&path, ErrorCode::CsrfFailed)
+        };
+    }
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if !is_form {
         return refuse(&path, ErrorCode::CsrfFailed);
     }

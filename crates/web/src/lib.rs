@@ -16,6 +16,7 @@ mod pages;
 pub mod routes;
 mod session_cookie;
 mod shell;
+mod upload;
 
 pub use context::Ctx;
 pub use error::{ApiError, PageError};

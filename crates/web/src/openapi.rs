@@ -35,6 +35,8 @@ use utoipa::{Modify, OpenApi};
         api::agencies::own,
         api::agencies::update,
         api::agencies::submit,
+        api::agencies::upload,
+        api::agencies::attachment,
         api::agencies::search,
         api::agencies::get,
         api::agencies::review,

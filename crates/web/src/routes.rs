@@ -67,6 +67,20 @@ macro_rules! route {
             handler: || on(MethodFilter::$method, $handler),
         }
     };
+    // A route that takes files: a larger body limit.
+    ($id:literal, $method:ident, $path:literal, $perm:ident, $handler:path, upload) => {
+        RouteDef {
+            id: $id,
+            method: Method::$method,
+            path: $path,
+            permission: Permission::$perm,
+            handler: || {
+                on(MethodFilter::$method, $handler).layer(axum::extract::DefaultBodyLimit::max(
+                    crate::upload::UPLOAD_LIMIT,
+                ))
+            },
+        }
+    };
 }
 
 /// Every route of EMSS.
@@ -92,10 +106,12 @@ pub fn table() -> Vec<RouteDef> {
         route!("api.accounts.reveal_phone", POST, "/api/v1/accounts/{id}/reveal-phone", ListAccounts, api::accounts::reveal_phone),
         route!("api.security_policy.get", GET, "/api/v1/security-policy", ManageSecurityPolicy, api::accounts::get_policy),
         route!("api.security_policy.put", PUT, "/api/v1/security-policy", ManageSecurityPolicy, api::accounts::put_policy),
-        route!("api.registrations.create", POST, "/api/v1/registrations", Public, api::agencies::register),
+        route!("api.registrations.create", POST, "/api/v1/registrations", Public, api::agencies::register, upload),
         route!("api.filing.get", GET, "/api/v1/filing", ManageOwnFiling, api::agencies::own),
         route!("api.filing.update", PUT, "/api/v1/filing", ManageOwnFiling, api::agencies::update),
         route!("api.filing.submit", POST, "/api/v1/filing/submit", ManageOwnFiling, api::agencies::submit),
+        route!("api.filing.attachments.create", POST, "/api/v1/filing/attachments", ManageOwnFiling, api::agencies::upload, upload),
+        route!("api.agencies.attachments.get", GET, "/api/v1/agencies/{id}/attachments/{attachment_id}", SignedIn, api::agencies::attachment),
         route!("api.agencies.list", GET, "/api/v1/agencies", Public, api::agencies::search),
         route!("api.agencies.get", GET, "/api/v1/agencies/{id}", Public, api::agencies::get),
         route!("api.agencies.review", POST, "/api/v1/agencies/{id}/review", ReviewFiling, api::agencies::review),
@@ -152,12 +168,13 @@ pub fn table() -> Vec<RouteDef> {
         route!("page.security", GET, "/admin/security", ManageSecurityPolicy, pages::security::show),
         route!("page.security.submit", POST, "/admin/security", ManageSecurityPolicy, pages::security::submit),
         route!("page.register", GET, "/register", Public, pages::agencies::register_form),
-        route!("page.register.submit", POST, "/register", Public, pages::agencies::register_submit),
+        route!("page.register.submit", POST, "/register", Public, pages::agencies::register_submit, upload),
         route!("page.public.agencies", GET, "/public/agencies", Public, pages::agencies::public_list),
         route!("page.public.agencies.show", GET, "/public/agencies/{id}", Public, pages::agencies::public_show),
         route!("page.filing", GET, "/filing", ManageOwnFiling, pages::agencies::own),
         route!("page.filing.update", POST, "/filing", ManageOwnFiling, pages::agencies::own_update),
         route!("page.filing.submit", POST, "/filing/submit", ManageOwnFiling, pages::agencies::own_submit),
+        route!("page.filing.attachments.create", POST, "/filing/attachments", ManageOwnFiling, pages::agencies::own_upload, upload),
         route!("page.filing.changes.create", POST, "/filing/changes", ManageOwnFiling, pages::filing_changes::request),
         route!("page.change_requests", GET, "/change-requests", ReviewFiling, pages::filing_changes::queue),
         route!("page.change_requests.decide", POST, "/change-requests/{id}/decision", ReviewFiling, pages::filing_changes::decide),

@@ -11,6 +11,7 @@ pub mod audit_entry;
 pub mod change_request;
 pub mod device_binding;
 pub mod filing;
+pub mod filing_attachment;
 pub mod filing_capability;
 pub mod filing_version;
 pub mod form_definition;

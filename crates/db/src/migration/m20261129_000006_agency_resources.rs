@@ -1,4 +1,4 @@
-//! What an agency keeps after filing — personnel (人员), equipment (运维设备), spare parts (备品备件) —
+//! The documents of a filing (备案附件); what an agency keeps after filing — personnel (人员), equipment (运维设备), spare parts (备品备件) —
 //! and change requests (信息变更申请) for filed information.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -47,6 +47,33 @@ impl MigrationTrait for Migration {
             }
             manager.create_index(index.to_owned()).await?;
         }
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(FilingAttachment::Table)
+                    .col(string(FilingAttachment::Id).primary_key())
+                    .col(string(FilingAttachment::OrgId))
+                    .col(string(FilingAttachment::Kind))
+                    .col(string(FilingAttachment::BlobKey))
+                    .col(string(FilingAttachment::FileName))
+                    .col(string(FilingAttachment::ContentType))
+                    .col(big_integer(FilingAttachment::Size))
+                    .col(string_null(FilingAttachment::UploadedBy))
+                    .col(timestamp_with_time_zone(FilingAttachment::UploadedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("filing_attachment_org")
+                    .table(FilingAttachment::Table)
+                    .col(FilingAttachment::OrgId)
+                    .col(FilingAttachment::Kind)
+                    .to_owned(),
+            )
+            .await?;
 
         manager
             .create_table(
@@ -149,6 +176,7 @@ impl MigrationTrait for Migration {
             AgencyEquipment::Table.into_iden(),
             AgencyStaff::Table.into_iden(),
             ChangeRequest::Table.into_iden(),
+            FilingAttachment::Table.into_iden(),
         ] {
             manager
                 .drop_table(Table::drop().table(t).to_owned())
@@ -175,6 +203,20 @@ enum ChangeRequest {
     DecidedBy,
     DecidedAt,
     DecisionComment,
+}
+
+#[derive(DeriveIden)]
+enum FilingAttachment {
+    Table,
+    Id,
+    OrgId,
+    Kind,
+    BlobKey,
+    FileName,
+    ContentType,
+    Size,
+    UploadedBy,
+    UploadedAt,
 }
 
 #[derive(DeriveIden)]

@@ -2,7 +2,7 @@
 //! regulators see all agencies, read-only, product.md §1) and, once published, to the public; an
 //! agency sees only its own, which the use cases ask for by its organisation id.
 
-use crate::entity::{filing, filing_capability, filing_version, organization};
+use crate::entity::{filing, filing_attachment, filing_capability, filing_version, organization};
 use emss_domain::listing::{Page, PageRequest};
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -236,4 +236,44 @@ pub async fn queue_counts(db: &impl ConnectionTrait) -> Result<(u64, u64), DbErr
         count("submitted").await?,
         count("first_review_passed").await?,
     ))
+}
+
+pub async fn add_attachment(
+    db: &impl ConnectionTrait,
+    model: filing_attachment::Model,
+) -> Result<(), DbErr> {
+    filing_attachment::Entity::insert(model.into_active_model())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// The filing's documents in force: the newest upload of each kind.
+pub async fn current_attachments(
+    db: &impl ConnectionTrait,
+    org_id: &str,
+) -> Result<Vec<filing_attachment::Model>, DbErr> {
+    let all = filing_attachment::Entity::find()
+        .filter(filing_attachment::Column::OrgId.eq(org_id))
+        .order_by_desc(filing_attachment::Column::UploadedAt)
+        .order_by_desc(filing_attachment::Column::Id)
+        .all(db)
+        .await?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(all
+        .into_iter()
+        .filter(|a| seen.insert(a.kind.clone()))
+        .collect())
+}
+
+/// One document of a filing (any upload, also a superseded one).
+pub async fn attachment(
+    db: &impl ConnectionTrait,
+    org_id: &str,
+    id: &str,
+) -> Result<Option<filing_attachment::Model>, DbErr> {
+    filing_attachment::Entity::find_by_id(id)
+        .filter(filing_attachment::Column::OrgId.eq(org_id))
+        .one(db)
+        .await
 }

@@ -6,10 +6,13 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{ApiError, ErrorBody};
 use axum::Json;
+use axum::extract::{FromRequest, Request};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use emss_app::filing::{FilingInput, FilingVersionView, FilingView, Registration};
+use emss_app::filing::{AttachmentView, FilingInput, FilingVersionView, FilingView, Registration};
 use emss_db::repo::filing::FilingFilter;
 use emss_domain::ErrorCode;
 use emss_domain::listing::PageRequest;
@@ -76,8 +79,43 @@ pub struct RegistrationRequest {
     /// The main account's login.
     pub username: String,
     pub password: String,
-    /// Submit for review now (default); `false` keeps a draft.
+    /// Submit for review now (default); `false` keeps a draft. Submitting needs the documents,
+    /// so a JSON registration (which has none) either sends `false` and uploads them to
+    /// `/api/v1/filing/attachments` before `/api/v1/filing/submit`, or is sent as
+    /// `multipart/form-data` with this JSON in the part `registration` and the files in the
+    /// parts `business_licence`, `commitment_letter` and (testing agencies) `cma_certificate`.
     pub submit: Option<bool>,
+}
+
+/// A document of a filing (PDF, JPG or PNG, at most 10 MB).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Attachment {
+    pub id: String,
+    /// `business_licence` (营业执照) | `commitment_letter` (承诺书) | `cma_certificate` (CMA).
+    pub kind: String,
+    pub kind_label: String,
+    pub file_name: String,
+    /// As judged from the content.
+    pub content_type: String,
+    pub size: i64,
+    /// SHA-256 of the file.
+    pub sha256: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+impl From<AttachmentView> for Attachment {
+    fn from(v: AttachmentView) -> Self {
+        Attachment {
+            id: v.id,
+            kind: v.kind,
+            kind_label: v.kind_label,
+            file_name: v.file_name,
+            content_type: v.content_type,
+            size: v.size,
+            sha256: v.sha256,
+            uploaded_at: v.uploaded_at,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -118,6 +156,8 @@ pub struct Agency {
     pub version: i32,
     pub submitted_at: Option<DateTime<Utc>>,
     pub filed_at: Option<DateTime<Utc>>,
+    /// The documents in force; for the agency itself and regulators only.
+    pub attachments: Vec<Attachment>,
 }
 
 impl From<FilingView> for Agency {
@@ -146,6 +186,7 @@ impl From<FilingView> for Agency {
             version: v.version,
             submitted_at: v.submitted_at,
             filed_at: v.filed_at,
+            attachments: v.attachments.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -198,7 +239,12 @@ fn detail_of((v, trail): (FilingView, Vec<FilingVersionView>)) -> AgencyDetail {
     path = "/api/v1/registrations",
     tag = "filing",
     summary = "机构注册备案",
-    request_body = RegistrationRequest,
+    request_body(
+        content(
+            (RegistrationRequest = "application/json"),
+            (RegistrationForm = "multipart/form-data")
+        )
+    ),
     responses(
         (status = 201, body = Registered),
         (status = 422, body = ErrorBody)
@@ -206,8 +252,31 @@ fn detail_of((v, trail): (FilingView, Vec<FilingVersionView>)) -> AgencyDetail {
 )]
 pub async fn register(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<RegistrationRequest>,
+    req: Request,
 ) -> Result<(StatusCode, Json<Registered>), ApiError> {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("multipart/form-data"));
+    let (body, attachments) = if multipart {
+        let form = crate::upload::multipart(req, &state).await?;
+        let (fields, files) = crate::upload::read(form).await?;
+        let json = fields
+            .into_iter()
+            .find(|(k, _)| k == "registration")
+            .map(|(_, v)| v)
+            .ok_or_else(|| {
+                emss_app::AppError::field("registration", "缺少注册信息（registration）")
+            })?;
+        let body: RegistrationRequest = serde_json::from_str(&json).map_err(|e| {
+            emss_app::AppError::field("registration", &format!("注册信息有误：{e}"))
+        })?;
+        (body, files)
+    } else {
+        let ApiJson(body) = ApiJson::<RegistrationRequest>::from_request(req, &state).await?;
+        (body, Vec::new())
+    };
     let done = emss_app::filing::register(
         &state.app,
         Registration {
@@ -216,6 +285,7 @@ pub async fn register(
             username: body.username,
             password: body.password,
             submit: body.submit.unwrap_or(true),
+            attachments,
         },
     )
     .await?;
@@ -267,6 +337,101 @@ pub async fn update(
             .await?
             .into(),
     ))
+}
+
+/// A registration with its documents, as `multipart/form-data`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RegistrationForm {
+    /// The registration as JSON (the `application/json` body).
+    registration: String,
+    /// 营业执照 (PDF, JPG or PNG, at most 10 MB).
+    #[schema(value_type = String, format = Binary)]
+    business_licence: Vec<u8>,
+    /// 承诺书.
+    #[schema(value_type = String, format = Binary)]
+    commitment_letter: Vec<u8>,
+    /// 检验检测机构资质认定证书 (testing agencies).
+    #[schema(value_type = Option<String>, format = Binary)]
+    cma_certificate: Option<Vec<u8>>,
+}
+
+/// One document, as `multipart/form-data`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AttachmentForm {
+    /// `business_licence` | `commitment_letter` | `cma_certificate`.
+    kind: String,
+    /// PDF, JPG or PNG, at most 10 MB.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// Adds or replaces a document of the own filing while it is a draft or was sent back.
+#[utoipa::path(
+    post,
+    path = "/api/v1/filing/attachments",
+    tag = "filing",
+    summary = "上传备案附件",
+    request_body(content = AttachmentForm, content_type = "multipart/form-data"),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = Attachment), (status = 422, body = ErrorBody))
+)]
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<(StatusCode, Json<Attachment>), ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let form = crate::upload::multipart(req, &state).await?;
+    let (fields, files) = crate::upload::read(form).await?;
+    let kind = fields
+        .into_iter()
+        .find(|(k, _)| k == "kind")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    let Some(mut file) = files.into_iter().find(|f| f.kind == "file") else {
+        return Err(emss_app::AppError::field("file", "请选择要上传的文件").into());
+    };
+    file.kind = kind;
+    let done = emss_app::filing::upload_own(&state.app, actor, file).await?;
+    Ok((StatusCode::CREATED, Json(done.into())))
+}
+
+/// A document of a filing, for the agency itself and regulators.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agencies/{id}/attachments/{attachment_id}",
+    tag = "filing",
+    summary = "下载备案附件",
+    params(
+        ("id" = String, Path, description = "机构编号"),
+        ("attachment_id" = String, Path, description = "附件编号")
+    ),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "the file"), (status = 404, body = ErrorBody))
+)]
+pub async fn attachment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, attachment_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (a, bytes) =
+        emss_app::filing::attachment_file(&state.app, actor, &id, &attachment_id).await?;
+    let disposition = format!(
+        "attachment; filename=\"document\"; filename*=UTF-8''{}",
+        url::form_urlencoded::byte_serialize(a.file_name.as_bytes()).collect::<String>()
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, a.content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// Submits the own filing for review (again, after it was sent back).

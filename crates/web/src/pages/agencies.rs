@@ -8,12 +8,12 @@ use crate::error::{PageError, render};
 use crate::list::{Pager, csv_response, pager};
 use crate::shell::Shell;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use emss_app::filing::{FilingInput, FilingVersionView, FilingView, Registration};
 use emss_db::repo::filing::FilingFilter;
-use emss_domain::filing::{FilingState, TESTING_FIELDS};
+use emss_domain::filing::{FilingDocument, FilingState, TESTING_FIELDS};
 use emss_domain::listing::PageRequest;
 use emss_domain::monitoring::{FLUE_GAS_PARAMETERS, WASTEWATER_PARAMETERS};
 use emss_domain::time::{EMPTY, format_datetime, format_optional};
@@ -75,12 +75,18 @@ pub struct FilingForm {
 }
 
 impl FilingForm {
-    /// Capabilities are checkboxes: repeated fields (`wastewater=氨氮&wastewater=总磷`).
+    /// An urlencoded form (`wastewater=氨氮&wastewater=总磷`).
     pub(crate) fn parse(body: &[u8]) -> FilingForm {
+        FilingForm::from_pairs(
+            url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())),
+        )
+    }
+
+    /// Capabilities are checkboxes: repeated fields, kept in order.
+    fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> FilingForm {
         let mut f = FilingForm::default();
-        for (k, v) in url::form_urlencoded::parse(body) {
-            let v = v.into_owned();
-            match k.as_ref() {
+        for (k, v) in pairs {
+            match k.as_str() {
                 "name" => f.name = v,
                 "uscc" => f.uscc = v,
                 "category" => f.category = v,
@@ -132,6 +138,8 @@ pub struct FormState {
     pub errors: BTreeMap<String, String>,
     /// An edit of a filing with a number: a blank phone keeps it (it is never shown back).
     pub keep_phone: bool,
+    /// The document inputs: (field, label, required of every agency).
+    pub documents: Vec<(&'static str, &'static str, bool)>,
 }
 
 impl FormState {
@@ -152,6 +160,10 @@ impl FormState {
             form,
             errors,
             keep_phone: false,
+            documents: FilingDocument::ALL
+                .iter()
+                .map(|d| (d.as_str(), d.label(), *d != FilingDocument::CmaCertificate))
+                .collect(),
         }
     }
 
@@ -184,9 +196,11 @@ pub async fn register_form(State(state): State<AppState>, ctx: Ctx) -> Result<Re
 pub async fn register_submit(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: axum::body::Bytes,
+    req: Request,
 ) -> Result<Response, PageError> {
-    let form = FilingForm::parse(&body);
+    let multipart = crate::upload::multipart(req, &state).await?;
+    let (fields, attachments) = crate::upload::read(multipart).await?;
+    let form = FilingForm::from_pairs(fields);
     let result = emss_app::filing::register(
         &state.app,
         Registration {
@@ -195,6 +209,7 @@ pub async fn register_submit(
             username: form.username.clone(),
             password: form.password.clone(),
             submit: true,
+            attachments,
         },
     )
     .await;
@@ -564,6 +579,19 @@ impl ShowPage {
     pub fn error(&self, field: &str) -> Option<&str> {
         self.errors.get(field).map(String::as_str)
     }
+
+    pub fn at(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        format_datetime(*t)
+    }
+
+    /// A file size for people: `1.2 MB`, `356 KB`.
+    pub fn size(&self, bytes: &i64) -> String {
+        if *bytes >= 1024 * 1024 {
+            format!("{:.1} MB", *bytes as f64 / (1024.0 * 1024.0))
+        } else {
+            format!("{} KB", (bytes + 1023) / 1024)
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -579,6 +607,7 @@ fn notice_of(done: Option<&str>) -> Option<String> {
             "publish" => "已公开",
             "unpublish" => "已取消公开",
             "saved" => "备案信息已保存",
+            "uploaded" => "附件已上传",
             "submitted" => "备案已提交，等待市级一审",
             "change_requested" => "变更申请已提交，等待市生态环境局审核",
             "change_approved" => "变更申请已通过，备案信息已更新",
@@ -756,6 +785,38 @@ pub async fn own_update(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Uploads documents of the own filing (draft or sent back); each chosen file is one document.
+pub async fn own_upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let multipart = crate::upload::multipart(req, &state).await?;
+    let (_, files) = crate::upload::read(multipart).await?;
+    if files.is_empty() {
+        let id = actor.org_id.clone();
+        let mut errors = BTreeMap::new();
+        errors.insert(
+            "business_licence".to_string(),
+            "请选择要上传的文件".to_string(),
+        );
+        let page = show_page(&state, &ctx, &id, false, errors, None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+    }
+    for file in files {
+        if let Err(e) = emss_app::filing::upload_own(&state.app, actor, file).await {
+            if e.code != ErrorCode::ValidationFailed {
+                return Err(e.into());
+            }
+            let id = actor.org_id.clone();
+            let page = show_page(&state, &ctx, &id, false, e.fields, None).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+        }
+    }
+    Ok(Redirect::to("/filing?done=uploaded").into_response())
 }
 
 pub async fn own_submit(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {

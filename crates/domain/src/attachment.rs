@@ -1,0 +1,97 @@
+//! Uploaded files (附件): what a file really is, judged by its first bytes and never by its name,
+//! and how large it may be.
+
+/// The file types EMSS accepts as evidence and documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileType {
+    Pdf,
+    Jpeg,
+    Png,
+}
+
+impl FileType {
+    /// The type of `bytes` by their signature, or None for anything else.
+    pub fn sniff(bytes: &[u8]) -> Option<FileType> {
+        if bytes.starts_with(b"%PDF-") {
+            Some(FileType::Pdf)
+        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(FileType::Jpeg)
+        } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+            Some(FileType::Png)
+        } else {
+            None
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            FileType::Pdf => "application/pdf",
+            FileType::Jpeg => "image/jpeg",
+            FileType::Png => "image/png",
+        }
+    }
+}
+
+/// The largest document accepted (a scanned licence or certificate).
+pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// What is wrong with an uploaded document, in the words shown next to its field.
+pub fn document_problem(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.is_empty() {
+        Some("文件是空的，请重新选择")
+    } else if bytes.len() > MAX_DOCUMENT_BYTES {
+        Some("文件不能超过 10 MB")
+    } else if FileType::sniff(bytes).is_none() {
+        Some("只能上传 PDF、JPG 或 PNG 文件")
+    } else {
+        None
+    }
+}
+
+/// A file name as shown and offered for download: the last path part, without control
+/// characters, at most 100 characters.
+pub fn clean_file_name(raw: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(100)
+        .collect();
+    if cleaned.trim().is_empty() {
+        "附件".to_string()
+    } else {
+        cleaned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_content_decides_not_the_name() {
+        assert_eq!(FileType::sniff(b"%PDF-1.7\n"), Some(FileType::Pdf));
+        assert_eq!(
+            FileType::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Some(FileType::Jpeg)
+        );
+        assert_eq!(FileType::sniff(b"MZ\x90\x00"), None);
+        assert_eq!(
+            document_problem(b"MZ\x90\x00"),
+            Some("只能上传 PDF、JPG 或 PNG 文件")
+        );
+        assert_eq!(document_problem(b""), Some("文件是空的，请重新选择"));
+        let mut big = b"%PDF-".to_vec();
+        big.resize(MAX_DOCUMENT_BYTES + 1, b'0');
+        assert_eq!(document_problem(&big), Some("文件不能超过 10 MB"));
+        big.truncate(MAX_DOCUMENT_BYTES);
+        assert_eq!(document_problem(&big), None);
+    }
+
+    #[test]
+    fn file_names_lose_paths_and_quotes() {
+        assert_eq!(clean_file_name("C:\\扫描\\营业执照.pdf"), "营业执照.pdf");
+        assert_eq!(clean_file_name("../../a\"b.pdf"), "ab.pdf");
+        assert_eq!(clean_file_name("  "), "附件");
+    }
+}
