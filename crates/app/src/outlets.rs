@@ -155,6 +155,17 @@ pub async fn list(
     ))
 }
 
+/// The names of the enterprises owning `outlets` (for lists that span enterprises).
+pub async fn enterprise_names(
+    app: &App,
+    outlets: &[OutletView],
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let mut ids: Vec<String> = outlets.iter().map(|o| o.enterprise_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(repo::organization::names(&app.db().conn, &ids).await?)
+}
+
 /// One outlet with its instruments; outside scope: 404.
 pub async fn get(
     app: &App,
@@ -306,6 +317,14 @@ pub async fn add_instrument(
     .await?;
     txn.commit().await?;
     Ok(instrument_view(model))
+}
+
+/// The outlet an instrument is at; outside scope: 404.
+pub async fn instrument_outlet(app: &App, actor: &Actor, id: &str) -> Result<String, AppError> {
+    repo::outlet::get_instrument(&app.db().conn, &actor.scope(), id)
+        .await?
+        .map(|(_, o)| o.id)
+        .ok_or(AppError::new(ErrorCode::NotFound))
 }
 
 pub async fn update_instrument(

@@ -33,6 +33,8 @@ pub enum Permission {
     PublishFiling,
     /// Keeping the own outlets and instruments: the enterprise administrator.
     ManageOutlets,
+    /// 排口管理 pages: enterprises (their own outlets) and regulators (those in their scope).
+    ViewOutlets,
 }
 
 impl Permission {
@@ -50,6 +52,7 @@ impl Permission {
             Permission::ReviewFiling => "review_filing",
             Permission::PublishFiling => "publish_filing",
             Permission::ManageOutlets => "manage_outlets",
+            Permission::ViewOutlets => "view_outlets",
         }
     }
 
@@ -70,6 +73,10 @@ impl Permission {
                 a.org_kind == OrgKind::CityRegulator && a.has_role(Role::CityRegulator)
             }
             Permission::ManageOwnFiling => a.is_main && a.org_kind.does_maintenance(),
+            Permission::ViewOutlets => {
+                a.org_kind.owns_outlets()
+                    || a.has_any_role(&[Role::CityRegulator, Role::DistrictRegulator])
+            }
             Permission::ManageOutlets => {
                 a.org_kind.owns_outlets() && a.has_role(Role::EnterpriseAdmin)
             }

@@ -700,6 +700,32 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
             ),
             vec![],
         ),
+        "page.outlets" => (false, "/outlets".into(), vec![]),
+        "page.outlets.new" => (false, "/outlets/new".into(), vec![]),
+        "page.outlets.create" => (true, "/outlets".into(), vec![("name", String::new())]),
+        "page.outlets.import_form" => (false, "/outlets/import".into(), vec![]),
+        // Not multipart: refused as unsupported (415) once past the access check.
+        "page.outlets.import" => (true, "/outlets/import".into(), vec![]),
+        "page.outlets.show" => (
+            false,
+            format!("/outlets/{}", ent_a_outlet(t).await.0),
+            vec![],
+        ),
+        "page.outlets.update" => (
+            true,
+            format!("/outlets/{}", ent_a_outlet(t).await.0),
+            vec![("name", String::new())],
+        ),
+        "page.outlets.instruments.create" => (
+            true,
+            format!("/outlets/{}/instruments", ent_a_outlet(t).await.0),
+            vec![("parameter", String::new())],
+        ),
+        "page.instruments.update" => (
+            true,
+            format!("/instruments/{}", ent_a_outlet(t).await.1),
+            vec![("parameter", String::new())],
+        ),
         "page.agencies" => (false, "/agencies".into(), vec![]),
         "page.agencies.export" => (false, "/agencies/export.csv".into(), vec![]),
         "page.agencies.show" => (

@@ -317,3 +317,124 @@ async fn an_xlsx_import_reads_numbers_and_names_bad_rows() {
         (Some("31.19"), Some("121.7"))
     );
 }
+
+/// 排口管理 on the pages: the enterprise adds an outlet and an instrument (bad coordinates and a
+/// bad range come back next to their fields, with what was typed), imports a file with two bad
+/// rows (both named, nothing imported); regulators read, another district does not.
+#[tokio::test]
+async fn the_enterprise_keeps_its_outlets_on_the_pages() {
+    let t = TestApp::spawn().await.unwrap();
+    let b = t.browser("ent_a").await.unwrap();
+    let list = b.page("/outlets").await.unwrap();
+    assert!(list.contains("新增排口") && list.contains("导入排口及仪器"));
+
+    let mut fields = vec![
+        ("kind", "wastewater"),
+        ("name", "DW-201 页面测试排口"),
+        ("address", "上海市浦东新区张江路 201 号"),
+        ("latitude", "39.90"),
+        ("longitude", "121.60"),
+        ("parameters", "化学需氧量"),
+        ("parameters", "氨氮"),
+    ];
+    let res = b.post_form("/outlets", &fields).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("纬度不在上海市范围内"), "{html}");
+    assert!(html.contains("DW-201 页面测试排口"), "what was typed stays");
+    fields[3] = ("latitude", "31.2010");
+    let res = b.post_form("/outlets", &fields).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let at = res.headers()["location"].to_str().unwrap().to_string();
+    let outlet_path = at.split('?').next().unwrap().to_string();
+    assert!(b.page(&at).await.unwrap().contains("排口已新增"));
+
+    let mut instrument = vec![
+        ("parameter", "氨氮"),
+        ("maker", "哈希"),
+        ("model", "Amtax sc"),
+        ("serial_no", "AM-201"),
+        ("range_lower", "10"),
+        ("range_upper", "1"),
+        ("unit", "mg/L"),
+        ("installed_on", "2024-03-01"),
+    ];
+    let res = b
+        .post_form(&format!("{outlet_path}/instruments"), &instrument)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("量程上限须大于量程下限"));
+    instrument[5] = ("range_upper", "100");
+    let res = b
+        .post_form(&format!("{outlet_path}/instruments"), &instrument)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = b.page(&outlet_path).await.unwrap();
+    assert!(
+        page.contains("AM-201") && page.contains("10 – 100 mg/L"),
+        "{page}"
+    );
+
+    // The import page names both bad rows and imports nothing.
+    let before = b.page("/outlets").await.unwrap().matches("详情").count();
+    let mut rows = GOOD.to_vec();
+    rows.insert(
+        1,
+        "DW-103 排口,废水,上海市浦东新区,39.90,121.70,氨氮,,,,,,,,,",
+    );
+    rows.push("FQ-103 排口,废气,上海市浦东新区,31.19,121.70,二氧化硫,二氧化硫,聚光科技,CEMS-2000,S103,完全抽取法,300,200,mg/m³,2024-02-01");
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv(&rows)).file_name("排口.csv"),
+    );
+    let res = b
+        .client
+        .post(b.url(&format!("/outlets/import?_csrf={}", b.csrf)))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("第 3 行“纬度”：纬度不在上海市范围内（30.6–31.9）"),
+        "{html}"
+    );
+    assert!(html.contains("第 7 行“量程上限”：量程上限须大于量程下限"));
+    assert_eq!(
+        b.page("/outlets").await.unwrap().matches("详情").count(),
+        before
+    );
+    // Without the anti-CSRF token an upload is refused.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv(&GOOD)).file_name("排口.csv"),
+    );
+    let res = b
+        .client
+        .post(b.url("/outlets/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Regulators read; the district without this enterprise does not.
+    let district = t.browser("district_a").await.unwrap();
+    let list = district.page("/outlets").await.unwrap();
+    assert!(list.contains("DW-201 页面测试排口") && !list.contains("新增排口"));
+    assert!(
+        district
+            .page(&outlet_path)
+            .await
+            .unwrap()
+            .contains("AM-201")
+    );
+    let other = t.browser("district_b").await.unwrap();
+    assert_eq!(
+        other.get(&outlet_path).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+}

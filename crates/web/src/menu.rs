@@ -103,6 +103,26 @@ pub const PORTAL: &[Section] = &[
         }],
     },
     Section {
+        title: "排口管理",
+        groups: &[Group {
+            title: None,
+            items: &[
+                Item {
+                    title: "排口列表",
+                    route: "page.outlets",
+                },
+                Item {
+                    title: "新增排口",
+                    route: "page.outlets.new",
+                },
+                Item {
+                    title: "导入排口及仪器",
+                    route: "page.outlets.import_form",
+                },
+            ],
+        }],
+    },
+    Section {
         title: "表单管理",
         groups: &[Group {
             title: None,

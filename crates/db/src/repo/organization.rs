@@ -3,7 +3,9 @@
 use crate::entity::organization;
 use chrono::{DateTime, Utc};
 use emss_domain::{AgencyCategory, OrgKind};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
 
 pub struct NewOrganization<'a> {
     pub id: String,
@@ -79,4 +81,21 @@ pub async fn update_filed_facts(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// The names of several organisations in one query.
+pub async fn names(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids.iter().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect())
 }

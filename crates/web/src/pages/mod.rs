@@ -10,6 +10,7 @@ pub mod help;
 pub mod home;
 pub mod login;
 pub mod my_account;
+pub mod outlets;
 pub mod security;
 
 use crate::error::PageError;
