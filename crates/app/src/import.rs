@@ -24,6 +24,39 @@ impl Format {
     }
 }
 
+/// Where each of `expected` is in the header row, or a message naming the missing and the
+/// unknown columns and the header expected.
+pub fn column_positions(header: &[String], expected: &[&str]) -> Result<Vec<usize>, String> {
+    let missing: Vec<&str> = expected
+        .iter()
+        .filter(|c| !header.iter().any(|h| h == *c))
+        .copied()
+        .collect();
+    let unknown: Vec<&str> = header
+        .iter()
+        .filter(|h| !h.is_empty() && !expected.contains(&h.as_str()))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() || !unknown.is_empty() {
+        let mut parts = Vec::new();
+        if !missing.is_empty() {
+            parts.push(format!("缺少列：{}", missing.join("、")));
+        }
+        if !unknown.is_empty() {
+            parts.push(format!("无法识别的列：{}", unknown.join("、")));
+        }
+        return Err(format!(
+            "{}。第一行应为：{}",
+            parts.join("；"),
+            expected.join("、")
+        ));
+    }
+    Ok(expected
+        .iter()
+        .map(|c| header.iter().position(|h| h == c).unwrap_or(0))
+        .collect())
+}
+
 /// The table's rows; empty rows are dropped but row numbers (1-based, header = 1) are kept.
 pub fn read(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, String> {
     let rows = match Format::sniff(bytes) {

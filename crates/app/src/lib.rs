@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod catalogue;
 pub mod context;
 pub mod demo;
+pub mod enterprises;
 pub mod error;
 pub mod filing;
 pub mod filing_change;

@@ -417,37 +417,8 @@ pub async fn import(app: &App, actor: &Actor, bytes: &[u8]) -> Result<Imported, 
     let Some(((_, header), data)) = rows.split_first() else {
         return Err(AppError::field("file", "文件是空的"));
     };
-    let missing: Vec<&str> = IMPORT_COLUMNS
-        .iter()
-        .filter(|c| !header.iter().any(|h| h == *c))
-        .copied()
-        .collect();
-    let unknown: Vec<&str> = header
-        .iter()
-        .filter(|h| !h.is_empty() && !IMPORT_COLUMNS.contains(&h.as_str()))
-        .map(String::as_str)
-        .collect();
-    if !missing.is_empty() || !unknown.is_empty() {
-        let mut parts = Vec::new();
-        if !missing.is_empty() {
-            parts.push(format!("缺少列：{}", missing.join("、")));
-        }
-        if !unknown.is_empty() {
-            parts.push(format!("无法识别的列：{}", unknown.join("、")));
-        }
-        return Err(AppError::field(
-            "file",
-            &format!(
-                "{}。第一行应为：{}",
-                parts.join("；"),
-                IMPORT_COLUMNS.join("、")
-            ),
-        ));
-    }
-    let position: Vec<usize> = IMPORT_COLUMNS
-        .iter()
-        .map(|c| header.iter().position(|h| h == c).unwrap_or(0))
-        .collect();
+    let position = import::column_positions(header, &IMPORT_COLUMNS)
+        .map_err(|m| AppError::field("file", &m))?;
     let cell = |row: &[String], col: usize| row.get(position[col]).cloned().unwrap_or_default();
     let db = &app.db().conn;
     let mut problems = BTreeMap::new();

@@ -139,6 +139,7 @@ pub fn action_label(action: &str) -> &str {
         "spare_part.create" => "新增备品备件",
         "spare_part.update" => "修改备品备件",
         "spare_part.delete" => "删除备品备件",
+        "enterprise.import" => "导入企业及管理员账户",
         "outlet.create" => "新增排口",
         "outlet.update" => "修改排口",
         "outlet.import" => "导入排口及仪器",

@@ -35,6 +35,8 @@ pub enum Permission {
     ManageOutlets,
     /// 排口管理 pages: enterprises (their own outlets) and regulators (those in their scope).
     ViewOutlets,
+    /// Importing enterprises with their administrators: the system administrator.
+    ImportEnterprises,
 }
 
 impl Permission {
@@ -53,6 +55,7 @@ impl Permission {
             Permission::PublishFiling => "publish_filing",
             Permission::ManageOutlets => "manage_outlets",
             Permission::ViewOutlets => "view_outlets",
+            Permission::ImportEnterprises => "import_enterprises",
         }
     }
 
@@ -73,6 +76,7 @@ impl Permission {
                 a.org_kind == OrgKind::CityRegulator && a.has_role(Role::CityRegulator)
             }
             Permission::ManageOwnFiling => a.is_main && a.org_kind.does_maintenance(),
+            Permission::ImportEnterprises => a.has_role(Role::SystemAdmin),
             Permission::ViewOutlets => {
                 a.org_kind.owns_outlets()
                     || a.has_any_role(&[Role::CityRegulator, Role::DistrictRegulator])

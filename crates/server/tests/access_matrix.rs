@@ -240,6 +240,12 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
                 None,
             )
         }
+        // A file with the wrong columns: refused as invalid (422), nothing imported.
+        "api.enterprises.import" => (
+            Method::POST,
+            "/api/v1/enterprises/import".into(),
+            Some(json!("x")),
+        ),
         "api.agencies.resources" => (
             Method::GET,
             format!("/api/v1/agencies/{}/resources", org_of(t, "agency_a").await),
@@ -700,6 +706,9 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
             ),
             vec![],
         ),
+        "page.enterprises.import_form" => (false, "/admin/enterprises/import".into(), vec![]),
+        // Not multipart: refused as unsupported (415) once past the access check.
+        "page.enterprises.import" => (true, "/admin/enterprises/import".into(), vec![]),
         "page.outlets" => (false, "/outlets".into(), vec![]),
         "page.outlets.new" => (false, "/outlets/new".into(), vec![]),
         "page.outlets.create" => (true, "/outlets".into(), vec![("name", String::new())]),

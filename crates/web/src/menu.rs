@@ -34,6 +34,10 @@ pub const PORTAL: &[Section] = &[
                     route: "page.accounts",
                 },
                 Item {
+                    title: "企业导入",
+                    route: "page.enterprises.import_form",
+                },
+                Item {
                     title: "我的账户",
                     route: "page.account",
                 },

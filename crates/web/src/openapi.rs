@@ -54,6 +54,7 @@ use utoipa::{Modify, OpenApi};
         api::filing_changes::create,
         api::filing_changes::queue,
         api::filing_changes::decide,
+        api::enterprises::import,
         api::outlets::list,
         api::outlets::create,
         api::outlets::import,

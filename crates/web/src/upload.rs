@@ -50,3 +50,18 @@ fn problem(e: MultipartError) -> AppError {
         AppError::new(ErrorCode::BadRequest).with_detail(e.body_text())
     }
 }
+
+/// An import's problems as a list for people: the file's own first, then by row number
+/// (row 2 before row 10).
+pub fn problems_in_order(fields: std::collections::BTreeMap<String, String>) -> Vec<String> {
+    let mut problems: Vec<(String, String)> = fields.into_iter().collect();
+    problems.sort_by_key(|(k, _)| {
+        let row: u64 = k
+            .strip_prefix("rows[")
+            .and_then(|r| r.split(']').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        (row, k.clone())
+    });
+    problems.into_iter().map(|(_, m)| m).collect()
+}

@@ -435,11 +435,11 @@ pub async fn update_instrument(
 #[template(path = "portal/outlets_import.html")]
 pub struct ImportPage {
     pub shell: Shell,
-    /// Problems: (where, message), the file's own first.
-    pub problems: Vec<(String, String)>,
+    /// Problems, the file's own first, then by row.
+    pub problems: Vec<String>,
 }
 
-fn import_page(ctx: &Ctx, problems: Vec<(String, String)>) -> ImportPage {
+fn import_page(ctx: &Ctx, problems: Vec<String>) -> ImportPage {
     ImportPage {
         shell: Shell::portal(ctx, "page.outlets", "导入排口及仪器", &["排口管理", "导入"]),
         problems,
@@ -459,7 +459,7 @@ pub async fn import(
     let multipart = crate::upload::multipart(req, &state).await?;
     let (_, files) = crate::upload::read(multipart).await?;
     let Some(file) = files.into_iter().find(|f| f.kind == "file") else {
-        let problems = vec![("文件".to_string(), "请选择要导入的文件".to_string())];
+        let problems = vec!["请选择要导入的文件".to_string()];
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(&import_page(&ctx, problems)),
@@ -473,20 +473,7 @@ pub async fn import(
         ))
         .into_response()),
         Err(e) if e.code == ErrorCode::ValidationFailed => {
-            // `file` first, then the rows in order (rows[2] before rows[10]).
-            let mut problems: Vec<(String, String)> = e.fields.into_iter().collect();
-            problems.sort_by_key(|(k, _)| {
-                let row: u64 = k
-                    .strip_prefix("rows[")
-                    .and_then(|r| r.split(']').next())
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(0);
-                (row, k.clone())
-            });
-            let problems = problems
-                .into_iter()
-                .map(|(k, m)| (if k == "file" { "文件".to_string() } else { k }, m))
-                .collect();
+            let problems = crate::upload::problems_in_order(e.fields);
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 render(&import_page(&ctx, problems)),
