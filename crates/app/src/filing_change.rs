@@ -512,3 +512,27 @@ pub(crate) async fn load_demo(
     .await?;
     Ok(())
 }
+
+/// Re-encrypts the phones of pending proposals under the newest data key (key rotation).
+pub(crate) async fn reseal_pending(
+    txn: &impl sea_orm::ConnectionTrait,
+    app: &App,
+) -> Result<usize, AppError> {
+    let mut count = 0;
+    for c in repo::change_request::pending(txn, SUBJECT).await? {
+        let mut proposed: Proposed =
+            serde_json::from_str(&c.proposed).map_err(AppError::internal)?;
+        let Some(phone) = proposed.contact_phone.as_mut() else {
+            continue;
+        };
+        let context = format!("filing/contact_phone/{}", c.org_id);
+        let plain = app.open(&context, &phone.key, &phone.cipher)?;
+        let (cipher, key) = app.seal(&context, &plain)?;
+        phone.cipher = cipher;
+        phone.key = key;
+        let json = serde_json::to_string(&proposed).map_err(AppError::internal)?;
+        repo::change_request::set_proposed(txn, &c.id, &json).await?;
+        count += 1;
+    }
+    Ok(count)
+}

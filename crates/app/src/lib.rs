@@ -203,13 +203,31 @@ impl App {
             keys.rotate().map_err(AppError::internal)?
         };
         let txn = self.inner.db.begin_write().await?;
-        let rows = emss_db::repo::account::phone_ciphers(&txn).await?;
-        for (id, key_id, cipher) in &rows {
+        let mut values = 0;
+        for (id, key_id, cipher) in emss_db::repo::account::phone_ciphers(&txn).await? {
             let context = format!("account/phone/{id}");
-            let plain = self.open(&context, key_id, cipher)?;
+            let plain = self.open(&context, &key_id, &cipher)?;
             let (sealed, sealed_with) = self.seal(&context, &plain)?;
-            emss_db::repo::account::set_phone_cipher(&txn, id, &sealed, &sealed_with).await?;
+            emss_db::repo::account::set_phone_cipher(&txn, &id, &sealed, &sealed_with).await?;
+            values += 1;
         }
+        for (org_id, key_id, cipher) in emss_db::repo::filing::phone_ciphers(&txn).await? {
+            let context = format!("filing/contact_phone/{org_id}");
+            let plain = self.open(&context, &key_id, &cipher)?;
+            let (sealed, sealed_with) = self.seal(&context, &plain)?;
+            emss_db::repo::filing::set_phone_cipher(&txn, &org_id, &sealed, &sealed_with).await?;
+            values += 1;
+        }
+        for (id, key_id, cipher) in emss_db::repo::agency_resources::id_number_ciphers(&txn).await?
+        {
+            let context = format!("staff/id_number/{id}");
+            let plain = self.open(&context, &key_id, &cipher)?;
+            let (sealed, sealed_with) = self.seal(&context, &plain)?;
+            emss_db::repo::agency_resources::set_id_number_cipher(&txn, &id, &sealed, &sealed_with)
+                .await?;
+            values += 1;
+        }
+        values += filing_change::reseal_pending(&txn, self).await?;
         audit::record(
             &txn,
             self,
@@ -217,11 +235,11 @@ impl App {
             "keys.rotate",
             None,
             audit::Outcome::Ok,
-            serde_json::json!({"key_id": new_id, "values": rows.len()}),
+            serde_json::json!({"key_id": new_id, "values": values}),
         )
         .await?;
         txn.commit().await?;
-        Ok((new_id, rows.len()))
+        Ok((new_id, values))
     }
 
     pub fn districts(&self) -> &Districts {

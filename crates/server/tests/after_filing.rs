@@ -756,3 +756,53 @@ async fn filing_documents_are_checked_kept_and_shown_only_to_those_who_may() {
     let (status, _) = call(&t, Method::GET, None, &file, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_proposed_phone_survives_a_key_rotation() {
+    let t = TestApp::spawn().await.unwrap();
+    let (id, token) = agency(&t, 31, "lunhuan", true).await;
+    let (_, own) = call(&t, Method::GET, Some(&token), "/api/v1/filing", None).await;
+    let mut proposed = filing("x", "y");
+    proposed["name"] = own["agency"]["name"].clone();
+    proposed["uscc"] = own["agency"]["uscc"].clone();
+    proposed["contact_phone"] = json!("139 1700 8888");
+    let (status, change) = call(
+        &t,
+        Method::POST,
+        Some(&token),
+        "/api/v1/filing/changes",
+        Some(json!({"filing": proposed, "reason": "联系电话变更"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{change}");
+    assert_eq!(labels(&change), ["联系电话"]);
+    assert_eq!(change["changes"][0]["after"], "139****8888");
+
+    t.app.rotate_data_key().await.unwrap();
+    let city = t.token("city").await.unwrap();
+    let (status, _) = call(
+        &t,
+        Method::POST,
+        Some(&city),
+        &format!(
+            "/api/v1/change-requests/{}/decision",
+            change["id"].as_str().unwrap()
+        ),
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let f = emss_db::repo::filing::get(&t.app.db().conn, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    let phone = t
+        .app
+        .open(
+            &format!("filing/contact_phone/{id}"),
+            &f.contact_phone_key,
+            &f.contact_phone_cipher,
+        )
+        .unwrap();
+    assert_eq!(phone, "13917008888");
+}

@@ -576,22 +576,33 @@ async fn sqlx_checkpoint(t: &TestApp) {
 }
 
 #[tokio::test]
-async fn rotating_the_data_key_re_encrypts_every_phone() {
+async fn rotating_the_data_key_re_encrypts_every_personal_value() {
     let t = TestApp::spawn().await.unwrap();
     let (key_id, count) = t.app.rotate_data_key().await.unwrap();
-    assert_eq!(count, 16);
-    let rows = t
-        .app
-        .db()
-        .conn
-        .query_all_raw(Statement::from_string(
-            t.app.db().conn.get_database_backend(),
-            "SELECT DISTINCT phone_key FROM account WHERE phone_key IS NOT NULL",
-        ))
-        .await
-        .unwrap();
-    assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].try_get_by_index::<String>(0).unwrap(), key_id);
+    // 16 account phones, 43 filing contact phones and the demo agencies' 11 staff ID numbers.
+    assert_eq!(count, 16 + 43 + 11);
+    for sql in [
+        "SELECT DISTINCT phone_key FROM account WHERE phone_key IS NOT NULL",
+        "SELECT DISTINCT contact_phone_key FROM filing",
+        "SELECT DISTINCT id_number_key FROM agency_staff",
+    ] {
+        let rows = t
+            .app
+            .db()
+            .conn
+            .query_all_raw(Statement::from_string(
+                t.app.db().conn.get_database_backend(),
+                sql,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1, "{sql}");
+        assert_eq!(
+            rows[0].try_get_by_index::<String>(0).unwrap(),
+            key_id,
+            "{sql}"
+        );
+    }
     let token = t.token("sysadmin").await.unwrap();
     let list: Value = reqwest::Client::new()
         .get(t.url("/api/v1/accounts?keyword=filer_a2"))

@@ -2,6 +2,7 @@
 //! reaches only its own rows.
 
 use crate::entity::{agency_equipment, agency_spare_part, agency_staff};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QueryOrder,
@@ -215,4 +216,32 @@ pub async fn delete_spare_part(
         .exec(db)
         .await?;
     Ok(done.rows_affected == 1)
+}
+
+/// Every staff ID number ciphertext with its key id: (staff id, key id, cipher).
+pub async fn id_number_ciphers(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(String, String, String)>, DbErr> {
+    Ok(agency_staff::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.id_number_key, s.id_number_cipher))
+        .collect())
+}
+
+/// Replaces an ID number's ciphertext (same number, new key).
+pub async fn set_id_number_cipher(
+    db: &impl ConnectionTrait,
+    id: &str,
+    cipher: &str,
+    key_id: &str,
+) -> Result<(), DbErr> {
+    agency_staff::Entity::update_many()
+        .col_expr(agency_staff::Column::IdNumberCipher, Expr::value(cipher))
+        .col_expr(agency_staff::Column::IdNumberKey, Expr::value(key_id))
+        .filter(agency_staff::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

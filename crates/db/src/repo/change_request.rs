@@ -108,3 +108,29 @@ pub async fn decide(
         .await?;
     Ok(done.rows_affected == 1)
 }
+
+/// Replaces the proposal of a pending request (its sealed values re-encrypted under a new key).
+pub async fn set_proposed(
+    db: &impl ConnectionTrait,
+    id: &str,
+    proposed: &str,
+) -> Result<(), DbErr> {
+    change_request::Entity::update_many()
+        .col_expr(change_request::Column::Proposed, Expr::value(proposed))
+        .filter(change_request::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Every pending request of a kind.
+pub async fn pending(
+    db: &impl ConnectionTrait,
+    subject_kind: &str,
+) -> Result<Vec<change_request::Model>, DbErr> {
+    change_request::Entity::find()
+        .filter(change_request::Column::SubjectKind.eq(subject_kind))
+        .filter(change_request::Column::State.eq("pending"))
+        .all(db)
+        .await
+}

@@ -4,7 +4,7 @@
 
 use crate::entity::{filing, filing_attachment, filing_capability, filing_version, organization};
 use emss_domain::listing::{Page, PageRequest};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -276,4 +276,32 @@ pub async fn attachment(
         .filter(filing_attachment::Column::OrgId.eq(org_id))
         .one(db)
         .await
+}
+
+/// Every filing's contact phone ciphertext with its key id: (org id, key id, cipher).
+pub async fn phone_ciphers(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(String, String, String)>, DbErr> {
+    Ok(filing::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.org_id, f.contact_phone_key, f.contact_phone_cipher))
+        .collect())
+}
+
+/// Replaces a contact phone's ciphertext (same number, new key); not a new version of the filing.
+pub async fn set_phone_cipher(
+    db: &impl ConnectionTrait,
+    org_id: &str,
+    cipher: &str,
+    key_id: &str,
+) -> Result<(), DbErr> {
+    filing::Entity::update_many()
+        .col_expr(filing::Column::ContactPhoneCipher, Expr::value(cipher))
+        .col_expr(filing::Column::ContactPhoneKey, Expr::value(key_id))
+        .filter(filing::Column::OrgId.eq(org_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
