@@ -163,9 +163,9 @@ fn optional_text(
     t
 }
 
-/// Whether an agency may start tasks: filed, with at least one active staff member. The task
-/// issue enforces it when a task starts; 备案管理 shows it.
-pub async fn task_start_check(app: &App, org_id: &str) -> Result<Option<String>, AppError> {
+/// Why an agency may not start tasks yet (not filed, or no active staff member), or None. Shown
+/// on 备案管理 and in the API; starting a task is to refuse with this reason.
+pub(crate) async fn task_start_check(app: &App, org_id: &str) -> Result<Option<String>, AppError> {
     let db = &app.db().conn;
     let filed = repo::filing::get(db, org_id)
         .await?
@@ -176,8 +176,7 @@ pub async fn task_start_check(app: &App, org_id: &str) -> Result<Option<String>,
 
 /// The agency's records: for its own main account and for regulators; 404 for anyone else.
 pub async fn of_agency(app: &App, actor: &Actor, org_id: &str) -> Result<Resources, AppError> {
-    let own = actor.org_id == org_id && Permission::ManageOwnFiling.allows(Some(actor));
-    if !own && !Permission::SearchAgencies.allows(Some(actor)) {
+    if !crate::filing::sees_everything(Some(actor), org_id) {
         return Err(AppError::new(ErrorCode::NotFound));
     }
     let db = &app.db().conn;

@@ -22,6 +22,10 @@ pub const IMPORT_COLUMNS: [&str; 6] = [
     "管理员手机号",
 ];
 
+/// The most enterprises one file may hold: each administrator's password is hashed, which takes
+/// a noticeable moment, and the request must finish in time.
+pub const MAX_ENTERPRISES: usize = 200;
+
 /// An imported enterprise and its administrator's login.
 #[derive(Debug, Clone)]
 pub struct ImportedEnterprise {
@@ -58,7 +62,15 @@ async fn check_rows(
             format!("第 {row} 行“{}”：{message}", IMPORT_COLUMNS[col]),
         );
     };
+    if data.len() > MAX_ENTERPRISES {
+        return Err(AppError::field(
+            "file",
+            &format!("一次最多导入 {MAX_ENTERPRISES} 家企业，请分批导入"),
+        ));
+    }
     let mut rows: Vec<(usize, Row)> = Vec::new();
+    // Every row's values, valid or not, so a repeat of a bad row is named too.
+    let mut seen: Vec<(usize, String, String, String)> = Vec::new();
     for (n, cells) in data {
         let cell = |col: usize| cells.get(position[col]).cloned().unwrap_or_default();
         let mut ok = true;
@@ -73,7 +85,7 @@ async fn check_rows(
                 "企业名称不能超过 100 个字，且不能含控制字符",
             );
             ok = false;
-        } else if let Some((first, _)) = rows.iter().find(|(_, r)| r.name == name) {
+        } else if let Some((first, ..)) = seen.iter().find(|(_, s, _, _)| *s == name) {
             report(*n, ("name", 0), &format!("与第 {first} 行重复"));
             ok = false;
         }
@@ -81,7 +93,7 @@ async fn check_rows(
         if let Some(p) = uscc::problem(&code) {
             report(*n, ("uscc", 1), p);
             ok = false;
-        } else if let Some((first, _)) = rows.iter().find(|(_, r)| r.uscc == code) {
+        } else if let Some((first, ..)) = seen.iter().find(|(_, _, s, _)| *s == code) {
             report(*n, ("uscc", 1), &format!("与第 {first} 行重复"));
             ok = false;
         } else if repo::filing::uscc_taken(db, &code).await? {
@@ -103,7 +115,7 @@ async fn check_rows(
         if let Some(p) = username_problem(&username) {
             report(*n, ("username", 3), p);
             ok = false;
-        } else if let Some((first, _)) = rows.iter().find(|(_, r)| r.username == username) {
+        } else if let Some((first, ..)) = seen.iter().find(|(_, _, _, s)| *s == username) {
             report(*n, ("username", 3), &format!("与第 {first} 行重复"));
             ok = false;
         } else if repo::account::find_by_username(db, &username)
@@ -118,6 +130,7 @@ async fn check_rows(
             report(*n, ("admin_name", 4), p);
             ok = false;
         }
+        seen.push((*n, name.clone(), code.clone(), username.clone()));
         let phone = Some(pi::normalize_phone(&cell(5))).filter(|p| !p.is_empty());
         if phone.as_deref().is_some_and(|p| !pi::valid_phone(p)) {
             report(*n, ("phone", 5), "请输入 11 位手机号码，或留空");
@@ -183,6 +196,20 @@ pub async fn import(
     let txn = app.db().begin_write().await?;
     let mut imported = Vec::with_capacity(prepared.len());
     for (row, org_id, account_id, one_time, hash, phone) in prepared {
+        // Registered by someone else while the passwords were hashed: nothing is imported.
+        if repo::filing::uscc_taken(&txn, &row.uscc).await?
+            || repo::account::find_by_username(&txn, &row.username)
+                .await?
+                .is_some()
+        {
+            return Err(AppError::field(
+                "file",
+                &format!(
+                    "“{}”的统一社会信用代码或管理员用户名刚被登记，未导入任何数据，请核对后重新导入",
+                    row.name
+                ),
+            ));
+        }
         repo::organization::insert(
             &txn,
             NewOrganization {

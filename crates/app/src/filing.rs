@@ -81,7 +81,7 @@ fn check_uploads(uploads: &[Upload], errors: &mut FieldErrors) {
     let mut seen = Vec::new();
     for u in uploads {
         let Some(kind) = FilingDocument::parse(&u.kind) else {
-            errors.add("attachments", "附件类型不正确");
+            errors.add("kind", "附件类型只能是营业执照、承诺书或 CMA 证书");
             continue;
         };
         if seen.contains(&kind) {
@@ -111,9 +111,8 @@ async fn store_uploads(
 ) -> Result<Vec<filing_attachment::Model>, AppError> {
     let mut rows = Vec::with_capacity(uploads.len());
     for u in uploads {
-        let content_type = FileType::sniff(&u.bytes)
-            .map(FileType::content_type)
-            .ok_or_else(|| AppError::internal("an unchecked upload"))?;
+        let file_type =
+            FileType::sniff(&u.bytes).ok_or_else(|| AppError::internal("an unchecked upload"))?;
         let size = i64::try_from(u.bytes.len()).map_err(AppError::internal)?;
         let key = app.blobs().put(u.bytes).await.map_err(AppError::internal)?;
         rows.push(filing_attachment::Model {
@@ -121,8 +120,8 @@ async fn store_uploads(
             org_id: org_id.to_string(),
             kind: u.kind,
             blob_key: key.to_string(),
-            file_name: clean_file_name(&u.file_name),
-            content_type: content_type.to_string(),
+            file_name: clean_file_name(&u.file_name, file_type),
+            content_type: file_type.content_type().to_string(),
             size,
             uploaded_by: uploaded_by.map(str::to_string),
             uploaded_at: app.now(),
@@ -441,25 +440,34 @@ pub(crate) fn seal_contact(
 /// organisation).
 const REGISTRATIONS_PER_MINUTE: u64 = 10;
 
+/// Counts a registration attempt of the client's address and refuses it past the limit. Called
+/// before the (large) registration body is read.
+pub async fn check_registration_rate(app: &App) -> Result<(), AppError> {
+    let Some(ip) = crate::context::current().ip else {
+        return Ok(());
+    };
+    let n =
+        repo::login_guard::count_attempt(&app.db().conn, &format!("registration {ip}"), app.now())
+            .await?;
+    if n > REGISTRATIONS_PER_MINUTE {
+        tracing::warn!(ip = %ip, "registration throttled");
+        audit::record_alone(
+            app,
+            None,
+            "filing.throttled",
+            None,
+            Outcome::Denied,
+            json!({}),
+        )
+        .await?;
+        return Err(AppError::new(ErrorCode::RateLimited));
+    }
+    Ok(())
+}
+
+/// Registers an agency or a self-maintaining enterprise (the caller has checked the rate).
 pub async fn register(app: &App, reg: Registration) -> Result<Registered, AppError> {
     let db = &app.db().conn;
-    if let Some(ip) = crate::context::current().ip {
-        let n =
-            repo::login_guard::count_attempt(db, &format!("registration {ip}"), app.now()).await?;
-        if n > REGISTRATIONS_PER_MINUTE {
-            tracing::warn!(ip = %ip, "registration throttled");
-            audit::record_alone(
-                app,
-                None,
-                "filing.throttled",
-                None,
-                Outcome::Denied,
-                json!({}),
-            )
-            .await?;
-            return Err(AppError::new(ErrorCode::RateLimited));
-        }
-    }
     let mut errors = FieldErrors::new();
     let checked = check(app, &reg.filing, false, &mut errors);
     let username = normalize_username(&reg.username);
@@ -629,8 +637,9 @@ pub async fn own(
     detail(app, Some(actor), &actor.org_id).await
 }
 
-/// Who may see which filing: regulators all; an agency its own; others only published ones.
-fn sees_everything(actor: Option<&Actor>, org_id: &str) -> bool {
+/// Who sees all of a filing (its contacts, trail, documents, change requests, personnel): every
+/// regulator, and the agency's own main account. Others see at most the public view.
+pub fn sees_everything(actor: Option<&Actor>, org_id: &str) -> bool {
     actor.is_some_and(|a| {
         Permission::SearchAgencies.allows(Some(a))
             || (a.org_id == org_id && Permission::ManageOwnFiling.allows(Some(a)))
@@ -695,45 +704,58 @@ pub async fn detail(
     Ok((shown, versions))
 }
 
-/// Adds (or replaces) a document of the own filing while it is a draft or was sent back.
+/// Adds (or replaces) documents of the own filing while it is a draft or was sent back: all of
+/// them or, when one is refused, none.
 pub async fn upload_own(
     app: &App,
     actor: &Actor,
-    upload: Upload,
-) -> Result<AttachmentView, AppError> {
+    uploads: Vec<Upload>,
+) -> Result<Vec<AttachmentView>, AppError> {
     if !Permission::ManageOwnFiling.allows(Some(actor)) {
         return Err(AppError::new(ErrorCode::Forbidden));
     }
+    let not_editable = || {
+        AppError::field(
+            "state",
+            "备案已提交或已通过，附件不能再更换；已备案的信息须通过变更申请修改",
+        )
+    };
     let current = repo::filing::get(&app.db().conn, &actor.org_id)
         .await?
         .ok_or(AppError::new(ErrorCode::NotFound))?;
     if !state_of(&current)?.editable() {
-        return Err(AppError::field(
-            "state",
-            "备案已提交或已通过，附件不能再更换；已备案的信息须通过变更申请修改",
-        ));
+        return Err(not_editable());
     }
     let mut errors = FieldErrors::new();
-    check_uploads(std::slice::from_ref(&upload), &mut errors);
+    if uploads.is_empty() {
+        errors.add("kind", "请选择要上传的文件");
+    }
+    check_uploads(&uploads, &mut errors);
     errors.into_result()?;
-    let mut rows = store_uploads(app, &actor.org_id, Some(&actor.account_id), vec![upload]).await?;
-    let row = rows
-        .pop()
-        .ok_or_else(|| AppError::internal("an upload vanished"))?;
+    let rows = store_uploads(app, &actor.org_id, Some(&actor.account_id), uploads).await?;
     let txn = app.db().begin_write().await?;
-    repo::filing::add_attachment(&txn, row.clone()).await?;
-    audit::record(
-        &txn,
-        app,
-        Some(actor),
-        "filing.attachment",
-        Some(("filing", &actor.org_id)),
-        Outcome::Ok,
-        json!({"kind": row.kind, "sha256": row.blob_key, "size": row.size}),
-    )
-    .await?;
+    // Submitted meanwhile (another tab): the documents under review stay as they were.
+    let still = repo::filing::get(&txn, &actor.org_id)
+        .await?
+        .ok_or(AppError::new(ErrorCode::NotFound))?;
+    if !state_of(&still)?.editable() {
+        return Err(not_editable());
+    }
+    for row in &rows {
+        repo::filing::add_attachment(&txn, row.clone()).await?;
+        audit::record(
+            &txn,
+            app,
+            Some(actor),
+            "filing.attachment",
+            Some(("filing", &actor.org_id)),
+            Outcome::Ok,
+            json!({"kind": row.kind, "sha256": row.blob_key, "size": row.size}),
+        )
+        .await?;
+    }
     txn.commit().await?;
-    Ok(attachment_view(row))
+    Ok(rows.into_iter().map(attachment_view).collect())
 }
 
 /// A document's bytes, for the agency itself and regulators; 404 for anyone else.

@@ -4,7 +4,9 @@
 
 use crate::audit::{self, Outcome};
 use crate::error::FieldErrors;
-use crate::filing::{Checked, FilingInput, FilingView, check, conflict, seal_contact, trail, view};
+use crate::filing::{
+    Checked, FilingInput, FilingView, check, conflict, seal_contact, sees_everything, trail, view,
+};
 use crate::{App, AppError};
 use emss_db::entity::{change_request, filing};
 use emss_db::repo;
@@ -170,10 +172,19 @@ fn differences(
         &proposed.capabilities,
         true,
     );
+    let phone_changed = proposed.contact_phone.is_some();
     let pairs: Vec<(&str, &str, String, String)> = shown(&before)
         .into_iter()
         .zip(shown(&after))
-        .map(|((field, label, b), (_, _, a))| (field, label, b, a))
+        .map(|((field, label, b), (_, _, a))| {
+            // A new number under the same mask is still a change the reviewer must see.
+            let a = if field == "contact_phone" && phone_changed && a == b {
+                format!("{a}（新号码）")
+            } else {
+                a
+            };
+            (field, label, b, a)
+        })
         .collect();
     changed_fields(&pairs)
 }
@@ -245,7 +256,7 @@ pub async fn request(
     }
     let mut errors = FieldErrors::new();
     let reason = reason.trim();
-    reason_problem(&mut errors, "change_reason", reason, Some("请填写变更原因"));
+    reason_problem(&mut errors, "reason", reason, Some("请填写变更原因"));
     let checked = check(app, &input, true, &mut errors);
     if let Some(c) = &checked
         && c.uscc != current.uscc
@@ -260,6 +271,18 @@ pub async fn request(
         ));
     };
     let caps = repo::filing::capabilities(db, &current.org_id).await?;
+    // The numbers themselves are compared: two numbers can share a mask.
+    let mut c = c;
+    if let Some(p) = &c.contact_phone {
+        let filed = app.open(
+            &format!("filing/contact_phone/{}", current.org_id),
+            &current.contact_phone_key,
+            &current.contact_phone_cipher,
+        )?;
+        if *p == filed {
+            c.contact_phone = None;
+        }
+    }
     let proposed = proposed_of(app, &current.org_id, c)?;
     let now = app.now();
     let changes = differences(app, &current, &caps, &proposed, now);
@@ -286,7 +309,8 @@ pub async fn request(
         decision_comment: None,
     };
     let txn = app.db().begin_write().await?;
-    // Two tabs submitting at once: the second finds the first.
+    // Two tabs submitting at once: the second finds the first (or, on PostgreSQL, runs into the
+    // unique index of pending requests).
     if repo::change_request::pending_for(&txn, SUBJECT, &current.org_id)
         .await?
         .is_some()
@@ -296,7 +320,14 @@ pub async fn request(
             "已有一份变更申请正在审核，请等待审核结果后再申请",
         ));
     }
-    repo::change_request::insert(&txn, model.clone()).await?;
+    if let Err(e) = repo::change_request::insert(&txn, model.clone()).await {
+        let e = AppError::from(e);
+        return Err(if e.code == ErrorCode::AlreadyExists {
+            AppError::field("state", "已有一份变更申请正在审核，请等待审核结果后再申请")
+        } else {
+            e
+        });
+    }
     audit::record(
         &txn,
         app,
@@ -321,8 +352,7 @@ pub async fn of_filing(
     actor: &Actor,
     org_id: &str,
 ) -> Result<Vec<ChangeView>, AppError> {
-    let own = actor.org_id == org_id && Permission::ManageOwnFiling.allows(Some(actor));
-    if !own && !Permission::SearchAgencies.allows(Some(actor)) {
+    if !sees_everything(Some(actor), org_id) {
         return Err(AppError::new(ErrorCode::NotFound));
     }
     let db = &app.db().conn;
@@ -358,6 +388,18 @@ pub async fn queue(
         items.push(change_view(c, name));
     }
     Ok(Page::new(items, found.total, page))
+}
+
+/// The agency a change request is about, for the reviewer (to show its page again).
+pub async fn org_of(app: &App, actor: &Actor, id: &str) -> Result<String, AppError> {
+    if !Permission::ReviewFiling.allows(Some(actor)) {
+        return Err(AppError::new(ErrorCode::NotFound));
+    }
+    repo::change_request::get(&app.db().conn, id)
+        .await?
+        .filter(|c| c.subject_kind == SUBJECT)
+        .map(|c| c.org_id)
+        .ok_or(AppError::new(ErrorCode::NotFound))
 }
 
 /// The reviewer approves (the filing takes the proposed values) or rejects (a comment is
@@ -405,8 +447,14 @@ pub async fn decide(
     {
         return Err(AppError::field("state", "该变更申请已审核，请刷新后查看"));
     }
+    // A decided request keeps no full phone number: the filing holds it, or it was refused.
+    let mut kept: Proposed = serde_json::from_str(&c.proposed).map_err(AppError::internal)?;
+    let proposed = kept.clone();
+    if kept.contact_phone.take().is_some() {
+        let json = serde_json::to_string(&kept).map_err(AppError::internal)?;
+        repo::change_request::set_proposed(&txn, id, &json).await?;
+    }
     let org_name = if approve {
-        let proposed: Proposed = serde_json::from_str(&c.proposed).map_err(AppError::internal)?;
         if proposed.uscc != current.uscc && repo::filing::uscc_taken(&txn, &proposed.uscc).await? {
             return Err(AppError::field(
                 "state",
@@ -436,7 +484,7 @@ pub async fn decide(
             &model,
             &proposed.capabilities,
             "filing.change_approve",
-            json!({"change_id": id, "comment": comment}),
+            json!({"change_id": id, "comment": comment, "base_version": c.base_version}),
         )
         .await?;
         model.name
@@ -448,7 +496,7 @@ pub async fn decide(
             "filing.change_reject",
             Some(("filing", &current.org_id)),
             Outcome::Ok,
-            json!({"change_id": id, "comment": comment}),
+            json!({"change_id": id, "comment": comment, "base_version": c.base_version}),
         )
         .await?;
         current.name

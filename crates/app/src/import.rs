@@ -101,17 +101,46 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
     Ok(rows)
 }
 
+/// The widest sheet an import reads: no import has this many columns.
+const MAX_COLUMNS: u32 = 64;
+
+/// Reads the first sheet cell by cell, refusing a sheet larger than an import can be before
+/// anything is laid out (a file naming cell XFD1048576 must not allocate that grid).
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|_| "无法读取 XLSX 文件，请用 Excel 另存为 .xlsx 后重试".to_string())?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| "XLSX 文件没有工作表".to_string())?
+    let first = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| "XLSX 文件没有工作表".to_string())?;
+    let mut cells = book
+        .worksheet_cells_reader(&first)
         .map_err(|_| "无法读取第一个工作表".to_string())?;
-    Ok(range
-        .rows()
-        .map(|r| r.iter().map(cell_text).collect())
-        .collect())
+    let max_row = u32::try_from(MAX_ROWS).unwrap_or(u32::MAX);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|_| "无法读取第一个工作表".to_string())?
+    {
+        let (row, col) = cell.get_position();
+        if row > max_row {
+            return Err(format!("表格超过 {MAX_ROWS} 行，请分批导入"));
+        }
+        if col >= MAX_COLUMNS {
+            return Err(format!("表格超过 {MAX_COLUMNS} 列，请只保留导入所需的列"));
+        }
+        let (row, col) = (row as usize, col as usize);
+        if rows.len() <= row {
+            rows.resize_with(row + 1, Vec::new);
+        }
+        let cells_of_row = &mut rows[row];
+        if cells_of_row.len() <= col {
+            cells_of_row.resize(col + 1, String::new());
+        }
+        cells_of_row[col] = cell_text(&Data::from(cell.get_value().clone()));
+    }
+    Ok(rows)
 }
 
 /// A cell as the user sees it: numbers without a trailing ".0", dates as YYYY-MM-DD.

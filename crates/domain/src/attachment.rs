@@ -23,6 +23,15 @@ impl FileType {
         }
     }
 
+    /// The extension a stored file is given, whatever the uploaded name said.
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileType::Pdf => "pdf",
+            FileType::Jpeg => "jpg",
+            FileType::Png => "png",
+        }
+    }
+
     pub fn content_type(self) -> &'static str {
         match self {
             FileType::Pdf => "application/pdf",
@@ -48,20 +57,35 @@ pub fn document_problem(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// A file name as shown and offered for download: the last path part, without control
-/// characters, at most 100 characters.
-pub fn clean_file_name(raw: &str) -> String {
+/// A file name as shown and offered for download: the last path part of what was uploaded,
+/// without control or invisible formatting characters (a right-to-left override can dress
+/// `exe` up as `pdf`), at most 100 characters, and always with the extension of its real type.
+pub fn clean_file_name(raw: &str, kind: FileType) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = last
+    let stem = match last.rsplit_once('.') {
+        Some((stem, _)) => stem,
+        None => last,
+    };
+    let cleaned: String = stem
         .chars()
-        .filter(|c| !c.is_control() && *c != '"')
-        .take(100)
+        .filter(|c| !c.is_control() && !is_format_character(*c) && *c != '"')
+        .take(90)
         .collect();
-    if cleaned.trim().is_empty() {
-        "附件".to_string()
+    let cleaned = cleaned.trim();
+    let stem = if cleaned.is_empty() {
+        "附件"
     } else {
         cleaned
-    }
+    };
+    format!("{stem}.{}", kind.extension())
+}
+
+/// Unicode format characters (bidirectional overrides, zero-width joiners …).
+fn is_format_character(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
+    )
 }
 
 #[cfg(test)]
@@ -89,9 +113,16 @@ mod tests {
     }
 
     #[test]
-    fn file_names_lose_paths_and_quotes() {
-        assert_eq!(clean_file_name("C:\\扫描\\营业执照.pdf"), "营业执照.pdf");
-        assert_eq!(clean_file_name("../../a\"b.pdf"), "ab.pdf");
-        assert_eq!(clean_file_name("  "), "附件");
+    fn file_names_lose_paths_quotes_and_disguises() {
+        use FileType::*;
+        assert_eq!(
+            clean_file_name("C:\\扫描\\营业执照.pdf", Pdf),
+            "营业执照.pdf"
+        );
+        assert_eq!(clean_file_name("../../a\"b.pdf", Pdf), "ab.pdf");
+        assert_eq!(clean_file_name("  ", Png), "附件.png");
+        // The real type decides the extension; a disguised name loses its disguise.
+        assert_eq!(clean_file_name("营业执照.bat", Pdf), "营业执照.pdf");
+        assert_eq!(clean_file_name("scan\u{202E}fdp.exe", Jpeg), "scanfdp.jpg");
     }
 }

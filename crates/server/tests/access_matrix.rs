@@ -264,7 +264,7 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             Method::POST,
             format!(
                 "/api/v1/change-requests/{}/decision",
-                pending_change(t).await.0
+                pending_change(t).await
             ),
             Some(json!({"decision": "reject"})),
         ),
@@ -452,8 +452,8 @@ async fn org_of(t: &TestApp, username: &str) -> String {
         .org_id
 }
 
-/// The demo change request waiting for review: (id, agency).
-async fn pending_change(t: &TestApp) -> (String, String) {
+/// The demo change request waiting for review.
+async fn pending_change(t: &TestApp) -> String {
     let page = emss_db::repo::change_request::queue(
         &t.app.db().conn,
         "filing",
@@ -462,8 +462,7 @@ async fn pending_change(t: &TestApp) -> (String, String) {
     )
     .await
     .unwrap();
-    let c = &page.items[0];
-    (c.id.clone(), c.org_id.clone())
+    page.items[0].id.clone()
 }
 
 /// A record of `org_id` made for one request (staff, equipment or spare part), written straight to
@@ -647,14 +646,11 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
             vec![("name", String::new())],
         ),
         "page.change_requests" => (false, "/change-requests".into(), vec![]),
-        "page.change_requests.decide" => {
-            let (change, org) = pending_change(t).await;
-            (
-                true,
-                format!("/change-requests/{change}/decision"),
-                vec![("decision", "reject".into()), ("org_id", org)],
-            )
-        }
+        "page.change_requests.decide" => (
+            true,
+            format!("/change-requests/{}/decision", pending_change(t).await),
+            vec![("decision", "reject".into())],
+        ),
         "page.filing.staff" => (false, "/filing/staff".into(), vec![]),
         "page.filing.staff.create" => (true, "/filing/staff".into(), vec![("name", String::new())]),
         "page.filing.staff.update" => (

@@ -332,7 +332,7 @@ async fn a_change_request_needs_a_filed_agency_and_a_valid_filing() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields = &err["fields"];
-    assert_eq!(fields["change_reason"], "请填写变更原因");
+    assert_eq!(fields["reason"], "请填写变更原因");
     assert_eq!(fields["contact_phone"], "请输入 11 位手机号码");
     assert!(fields["uscc"].is_string(), "{err}");
     let (_, none) = call(
@@ -687,7 +687,8 @@ async fn filing_documents_are_checked_kept_and_shown_only_to_those_who_may() {
             .multipart(form)
             .send()
     };
-    let res = upload("business_licence", "C:\\扫描件\\执照.png", PNG.to_vec())
+    // The name keeps its stem but takes the extension of what the file really is.
+    let res = upload("business_licence", "C:\\扫描件\\执照.bat", PNG.to_vec())
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
@@ -749,6 +750,10 @@ async fn filing_documents_are_checked_kept_and_shown_only_to_those_who_may() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(
+        res.headers()["content-disposition"],
+        "attachment; filename=\"document.png\"; filename*=UTF-8''%E6%89%A7%E7%85%A7.png"
+    );
     assert_eq!(res.bytes().await.unwrap().as_ref(), PNG);
     let other = t.token("agency_b").await.unwrap();
     let (status, _) = call(&t, Method::GET, Some(&other), &file, None).await;
@@ -805,4 +810,28 @@ async fn a_proposed_phone_survives_a_key_rotation() {
         )
         .unwrap();
     assert_eq!(phone, "13917008888");
+
+    // The same number again is no change; another number under the same mask is one.
+    proposed["contact_phone"] = json!("13917008888");
+    let (status, err) = call(
+        &t,
+        Method::POST,
+        Some(&token),
+        "/api/v1/filing/changes",
+        Some(json!({"filing": proposed, "reason": "核对"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    proposed["contact_phone"] = json!("13912348888");
+    let (status, change) = call(
+        &t,
+        Method::POST,
+        Some(&token),
+        "/api/v1/filing/changes",
+        Some(json!({"filing": proposed, "reason": "换号"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{change}");
+    assert_eq!(change["changes"][0]["before"], "139****8888");
+    assert_eq!(change["changes"][0]["after"], "139****8888（新号码）");
 }

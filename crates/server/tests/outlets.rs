@@ -316,6 +316,15 @@ async fn an_xlsx_import_reads_numbers_and_names_bad_rows() {
         ),
         (Some("31.19"), Some("121.7"))
     );
+
+    // A sheet that names a far-away cell is refused before it is laid out in memory.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "排口名称").unwrap();
+    sheet.write_string(1_000_000, 16_000, "x").unwrap();
+    let (status, err) = upload(&t, &ent, book.save_to_buffer().unwrap(), mime).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["fields"]["file"], "表格超过 5000 行，请分批导入");
 }
 
 /// 排口管理 on the pages: the enterprise adds an outlet and an instrument (bad coordinates and a
@@ -385,13 +394,15 @@ async fn the_enterprise_keeps_its_outlets_on_the_pages() {
         "DW-103 排口,废水,上海市浦东新区,39.90,121.70,氨氮,,,,,,,,,",
     );
     rows.push("FQ-103 排口,废气,上海市浦东新区,31.19,121.70,二氧化硫,二氧化硫,聚光科技,CEMS-2000,S103,完全抽取法,300,200,mg/m³,2024-02-01");
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(csv(&rows)).file_name("排口.csv"),
-    );
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", b.csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv(&rows)).file_name("排口.csv"),
+        );
     let res = b
         .client
-        .post(b.url(&format!("/outlets/import?_csrf={}", b.csrf)))
+        .post(b.url("/outlets/import"))
         .multipart(form)
         .send()
         .await
@@ -407,7 +418,8 @@ async fn the_enterprise_keeps_its_outlets_on_the_pages() {
         b.page("/outlets").await.unwrap().matches("详情").count(),
         before
     );
-    // Without the anti-CSRF token an upload is refused.
+    // Without the anti-CSRF token an upload is refused; so is a multipart body sent to a route
+    // that does not take files (its token would never be read).
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(csv(&GOOD)).file_name("排口.csv"),
@@ -415,6 +427,17 @@ async fn the_enterprise_keeps_its_outlets_on_the_pages() {
     let res = b
         .client
         .post(b.url("/outlets/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", b.csrf.clone())
+        .text("name", "DW-999 跨站排口");
+    let res = b
+        .client
+        .post(b.url(&outlet_path))
         .multipart(form)
         .send()
         .await

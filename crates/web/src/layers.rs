@@ -40,7 +40,7 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
         .with_state(state)
 }
 
-fn refuse(path: &str, code: ErrorCode) -> Response {
+pub(crate) fn refuse(path: &str, code: ErrorCode) -> Response {
     match Surface::of_path(path) {
         Surface::Api => ApiError::from(code).into_response(),
         Surface::Portal | Surface::Mobile => PageError::from(code).into_response(),
@@ -215,10 +215,15 @@ async fn session(State(state): State<AppState>, mut req: Request, next: Next) ->
     response
 }
 
+/// A multipart write whose anti-CSRF token is still to be checked: the upload reader checks the
+/// form's `_csrf` field against it.
+#[derive(Debug, Clone)]
+pub(crate) struct CsrfPending(pub String);
+
 /// CSRF protection of cookie-authenticated writes (INP-06): a write must come from our own
 /// origin, and a signed-in one must echo the session's anti-CSRF token — in the `x-csrf-token`
-/// header (scripts), the `_csrf` form field (forms), or for a file upload form (multipart,
-/// which is not read here) the `_csrf` query parameter. Bearer-token requests are exempt.
+/// header (scripts) or the `_csrf` form field (forms; for file uploads, read by the upload
+/// reader). Bearer-token requests are exempt.
 async fn csrf(State(_state): State<AppState>, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
@@ -252,14 +257,11 @@ async fn csrf(State(_state): State<AppState>, req: Request, next: Next) -> Respo
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if content_type.starts_with("multipart/form-data") {
-        let query_token =
-            url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
-                .any(|(k, v)| k == "_csrf" && same(&v, &expected));
-        return if query_token {
-            next.run(req).await
-        } else {
-            refuse(&path, ErrorCode::CsrfFailed)
-        };
+        // A file upload form: its `_csrf` field is checked by the upload reader, which only
+        // upload routes use; every other route refuses the request (see `routes::guard`).
+        let mut req = req;
+        req.extensions_mut().insert(CsrfPending(expected));
+        return next.run(req).await;
     }
     let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if !is_form {
@@ -315,7 +317,7 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
 }
 
 /// Compares secrets in time that does not depend on where they differ.
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())

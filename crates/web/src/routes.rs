@@ -3,6 +3,7 @@
 
 use crate::context::Ctx;
 use crate::error::{ApiError, PageError};
+use crate::layers::CsrfPending;
 use crate::{AppState, api, assets, h5, pages};
 use axum::Router;
 use axum::extract::{Request, State};
@@ -43,6 +44,8 @@ pub struct RouteDef {
     /// axum path template, e.g. `/api/v1/records/{id}`.
     pub path: &'static str,
     pub permission: Permission,
+    /// Takes files (multipart): a larger body limit, and the upload reader checks its CSRF field.
+    pub upload: bool,
     handler: fn() -> MethodRouter<AppState>,
 }
 
@@ -64,6 +67,7 @@ macro_rules! route {
             method: Method::$method,
             path: $path,
             permission: Permission::$perm,
+            upload: false,
             handler: || on(MethodFilter::$method, $handler),
         }
     };
@@ -74,6 +78,7 @@ macro_rules! route {
             method: Method::$method,
             path: $path,
             permission: Permission::$perm,
+            upload: true,
             handler: || {
                 on(MethodFilter::$method, $handler).layer(axum::extract::DefaultBodyLimit::max(
                     crate::upload::UPLOAD_LIMIT,
@@ -235,6 +240,7 @@ pub fn build(state: AppState) -> Router<AppState> {
             surface: def.surface(),
             object: def.is_object_route(),
             open_before_password_change: OPEN_BEFORE_PASSWORD_CHANGE.contains(&def.id),
+            upload: def.upload,
         };
         let route_id = def.id;
         let guarded = (def.handler)().route_layer(axum::middleware::from_fn_with_state(
@@ -268,6 +274,7 @@ struct Rule {
     surface: Surface,
     object: bool,
     open_before_password_change: bool,
+    upload: bool,
 }
 
 /// Lets the request through when the actor holds the route's permission. Otherwise: signed out →
@@ -285,7 +292,12 @@ async fn guard(
         surface,
         object,
         open_before_password_change,
+        upload,
     } = rule;
+    // A multipart body whose token nobody will read: only upload routes check the form's field.
+    if !upload && req.extensions().get::<CsrfPending>().is_some() {
+        return crate::layers::refuse(req.uri().path(), ErrorCode::CsrfFailed);
+    }
     let ctx = req.extensions().get::<Ctx>().cloned().unwrap_or_default();
     if ctx.must_change_password()
         && permission != Permission::Public

@@ -47,6 +47,19 @@ impl MigrationTrait for Migration {
             }
             manager.create_index(index.to_owned()).await?;
         }
+        // One request per subject waits at a time, also when two arrive together.
+        manager
+            .create_index(
+                Index::create()
+                    .name("change_request_one_pending")
+                    .table(ChangeRequest::Table)
+                    .col(ChangeRequest::SubjectKind)
+                    .col(ChangeRequest::SubjectId)
+                    .unique()
+                    .and_where(Expr::col(ChangeRequest::State).eq("pending"))
+                    .to_owned(),
+            )
+            .await?;
 
         manager
             .create_table(
@@ -96,6 +109,17 @@ impl MigrationTrait for Migration {
                     .col(string_null(AgencyStaff::AccountId))
                     .col(timestamp_with_time_zone(AgencyStaff::CreatedAt))
                     .col(timestamp_with_time_zone(AgencyStaff::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        // A login belongs to one staff record at most.
+        manager
+            .create_index(
+                Index::create()
+                    .name("agency_staff_account")
+                    .table(AgencyStaff::Table)
+                    .col(AgencyStaff::AccountId)
+                    .unique()
                     .to_owned(),
             )
             .await?;

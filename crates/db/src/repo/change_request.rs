@@ -85,7 +85,7 @@ pub async fn count_pending(db: &impl ConnectionTrait, subject_kind: &str) -> Res
 }
 
 /// Records the decision on a pending request; false when it was no longer pending (decided by
-/// someone else meanwhile, or withdrawn).
+/// someone else meanwhile).
 pub async fn decide(
     db: &impl ConnectionTrait,
     id: &str,
@@ -109,7 +109,7 @@ pub async fn decide(
     Ok(done.rows_affected == 1)
 }
 
-/// Replaces the proposal of a pending request (its sealed values re-encrypted under a new key).
+/// Replaces the stored proposal (re-sealed under a new key, or its phone dropped once decided).
 pub async fn set_proposed(
     db: &impl ConnectionTrait,
     id: &str,

@@ -16,6 +16,7 @@ use emss_app::filing::{AttachmentView, FilingInput, FilingVersionView, FilingVie
 use emss_db::repo::filing::FilingFilter;
 use emss_domain::ErrorCode;
 use emss_domain::listing::PageRequest;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -254,14 +255,14 @@ pub async fn register(
     State(state): State<AppState>,
     req: Request,
 ) -> Result<(StatusCode, Json<Registered>), ApiError> {
+    emss_app::filing::check_registration_rate(&state.app).await?;
     let multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("multipart/form-data"));
     let (body, attachments) = if multipart {
-        let form = crate::upload::multipart(req, &state).await?;
-        let (fields, files) = crate::upload::read(form).await?;
+        let (fields, files) = crate::upload::form(req, &state).await?;
         let json = fields
             .into_iter()
             .find(|(k, _)| k == "registration")
@@ -339,7 +340,8 @@ pub async fn update(
     ))
 }
 
-/// A registration with its documents, as `multipart/form-data`.
+/// A registration with its documents, as `multipart/form-data`. Only describes the body in the
+/// OpenAPI document (the handler reads the parts itself), hence never built.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct RegistrationForm {
@@ -356,7 +358,7 @@ pub struct RegistrationForm {
     cma_certificate: Option<Vec<u8>>,
 }
 
-/// One document, as `multipart/form-data`.
+/// One document, as `multipart/form-data`. Only describes the body in the OpenAPI document.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct AttachmentForm {
@@ -383,8 +385,7 @@ pub async fn upload(
     req: Request,
 ) -> Result<(StatusCode, Json<Attachment>), ApiError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let form = crate::upload::multipart(req, &state).await?;
-    let (fields, files) = crate::upload::read(form).await?;
+    let (fields, files) = crate::upload::form(req, &state).await?;
     let kind = fields
         .into_iter()
         .find(|(k, _)| k == "kind")
@@ -394,8 +395,11 @@ pub async fn upload(
         return Err(emss_app::AppError::field("file", "请选择要上传的文件").into());
     };
     file.kind = kind;
-    let done = emss_app::filing::upload_own(&state.app, actor, file).await?;
-    Ok((StatusCode::CREATED, Json(done.into())))
+    let mut done = emss_app::filing::upload_own(&state.app, actor, vec![file]).await?;
+    let one = done
+        .pop()
+        .ok_or_else(|| emss_app::AppError::internal("an upload vanished"))?;
+    Ok((StatusCode::CREATED, Json(one.into())))
 }
 
 /// A document of a filing, for the agency itself and regulators.
@@ -419,10 +423,7 @@ pub async fn attachment(
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let (a, bytes) =
         emss_app::filing::attachment_file(&state.app, actor, &id, &attachment_id).await?;
-    let disposition = format!(
-        "attachment; filename=\"document\"; filename*=UTF-8''{}",
-        url::form_urlencoded::byte_serialize(a.file_name.as_bytes()).collect::<String>()
-    );
+    let disposition = content_disposition(&a.file_name, &a.content_type);
     Ok((
         [
             (header::CONTENT_TYPE, a.content_type),
@@ -432,6 +433,33 @@ pub async fn attachment(
         bytes,
     )
         .into_response())
+}
+
+/// RFC 6266 / 5987: an ASCII fallback name with the real type's extension, and the real name
+/// percent-encoded (only `attr-char` left as is).
+fn content_disposition(file_name: &str, content_type: &str) -> String {
+    const NOT_ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'!')
+        .remove(b'#')
+        .remove(b'$')
+        .remove(b'&')
+        .remove(b'+')
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'^')
+        .remove(b'_')
+        .remove(b'`')
+        .remove(b'|')
+        .remove(b'~');
+    let extension = match content_type {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        _ => "pdf",
+    };
+    format!(
+        "attachment; filename=\"document.{extension}\"; filename*=UTF-8''{}",
+        utf8_percent_encode(file_name, NOT_ATTR_CHAR)
+    )
 }
 
 /// Submits the own filing for review (again, after it was sent back).

@@ -102,7 +102,7 @@ impl FilingForm {
                 "self_maintaining" => f.self_maintaining = Some(v),
                 "username" => f.username = v,
                 "password" => f.password = v,
-                "change_reason" => f.change_reason = v,
+                "reason" => f.change_reason = v,
                 _ => {}
             }
         }
@@ -198,8 +198,8 @@ pub async fn register_submit(
     ctx: Ctx,
     req: Request,
 ) -> Result<Response, PageError> {
-    let multipart = crate::upload::multipart(req, &state).await?;
-    let (fields, attachments) = crate::upload::read(multipart).await?;
+    emss_app::filing::check_registration_rate(&state.app).await?;
+    let (fields, attachments) = crate::upload::form(req, &state).await?;
     let form = FilingForm::from_pairs(fields);
     let result = emss_app::filing::register(
         &state.app,
@@ -650,11 +650,7 @@ pub(crate) async fn show_page(
         ..FilingForm::default()
     })
     .map(|f| FormState::new(state, f, errors.clone()).editing());
-    let full_viewer = !public
-        && ctx.actor().is_some_and(|x| {
-            Permission::SearchAgencies.allows(Some(x))
-                || (x.org_id == a.org_id && Permission::ManageOwnFiling.allows(Some(x)))
-        });
+    let full_viewer = !public && emss_app::filing::sees_everything(ctx.actor(), &a.org_id);
     let (changes, resources) = match ctx.actor() {
         Some(x) if full_viewer => (
             emss_app::filing_change::of_filing(&state.app, x, &a.org_id)
@@ -794,29 +790,21 @@ pub async fn own_upload(
     req: Request,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let multipart = crate::upload::multipart(req, &state).await?;
-    let (_, files) = crate::upload::read(multipart).await?;
-    if files.is_empty() {
-        let id = actor.org_id.clone();
-        let mut errors = BTreeMap::new();
-        errors.insert(
-            "business_licence".to_string(),
-            "请选择要上传的文件".to_string(),
-        );
-        let page = show_page(&state, &ctx, &id, false, errors, None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
-    }
-    for file in files {
-        if let Err(e) = emss_app::filing::upload_own(&state.app, actor, file).await {
-            if e.code != ErrorCode::ValidationFailed {
-                return Err(e.into());
-            }
+    let (_, files) = crate::upload::form(req, &state).await?;
+    match emss_app::filing::upload_own(&state.app, actor, files).await {
+        Ok(_) => Ok(Redirect::to("/filing?done=uploaded").into_response()),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
             let id = actor.org_id.clone();
-            let page = show_page(&state, &ctx, &id, false, e.fields, None).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+            let mut fields = e.fields;
+            // "Nothing chosen" belongs next to the first file input.
+            if let Some(m) = fields.remove("kind") {
+                fields.insert("business_licence".to_string(), m);
+            }
+            let page = show_page(&state, &ctx, &id, false, fields, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
+        Err(e) => Err(e.into()),
     }
-    Ok(Redirect::to("/filing?done=uploaded").into_response())
 }
 
 pub async fn own_submit(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {

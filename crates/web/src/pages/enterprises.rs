@@ -45,8 +45,7 @@ pub async fn import(
     req: Request,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let multipart = crate::upload::multipart(req, &state).await?;
-    let (_, files) = crate::upload::read(multipart).await?;
+    let (_, files) = crate::upload::form(req, &state).await?;
     let Some(file) = files.into_iter().find(|f| f.kind == "file") else {
         let problems = vec!["请选择要导入的文件".to_string()];
         return Ok((

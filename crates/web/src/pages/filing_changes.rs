@@ -47,8 +47,6 @@ pub struct DecisionForm {
     pub decision: String,
     #[serde(default)]
     pub comment: String,
-    /// Where the form was: the agency's page, shown again with the errors.
-    pub org_id: String,
 }
 
 pub async fn decide(
@@ -75,7 +73,8 @@ pub async fn decide(
         ))
         .into_response()),
         Err(e) if e.code == ErrorCode::ValidationFailed => {
-            let page = show_page(&state, &ctx, &form.org_id, false, e.fields, None).await?;
+            let org_id = emss_app::filing_change::org_of(&state.app, actor, &id).await?;
+            let page = show_page(&state, &ctx, &org_id, false, e.fields, None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(e) => Err(e.into()),

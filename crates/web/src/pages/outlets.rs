@@ -25,6 +25,9 @@ pub struct ListQuery {
     pub page: Option<u64>,
     pub page_size: Option<u64>,
     pub done: Option<String>,
+    /// After an import: how many outlets and instruments it brought.
+    pub outlets: Option<u32>,
+    pub instruments: Option<u32>,
 }
 
 #[derive(Template)]
@@ -67,11 +70,13 @@ pub async fn list(
         rows,
         pager,
         can_manage: Permission::ManageOutlets.allows(Some(actor)),
-        notice: q.done.as_deref().map(|d| {
-            d.strip_prefix("imported:")
-                .map(|n| format!("导入完成：{n}"))
-                .unwrap_or_else(|| "已保存".to_string())
-        }),
+        notice: q
+            .done
+            .as_deref()
+            .map(|d| match (d, q.outlets, q.instruments) {
+                ("imported", Some(o), Some(i)) => format!("导入完成：{o} 个排口、{i} 台仪器"),
+                _ => "已保存".to_string(),
+            }),
     }))
 }
 
@@ -456,8 +461,7 @@ pub async fn import(
     req: Request,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let multipart = crate::upload::multipart(req, &state).await?;
-    let (_, files) = crate::upload::read(multipart).await?;
+    let (_, files) = crate::upload::form(req, &state).await?;
     let Some(file) = files.into_iter().find(|f| f.kind == "file") else {
         let problems = vec!["请选择要导入的文件".to_string()];
         return Ok((
@@ -468,7 +472,7 @@ pub async fn import(
     };
     match emss_app::outlets::import(&state.app, actor, &file.bytes).await {
         Ok(done) => Ok(Redirect::to(&format!(
-            "/outlets?done=imported:{}%20个排口、{}%20台仪器",
+            "/outlets?done=imported&outlets={}&instruments={}",
             done.outlets, done.instruments
         ))
         .into_response()),
