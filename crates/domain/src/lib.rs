@@ -21,6 +21,7 @@ pub mod password_policy;
 pub mod permission;
 pub mod personnel;
 pub mod pi;
+pub mod plan;
 pub mod role;
 pub mod time;
 pub mod uscc;
