@@ -384,6 +384,13 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
                 crate::outlets::load_demo(&txn, id, position, now).await?;
             }
         }
+        if let (Some(agency), Some(a), Some(b)) = (
+            org_ids.get("agency_a"),
+            org_ids.get("ent_a"),
+            org_ids.get("ent_b"),
+        ) {
+            crate::contracts::load_demo(&txn, app, agency, &[a.as_str(), b.as_str()], now).await?;
+        }
         repo::setting::set(&txn, DEMO_MARKER, "1", now)
             .await
             .map_err(AppError::from)?;

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod catalogue;
 pub mod context;
+pub mod contracts;
 pub mod demo;
 pub mod enterprises;
 pub mod error;

@@ -8,6 +8,7 @@ pub mod attachment;
 pub mod audit;
 pub mod change_request;
 pub mod clock;
+pub mod contract;
 pub mod crypto;
 pub mod district;
 pub mod error;

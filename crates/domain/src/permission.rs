@@ -37,6 +37,12 @@ pub enum Permission {
     ViewOutlets,
     /// Importing enterprises with their administrators: the system administrator.
     ImportEnterprises,
+    /// Drafting and submitting the agency's contracts: an agency's contract manager.
+    ManageContracts,
+    /// Confirming or sending back contracts as party A: the enterprise administrator.
+    DecideContracts,
+    /// 合同管理 lists in scope: those two and the regulators.
+    ViewContracts,
 }
 
 impl Permission {
@@ -56,6 +62,9 @@ impl Permission {
             Permission::ManageOutlets => "manage_outlets",
             Permission::ViewOutlets => "view_outlets",
             Permission::ImportEnterprises => "import_enterprises",
+            Permission::ManageContracts => "manage_contracts",
+            Permission::DecideContracts => "decide_contracts",
+            Permission::ViewContracts => "view_contracts",
         }
     }
 
@@ -77,6 +86,17 @@ impl Permission {
             }
             Permission::ManageOwnFiling => a.is_main && a.org_kind.does_maintenance(),
             Permission::ImportEnterprises => a.has_role(Role::SystemAdmin),
+            Permission::ManageContracts => {
+                a.org_kind == OrgKind::Agency && a.has_role(Role::ContractManager)
+            }
+            Permission::DecideContracts => {
+                a.org_kind == OrgKind::Enterprise && a.has_role(Role::EnterpriseAdmin)
+            }
+            Permission::ViewContracts => {
+                Permission::ManageContracts.allows(Some(a))
+                    || Permission::DecideContracts.allows(Some(a))
+                    || a.has_any_role(&[Role::CityRegulator, Role::DistrictRegulator])
+            }
             Permission::ViewOutlets => {
                 a.org_kind.owns_outlets()
                     || a.has_any_role(&[Role::CityRegulator, Role::DistrictRegulator])

@@ -246,6 +246,40 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             "/api/v1/enterprises/import".into(),
             Some(json!("x")),
         ),
+        "api.contracts.list" => (Method::GET, "/api/v1/contracts".into(), None),
+        // Invalid: refused with 422, nothing created.
+        "api.contracts.create" => (
+            Method::POST,
+            "/api/v1/contracts".into(),
+            Some(contract_body()),
+        ),
+        "api.contracts.get" => (
+            Method::GET,
+            format!("/api/v1/contracts/{}", demo_contract(t, "approved").await),
+            None,
+        ),
+        "api.contracts.update" => (
+            Method::PUT,
+            format!("/api/v1/contracts/{}", demo_contract(t, "draft").await),
+            Some(contract_body()),
+        ),
+        // An approved contract is neither submitted nor decided again: 422, nothing changes.
+        "api.contracts.submit" => (
+            Method::POST,
+            format!(
+                "/api/v1/contracts/{}/submit",
+                demo_contract(t, "approved").await
+            ),
+            Some(json!({})),
+        ),
+        "api.contracts.decide" => (
+            Method::POST,
+            format!(
+                "/api/v1/contracts/{}/decision",
+                demo_contract(t, "approved").await
+            ),
+            Some(json!({"decision": "approve"})),
+        ),
         "api.agencies.resources" => (
             Method::GET,
             format!("/api/v1/agencies/{}/resources", org_of(t, "agency_a").await),
@@ -440,6 +474,28 @@ async fn ent_a_outlet(t: &TestApp) -> (String, String) {
 fn staff_body() -> Value {
     json!({"name": "", "gender": "male", "id_number": "110105194912310021", "education": "大学本科",
         "post": "运维工程师"})
+}
+
+/// Well-formed, invalid (no title, amount with three decimals): refused with 422.
+fn contract_body() -> Value {
+    json!({"enterprise_id": "", "title": "", "nature": "maintenance", "amount": "1.234",
+        "performance_start": "2027-01-01", "performance_end": "2027-12-31"})
+}
+
+/// agency_a's demo contract with ent_a in `state`, read from the database.
+async fn demo_contract(t: &TestApp, state: &str) -> String {
+    let db = &t.app.db().conn;
+    let ent_a = org_of(t, "ent_a").await;
+    let filter = emss_db::repo::contract::ContractFilter {
+        enterprise_id: Some(ent_a),
+        state: Some(state.to_string()),
+    };
+    emss_db::repo::contract::list(db, &emss_domain::Scope::City, &filter, Default::default())
+        .await
+        .unwrap()
+        .items[0]
+        .id
+        .clone()
 }
 
 /// The organisation of a demo login, read from the database.
@@ -705,6 +761,29 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         "page.enterprises.import_form" => (false, "/admin/enterprises/import".into(), vec![]),
         // Not multipart: refused as unsupported (415) once past the access check.
         "page.enterprises.import" => (true, "/admin/enterprises/import".into(), vec![]),
+        "page.contracts" => (false, "/contracts".into(), vec![]),
+        "page.contracts.new" => (false, "/contracts/new".into(), vec![]),
+        "page.contracts.create" => (true, "/contracts".into(), vec![("title", String::new())]),
+        "page.contracts.show" => (
+            false,
+            format!("/contracts/{}", demo_contract(t, "approved").await),
+            vec![],
+        ),
+        "page.contracts.update" => (
+            true,
+            format!("/contracts/{}", demo_contract(t, "draft").await),
+            vec![("title", String::new())],
+        ),
+        "page.contracts.submit" => (
+            true,
+            format!("/contracts/{}/submit", demo_contract(t, "approved").await),
+            vec![],
+        ),
+        "page.contracts.decide" => (
+            true,
+            format!("/contracts/{}/decision", demo_contract(t, "approved").await),
+            vec![("decision", "approve".into())],
+        ),
         "page.outlets" => (false, "/outlets".into(), vec![]),
         "page.outlets.new" => (false, "/outlets/new".into(), vec![]),
         "page.outlets.create" => (true, "/outlets".into(), vec![("name", String::new())]),

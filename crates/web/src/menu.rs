@@ -107,6 +107,22 @@ pub const PORTAL: &[Section] = &[
         }],
     },
     Section {
+        title: "任务管理",
+        groups: &[Group {
+            title: Some("合同管理"),
+            items: &[
+                Item {
+                    title: "合同信息",
+                    route: "page.contracts",
+                },
+                Item {
+                    title: "新增合同",
+                    route: "page.contracts.new",
+                },
+            ],
+        }],
+    },
+    Section {
         title: "排口管理",
         groups: &[Group {
             title: None,

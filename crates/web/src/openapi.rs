@@ -54,6 +54,12 @@ use utoipa::{Modify, OpenApi};
         api::filing_changes::create,
         api::filing_changes::queue,
         api::filing_changes::decide,
+        api::contracts::list,
+        api::contracts::create,
+        api::contracts::get,
+        api::contracts::update,
+        api::contracts::submit,
+        api::contracts::decide,
         api::enterprises::import,
         api::outlets::list,
         api::outlets::create,
@@ -74,6 +80,7 @@ use utoipa::{Modify, OpenApi};
         (name = "accounts", description = "账户"),
         (name = "filing", description = "机构备案：注册、审核、公开与机构查询"),
         (name = "outlets", description = "排口与监测仪器"),
+        (name = "contracts", description = "合同：机构起草提交，甲方确认"),
         (name = "forms", description = "表单目录（15 种运维记录表单）"),
         (name = "meta", description = "健康检查与接口文档")
     )

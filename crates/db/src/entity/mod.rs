@@ -9,6 +9,8 @@ pub mod agency_staff;
 pub mod audit_checkpoint;
 pub mod audit_entry;
 pub mod change_request;
+pub mod contract;
+pub mod contract_version;
 pub mod device_binding;
 pub mod filing;
 pub mod filing_attachment;

@@ -9,6 +9,7 @@ mod m20261129_000003_catalogue;
 mod m20261129_000004_filing;
 mod m20261129_000005_outlets;
 mod m20261129_000006_agency_resources;
+mod m20261129_000007_contracts;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_filing::Migration),
             Box::new(m20261129_000005_outlets::Migration),
             Box::new(m20261129_000006_agency_resources::Migration),
+            Box::new(m20261129_000007_contracts::Migration),
         ]
     }
 }

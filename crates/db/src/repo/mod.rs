@@ -6,6 +6,7 @@ pub mod account;
 pub mod agency_resources;
 pub mod audit;
 pub mod change_request;
+pub mod contract;
 pub mod device_binding;
 pub mod filing;
 pub mod form_definition;

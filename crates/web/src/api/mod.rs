@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod agencies;
 pub mod agency_resources;
 pub mod auth;
+pub mod contracts;
 pub mod enterprises;
 pub mod filing_changes;
 pub mod forms;

@@ -5,6 +5,7 @@ pub mod agencies;
 pub mod agency_resources;
 pub mod audit;
 pub mod catalogue;
+pub mod contracts;
 pub mod enterprises;
 pub mod filing_changes;
 pub mod help;

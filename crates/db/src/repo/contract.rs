@@ -1,0 +1,122 @@
+//! Contracts and their versions. Every read takes the caller's scope: an agency its own, an
+//! enterprise those it is party A of, a district regulator those of enterprises in its district.
+
+use crate::entity::{contract, contract_version, organization};
+use emss_domain::Scope;
+use emss_domain::listing::{Page, PageRequest};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+fn scope_condition(scope: &Scope) -> Condition {
+    match scope {
+        Scope::Agency(id) => Condition::all().add(contract::Column::AgencyId.eq(id.as_str())),
+        Scope::Enterprise(id) => {
+            Condition::all().add(contract::Column::EnterpriseId.eq(id.as_str()))
+        }
+        Scope::District(code) => Condition::all().add(
+            contract::Column::EnterpriseId.in_subquery(
+                Query::select()
+                    .column(organization::Column::Id)
+                    .from(organization::Entity)
+                    .and_where(organization::Column::DistrictCode.eq(code.as_str()))
+                    .to_owned(),
+            ),
+        ),
+        Scope::City => Condition::all(),
+        Scope::Nothing => Condition::all().add(contract::Column::Id.is_null()),
+    }
+}
+
+pub async fn insert(db: &impl ConnectionTrait, model: contract::Model) -> Result<(), DbErr> {
+    contract::Entity::insert(model.into_active_model())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn get(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<contract::Model>, DbErr> {
+    contract::Entity::find_by_id(id)
+        .filter(scope_condition(scope))
+        .one(db)
+        .await
+}
+
+/// Writes the whole row if it is still at `expected_version`; false when someone else moved it.
+pub async fn save(
+    db: &impl ConnectionTrait,
+    model: contract::Model,
+    expected_version: i32,
+) -> Result<bool, DbErr> {
+    let id = model.id.clone();
+    let active = model.into_active_model().reset_all();
+    let done = contract::Entity::update_many()
+        .set(active)
+        .filter(contract::Column::Id.eq(id))
+        .filter(contract::Column::Version.eq(expected_version))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// The filters of 合同管理.
+#[derive(Debug, Clone, Default)]
+pub struct ContractFilter {
+    /// Party A (甲方).
+    pub enterprise_id: Option<String>,
+    pub state: Option<String>,
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &ContractFilter,
+    page: PageRequest,
+) -> Result<Page<contract::Model>, DbErr> {
+    let mut cond = scope_condition(scope);
+    if let Some(e) = &filter.enterprise_id {
+        cond = cond.add(contract::Column::EnterpriseId.eq(e.as_str()));
+    }
+    if let Some(s) = &filter.state {
+        cond = cond.add(contract::Column::State.eq(s.as_str()));
+    }
+    let query = contract::Entity::find()
+        .filter(cond)
+        .order_by_desc(contract::Column::CreatedAt)
+        .order_by_asc(contract::Column::Id);
+    let total = query.clone().count(db).await?;
+    let items = query
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(db)
+        .await?;
+    Ok(Page::new(items, total, page))
+}
+
+pub async fn add_version(
+    db: &impl ConnectionTrait,
+    version: contract_version::Model,
+) -> Result<(), DbErr> {
+    contract_version::Entity::insert(version.into_active_model())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Every version of a contract, oldest first.
+pub async fn versions(
+    db: &impl ConnectionTrait,
+    contract_id: &str,
+) -> Result<Vec<contract_version::Model>, DbErr> {
+    contract_version::Entity::find()
+        .filter(contract_version::Column::ContractId.eq(contract_id))
+        .order_by_asc(contract_version::Column::Version)
+        .all(db)
+        .await
+}
