@@ -384,12 +384,14 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
                 crate::outlets::load_demo(&txn, id, position, now).await?;
             }
         }
-        if let (Some(agency), Some(a), Some(b)) = (
+        if let (Some(agency), Some(a), Some(b), Some((_, manager, _))) = (
             org_ids.get("agency_a"),
             org_ids.get("ent_a"),
             org_ids.get("ent_b"),
+            people.iter().find(|(key, _, _)| *key == "agency_a"),
         ) {
-            crate::contracts::load_demo(&txn, app, agency, &[a.as_str(), b.as_str()], now).await?;
+            let parties = [a.as_str(), b.as_str()];
+            crate::contracts::load_demo(&txn, app, agency, &parties, manager, now).await?;
         }
         repo::setting::set(&txn, DEMO_MARKER, "1", now)
             .await

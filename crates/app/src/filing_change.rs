@@ -59,7 +59,7 @@ pub struct ChangeView {
     pub decision_comment: Option<String>,
 }
 
-fn change_view(c: change_request::Model, org_name: String) -> ChangeView {
+pub(crate) fn change_view(c: change_request::Model, org_name: String) -> ChangeView {
     let state = ChangeState::parse(&c.state);
     ChangeView {
         state_label: state.map(|s| s.label()).unwrap_or_default().to_string(),
@@ -215,7 +215,12 @@ fn proposed_of(app: &App, org_id: &str, c: Checked) -> Result<Proposed, AppError
     })
 }
 
-fn reason_problem(errors: &mut FieldErrors, field: &str, text: &str, required: Option<&str>) {
+pub(crate) fn reason_problem(
+    errors: &mut FieldErrors,
+    field: &str,
+    text: &str,
+    required: Option<&str>,
+) {
     if text.is_empty() {
         if let Some(message) = required {
             errors.add(field, message);

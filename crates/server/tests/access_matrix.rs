@@ -280,6 +280,32 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             ),
             Some(json!({"decision": "approve"})),
         ),
+        "api.contracts.changes" => (
+            Method::GET,
+            format!(
+                "/api/v1/contracts/{}/changes",
+                demo_contract(t, "approved").await
+            ),
+            None,
+        ),
+        // The demo contract already has a change waiting: refused with 422.
+        "api.contracts.changes.create" => (
+            Method::POST,
+            format!(
+                "/api/v1/contracts/{}/changes",
+                demo_contract(t, "approved").await
+            ),
+            Some(json!({"contract": contract_body(), "reason": ""})),
+        ),
+        // A rejection without a comment: 422, the demo request stays pending.
+        "api.contracts.changes.decide" => {
+            let (contract, change) = demo_contract_change(t).await;
+            (
+                Method::POST,
+                format!("/api/v1/contracts/{contract}/changes/{change}/decision"),
+                Some(json!({"decision": "reject"})),
+            )
+        }
         "api.agencies.resources" => (
             Method::GET,
             format!("/api/v1/agencies/{}/resources", org_of(t, "agency_a").await),
@@ -496,6 +522,20 @@ async fn demo_contract(t: &TestApp, state: &str) -> String {
         .items[0]
         .id
         .clone()
+}
+
+/// The demo contract change waiting for ent_a: (contract, change request).
+async fn demo_contract_change(t: &TestApp) -> (String, String) {
+    let page = emss_db::repo::change_request::queue(
+        &t.app.db().conn,
+        "contract",
+        Some("pending"),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let c = &page.items[0];
+    (c.subject_id.clone(), c.id.clone())
 }
 
 /// The organisation of a demo login, read from the database.
@@ -784,6 +824,19 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
             format!("/contracts/{}/decision", demo_contract(t, "approved").await),
             vec![("decision", "approve".into())],
         ),
+        "page.contracts.changes.create" => (
+            true,
+            format!("/contracts/{}/changes", demo_contract(t, "approved").await),
+            vec![("reason", String::new())],
+        ),
+        "page.contracts.changes.decide" => {
+            let (contract, change) = demo_contract_change(t).await;
+            (
+                true,
+                format!("/contracts/{contract}/changes/{change}/decision"),
+                vec![("decision", "reject".into())],
+            )
+        }
         "page.outlets" => (false, "/outlets".into(), vec![]),
         "page.outlets.new" => (false, "/outlets/new".into(), vec![]),
         "page.outlets.create" => (true, "/outlets".into(), vec![("name", String::new())]),

@@ -289,4 +289,153 @@ async fn party_a_confirms_on_the_pages() {
         page.contains("已确认合同") && page.contains("甲方确认合同"),
         "{page}"
     );
+
+    // A change on the page: the agency proposes, party A approves it there.
+    let res = agency
+        .post_form(
+            &format!("{path}/changes"),
+            &[
+                ("enterprise_id", ent_a.as_str()),
+                ("title", "烟气 CEMS 运维合同（页面）"),
+                ("nature", "maintenance"),
+                ("amount", "9900"),
+                ("performance_start", "2027-01-01"),
+                ("performance_end", "2027-12-31"),
+                ("reason", "增加点位"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = party_a.page(&path).await.unwrap();
+    assert!(page.contains("9650.55 → 9900.00"), "{page}");
+    let start = page.find("/changes/").unwrap() + "/changes/".len();
+    let change_id = page[start..start + 32].to_string();
+    let res = party_a
+        .post_form(
+            &format!("{path}/changes/{change_id}/decision"),
+            &[("decision", "approve")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = agency.page(&path).await.unwrap();
+    assert!(
+        page.contains("9900.00") && page.contains("合同变更申请通过"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_confirmed_contract_changes_only_through_a_request_party_a_approves() {
+    let t = TestApp::spawn().await.unwrap();
+    let agency = t.token("agency_a").await.unwrap();
+    let party_a = t.token("ent_a").await.unwrap();
+    let ent_a = org_of(&t, "ent_a").await;
+    let ent_b = org_of(&t, "ent_b").await;
+    let (_, c) = call(
+        &t,
+        Method::POST,
+        &agency,
+        "/api/v1/contracts",
+        Some({
+            let mut b = contract(&ent_a, "20000", "2027-01-01", "2027-12-31");
+            b["submit"] = json!(true);
+            b
+        }),
+    )
+    .await;
+    let path = format!("/api/v1/contracts/{}", c["id"].as_str().unwrap());
+    call(
+        &t,
+        Method::POST,
+        &party_a,
+        &format!("{path}/decision"),
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+
+    // Party A stays; a reason is needed; the change lists what changes.
+    let mut proposed = contract(&ent_b, "25000", "2027-01-01", "2028-06-30");
+    let (status, err) = call(
+        &t,
+        Method::POST,
+        &agency,
+        &format!("{path}/changes"),
+        Some(json!({"contract": proposed, "reason": ""})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["fields"]["reason"], "请填写变更原因");
+    assert_eq!(
+        err["fields"]["enterprise_id"],
+        "甲方不能变更；如更换甲方，请另签合同"
+    );
+    proposed["enterprise_id"] = json!(ent_a);
+    let (status, change) = call(
+        &t,
+        Method::POST,
+        &agency,
+        &format!("{path}/changes"),
+        Some(json!({"contract": proposed, "reason": "增加运维点位，延长履行期"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{change}");
+    let labels: Vec<&str> = change["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["合同金额（元）", "履行结束时间"]);
+    let (status, _) = call(
+        &t,
+        Method::POST,
+        &agency,
+        &format!("{path}/changes"),
+        Some(json!({"contract": proposed, "reason": "再次"})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "one waits at a time"
+    );
+
+    // Nothing changes before party A decides; another enterprise cannot decide.
+    let (_, before) = call(&t, Method::GET, &agency, &path, None).await;
+    assert_eq!(before["contract"]["amount"], "20000.00");
+    let decision = format!("{path}/changes/{}/decision", change["id"].as_str().unwrap());
+    let ent_b_token = t.token("ent_b").await.unwrap();
+    let (status, _) = call(
+        &t,
+        Method::POST,
+        &ent_b_token,
+        &decision,
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, done) = call(
+        &t,
+        Method::POST,
+        &party_a,
+        &decision,
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let (_, after) = call(&t, Method::GET, &agency, &path, None).await;
+    assert_eq!(after["contract"]["amount"], "25000.00");
+    assert_eq!(after["contract"]["performance_end"], "2028-06-30");
+    assert_eq!(after["contract"]["state"], "approved");
+    let trail = after["trail"].as_array().unwrap();
+    assert_eq!(trail.last().unwrap()["event"], "contract.change_approve");
+    assert_eq!(
+        trail[trail.len() - 2]["snapshot"]["amount"],
+        "20000.00",
+        "the earlier version is kept"
+    );
+    let (_, changes) = call(&t, Method::GET, &agency, &format!("{path}/changes"), None).await;
+    assert_eq!(changes[0]["state"], "approved");
 }

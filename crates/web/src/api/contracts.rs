@@ -294,3 +294,84 @@ pub async fn decide(
     .await?;
     Ok(Json(done.into()))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractChangeBody {
+    /// The whole contract as it should read after the change (party A unchanged; `submit` is
+    /// ignored).
+    pub contract: ContractBody,
+    /// 变更原因.
+    pub reason: String,
+}
+
+/// Proposes a change to a confirmed contract; party A approves or rejects it.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/changes", tag = "contracts", summary = "提交合同变更申请",
+    params(("id" = String, Path, description = "合同编号")), request_body = ContractChangeBody,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = super::filing_changes::ChangeRequest), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn request_change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ContractChangeBody>,
+) -> Result<(StatusCode, Json<super::filing_changes::ChangeRequest>), ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let done = emss_app::contracts::request_change(
+        &state.app,
+        actor,
+        &id,
+        (&body.contract).into(),
+        &body.reason,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(done.into())))
+}
+
+/// The change requests of a contract, newest first.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/changes", tag = "contracts", summary = "合同变更申请",
+    params(("id" = String, Path, description = "合同编号")), security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = Vec<super::filing_changes::ChangeRequest>), (status = 404, body = ErrorBody)))]
+pub async fn changes(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<super::filing_changes::ChangeRequest>>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let list = emss_app::contracts::changes_of(&state.app, actor, &id).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+/// Party A approves (the contract takes the values, a new version of its trail) or rejects.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/changes/{change_id}/decision", tag = "contracts",
+    summary = "甲方审核合同变更申请",
+    params(("id" = String, Path, description = "合同编号"), ("change_id" = String, Path, description = "变更申请编号")),
+    request_body = super::filing_changes::DecisionRequest, security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = super::filing_changes::ChangeRequest), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn decide_change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, change_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<super::filing_changes::DecisionRequest>,
+) -> Result<Json<super::filing_changes::ChangeRequest>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let approve = match body.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return Err(
+                emss_app::AppError::field("decision", "审核结果只能是 approve 或 reject").into(),
+            );
+        }
+    };
+    let done = emss_app::contracts::decide_change(
+        &state.app,
+        actor,
+        &id,
+        &change_id,
+        approve,
+        body.comment.as_deref().unwrap_or_default(),
+    )
+    .await?;
+    Ok(Json(done.into()))
+}

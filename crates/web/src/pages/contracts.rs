@@ -273,6 +273,12 @@ pub struct ShowPage {
     pub can_submit: bool,
     /// Party A may confirm or send it back.
     pub can_decide: bool,
+    /// The agency may propose a change (confirmed, none waiting).
+    pub change: Option<(ContractForm, FormChoices)>,
+    /// Change requests, newest first.
+    pub changes: Vec<super::agencies::ChangeRow>,
+    /// Party A may decide the waiting change request.
+    pub can_decide_change: bool,
     pub errors: BTreeMap<String, String>,
     pub notice: Option<&'static str>,
 }
@@ -295,14 +301,34 @@ async fn show_page(
     let (c, versions) = emss_app::contracts::detail(&state.app, actor, id).await?;
     let current = ContractState::parse(&c.state).unwrap_or(ContractState::Draft);
     let manages = Permission::ManageContracts.allows(Some(actor)) && actor.org_id == c.agency_id;
-    let edit = if manages && current.editable() {
-        Some((
-            typed.unwrap_or_else(|| ContractForm::of(&c)),
-            choices(state).await?,
-        ))
+    let changes: Vec<super::agencies::ChangeRow> =
+        emss_app::contracts::changes_of(&state.app, actor, id)
+            .await?
+            .into_iter()
+            .map(super::agencies::change_row)
+            .collect();
+    let has_pending = changes.iter().any(super::agencies::ChangeRow::pending);
+    let (edit, change) = if manages && current.editable() {
+        (
+            Some((
+                typed.unwrap_or_else(|| ContractForm::of(&c)),
+                choices(state).await?,
+            )),
+            None,
+        )
+    } else if manages && current == ContractState::Approved && !has_pending {
+        (
+            None,
+            Some((
+                typed.unwrap_or_else(|| ContractForm::of(&c)),
+                choices(state).await?,
+            )),
+        )
     } else {
-        None
+        (None, None)
     };
+    let party_a =
+        Permission::DecideContracts.allows(Some(actor)) && actor.org_id == c.enterprise_id;
     Ok(ShowPage {
         shell: Shell::portal(
             ctx,
@@ -314,9 +340,10 @@ async fn show_page(
         decided_at: format_optional(c.decided_at),
         trail: trail_rows(versions),
         can_submit: manages && ContractAction::Submit.next(current).is_some(),
-        can_decide: Permission::DecideContracts.allows(Some(actor))
-            && actor.org_id == c.enterprise_id
-            && current == ContractState::Submitted,
+        can_decide: party_a && current == ContractState::Submitted,
+        can_decide_change: party_a && has_pending,
+        change,
+        changes,
         edit,
         c,
         errors,
@@ -330,6 +357,9 @@ fn notice_of(done: Option<&str>) -> Option<&'static str> {
         "submitted" => "合同已提交，等待甲方确认",
         "approve" => "已确认合同",
         "reject" => "已退回合同",
+        "change_requested" => "变更申请已提交，等待甲方审核",
+        "change_approved" => "变更申请已通过，合同已更新",
+        "change_rejected" => "变更申请已驳回",
         _ => "已完成",
     })
 }
@@ -414,6 +444,89 @@ pub async fn decide(
         Ok(_) => {
             Ok(Redirect::to(&format!("/contracts/{id}?done={}", form.decision)).into_response())
         }
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let page = show_page(&state, &ctx, &id, None, e.fields, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ChangeForm {
+    #[serde(flatten)]
+    pub contract: ContractForm,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The agency proposes a change to a confirmed contract.
+pub async fn request_change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ChangeForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    match emss_app::contracts::request_change(
+        &state.app,
+        actor,
+        &id,
+        form.contract.input(),
+        &form.reason,
+    )
+    .await
+    {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/contracts/{id}?done=change_requested#changes")).into_response(),
+        ),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let page = show_page(&state, &ctx, &id, Some(form.contract), e.fields, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChangeDecisionForm {
+    pub decision: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Party A decides a change request.
+pub async fn decide_change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, change_id)): Path<(String, String)>,
+    PageForm(form): PageForm<ChangeDecisionForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => return Err(emss_app::AppError::new(ErrorCode::BadRequest).into()),
+    };
+    match emss_app::contracts::decide_change(
+        &state.app,
+        actor,
+        &id,
+        &change_id,
+        approve,
+        &form.comment,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/contracts/{id}?done={}#changes",
+            if approve {
+                "change_approved"
+            } else {
+                "change_rejected"
+            }
+        ))
+        .into_response()),
         Err(e) if e.code == ErrorCode::ValidationFailed => {
             let page = show_page(&state, &ctx, &id, None, e.fields, None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())

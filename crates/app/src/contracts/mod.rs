@@ -19,6 +19,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+mod change;
+
+pub use change::{decide_change, of_contract as changes_of, request_change};
+
 /// A contract as typed.
 #[derive(Debug, Clone, Default)]
 pub struct ContractInput {
@@ -462,12 +466,14 @@ pub async fn parties(app: &App) -> Result<Vec<(String, String)>, AppError> {
     )
 }
 
-/// Demo contracts of an agency: one in every state with its enterprises.
+/// Demo contracts of an agency: one in every state with its enterprises, and a change request of
+/// the confirmed one waiting for party A.
 pub(crate) async fn load_demo(
     txn: &impl sea_orm::ConnectionTrait,
     app: &App,
     agency_id: &str,
     enterprises: &[&str],
+    requested_by: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), AppError> {
     let today = emss_domain::time::shanghai_date(now);
@@ -532,6 +538,9 @@ pub(crate) async fn load_demo(
             json!({"demo": true}),
         )
         .await?;
+        if state == ContractState::Approved {
+            change::load_demo(txn, &model, requested_by, now).await?;
+        }
     }
     Ok(())
 }
