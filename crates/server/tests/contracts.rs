@@ -271,7 +271,14 @@ async fn party_a_confirms_on_the_pages() {
     let path = at.split('?').next().unwrap().to_string();
     assert!(agency.page(&path).await.unwrap().contains("待甲方确认"));
 
+    // Party A's home page counts what waits for it.
     let party_a = t.browser("ent_a").await.unwrap();
+    let home = party_a.page("/").await.unwrap();
+    assert!(home.contains("待确认合同 <strong>1</strong>"), "{home}");
+    assert!(
+        home.contains("待审核合同变更 <strong>1</strong>"),
+        "the demo change"
+    );
     assert!(
         party_a
             .page("/contracts")

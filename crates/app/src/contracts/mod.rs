@@ -455,6 +455,32 @@ pub async fn detail(
     Ok((view(&found, &names), versions))
 }
 
+/// The contract to-dos of the home page: (label, count, where it leads).
+pub async fn todos(
+    app: &App,
+    actor: &Actor,
+) -> Result<Vec<(&'static str, u64, &'static str)>, AppError> {
+    let db = &app.db().conn;
+    let scope = actor.scope();
+    let mut out = Vec::new();
+    if Permission::DecideContracts.allows(Some(actor)) {
+        let waiting =
+            repo::contract::count_in_state(db, &scope, ContractState::Submitted.as_str()).await?;
+        out.push(("待确认合同", waiting, "/contracts?state=submitted"));
+        let changes = repo::contract::pending_changes(db, &scope).await?;
+        out.push(("待审核合同变更", changes, "/contracts?state=approved"));
+    }
+    if Permission::ManageContracts.allows(Some(actor)) {
+        let back =
+            repo::contract::count_in_state(db, &scope, ContractState::Rejected.as_str()).await?;
+        out.push(("被退回的合同", back, "/contracts?state=rejected"));
+        let drafts =
+            repo::contract::count_in_state(db, &scope, ContractState::Draft.as_str()).await?;
+        out.push(("合同草稿", drafts, "/contracts?state=draft"));
+    }
+    Ok(out)
+}
+
 /// The enterprises a contract may name as party A: (id, name).
 pub async fn parties(app: &App) -> Result<Vec<(String, String)>, AppError> {
     Ok(

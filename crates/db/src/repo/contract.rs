@@ -1,7 +1,7 @@
 //! Contracts and their versions. Every read takes the caller's scope: an agency its own, an
 //! enterprise those it is party A of, a district regulator those of enterprises in its district.
 
-use crate::entity::{contract, contract_version, organization};
+use crate::entity::{change_request, contract, contract_version, organization};
 use emss_domain::Scope;
 use emss_domain::listing::{Page, PageRequest};
 use sea_orm::sea_query::Query;
@@ -118,5 +118,35 @@ pub async fn versions(
         .filter(contract_version::Column::ContractId.eq(contract_id))
         .order_by_asc(contract_version::Column::Version)
         .all(db)
+        .await
+}
+
+/// How many contracts in scope are in `state`.
+pub async fn count_in_state(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    state: &str,
+) -> Result<u64, DbErr> {
+    contract::Entity::find()
+        .filter(scope_condition(scope).add(contract::Column::State.eq(state)))
+        .count(db)
+        .await
+}
+
+/// How many change requests of contracts in scope wait for party A.
+pub async fn pending_changes(db: &impl ConnectionTrait, scope: &Scope) -> Result<u64, DbErr> {
+    change_request::Entity::find()
+        .filter(change_request::Column::SubjectKind.eq("contract"))
+        .filter(change_request::Column::State.eq("pending"))
+        .filter(
+            change_request::Column::SubjectId.in_subquery(
+                Query::select()
+                    .column(contract::Column::Id)
+                    .from(contract::Entity)
+                    .cond_where(scope_condition(scope))
+                    .to_owned(),
+            ),
+        )
+        .count(db)
         .await
 }
