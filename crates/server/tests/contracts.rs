@@ -279,6 +279,14 @@ async fn party_a_confirms_on_the_pages() {
         home.contains("待审核合同变更 <strong>1</strong>"),
         "the demo change"
     );
+    // Its 甲方 filter offers itself only, not every enterprise of the city.
+    let ent_b = org_of(&t, "ent_b").await;
+    let list = party_a.page("/contracts").await.unwrap();
+    assert!(list.contains(&format!("value=\"{ent_a}\"")));
+    assert!(
+        !list.contains(&format!("value=\"{ent_b}\"")),
+        "no other party A offered"
+    );
     assert!(
         party_a
             .page("/contracts")

@@ -481,12 +481,19 @@ pub async fn todos(
     Ok(out)
 }
 
-/// The enterprises a contract may name as party A: (id, name).
-pub async fn parties(app: &App) -> Result<Vec<(String, String)>, AppError> {
+/// The enterprises the actor may pick as party A (甲方), in forms and filters: (id, name). An
+/// enterprise sees only itself, a district regulator its district's, everyone else all.
+pub async fn parties(app: &App, actor: &Actor) -> Result<Vec<(String, String)>, AppError> {
+    let scope = actor.scope();
     Ok(
         repo::organization::list_by_kinds(&app.db().conn, &[OrgKind::Enterprise])
             .await?
             .into_iter()
+            .filter(|o| match &scope {
+                emss_domain::Scope::Enterprise(id) => &o.id == id,
+                emss_domain::Scope::District(code) => o.district_code.as_ref() == Some(code),
+                _ => true,
+            })
             .map(|o| (o.id, o.name))
             .collect(),
     )

@@ -75,7 +75,7 @@ pub async fn list(
             (first + i as u64, c, submitted)
         })
         .collect();
-    let parties = emss_app::contracts::parties(&state.app)
+    let parties = emss_app::contracts::parties(&state.app, actor)
         .await?
         .into_iter()
         .map(|(id, name)| {
@@ -158,9 +158,9 @@ pub struct FormChoices {
     pub natures: Vec<(&'static str, &'static str)>,
 }
 
-async fn choices(state: &AppState) -> Result<FormChoices, PageError> {
+async fn choices(state: &AppState, actor: &emss_domain::Actor) -> Result<FormChoices, PageError> {
     Ok(FormChoices {
-        parties: emss_app::contracts::parties(&state.app).await?,
+        parties: emss_app::contracts::parties(&state.app, actor).await?,
         natures: ContractNature::ALL
             .iter()
             .map(|n| (n.as_str(), n.label()))
@@ -192,7 +192,7 @@ pub async fn new(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Pa
             &["任务管理", "合同管理", "新增合同"],
         ),
         form: ContractForm::default(),
-        choices: choices(&state).await?,
+        choices: choices(&state, ctx.actor().ok_or(ErrorCode::Unauthenticated)?).await?,
         errors: BTreeMap::new(),
     }))
 }
@@ -215,7 +215,7 @@ pub async fn create(
                     &["任务管理", "合同管理", "新增合同"],
                 ),
                 form,
-                choices: choices(&state).await?,
+                choices: choices(&state, actor).await?,
                 errors: e.fields,
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
@@ -312,7 +312,7 @@ async fn show_page(
         (
             Some((
                 typed.unwrap_or_else(|| ContractForm::of(&c)),
-                choices(state).await?,
+                choices(state, actor).await?,
             )),
             None,
         )
@@ -321,7 +321,7 @@ async fn show_page(
             None,
             Some((
                 typed.unwrap_or_else(|| ContractForm::of(&c)),
-                choices(state).await?,
+                choices(state, actor).await?,
             )),
         )
     } else {
