@@ -19,6 +19,7 @@ pub mod keys;
 pub mod outlets;
 pub mod password;
 mod secret;
+pub mod tasks;
 
 pub use error::AppError;
 

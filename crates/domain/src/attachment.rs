@@ -7,6 +7,10 @@ pub enum FileType {
     Pdf,
     Jpeg,
     Png,
+    /// Word (Office Open XML, `.docx`).
+    Docx,
+    /// Excel (Office Open XML, `.xlsx`).
+    Xlsx,
 }
 
 impl FileType {
@@ -23,12 +27,29 @@ impl FileType {
         }
     }
 
+    /// A report (上传报告) may also be a Word or Excel document: Office Open XML only, as a
+    /// well-formed archive holding the document's main part. The old binary formats and
+    /// macro-enabled files are refused: they are how macros travel.
+    pub fn sniff_report(bytes: &[u8]) -> Option<FileType> {
+        FileType::sniff(bytes).or_else(|| office_type(bytes))
+    }
+
+    pub const ALL: [FileType; 5] = [
+        FileType::Pdf,
+        FileType::Jpeg,
+        FileType::Png,
+        FileType::Docx,
+        FileType::Xlsx,
+    ];
+
     /// The extension a stored file is given, whatever the uploaded name said.
     pub fn extension(self) -> &'static str {
         match self {
             FileType::Pdf => "pdf",
             FileType::Jpeg => "jpg",
             FileType::Png => "png",
+            FileType::Docx => "docx",
+            FileType::Xlsx => "xlsx",
         }
     }
 
@@ -37,7 +58,35 @@ impl FileType {
             FileType::Pdf => "application/pdf",
             FileType::Jpeg => "image/jpeg",
             FileType::Png => "image/png",
+            FileType::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
+            FileType::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         }
+    }
+
+    /// The type a stored content type names.
+    pub fn of_content_type(content_type: &str) -> Option<FileType> {
+        FileType::ALL
+            .into_iter()
+            .find(|t| t.content_type() == content_type)
+    }
+}
+
+fn office_type(bytes: &[u8]) -> Option<FileType> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    let has = |name: &str| archive.index_for_name(name).is_some();
+    if !has("[Content_Types].xml") || has("word/vbaProject.bin") || has("xl/vbaProject.bin") {
+        None
+    } else if has("word/document.xml") {
+        Some(FileType::Docx)
+    } else if has("xl/workbook.xml") {
+        Some(FileType::Xlsx)
+    } else {
+        None
     }
 }
 
@@ -52,6 +101,19 @@ pub fn document_problem(bytes: &[u8]) -> Option<&'static str> {
         Some("文件不能超过 10 MB")
     } else if FileType::sniff(bytes).is_none() {
         Some("只能上传 PDF、JPG 或 PNG 文件")
+    } else {
+        None
+    }
+}
+
+/// What is wrong with an uploaded report (上传报告), in the words shown next to its field.
+pub fn report_problem(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.is_empty() {
+        Some("文件是空的，请重新选择")
+    } else if bytes.len() > MAX_DOCUMENT_BYTES {
+        Some("文件不能超过 10 MB")
+    } else if FileType::sniff_report(bytes).is_none() {
+        Some("只能上传 PDF、Word（docx）、Excel（xlsx）、JPG 或 PNG 文件，不接受含宏的文件")
     } else {
         None
     }
@@ -110,6 +172,48 @@ mod tests {
         assert_eq!(document_problem(&big), Some("文件不能超过 10 MB"));
         big.truncate(MAX_DOCUMENT_BYTES);
         assert_eq!(document_problem(&big), None);
+    }
+
+    fn archive(parts: &[&str]) -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for p in parts {
+            zip.start_file(*p, stored).unwrap();
+            std::io::Write::write_all(&mut zip, b"<x/>").unwrap();
+        }
+        zip.finish().unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn reports_may_be_word_or_excel_but_never_with_macros() {
+        let docx = archive(&["[Content_Types].xml", "word/document.xml"]);
+        assert_eq!(FileType::sniff_report(&docx), Some(FileType::Docx));
+        assert_eq!(FileType::sniff(&docx), None, "not a filing document");
+        let xlsx = archive(&["[Content_Types].xml", "xl/workbook.xml"]);
+        assert_eq!(FileType::sniff_report(&xlsx), Some(FileType::Xlsx));
+        let docm = archive(&[
+            "[Content_Types].xml",
+            "word/document.xml",
+            "word/vbaProject.bin",
+        ]);
+        assert_eq!(FileType::sniff_report(&docm), None);
+        assert!(report_problem(&docm).is_some());
+        // A zip that is no Office document, and a truncated one.
+        assert_eq!(FileType::sniff_report(&archive(&["a.txt"])), None);
+        assert_eq!(FileType::sniff_report(&docx[..docx.len() / 2]), None);
+        // The old binary formats (OLE compound files) are refused.
+        assert_eq!(
+            FileType::sniff_report(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]),
+            None
+        );
+        assert_eq!(report_problem(b"%PDF-1.4"), None);
+        assert_eq!(
+            FileType::of_content_type(FileType::Xlsx.content_type()),
+            Some(FileType::Xlsx)
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod personnel;
 pub mod pi;
 pub mod plan;
 pub mod role;
+pub mod task;
 pub mod time;
 pub mod uscc;
 

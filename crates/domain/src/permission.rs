@@ -43,6 +43,11 @@ pub enum Permission {
     DecideContracts,
     /// 合同管理 lists in scope: those two and the regulators.
     ViewContracts,
+    /// 运维任务申请, submitting and closing the agency's tasks: an agency's task manager.
+    ManageTasks,
+    /// Task lists, 任务详情 and 运维管理 in scope: the agency's task manager, field engineers
+    /// and reviewers; the enterprise's administrator and confirmers; the regulators.
+    ViewTasks,
 }
 
 impl Permission {
@@ -65,6 +70,8 @@ impl Permission {
             Permission::ManageContracts => "manage_contracts",
             Permission::DecideContracts => "decide_contracts",
             Permission::ViewContracts => "view_contracts",
+            Permission::ManageTasks => "manage_tasks",
+            Permission::ViewTasks => "view_tasks",
         }
     }
 
@@ -97,6 +104,16 @@ impl Permission {
                     || Permission::DecideContracts.allows(Some(a))
                     || a.has_any_role(&[Role::CityRegulator, Role::DistrictRegulator])
             }
+            Permission::ManageTasks => {
+                a.org_kind == OrgKind::Agency && a.has_role(Role::TaskManager)
+            }
+            Permission::ViewTasks => match a.org_kind {
+                OrgKind::Agency => {
+                    a.has_any_role(&[Role::TaskManager, Role::Filer, Role::Reviewer])
+                }
+                OrgKind::Enterprise => a.has_any_role(&[Role::EnterpriseAdmin, Role::Confirmer]),
+                _ => a.has_any_role(&[Role::CityRegulator, Role::DistrictRegulator]),
+            },
             Permission::ViewOutlets => {
                 a.org_kind.owns_outlets()
                     || a.has_any_role(&[Role::CityRegulator, Role::DistrictRegulator])

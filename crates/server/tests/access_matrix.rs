@@ -246,6 +246,72 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             "/api/v1/enterprises/import".into(),
             Some(json!("x")),
         ),
+        "api.tasks.list" => (Method::GET, "/api/v1/tasks".into(), None),
+        "api.tasks.create" => (Method::POST, "/api/v1/tasks".into(), Some(task_body())),
+        "api.tasks.get" => (
+            Method::GET,
+            format!("/api/v1/tasks/{}", demo_task(t, "in_progress").await),
+            None,
+        ),
+        // A running task changes only through a change request: 422, nothing changes.
+        "api.tasks.update" => (
+            Method::PUT,
+            format!("/api/v1/tasks/{}", demo_task(t, "in_progress").await),
+            Some(task_body()),
+        ),
+        "api.tasks.submit" => (
+            Method::POST,
+            format!("/api/v1/tasks/{}/submit", demo_task(t, "in_progress").await),
+            None,
+        ),
+        // Only a running task is closed: the draft is refused with 422.
+        "api.tasks.close" => (
+            Method::POST,
+            format!("/api/v1/tasks/{}/close", demo_task(t, "draft").await),
+            None,
+        ),
+        "api.tasks.occurrences" => (
+            Method::GET,
+            format!(
+                "/api/v1/tasks/{}/occurrences?window=overdue",
+                demo_task(t, "in_progress").await
+            ),
+            None,
+        ),
+        "api.occurrences" => (Method::GET, "/api/v1/occurrences?window=week".into(), None),
+        "api.tasks.reports" => (
+            Method::GET,
+            format!(
+                "/api/v1/tasks/{}/reports",
+                demo_task(t, "in_progress").await
+            ),
+            None,
+        ),
+        "api.tasks.reports.file" => {
+            let (task, report) = demo_report(t).await;
+            (
+                Method::GET,
+                format!("/api/v1/tasks/{task}/reports/{report}/file"),
+                None,
+            )
+        }
+        // A real upload to the draft task: refused as invalid (422), nothing stored.
+        "api.tasks.reports.create" => {
+            let form = reqwest::multipart::Form::new()
+                .text("name", "月报")
+                .text("category", "monthly")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(emss_testkit::SAMPLE_PDF.to_vec())
+                        .file_name("a.pdf"),
+                );
+            let url = format!("/api/v1/tasks/{}/reports", demo_task(t, "draft").await);
+            let mut req = reqwest::Client::new().post(t.url(&url)).multipart(form);
+            if let Some(token) = &s.token {
+                req = req.bearer_auth(token);
+            }
+            return req.send().await.unwrap();
+        }
         "api.contracts.list" => (Method::GET, "/api/v1/contracts".into(), None),
         // Invalid: refused with 422, nothing created.
         "api.contracts.create" => (
@@ -506,6 +572,43 @@ fn staff_body() -> Value {
 fn contract_body() -> Value {
     json!({"enterprise_id": "", "title": "", "nature": "maintenance", "amount": "1.234",
         "performance_start": "2027-01-01", "performance_end": "2027-12-31"})
+}
+
+/// Well-formed, invalid (no contract, no plans): refused with 422.
+fn task_body() -> Value {
+    json!({"contract_id": "", "name": "", "number": "T-1", "kind": "wastewater",
+        "start_date": "2027-01-01", "end_date": "2027-12-31", "outlet_ids": [], "staff_ids": [],
+        "plans": []})
+}
+
+/// The demo report of agency_a's running task: (task, report).
+async fn demo_report(t: &TestApp) -> (String, String) {
+    let task = demo_task(t, "in_progress").await;
+    let reports = emss_db::repo::task::reports(&t.app.db().conn, &task)
+        .await
+        .unwrap();
+    (task, reports[0].id.clone())
+}
+
+/// agency_a's demo task in `state` (`draft` or `in_progress`), read from the database.
+async fn demo_task(t: &TestApp, state: &str) -> String {
+    let filter = emss_db::repo::task::TaskFilter {
+        state: Some(state.to_string()),
+        ..Default::default()
+    };
+    let today = emss_domain::time::shanghai_date(t.app.now());
+    emss_db::repo::task::list(
+        &t.app.db().conn,
+        &emss_domain::Scope::City,
+        &filter,
+        today,
+        Default::default(),
+    )
+    .await
+    .unwrap()
+    .items[0]
+        .id
+        .clone()
 }
 
 /// agency_a's demo contract with ent_a in `state`, read from the database.
@@ -801,6 +904,45 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         "page.enterprises.import_form" => (false, "/admin/enterprises/import".into(), vec![]),
         // Not multipart: refused as unsupported (415) once past the access check.
         "page.enterprises.import" => (true, "/admin/enterprises/import".into(), vec![]),
+        // Not multipart: refused as unsupported (415) once past the access check.
+        "page.tasks.reports.create" => (
+            true,
+            format!("/tasks/{}/reports", demo_task(t, "in_progress").await),
+            vec![],
+        ),
+        "page.tasks.reports.file" => {
+            let (task, report) = demo_report(t).await;
+            (
+                false,
+                format!("/tasks/{task}/reports/{report}/file"),
+                vec![],
+            )
+        }
+        "page.tasks" => (false, "/tasks".into(), vec![]),
+        "page.tasks.new" => (false, "/tasks/new".into(), vec![]),
+        // 选择 redraws the form without saving.
+        "page.tasks.create" => (true, "/tasks".into(), vec![("refresh", "1".into())]),
+        "page.tasks.maintenance" => (false, "/tasks/maintenance?window=overdue".into(), vec![]),
+        "page.tasks.show" => (
+            false,
+            format!("/tasks/{}", demo_task(t, "in_progress").await),
+            vec![],
+        ),
+        "page.tasks.update" => (
+            true,
+            format!("/tasks/{}", demo_task(t, "in_progress").await),
+            vec![("name", String::new())],
+        ),
+        "page.tasks.submit" => (
+            true,
+            format!("/tasks/{}/submit", demo_task(t, "in_progress").await),
+            vec![],
+        ),
+        "page.tasks.close" => (
+            true,
+            format!("/tasks/{}/close", demo_task(t, "draft").await),
+            vec![],
+        ),
         "page.contracts" => (false, "/contracts".into(), vec![]),
         "page.contracts.new" => (false, "/contracts/new".into(), vec![]),
         "page.contracts.create" => (true, "/contracts".into(), vec![("title", String::new())]),

@@ -78,7 +78,7 @@ async fn run(chromium: &Path, driver: &Path) -> Result<usize> {
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
     std::fs::create_dir_all(&shots)?;
 
-    let scenarios: [(&str, bool); 6] = [
+    let scenarios: [(&str, bool); 7] = [
         (
             "each role logs in on the desktop, sees only its menus, logs out",
             false,
@@ -97,6 +97,10 @@ async fn run(chromium: &Path, driver: &Path) -> Result<usize> {
             "an agency registers staff and proposes a change, the city approves it, the trail shows it",
             false,
         ),
+        (
+            "a contract is confirmed, a task applied for and submitted, missed weeks show as 超期 in the district",
+            false,
+        ),
     ];
     for (i, (name, phone)) in scenarios.iter().enumerate() {
         println!("browser: {name} …");
@@ -107,7 +111,8 @@ async fn run(chromium: &Path, driver: &Path) -> Result<usize> {
             2 => filer_phone(&client, &app, &shots).await,
             3 => form_check_on_phone(&client, &app, &shots).await,
             4 => filing_review_publish(&client, &app, &shots).await,
-            _ => change_request_and_staff(&client, &app, &shots).await,
+            5 => change_request_and_staff(&client, &app, &shots).await,
+            _ => task_to_overdue(&client, &app, &shots).await,
         };
         if outcome.is_err() {
             let _ = save_screenshot(&client, &shots, &format!("failed-{i}")).await;
@@ -760,6 +765,164 @@ async fn change_request_and_staff(client: &Client, app: &TestApp, shots: &Path) 
     let staff = text_of(client, "[data-testid=staff]").await?;
     check(staff.contains("周敏"), "the regulator sees the staff")?;
     save_screenshot(client, shots, "change-approved").await?;
+    log_out(client, "/login").await?;
+    Ok(())
+}
+
+/// Sets a field's value as the page's own script would (date inputs take no typing that works
+/// in every locale).
+async fn set_value(client: &Client, css: &str, value: &str) -> Result<()> {
+    client
+        .execute(
+            "document.querySelector(arguments[0]).value = arguments[1];",
+            vec![json!(css), json!(value)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The id at the end of the current page's path (`/contracts/{id}`, `/tasks/{id}`).
+async fn current_id(client: &Client) -> Result<String> {
+    let url = client.current_url().await?;
+    Ok(url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .unwrap_or_default()
+        .to_string())
+}
+
+async fn task_to_overdue(client: &Client, app: &TestApp, shots: &Path) -> Result<()> {
+    use chrono::TimeZone;
+    // Wednesday 3 March 2027, 10:00 in Shanghai.
+    app.clock
+        .set(chrono::Utc.with_ymd_and_hms(2027, 3, 3, 2, 0, 0).unwrap());
+    log_in(client, app, "/login", "agency_a").await?;
+    client.goto(&app.url("/contracts/new")).await?;
+    client
+        .find(Locator::XPath(
+            "//select[@id='enterprise_id']/option[contains(., '高桥东方')]",
+        ))
+        .await?
+        .click()
+        .await?;
+    fill(client, "#title", "高桥东方废水运维合同（浏览器）").await?;
+    click(client, "#nature option[value=maintenance]").await?;
+    fill(client, "#amount", "48000").await?;
+    set_value(client, "#performance_start", "2027-03-01").await?;
+    set_value(client, "#performance_end", "2027-12-31").await?;
+    click(client, "[data-testid=submit]").await?;
+    wait_for(client, "[data-testid=notice]").await?;
+    let contract = current_id(client).await?;
+    log_out(client, "/login").await?;
+
+    log_in(client, app, "/login", "ent_a").await?;
+    client
+        .goto(&app.url(&format!("/contracts/{contract}")))
+        .await?;
+    click(client, "[data-testid=approve]").await?;
+    wait_text(client, "[data-testid=contract-state]", "已确认").await?;
+    log_out(client, "/login").await?;
+
+    log_in(client, app, "/login", "agency_a").await?;
+    client.goto(&app.url("/tasks/new")).await?;
+    click(client, &format!("#contract_id option[value='{contract}']")).await?;
+    click(client, "#kind option[value=wastewater]").await?;
+    click(client, "[data-testid=pick]").await?;
+    wait_for(client, "[data-testid=points] input[name=outlet_ids]").await?;
+    fill(client, "#name", "高桥东方废水运维（浏览器）").await?;
+    fill(client, "#number", "PQ-WEB-2027-01").await?;
+    set_value(client, "#start_date", "2027-03-01").await?;
+    set_value(client, "#end_date", "2027-04-30").await?;
+    click(client, "[data-testid=points] input[name=outlet_ids]").await?;
+    click(client, "[data-testid=staff] input[name=staff_ids]").await?;
+    fill(client, "input[name=plan_title_0]", "每周巡检").await?;
+    click(client, "select[name=plan_frequency_0] option[value=weekly]").await?;
+    // 保存 without 运维内容: refused next to the plan, nothing typed is lost.
+    click(client, "[data-testid=save]").await?;
+    let error = wait_for(client, "[data-testid=plan-forms-error]").await?;
+    check(
+        error == "请选择运维内容（至少一种表单）",
+        &format!("plan error {error:?}"),
+    )?;
+    let name = client
+        .find(Locator::Css("#name"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    check(name == "高桥东方废水运维（浏览器）", "the name is kept")?;
+    click(client, "input[name=plan_forms_0][value=ww_inspection]").await?;
+    click(client, "[data-testid=save]").await?;
+    wait_text(client, "[data-testid=notice]", "任务已保存为草稿").await?;
+    click(client, "[data-testid=submit]").await?;
+    wait_text(client, "[data-testid=notice]", "任务已提交，运维计划已生成").await?;
+    let task = current_id(client).await?;
+    click(client, "[data-testid=maintenance]").await?;
+    client
+        .find(Locator::XPath("//a[@data-window='week']"))
+        .await?
+        .click()
+        .await?;
+    let week = wait_for(client, "[data-testid=list]").await?;
+    check(
+        week.contains("2027-03-01至2027-03-07")
+            && week.contains("日常巡检")
+            && week.contains("待完成"),
+        &format!("this week {week:?}"),
+    )?;
+    check(!week.contains("null"), "no null on 运维管理")?;
+    log_out(client, "/login").await?;
+
+    // Two weeks pass without a record.
+    app.clock.advance(chrono::Duration::days(14));
+    log_in(client, app, "/login", "agency_a").await?;
+    client
+        .goto(&app.url(&format!("/tasks/maintenance?window=overdue&task_id={task}")))
+        .await?;
+    let overdue = client
+        .find_all(Locator::Css("[data-testid=list] tr[data-state=overdue]"))
+        .await?
+        .len();
+    check(
+        overdue == 2,
+        &format!("{overdue} overdue rows for the agency"),
+    )?;
+    save_screenshot(client, shots, "overdue-agency").await?;
+    log_out(client, "/login").await?;
+
+    log_in(client, app, "/login", "district_a").await?;
+    client
+        .goto(&app.url(&format!("/tasks/maintenance?window=overdue&task_id={task}")))
+        .await?;
+    let seen = text_of(client, "[data-testid=list]").await?;
+    check(
+        seen.contains("上海浦清环境检测技术有限公司") && seen.contains("超期"),
+        &format!("district sees {seen:?}"),
+    )?;
+    client.goto(&app.url("/tasks?keyword=PQ-WEB-2027")).await?;
+    let tasks = text_of(client, "[data-testid=list]").await?;
+    check(
+        tasks.contains("PQ-WEB-2027-01"),
+        &format!("district tasks {tasks:?}"),
+    )?;
+    log_out(client, "/login").await?;
+
+    log_in(client, app, "/login", "district_b").await?;
+    client.goto(&app.url("/tasks?keyword=PQ-WEB-2027")).await?;
+    let tasks = text_of(client, "[data-testid=list]").await?;
+    check(
+        tasks.contains("没有找到匹配的记录"),
+        &format!("闵行 sees {tasks:?}"),
+    )?;
+    client
+        .goto(&app.url(&format!("/tasks/maintenance?window=overdue&task_id={task}")))
+        .await?;
+    let body = text_of(client, "body").await?;
+    check(
+        body.contains("您访问的内容不存在或无权查看"),
+        "a 浦东 task is not found for 闵行",
+    )?;
+    client.goto(&app.url("/")).await?;
     log_out(client, "/login").await?;
     Ok(())
 }

@@ -108,19 +108,38 @@ pub const PORTAL: &[Section] = &[
     },
     Section {
         title: "任务管理",
-        groups: &[Group {
-            title: Some("合同管理"),
-            items: &[
-                Item {
-                    title: "合同信息",
-                    route: "page.contracts",
-                },
-                Item {
-                    title: "新增合同",
-                    route: "page.contracts.new",
-                },
-            ],
-        }],
+        groups: &[
+            Group {
+                title: Some("合同管理"),
+                items: &[
+                    Item {
+                        title: "合同信息",
+                        route: "page.contracts",
+                    },
+                    Item {
+                        title: "新增合同",
+                        route: "page.contracts.new",
+                    },
+                ],
+            },
+            Group {
+                title: Some("运维任务管理"),
+                items: &[
+                    Item {
+                        title: "运维任务申请",
+                        route: "page.tasks.new",
+                    },
+                    Item {
+                        title: "运维任务",
+                        route: "page.tasks",
+                    },
+                    Item {
+                        title: "运维管理",
+                        route: "page.tasks.maintenance",
+                    },
+                ],
+            },
+        ],
     },
     Section {
         title: "排口管理",

@@ -29,7 +29,7 @@ pub struct EquipmentView {
     pub description: String,
 }
 
-pub(super) fn view(e: agency_equipment::Model) -> EquipmentView {
+pub(crate) fn view(e: agency_equipment::Model) -> EquipmentView {
     EquipmentView {
         id: e.id,
         device_no: e.device_no,
@@ -128,6 +128,16 @@ pub async fn delete_equipment(app: &App, actor: &Actor, id: &str) -> Result<(), 
     let Some(found) = repo::agency_resources::equipment_item(&txn, &org_id, id).await? else {
         return Err(AppError::new(ErrorCode::NotFound));
     };
+    // A task's 运维设备 table names it: it stays on record.
+    if let Some(task) = repo::task::bound_in_tasks(&txn, crate::tasks::EQUIPMENT, id)
+        .await?
+        .first()
+    {
+        return Err(AppError::field(
+            "equipment",
+            &format!("该设备已用于运维任务“{}”，不能删除", task.name),
+        ));
+    }
     repo::agency_resources::delete_equipment(&txn, &org_id, id).await?;
     audit::record(
         &txn,

@@ -9,8 +9,10 @@ mod spare_parts;
 mod staff;
 
 pub(crate) use demo::load_demo;
+pub(crate) use equipment::view as equipment_view;
 pub use equipment::{EquipmentInput, EquipmentView, delete_equipment, save_equipment};
 pub use spare_parts::{SparePartInput, SparePartView, delete_spare_part, save_spare_part};
+pub(crate) use staff::view as staff_view;
 pub use staff::{StaffInput, StaffView, linkable_accounts, save_staff};
 
 use crate::error::FieldErrors;

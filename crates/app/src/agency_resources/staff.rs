@@ -46,7 +46,7 @@ pub struct StaffView {
     pub account_id: Option<String>,
 }
 
-pub(super) fn view(s: agency_staff::Model) -> StaffView {
+pub(crate) fn view(s: agency_staff::Model) -> StaffView {
     StaffView {
         gender_label: gender_label(&s.gender).to_string(),
         id: s.id,

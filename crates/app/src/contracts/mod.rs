@@ -509,8 +509,13 @@ pub(crate) async fn load_demo(
     requested_by: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), AppError> {
+    // Running for three months already, for another nine: room for tasks with a past.
     let today = emss_domain::time::shanghai_date(now);
-    let year_end = NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 12, 31)
+    let start = today
+        .checked_sub_days(chrono::Days::new(90))
+        .ok_or_else(|| AppError::internal("demo date"))?;
+    let end = today
+        .checked_add_days(chrono::Days::new(270))
         .ok_or_else(|| AppError::internal("demo date"))?;
     let plans = [
         (
@@ -547,8 +552,8 @@ pub(crate) async fn load_demo(
             .as_str()
             .to_string(),
             amount_fen,
-            performance_start: today,
-            performance_end: year_end.max(today),
+            performance_start: start,
+            performance_end: end,
             state: state.as_str().to_string(),
             reject_reason: (state == ContractState::Rejected)
                 .then(|| "合同金额与报价单不一致，请核对后重新提交".to_string()),

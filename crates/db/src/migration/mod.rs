@@ -10,6 +10,7 @@ mod m20261129_000004_filing;
 mod m20261129_000005_outlets;
 mod m20261129_000006_agency_resources;
 mod m20261129_000007_contracts;
+mod m20261129_000008_tasks;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_outlets::Migration),
             Box::new(m20261129_000006_agency_resources::Migration),
             Box::new(m20261129_000007_contracts::Migration),
+            Box::new(m20261129_000008_tasks::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ pub mod organization;
 pub mod outlet;
 pub mod session;
 pub mod setting;
+pub mod task;
 
 use sea_orm::sea_query::LikeExpr;
 

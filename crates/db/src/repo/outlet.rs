@@ -161,3 +161,14 @@ pub async fn update_instrument(
     active.update(db).await?;
     Ok(())
 }
+
+/// Outlets by id, whatever their scope: for names in lists already scoped.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<Vec<outlet::Model>, DbErr> {
+    outlet::Entity::find()
+        .filter(outlet::Column::Id.is_in(ids.iter().map(String::as_str)))
+        .all(db)
+        .await
+}

@@ -437,7 +437,7 @@ pub async fn attachment(
 
 /// RFC 6266 / 5987: an ASCII fallback name with the real type's extension, and the real name
 /// percent-encoded (only `attr-char` left as is).
-fn content_disposition(file_name: &str, content_type: &str) -> String {
+pub(crate) fn content_disposition(file_name: &str, content_type: &str) -> String {
     const NOT_ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
         .remove(b'!')
         .remove(b'#')
@@ -451,11 +451,8 @@ fn content_disposition(file_name: &str, content_type: &str) -> String {
         .remove(b'`')
         .remove(b'|')
         .remove(b'~');
-    let extension = match content_type {
-        "image/jpeg" => "jpg",
-        "image/png" => "png",
-        _ => "pdf",
-    };
+    let extension = emss_domain::attachment::FileType::of_content_type(content_type)
+        .map_or("pdf", |t| t.extension());
     format!(
         "attachment; filename=\"document.{extension}\"; filename*=UTF-8''{}",
         utf8_percent_encode(file_name, NOT_ATTR_CHAR)

@@ -11,6 +11,7 @@ pub mod filing_changes;
 pub mod forms;
 pub mod health;
 pub mod outlets;
+pub mod tasks;
 
 use crate::AppState;
 use crate::error::ApiError;

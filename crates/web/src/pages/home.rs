@@ -49,6 +49,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
         todos.push(("待审核变更申请", q.changes, "/change-requests"));
     }
     todos.extend(emss_app::contracts::todos(&state.app, actor).await?);
+    todos.extend(emss_app::tasks::todos(&state.app, actor).await?);
     Ok(render(&HomePage {
         todos,
         name: actor.name.clone(),

@@ -14,6 +14,7 @@ pub mod login;
 pub mod my_account;
 pub mod outlets;
 pub mod security;
+pub mod tasks;
 
 use crate::error::PageError;
 use axum::extract::{FromRequest, FromRequestParts, Request};

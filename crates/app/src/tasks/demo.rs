@@ -1,0 +1,195 @@
+//! Demo tasks of an agency: under its confirmed maintenance contract, a wastewater task running
+//! for six weeks already (its past weeks overdue until records arrive, one monthly report
+//! uploaded) and a flue-gas draft.
+
+use super::check::{Checked, CheckedPlan};
+use super::{occurrences, parts};
+use crate::{App, AppError};
+use chrono::{DateTime, Days, Utc};
+use emss_db::entity::maintenance_task;
+use emss_db::repo;
+use emss_db::repo::contract::ContractFilter;
+use emss_domain::Scope;
+use emss_domain::contract::{ContractNature, ContractState};
+use emss_domain::form::definition::OutletKind;
+use emss_domain::listing::PageRequest;
+use emss_domain::plan::PlanFrequency;
+use emss_domain::task::TaskState;
+
+pub(crate) async fn load_demo(
+    txn: &impl sea_orm::ConnectionTrait,
+    app: &App,
+    agency_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let today = emss_domain::time::shanghai_date(now);
+    let contracts = repo::contract::list(
+        txn,
+        &Scope::Agency(agency_id.to_string()),
+        &ContractFilter {
+            enterprise_id: None,
+            state: Some(ContractState::Approved.as_str().to_string()),
+        },
+        PageRequest::new(Some(1), Some(10)),
+    )
+    .await?
+    .items;
+    let Some(contract) = contracts
+        .into_iter()
+        .find(|c| c.nature == ContractNature::Maintenance.as_str())
+    else {
+        return Ok(());
+    };
+    let outlets = repo::outlet::list(
+        txn,
+        &Scope::Enterprise(contract.enterprise_id.clone()),
+        None,
+        PageRequest::new(Some(1), Some(10)),
+    )
+    .await?
+    .items;
+    let staff_ids: Vec<String> = repo::agency_resources::staff(txn, agency_id)
+        .await?
+        .into_iter()
+        .filter(|s| !s.resigned)
+        .map(|s| s.id)
+        .collect();
+    let equipment_ids: Vec<String> = repo::agency_resources::equipment(txn, agency_id)
+        .await?
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    let start = today
+        .checked_sub_days(Days::new(42))
+        .ok_or_else(|| AppError::internal("demo date"))?
+        .max(contract.performance_start);
+    let end = contract.performance_end;
+    let plan = |title: &str, frequency, codes: &[&str]| CheckedPlan {
+        title: title.to_string(),
+        frequency,
+        form_codes: codes.iter().map(|c| c.to_string()).collect(),
+        start,
+        end,
+    };
+    let tasks = [
+        (
+            "高桥东方精细化工废水自动监测运维",
+            "PQ-YW-2026-001",
+            OutletKind::Wastewater,
+            TaskState::InProgress,
+            vec![
+                plan(
+                    "每周巡检及标样核查",
+                    PlanFrequency::Weekly,
+                    &["ww_inspection", "ww_standard_check"],
+                ),
+                plan(
+                    "每月实际水样比对",
+                    PlanFrequency::Monthly,
+                    &["ww_sample_comparison"],
+                ),
+            ],
+        ),
+        (
+            "高桥东方精细化工锅炉烟气 CEMS 运维",
+            "PQ-YW-2026-002",
+            OutletKind::FlueGas,
+            TaskState::Draft,
+            vec![
+                plan(
+                    "每周巡检",
+                    PlanFrequency::Weekly,
+                    &["fg_inspection_extractive"],
+                ),
+                plan(
+                    "季度定期校验",
+                    PlanFrequency::Quarterly,
+                    &["fg_periodic_verification"],
+                ),
+            ],
+        ),
+    ];
+    for (name, number, kind, state, plans) in tasks {
+        let checked = Checked {
+            contract_id: contract.id.clone(),
+            enterprise_id: contract.enterprise_id.clone(),
+            name: name.to_string(),
+            number: number.to_string(),
+            kind,
+            start,
+            end,
+            outlet_ids: outlets
+                .iter()
+                .filter(|o| o.kind == kind.as_str())
+                .map(|o| o.id.clone())
+                .collect(),
+            staff_ids: staff_ids.clone(),
+            equipment_ids: equipment_ids.clone(),
+            plans,
+        };
+        let model = maintenance_task::Model {
+            id: emss_domain::ids::new_id(),
+            agency_id: agency_id.to_string(),
+            enterprise_id: checked.enterprise_id.clone(),
+            contract_id: checked.contract_id.clone(),
+            name: checked.name.clone(),
+            number: checked.number.clone(),
+            kind: kind.as_str().to_string(),
+            start_date: start,
+            end_date: end,
+            state: state.as_str().to_string(),
+            version: 1,
+            submitted_at: (state == TaskState::InProgress).then_some(now),
+            closed_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let (bindings, plan_rows) = parts(&model.id, &checked);
+        repo::task::insert(txn, model.clone()).await?;
+        repo::task::replace_parts(txn, &model.id, bindings, plan_rows.clone()).await?;
+        if state == TaskState::InProgress {
+            occurrences::generate(txn, &model, &checked.outlet_ids, &plan_rows).await?;
+            demo_report(txn, app, &model.id, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A one-page PDF: the demo's monthly report.
+const DEMO_REPORT: &[u8] = b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n";
+
+async fn demo_report(
+    txn: &impl sea_orm::ConnectionTrait,
+    app: &App,
+    task_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let key = app
+        .blobs()
+        .put(DEMO_REPORT.to_vec())
+        .await
+        .map_err(AppError::internal)?;
+    repo::task::insert_report(
+        txn,
+        emss_db::entity::task_report::Model {
+            id: emss_domain::ids::new_id(),
+            task_id: task_id.to_string(),
+            name: "废水自动监测设备运维月报".to_string(),
+            category: emss_domain::task::ReportCategory::Monthly
+                .as_str()
+                .to_string(),
+            description: "上月巡检、标样核查与比对情况汇总".to_string(),
+            blob_key: key.to_string(),
+            file_name: "运维月报.pdf".to_string(),
+            content_type: emss_domain::attachment::FileType::Pdf
+                .content_type()
+                .to_string(),
+            size: i64::try_from(DEMO_REPORT.len()).map_err(AppError::internal)?,
+            record_ids: "[]".to_string(),
+            uploaded_by: String::new(),
+            uploaded_at: now,
+        },
+    )
+    .await?;
+    Ok(())
+}

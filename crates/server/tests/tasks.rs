@@ -1,0 +1,641 @@
+//! Maintenance tasks through the API: a contract confirmed by party A, a task application that
+//! is refused field by field when wrong, saved as a draft, submitted; its plans' occurrences
+//! appear; time passes and the missed ones show as 超期 for the agency and its district
+//! regulator, never for another district or another enterprise.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chrono::{Duration, TimeZone, Utc};
+use emss_testkit::TestApp;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn call(
+    t: &TestApp,
+    method: Method,
+    token: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new()
+        .request(method, t.url(path))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn org_of(t: &TestApp, username: &str) -> String {
+    emss_db::repo::account::find_by_username(&t.app.db().conn, username)
+        .await
+        .unwrap()
+        .unwrap()
+        .account
+        .org_id
+}
+
+/// A contract of agency_a with ent_a, submitted and confirmed by party A: its id.
+async fn confirmed_contract(t: &TestApp, nature: &str) -> String {
+    let agency = t.token("agency_a").await.unwrap();
+    let party = t.token("ent_a").await.unwrap();
+    let body = json!({"enterprise_id": org_of(t, "ent_a").await,
+        "title": format!("高桥东方{nature}合同"), "nature": nature, "amount": "36000.00",
+        "performance_start": "2027-03-01", "performance_end": "2027-12-31", "submit": true});
+    let (status, c) = call(t, Method::POST, &agency, "/api/v1/contracts", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let id = c["id"].as_str().unwrap().to_string();
+    let (status, c) = call(
+        t,
+        Method::POST,
+        &party,
+        &format!("/api/v1/contracts/{id}/decision"),
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(
+        (status, c["state"].as_str()),
+        (StatusCode::OK, Some("approved"))
+    );
+    id
+}
+
+/// The id of `enterprise`'s outlet of `kind`.
+async fn outlet(t: &TestApp, enterprise: &str, kind: &str) -> String {
+    let city = t.token("city").await.unwrap();
+    let org = org_of(t, enterprise).await;
+    let (_, page) = call(
+        t,
+        Method::GET,
+        &city,
+        &format!("/api/v1/outlets?enterprise_id={org}&page_size=100"),
+        None,
+    )
+    .await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == kind)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// An agency's staff (id, resigned) and equipment ids, as the city reads them.
+async fn resources(t: &TestApp, agency: &str) -> (Vec<(String, bool)>, Vec<String>) {
+    let city = t.token("city").await.unwrap();
+    let org = org_of(t, agency).await;
+    let (status, r) = call(
+        t,
+        Method::GET,
+        &city,
+        &format!("/api/v1/agencies/{org}/resources"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let staff = r["staff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap().to_string(),
+                s["resigned"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let equipment = r["equipment"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    (staff, equipment)
+}
+
+#[tokio::test]
+async fn a_task_runs_from_application_to_overdue_occurrences_seen_in_scope() {
+    let t = TestApp::spawn().await.unwrap();
+    // Wednesday 3 March 2027, 10:00 in Shanghai.
+    t.clock
+        .set(Utc.with_ymd_and_hms(2027, 3, 3, 2, 0, 0).unwrap());
+    let agency = t.token("agency_a").await.unwrap();
+    let contract = confirmed_contract(&t, "maintenance").await;
+    let testing = confirmed_contract(&t, "testing").await;
+    let point = outlet(&t, "ent_a", "wastewater").await;
+    let flue = outlet(&t, "ent_a", "flue_gas").await;
+    let foreign_point = outlet(&t, "ent_b", "wastewater").await;
+    let (staff, equipment) = resources(&t, "agency_a").await;
+    let active: Vec<String> = staff.iter().filter(|s| !s.1).map(|s| s.0.clone()).collect();
+    let resigned = staff.iter().find(|s| s.1).unwrap().0.clone();
+    let (foreign_staff, foreign_equipment) = resources(&t, "agency_b").await;
+
+    let task = |contract: &str| {
+        json!({"contract_id": contract, "name": "高桥东方废水在线监测运维（2027）",
+        "number": "PQ-YW-2027-031", "kind": "wastewater",
+        "start_date": "2027-03-01", "end_date": "2027-04-30",
+        "outlet_ids": [point], "staff_ids": [active[0], active[1]],
+        "equipment_ids": [equipment[0]],
+        "plans": [
+            {"title": "每周巡检", "frequency": "weekly", "form_types": ["ww_inspection"]},
+            {"title": "每月比对", "frequency": "monthly", "form_types": ["ww_sample_comparison"]}
+        ]})
+    };
+    let (_, before) = call(&t, Method::GET, &agency, "/api/v1/tasks", None).await;
+
+    // Every kind of bad input, each next to its field; nothing is saved.
+    let mut bad = task(&testing);
+    let (status, err) = call(
+        &t,
+        Method::POST,
+        &agency,
+        "/api/v1/tasks",
+        Some(bad.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(
+        err["fields"]["contract_id"],
+        "运维任务须绑定合同性质为“运维”的合同，监测合同不能用于运维任务"
+    );
+    bad = task(&contract);
+    bad["start_date"] = json!("2027-02-15");
+    bad["outlet_ids"] = json!([point, foreign_point]);
+    bad["staff_ids"] = json!([active[0], resigned]);
+    bad["equipment_ids"] = json!([foreign_equipment[0]]);
+    bad["plans"][1]["form_types"] = json!([]);
+    bad["plans"][0]["form_types"] = json!(["fg_calibration"]);
+    let (status, err) = call(&t, Method::POST, &agency, "/api/v1/tasks", Some(bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    let f = &err["fields"];
+    assert_eq!(
+        f["start_date"],
+        "任务开始日期不能早于合同履行开始时间（2027-03-01）"
+    );
+    assert_eq!(f["outlet_ids"], "所选点位不是合同甲方的排口");
+    assert!(
+        f["staff_ids"]
+            .as_str()
+            .unwrap()
+            .ends_with("已离职，不能参加运维任务"),
+        "{f}"
+    );
+    assert_eq!(f["equipment_ids"], "所选设备不是本机构的备案设备");
+    assert_eq!(f["plans.1.form_types"], "请选择运维内容（至少一种表单）");
+    assert_eq!(f["plans.0.form_types"], "“校准”是废气表单，与任务类型不符");
+    bad = task(&contract);
+    bad["outlet_ids"] = json!([flue]);
+    bad["staff_ids"] = json!([foreign_staff[0].0]);
+    bad["plans"][1]["frequency"] = json!("quarterly");
+    let (status, err) = call(&t, Method::POST, &agency, "/api/v1/tasks", Some(bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    let f = &err["fields"];
+    assert!(
+        f["outlet_ids"].as_str().unwrap().contains("与任务类型不符"),
+        "{f}"
+    );
+    assert_eq!(f["staff_ids"], "所选人员不是本机构的备案人员");
+    assert_eq!(
+        f["plans.1.form_types"],
+        "“实际水样比对”须至少每 30 天一次，计划频次不能为“每季度”"
+    );
+    let (_, after) = call(&t, Method::GET, &agency, "/api/v1/tasks", None).await;
+    assert_eq!(after["total"], before["total"]);
+
+    // 保存: a draft, without occurrences.
+    let (status, draft) = call(
+        &t,
+        Method::POST,
+        &agency,
+        "/api/v1/tasks",
+        Some(task(&contract)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    assert_eq!(draft["state"], "draft");
+    let id = draft["id"].as_str().unwrap().to_string();
+    let occurrences = |window: &str| format!("/api/v1/tasks/{id}/occurrences?window={window}");
+    let (_, none) = call(&t, Method::GET, &agency, &occurrences("all"), None).await;
+    assert_eq!(none["total"], 0);
+    // The number is the agency's own and used once.
+    let (status, err) = call(
+        &t,
+        Method::POST,
+        &agency,
+        "/api/v1/tasks",
+        Some(task(&contract)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["fields"]["number"], "任务编号已被本机构的其他任务使用");
+
+    // 提交: the task runs; its occurrences appear.
+    let (status, running) = call(
+        &t,
+        Method::POST,
+        &agency,
+        &format!("/api/v1/tasks/{id}/submit"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, running["state"].as_str()),
+        (StatusCode::OK, Some("in_progress")),
+        "{running}"
+    );
+    let (_, all) = call(&t, Method::GET, &agency, &occurrences("all"), None).await;
+    // Nine calendar weeks (the last cut to Friday 30 April) and two months, one point.
+    assert_eq!(all["total"], 11, "{all}");
+    let first = &all["items"][0];
+    assert_eq!(
+        (first["period_start"].as_str(), first["period_end"].as_str()),
+        (Some("2027-03-01"), Some("2027-03-07"))
+    );
+    let (_, week) = call(&t, Method::GET, &agency, &occurrences("week"), None).await;
+    assert_eq!(week["total"], 2, "{week}");
+    assert!(
+        week["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["state"] == "due")
+    );
+    let (_, overdue) = call(&t, Method::GET, &agency, &occurrences("overdue"), None).await;
+    assert_eq!(overdue["total"], 0);
+    let (_, detail) = call(
+        &t,
+        Method::GET,
+        &agency,
+        &format!("/api/v1/tasks/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(detail["points"][0]["outlet_id"], point.as_str());
+    assert_eq!(detail["personnel"].as_array().unwrap().len(), 2);
+    assert_eq!(detail["plans"][1]["form_types"][0]["name"], "实际水样比对");
+    assert!(
+        detail["personnel"][0]["id_number"]
+            .as_str()
+            .unwrap()
+            .contains('*')
+    );
+
+    // A running task changes only through a change request.
+    let (status, err) = call(
+        &t,
+        Method::PUT,
+        &agency,
+        &format!("/api/v1/tasks/{id}"),
+        Some(task(&contract)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        err["fields"]["state"]
+            .as_str()
+            .unwrap()
+            .contains("信息变更申请")
+    );
+
+    // Two weeks pass without records: the first two weeks are 超期.
+    t.clock.advance(Duration::days(14));
+    let agency = t.token("agency_a").await.unwrap();
+    let (_, overdue) = call(&t, Method::GET, &agency, &occurrences("overdue"), None).await;
+    assert_eq!(overdue["total"], 2, "{overdue}");
+    let periods: Vec<&str> = overdue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            assert_eq!(o["state"], "overdue");
+            assert_eq!(o["state_label"], "超期");
+            o["period_end"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(periods, ["2027-03-07", "2027-03-14"]);
+    let (_, month) = call(&t, Method::GET, &agency, &occurrences("month"), None).await;
+    assert_eq!(
+        month["total"], 6,
+        "five weeks touch March, and March itself: {month}"
+    );
+
+    // The district regulator of ent_a (浦东) sees them; 闵行 and another enterprise do not.
+    let across = format!("/api/v1/occurrences?window=overdue&task_id={id}");
+    let district_a = t.token("district_a").await.unwrap();
+    let (status, seen) = call(&t, Method::GET, &district_a, &across, None).await;
+    assert_eq!(
+        (status, seen["total"].as_u64()),
+        (StatusCode::OK, Some(2)),
+        "{seen}"
+    );
+    assert_eq!(
+        seen["items"][0]["agency_name"],
+        "上海浦清环境检测技术有限公司"
+    );
+    let (_, everything) = call(
+        &t,
+        Method::GET,
+        &district_a,
+        "/api/v1/occurrences?window=overdue",
+        None,
+    )
+    .await;
+    assert!(everything["total"].as_u64().unwrap() >= 2);
+    let district_b = t.token("district_b").await.unwrap();
+    let (_, unseen) = call(&t, Method::GET, &district_b, &across, None).await;
+    assert_eq!(unseen["total"], 0);
+    let (status, _) = call(
+        &t,
+        Method::GET,
+        &district_b,
+        &format!("/api/v1/tasks/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = call(&t, Method::GET, &district_b, &occurrences("overdue"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let ent_b = t.token("ent_b").await.unwrap();
+    let (status, _) = call(
+        &t,
+        Method::GET,
+        &ent_b,
+        &format!("/api/v1/tasks/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let ent_a = t.token("ent_a").await.unwrap();
+    let (_, own) = call(&t, Method::GET, &ent_a, &occurrences("overdue"), None).await;
+    assert_eq!(own["total"], 2);
+    let (_, tasks) = call(
+        &t,
+        Method::GET,
+        &district_b,
+        "/api/v1/tasks?keyword=PQ-YW-2027",
+        None,
+    )
+    .await;
+    assert_eq!(tasks["total"], 0);
+    let (_, tasks) = call(
+        &t,
+        Method::GET,
+        &district_a,
+        "/api/v1/tasks?keyword=PQ-YW-2027",
+        None,
+    )
+    .await;
+    assert_eq!(tasks["total"], 1);
+
+    // The agency closes it early: what lies after today goes, the missed weeks stay on record.
+    let (status, closed) = call(
+        &t,
+        Method::POST,
+        &agency,
+        &format!("/api/v1/tasks/{id}/close"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, closed["state"].as_str()),
+        (StatusCode::OK, Some("completed"))
+    );
+    let (_, left) = call(&t, Method::GET, &agency, &occurrences("all"), None).await;
+    // Weeks of 1, 8 and 15 March and the month of March remain.
+    assert_eq!(left["total"], 4, "{left}");
+    let (_, overdue) = call(&t, Method::GET, &agency, &occurrences("overdue"), None).await;
+    assert_eq!(overdue["total"], 2);
+    let (_, completed) = call(
+        &t,
+        Method::GET,
+        &agency,
+        "/api/v1/tasks?state=completed&keyword=PQ-YW-2027",
+        None,
+    )
+    .await;
+    assert_eq!(completed["total"], 1);
+}
+
+#[tokio::test]
+async fn equipment_named_by_a_task_is_not_deleted() {
+    let t = TestApp::spawn().await.unwrap();
+    let agency = t.token("agency_a").await.unwrap();
+    let (_, equipment) = resources(&t, "agency_a").await;
+    // The demo tasks bind all of agency_a's equipment.
+    let (status, err) = call(
+        &t,
+        Method::DELETE,
+        &agency,
+        &format!("/api/v1/filing/equipment/{}", equipment[0]),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(
+        err["fields"]["equipment"]
+            .as_str()
+            .unwrap()
+            .contains("已用于运维任务")
+    );
+    let (_, still) = resources(&t, "agency_a").await;
+    assert_eq!(still.len(), equipment.len());
+}
+
+#[tokio::test]
+async fn the_demo_task_has_overdue_occurrences_on_the_home_page() {
+    let t = TestApp::spawn().await.unwrap();
+    let agency = t.token("agency_a").await.unwrap();
+    let (_, running) = call(
+        &t,
+        Method::GET,
+        &agency,
+        "/api/v1/tasks?state=in_progress",
+        None,
+    )
+    .await;
+    assert_eq!(running["total"], 1, "{running}");
+    let (_, overdue) = call(
+        &t,
+        Method::GET,
+        &agency,
+        "/api/v1/occurrences?window=overdue",
+        None,
+    )
+    .await;
+    assert!(overdue["total"].as_u64().unwrap() > 0, "{overdue}");
+    let b = t.browser("agency_a").await.unwrap();
+    let home = b.page("/").await.unwrap();
+    assert!(home.contains("超期未运维"), "{home}");
+    let page = b.page("/tasks/maintenance?window=overdue").await.unwrap();
+    assert!(page.contains("data-state=\"overdue\""));
+    assert!(!page.contains("null") && !page.contains("1-01-01"));
+}
+
+async fn upload(
+    t: &TestApp,
+    token: &str,
+    task: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, Vec<u8>)>,
+) -> (StatusCode, Value) {
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    if let Some((name, bytes)) = file {
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+    }
+    let res = reqwest::Client::new()
+        .post(t.url(&format!("/api/v1/tasks/{task}/reports")))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn demo_task(t: &TestApp, token: &str, state: &str) -> String {
+    let (_, page) = call(
+        t,
+        Method::GET,
+        token,
+        &format!("/api/v1/tasks?state={state}"),
+        None,
+    )
+    .await;
+    page["items"][0]["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn reports_are_uploaded_checked_by_content_and_read_in_scope() {
+    let t = TestApp::spawn().await.unwrap();
+    let agency = t.token("agency_a").await.unwrap();
+    let running = demo_task(&t, &agency, "in_progress").await;
+    let draft = demo_task(&t, &agency, "draft").await;
+    let monthly = [("name", "2027 年 3 月运维报告"), ("category", "monthly")];
+
+    let (status, err) = upload(
+        &t,
+        &agency,
+        &draft,
+        &monthly,
+        Some(("r.pdf", emss_testkit::SAMPLE_PDF.to_vec())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["fields"]["file"], "任务提交后才能上传报告");
+
+    // Nothing named, no category, a program dressed as a report: each refused by its field.
+    let (status, err) = upload(
+        &t,
+        &agency,
+        &running,
+        &[("record_ids", "nope")],
+        Some(("报告.pdf", b"MZ\x90\x00".to_vec())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    let f = &err["fields"];
+    assert_eq!(f["name"], "请填写上传报告名称");
+    assert_eq!(f["category"], "请选择报告类别");
+    assert_eq!(f["record_ids"], "关联表单须是本任务的运维记录");
+    assert!(
+        f["file"]
+            .as_str()
+            .unwrap()
+            .starts_with("只能上传 PDF、Word（docx）、Excel（xlsx）")
+    );
+    let (_, none) = call(
+        &t,
+        Method::GET,
+        &agency,
+        &format!("/api/v1/tasks/{running}/reports"),
+        None,
+    )
+    .await;
+    assert_eq!(none.as_array().unwrap().len(), 1, "only the demo's monthly report");
+
+    // A real workbook and a PDF are taken; the stored name carries the real type.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    workbook.add_worksheet().write(0, 0, "比对结果").unwrap();
+    let xlsx = workbook.save_to_buffer().unwrap();
+    let (status, r) = upload(
+        &t,
+        &agency,
+        &running,
+        &[
+            ("name", "实际水样比对汇总"),
+            ("category", "comparison"),
+            ("description", "三月比对"),
+        ],
+        Some(("比对.bin", xlsx.clone())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    assert_eq!(r["file_name"], "比对.xlsx");
+    assert_eq!(r["category_label"], "比对监测报告");
+    let (status, r2) = upload(
+        &t,
+        &agency,
+        &running,
+        &monthly,
+        Some(("月报.pdf", emss_testkit::SAMPLE_PDF.to_vec())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{r2}");
+
+    // The district regulator of the enterprise reads and downloads them; 闵行 cannot.
+    let district_a = t.token("district_a").await.unwrap();
+    let (_, list) = call(
+        &t,
+        Method::GET,
+        &district_a,
+        &format!("/api/v1/tasks/{running}/reports"),
+        None,
+    )
+    .await;
+    assert_eq!(list.as_array().unwrap().len(), 3, "{list}");
+    let file = format!(
+        "/api/v1/tasks/{running}/reports/{}/file",
+        r["id"].as_str().unwrap()
+    );
+    let res = reqwest::Client::new()
+        .get(t.url(&file))
+        .bearer_auth(&district_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert_eq!(res.bytes().await.unwrap().to_vec(), xlsx);
+    let district_b = t.token("district_b").await.unwrap();
+    let res = reqwest::Client::new()
+        .get(t.url(&file))
+        .bearer_auth(&district_b)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // Only the agency's task manager uploads (an object route: 404 to anyone else).
+    let (status, _) = upload(
+        &t,
+        &district_a,
+        &running,
+        &monthly,
+        Some(("r.pdf", emss_testkit::SAMPLE_PDF.to_vec())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

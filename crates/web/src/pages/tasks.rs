@@ -1,0 +1,814 @@
+//! 任务管理 → 运维任务管理: 运维任务申请 (the contract picker and the four tables, 保存 · 提交),
+//! the task lists (进行中的任务 · 已完结的任务 · 草稿; for regulators 运维任务管理 with 关键字 and
+//! 任务状态), 任务详情, and 运维管理 with its quick filters 本周 · 本月 · 全部 · 超期.
+
+use super::{PageForm, PageQuery};
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::{PageError, render};
+use crate::list::{Pager, pager};
+use crate::shell::Shell;
+use askama::Template;
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use emss_app::tasks::{
+    OccurrenceQuery, OccurrenceView, PlanInput, ReportView, TaskChoices, TaskDetail, TaskInput,
+    TaskView,
+};
+use emss_db::repo::task::TaskFilter;
+use emss_domain::form::definition::OutletKind;
+use emss_domain::listing::PageRequest;
+use emss_domain::plan::PlanFrequency;
+use emss_domain::task::{ReportCategory, TaskState, Window};
+use emss_domain::{Actor, ErrorCode, Permission};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// How many blank plan rows a new application starts with.
+const FIRST_PLAN_ROWS: usize = 1;
+/// More rows than this are refused: a task with more plans is unusual and the form would grow
+/// without end.
+const MAX_PLAN_ROWS: usize = 20;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    pub state: Option<String>,
+    pub keyword: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/tasks.html")]
+pub struct ListPage {
+    pub shell: Shell,
+    pub rows: Vec<(u64, TaskView)>,
+    pub pager: Pager,
+    pub keyword: String,
+    pub states: Vec<(&'static str, &'static str, bool)>,
+    pub can_create: bool,
+    pub sees_contracts: bool,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let state_filter = q.state.clone().filter(|s| TaskState::parse(s).is_some());
+    let filter = TaskFilter {
+        state: state_filter.clone(),
+        keyword: emss_db::repo::keyword(q.keyword.as_deref()),
+        contract_id: None,
+    };
+    let keyword = filter.keyword.clone().unwrap_or_default();
+    let page = emss_app::tasks::list(
+        &state.app,
+        actor,
+        filter,
+        PageRequest::new(q.page, q.page_size),
+    )
+    .await?;
+    let pager = pager(
+        &page,
+        "/tasks",
+        &[
+            ("state", state_filter.clone().unwrap_or_default()),
+            ("keyword", keyword.clone()),
+        ],
+        None,
+    );
+    let first = (page.page - 1) * page.page_size + 1;
+    let rows = page
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| (first + i as u64, t))
+        .collect();
+    let title = match state_filter.as_deref().and_then(TaskState::parse) {
+        Some(TaskState::InProgress) => "进行中的任务",
+        Some(TaskState::Completed) => "已完结的任务",
+        Some(TaskState::Draft) => "任务草稿",
+        None => "运维任务管理",
+    };
+    Ok(render(&ListPage {
+        shell: Shell::portal(
+            &ctx,
+            "page.tasks",
+            title,
+            &["任务管理", "运维任务管理", title],
+        ),
+        rows,
+        pager,
+        keyword,
+        states: TaskState::ALL
+            .iter()
+            .map(|s| {
+                (
+                    s.as_str(),
+                    s.label(),
+                    state_filter.as_deref() == Some(s.as_str()),
+                )
+            })
+            .collect(),
+        can_create: Permission::ManageTasks.allows(Some(actor)),
+        sees_contracts: Permission::ViewContracts.allows(Some(actor)),
+    }))
+}
+
+/// One 运维计划 row as typed.
+#[derive(Debug, Clone, Default)]
+pub struct PlanRow {
+    pub title: String,
+    pub frequency: String,
+    pub form_types: Vec<String>,
+    pub start_date: String,
+    pub end_date: String,
+}
+
+impl PlanRow {
+    fn blank(&self) -> bool {
+        self.title.trim().is_empty()
+            && self.frequency.trim().is_empty()
+            && self.form_types.is_empty()
+            && self.start_date.trim().is_empty()
+            && self.end_date.trim().is_empty()
+    }
+
+    pub fn has_form(&self, code: &str) -> bool {
+        self.form_types.iter().any(|c| c == code)
+    }
+}
+
+/// The 运维任务申请 form as typed; the tables' choices arrive as repeated fields.
+#[derive(Debug, Clone, Default)]
+pub struct TaskForm {
+    pub contract_id: String,
+    pub name: String,
+    pub number: String,
+    pub kind: String,
+    pub start_date: String,
+    pub end_date: String,
+    pub outlet_ids: Vec<String>,
+    pub staff_ids: Vec<String>,
+    pub equipment_ids: Vec<String>,
+    pub plans: Vec<PlanRow>,
+}
+
+/// What the form's buttons ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Intent {
+    /// 选择: show the points and form types of the chosen contract and type; nothing is saved.
+    Refresh,
+    /// 添加计划: one more plan row; nothing is saved.
+    AddPlan,
+    Save,
+    Submit,
+}
+
+impl TaskForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> (TaskForm, Intent) {
+        let mut f = TaskForm::default();
+        let mut intent = Intent::Save;
+        let mut plans: BTreeMap<usize, PlanRow> = BTreeMap::new();
+        let mut rows = 0;
+        for (k, v) in pairs {
+            match k.as_str() {
+                "contract_id" => f.contract_id = v,
+                "name" => f.name = v,
+                "number" => f.number = v,
+                "kind" => f.kind = v,
+                "start_date" => f.start_date = v,
+                "end_date" => f.end_date = v,
+                "outlet_ids" => f.outlet_ids.push(v),
+                "staff_ids" => f.staff_ids.push(v),
+                "equipment_ids" => f.equipment_ids.push(v),
+                "plan_rows" => rows = v.parse().unwrap_or(0),
+                "refresh" => intent = Intent::Refresh,
+                "add_plan" => intent = Intent::AddPlan,
+                "submit" => intent = Intent::Submit,
+                _ => {
+                    if let Some((field, n)) = k.rsplit_once('_')
+                        && let Ok(n) = n.parse::<usize>()
+                        && n < MAX_PLAN_ROWS
+                    {
+                        let row = plans.entry(n).or_default();
+                        match field {
+                            "plan_title" => row.title = v,
+                            "plan_frequency" => row.frequency = v,
+                            "plan_forms" => row.form_types.push(v),
+                            "plan_start" => row.start_date = v,
+                            "plan_end" => row.end_date = v,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        let count = rows
+            .max(plans.keys().next_back().map_or(0, |n| n + 1))
+            .min(MAX_PLAN_ROWS);
+        f.plans = (0..count)
+            .map(|n| plans.remove(&n).unwrap_or_default())
+            .collect();
+        (f, intent)
+    }
+
+    /// What is sent to the server: blank plan rows are not plans.
+    fn input(&self) -> TaskInput {
+        TaskInput {
+            contract_id: self.contract_id.clone(),
+            name: self.name.clone(),
+            number: self.number.clone(),
+            kind: self.kind.clone(),
+            start_date: self.start_date.clone(),
+            end_date: self.end_date.clone(),
+            outlet_ids: self.outlet_ids.clone(),
+            staff_ids: self.staff_ids.clone(),
+            equipment_ids: self.equipment_ids.clone(),
+            plans: self
+                .plans
+                .iter()
+                .filter(|p| !p.blank())
+                .map(|p| PlanInput {
+                    title: p.title.clone(),
+                    frequency: p.frequency.clone(),
+                    form_types: p.form_types.clone(),
+                    start_date: p.start_date.clone(),
+                    end_date: p.end_date.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    fn of(input: TaskInput) -> TaskForm {
+        TaskForm {
+            contract_id: input.contract_id,
+            name: input.name,
+            number: input.number,
+            kind: input.kind,
+            start_date: input.start_date,
+            end_date: input.end_date,
+            outlet_ids: input.outlet_ids,
+            staff_ids: input.staff_ids,
+            equipment_ids: input.equipment_ids,
+            plans: input
+                .plans
+                .into_iter()
+                .map(|p| PlanRow {
+                    title: p.title,
+                    frequency: p.frequency,
+                    form_types: p.form_types,
+                    start_date: p.start_date,
+                    end_date: p.end_date,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn has_outlet(&self, id: &str) -> bool {
+        self.outlet_ids.iter().any(|x| x == id)
+    }
+
+    pub fn has_staff(&self, id: &str) -> bool {
+        self.staff_ids.iter().any(|x| x == id)
+    }
+
+    pub fn has_equipment(&self, id: &str) -> bool {
+        self.equipment_ids.iter().any(|x| x == id)
+    }
+}
+
+/// The form with what it offers and what was wrong with it.
+pub struct TaskFormView {
+    pub form: TaskForm,
+    pub choices: TaskChoices,
+    pub kinds: Vec<(&'static str, &'static str)>,
+    pub frequencies: Vec<(&'static str, &'static str)>,
+    pub errors: BTreeMap<String, String>,
+    /// Where the form posts.
+    pub action: String,
+}
+
+impl TaskFormView {
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+
+    pub fn plan_error(&self, n: &usize, field: &str) -> Option<&str> {
+        self.error(&format!("plans.{n}.{field}"))
+    }
+}
+
+async fn form_view(
+    state: &AppState,
+    actor: &Actor,
+    mut form: TaskForm,
+    errors: BTreeMap<String, String>,
+    action: String,
+) -> Result<TaskFormView, PageError> {
+    if form.plans.is_empty() {
+        form.plans = vec![PlanRow::default(); FIRST_PLAN_ROWS];
+    }
+    let choices = emss_app::tasks::choices(
+        &state.app,
+        actor,
+        Some(form.contract_id.as_str()).filter(|c| !c.is_empty()),
+        OutletKind::parse(&form.kind),
+    )
+    .await?;
+    Ok(TaskFormView {
+        form,
+        choices,
+        kinds: [OutletKind::Wastewater, OutletKind::FlueGas]
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        frequencies: PlanFrequency::ALL
+            .iter()
+            .map(|f| (f.as_str(), f.label()))
+            .collect(),
+        errors,
+        action,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "portal/task_new.html")]
+pub struct NewPage {
+    pub shell: Shell,
+    pub v: TaskFormView,
+}
+
+fn new_shell(ctx: &Ctx) -> Shell {
+    Shell::portal(
+        ctx,
+        "page.tasks.new",
+        "运维任务申请",
+        &["任务管理", "运维任务管理", "运维任务申请"],
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NewQuery {
+    pub contract_id: Option<String>,
+    pub kind: Option<String>,
+}
+
+pub async fn new(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<NewQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let form = TaskForm {
+        contract_id: q.contract_id.unwrap_or_default(),
+        kind: q.kind.unwrap_or_default(),
+        ..TaskForm::default()
+    };
+    let v = form_view(&state, actor, form, BTreeMap::new(), "/tasks".into()).await?;
+    Ok(render(&NewPage {
+        shell: new_shell(&ctx),
+        v,
+    }))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (mut form, intent) = TaskForm::from_pairs(pairs);
+    let errors = match intent {
+        Intent::Refresh => BTreeMap::new(),
+        Intent::AddPlan => {
+            if form.plans.len() < MAX_PLAN_ROWS {
+                form.plans.push(PlanRow::default());
+            }
+            BTreeMap::new()
+        }
+        Intent::Save | Intent::Submit => {
+            let submit = intent == Intent::Submit;
+            match emss_app::tasks::create(&state.app, actor, form.input(), submit).await {
+                Ok(t) => {
+                    let done = if submit { "submitted" } else { "saved" };
+                    return Ok(
+                        Redirect::to(&format!("/tasks/{}?done={done}", t.id)).into_response()
+                    );
+                }
+                Err(e) if e.code == ErrorCode::ValidationFailed => e.fields,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let v = form_view(&state, actor, form, errors, "/tasks".into()).await?;
+    Ok((
+        status,
+        render(&NewPage {
+            shell: new_shell(&ctx),
+            v,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "portal/task_show.html")]
+pub struct ShowPage {
+    pub shell: Shell,
+    pub d: TaskDetail,
+    pub submitted_at: String,
+    pub notice: Option<&'static str>,
+    pub error: Option<String>,
+    /// The draft's form, for its task manager.
+    pub edit: Option<TaskFormView>,
+    pub can_close: bool,
+    pub sees_contract: bool,
+    /// 报告清单.
+    pub reports: Vec<ReportView>,
+    /// 上传报告, for the task manager once the task runs.
+    pub can_report: bool,
+    pub categories: Vec<(&'static str, &'static str)>,
+    /// Problems of the report form, by field.
+    pub report_errors: BTreeMap<String, String>,
+}
+
+impl ShowPage {
+    pub fn report_error(&self, field: &str) -> Option<&str> {
+        self.report_errors.get(field).map(String::as_str)
+    }
+
+    pub fn uploaded(&self, r: &ReportView) -> String {
+        emss_domain::time::format_datetime(r.uploaded_at)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ShowQuery {
+    pub done: Option<String>,
+}
+
+fn notice_of(done: Option<&str>) -> Option<&'static str> {
+    done.map(|d| match d {
+        "saved" => "任务已保存为草稿",
+        "submitted" => "任务已提交，运维计划已生成",
+        "closed" => "任务已结束",
+        "report" => "报告已上传",
+        _ => "已完成",
+    })
+}
+
+async fn show_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    typed: Option<TaskForm>,
+    errors: BTreeMap<String, String>,
+    notice: Option<&'static str>,
+) -> Result<ShowPage, PageError> {
+    let mut page = show_page_with(state, ctx, id, typed, errors, notice).await?;
+    page.reports = emss_app::tasks::reports(
+        &state.app,
+        ctx.actor().ok_or(ErrorCode::Unauthenticated)?,
+        id,
+    )
+    .await?;
+    Ok(page)
+}
+
+async fn show_page_with(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    typed: Option<TaskForm>,
+    errors: BTreeMap<String, String>,
+    notice: Option<&'static str>,
+) -> Result<ShowPage, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let d = emss_app::tasks::detail(&state.app, actor, id).await?;
+    let manages = Permission::ManageTasks.allows(Some(actor)) && actor.org_id == d.task.agency_id;
+    let error = errors.get("state").cloned();
+    let edit = if manages && d.task.state == TaskState::Draft.as_str() {
+        let form = match typed {
+            Some(f) => f,
+            None => TaskForm::of(emss_app::tasks::input_of(&state.app, actor, id).await?),
+        };
+        Some(form_view(state, actor, form, errors, format!("/tasks/{id}")).await?)
+    } else {
+        None
+    };
+    Ok(ShowPage {
+        shell: Shell::portal(
+            ctx,
+            "page.tasks",
+            "任务详情",
+            &["任务管理", "运维任务管理", "任务详情"],
+        ),
+        submitted_at: emss_domain::time::format_optional(d.task.submitted_at),
+        notice,
+        error,
+        edit,
+        can_close: manages && d.task.state == TaskState::InProgress.as_str(),
+        sees_contract: Permission::ViewContracts.allows(Some(actor)),
+        reports: Vec::new(),
+        can_report: manages && d.task.state != TaskState::Draft.as_str(),
+        categories: ReportCategory::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.label()))
+            .collect(),
+        report_errors: BTreeMap::new(),
+        d,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageQuery(q): PageQuery<ShowQuery>,
+) -> Result<Response, PageError> {
+    let notice = notice_of(q.done.as_deref());
+    Ok(render(
+        &show_page(&state, &ctx, &id, None, BTreeMap::new(), notice).await?,
+    ))
+}
+
+/// The draft's form: 选择 / 添加计划 redraw it, 保存 and 提交 write.
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (mut form, intent) = TaskForm::from_pairs(pairs);
+    let errors = match intent {
+        Intent::Refresh => BTreeMap::new(),
+        Intent::AddPlan => {
+            if form.plans.len() < MAX_PLAN_ROWS {
+                form.plans.push(PlanRow::default());
+            }
+            BTreeMap::new()
+        }
+        Intent::Save | Intent::Submit => {
+            let submit = intent == Intent::Submit;
+            match emss_app::tasks::update(&state.app, actor, &id, form.input(), submit).await {
+                Ok(_) => {
+                    let done = if submit { "submitted" } else { "saved" };
+                    return Ok(Redirect::to(&format!("/tasks/{id}?done={done}")).into_response());
+                }
+                Err(e) if e.code == ErrorCode::ValidationFailed => e.fields,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = show_page(&state, &ctx, &id, Some(form), errors, None).await?;
+    Ok((status, render(&page)).into_response())
+}
+
+async fn act(state: &AppState, ctx: &Ctx, id: &str, close: bool) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let done = if close {
+        emss_app::tasks::close(&state.app, actor, id).await
+    } else {
+        emss_app::tasks::submit(&state.app, actor, id).await
+    };
+    match done {
+        Ok(_) => {
+            let what = if close { "closed" } else { "submitted" };
+            Ok(Redirect::to(&format!("/tasks/{id}?done={what}")).into_response())
+        }
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let page = show_page(state, ctx, id, None, e.fields, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    act(&state, &ctx, &id, false).await
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    act(&state, &ctx, &id, true).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MaintenanceQuery {
+    pub window: Option<String>,
+    pub task_id: Option<String>,
+    pub plan_id: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+/// One row of 运维管理 as shown: every empty value is "—".
+pub struct MaintenanceRow {
+    pub n: u64,
+    pub o: OccurrenceView,
+    pub period: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/task_maintenance.html")]
+pub struct MaintenancePage {
+    pub shell: Shell,
+    pub rows: Vec<MaintenanceRow>,
+    pub pager: Pager,
+    /// (value, label, current, href).
+    pub windows: Vec<(&'static str, &'static str, bool, String)>,
+    pub window: &'static str,
+    /// (id, "number name", selected).
+    pub tasks: Vec<(String, String, bool)>,
+    pub plans: Vec<(String, String, bool)>,
+    pub from: String,
+    pub to: String,
+    /// Regulators and enterprises see whose occurrence it is.
+    pub show_parties: bool,
+    pub error: Option<String>,
+}
+
+fn day(raw: Option<&str>) -> Result<Option<chrono::NaiveDate>, String> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| "日期格式应为 年-月-日".to_string()),
+    }
+}
+
+pub async fn maintenance(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<MaintenanceQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let window = q
+        .window
+        .as_deref()
+        .and_then(Window::parse)
+        .unwrap_or(Window::All);
+    let pick = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let task_id = pick(&q.task_id);
+    let plan_id = pick(&q.plan_id);
+    let (from, to, error) = match (day(q.from.as_deref()), day(q.to.as_deref())) {
+        (Ok(f), Ok(t)) => (f, t, None),
+        (Err(e), _) | (_, Err(e)) => (None, None, Some(e)),
+    };
+    let page = emss_app::tasks::occurrences(
+        &state.app,
+        actor,
+        OccurrenceQuery {
+            window,
+            task_id: task_id.clone(),
+            plan_id: plan_id.clone(),
+            from,
+            to,
+        },
+        PageRequest::new(q.page, q.page_size),
+    )
+    .await?;
+    let from_text = from.map(|d| d.to_string()).unwrap_or_default();
+    let to_text = to.map(|d| d.to_string()).unwrap_or_default();
+    let filters = [
+        ("window", window.as_str().to_string()),
+        ("task_id", task_id.clone().unwrap_or_default()),
+        ("plan_id", plan_id.clone().unwrap_or_default()),
+        ("from", from_text.clone()),
+        ("to", to_text.clone()),
+    ];
+    let pager = pager(&page, "/tasks/maintenance", &filters, None);
+    let first = (page.page - 1) * page.page_size + 1;
+    let rows = page
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| MaintenanceRow {
+            n: first + i as u64,
+            period: format!("{}至{}", o.period_start, o.period_end),
+            o,
+        })
+        .collect();
+    // The task picker: running and finished tasks in scope (drafts have no occurrences).
+    let tasks = emss_app::tasks::list(
+        &state.app,
+        actor,
+        TaskFilter::default(),
+        PageRequest::new(Some(1), Some(100)),
+    )
+    .await?
+    .items
+    .into_iter()
+    .filter(|t| t.state != TaskState::Draft.as_str())
+    .map(|t| {
+        let selected = task_id.as_deref() == Some(t.id.as_str());
+        (t.id, format!("{} {}", t.number, t.name), selected)
+    })
+    .collect();
+    let plans = match &task_id {
+        Some(id) => emss_app::tasks::detail(&state.app, actor, id)
+            .await?
+            .plans
+            .into_iter()
+            .map(|p| {
+                let selected = plan_id.as_deref() == Some(p.id.as_str());
+                (p.id, p.title, selected)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let keep: Vec<(&str, String)> = filters
+        .iter()
+        .filter(|(k, _)| *k != "window")
+        .cloned()
+        .collect();
+    let windows = Window::ALL
+        .iter()
+        .map(|w| {
+            let mut pairs = keep.clone();
+            pairs.push(("window", w.as_str().to_string()));
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
+                .finish();
+            (
+                w.as_str(),
+                w.label(),
+                *w == window,
+                format!("/tasks/maintenance?{query}"),
+            )
+        })
+        .collect();
+    Ok(render(&MaintenancePage {
+        shell: Shell::portal(
+            &ctx,
+            "page.tasks.maintenance",
+            "运维管理",
+            &["任务管理", "运维任务管理", "进行中的任务", "运维管理"],
+        ),
+        rows,
+        pager,
+        windows,
+        window: window.as_str(),
+        tasks,
+        plans,
+        from: from_text,
+        to: to_text,
+        show_parties: actor.org_kind != emss_domain::OrgKind::Agency,
+        error,
+    }))
+}
+
+/// 上传报告 from the task's page: a multipart form; problems come back next to its fields.
+pub async fn upload_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (fields, files) = crate::upload::form(req, &state).await?;
+    let (input, file) = crate::api::tasks::report_input(fields, files);
+    match emss_app::tasks::upload_report(&state.app, actor, &id, input, file).await {
+        Ok(_) => Ok(Redirect::to(&format!("/tasks/{id}?done=report#reports")).into_response()),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let mut page = show_page(&state, &ctx, &id, None, BTreeMap::new(), None).await?;
+            page.report_errors = e.fields;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn report_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, report_id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (r, bytes) = emss_app::tasks::report_file(&state.app, actor, &id, &report_id).await?;
+    Ok(crate::api::tasks::file_response(&r, bytes))
+}
