@@ -392,7 +392,7 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
         ) {
             let parties = [a.as_str(), b.as_str()];
             crate::contracts::load_demo(&txn, app, agency, &parties, manager, now).await?;
-            crate::tasks::load_demo(&txn, app, agency, now).await?;
+            crate::tasks::load_demo(&txn, app, agency, manager, now).await?;
         }
         repo::setting::set(&txn, DEMO_MARKER, "1", now)
             .await

@@ -48,6 +48,9 @@ pub enum Permission {
     /// Task lists, 任务详情 and 运维管理 in scope: the agency's task manager, field engineers
     /// and reviewers; the enterprise's administrator and confirmers; the regulators.
     ViewTasks,
+    /// Approving or rejecting a change request of a running task as party A: the enterprise
+    /// administrator.
+    DecideTaskChanges,
 }
 
 impl Permission {
@@ -72,6 +75,7 @@ impl Permission {
             Permission::ViewContracts => "view_contracts",
             Permission::ManageTasks => "manage_tasks",
             Permission::ViewTasks => "view_tasks",
+            Permission::DecideTaskChanges => "decide_task_changes",
         }
     }
 
@@ -96,7 +100,7 @@ impl Permission {
             Permission::ManageContracts => {
                 a.org_kind == OrgKind::Agency && a.has_role(Role::ContractManager)
             }
-            Permission::DecideContracts => {
+            Permission::DecideContracts | Permission::DecideTaskChanges => {
                 a.org_kind == OrgKind::Enterprise && a.has_role(Role::EnterpriseAdmin)
             }
             Permission::ViewContracts => {

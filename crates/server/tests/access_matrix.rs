@@ -279,6 +279,32 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             None,
         ),
         "api.occurrences" => (Method::GET, "/api/v1/occurrences?window=week".into(), None),
+        "api.tasks.changes" => (
+            Method::GET,
+            format!(
+                "/api/v1/tasks/{}/changes",
+                demo_task(t, "in_progress").await
+            ),
+            None,
+        ),
+        // The demo task already has a change waiting: refused with 422.
+        "api.tasks.changes.create" => (
+            Method::POST,
+            format!(
+                "/api/v1/tasks/{}/changes",
+                demo_task(t, "in_progress").await
+            ),
+            Some(json!({"task": task_body(), "reason": ""})),
+        ),
+        // Rejecting without a comment: refused with 422, nothing changes.
+        "api.tasks.changes.decide" => {
+            let (task, change) = demo_task_change(t).await;
+            (
+                Method::POST,
+                format!("/api/v1/tasks/{task}/changes/{change}/decision"),
+                Some(json!({"decision": "reject"})),
+            )
+        }
         "api.tasks.reports" => (
             Method::GET,
             format!(
@@ -579,6 +605,16 @@ fn task_body() -> Value {
     json!({"contract_id": "", "name": "", "number": "T-1", "kind": "wastewater",
         "start_date": "2027-01-01", "end_date": "2027-12-31", "outlet_ids": [], "staff_ids": [],
         "plans": []})
+}
+
+/// The demo change of agency_a's running task waiting for ent_a: (task, change request).
+async fn demo_task_change(t: &TestApp) -> (String, String) {
+    let task = demo_task(t, "in_progress").await;
+    let change = emss_db::repo::change_request::pending_for(&t.app.db().conn, "task", &task)
+        .await
+        .unwrap()
+        .unwrap();
+    (task, change.id)
 }
 
 /// The demo report of agency_a's running task: (task, report).
@@ -916,6 +952,19 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
                 false,
                 format!("/tasks/{task}/reports/{report}/file"),
                 vec![],
+            )
+        }
+        "page.tasks.changes.create" => (
+            true,
+            format!("/tasks/{}/changes", demo_task(t, "in_progress").await),
+            vec![("reason", String::new())],
+        ),
+        "page.tasks.changes.decide" => {
+            let (task, change) = demo_task_change(t).await;
+            (
+                true,
+                format!("/tasks/{task}/changes/{change}/decision"),
+                vec![("decision", "reject".into())],
             )
         }
         "page.tasks" => (false, "/tasks".into(), vec![]),

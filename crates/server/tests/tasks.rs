@@ -562,7 +562,11 @@ async fn reports_are_uploaded_checked_by_content_and_read_in_scope() {
         None,
     )
     .await;
-    assert_eq!(none.as_array().unwrap().len(), 1, "only the demo's monthly report");
+    assert_eq!(
+        none.as_array().unwrap().len(),
+        1,
+        "only the demo's monthly report"
+    );
 
     // A real workbook and a PDF are taken; the stored name carries the real type.
     let mut workbook = rust_xlsxwriter::Workbook::new();
@@ -638,4 +642,210 @@ async fn reports_are_uploaded_checked_by_content_and_read_in_scope() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_running_task_changes_only_through_a_request_party_a_approves() {
+    let t = TestApp::spawn().await.unwrap();
+    t.clock
+        .set(Utc.with_ymd_and_hms(2027, 3, 3, 2, 0, 0).unwrap());
+    let agency = t.token("agency_a").await.unwrap();
+    let contract = confirmed_contract(&t, "maintenance").await;
+    let point = outlet(&t, "ent_a", "wastewater").await;
+    let (staff, _) = resources(&t, "agency_a").await;
+    let active: Vec<String> = staff.iter().filter(|s| !s.1).map(|s| s.0.clone()).collect();
+    let weekly = json!({"title": "每周巡检", "frequency": "weekly", "form_types": ["ww_inspection"],
+        "start_date": "2027-03-01", "end_date": "2027-04-30"});
+    let task = json!({"contract_id": contract, "name": "高桥东方废水运维（变更）",
+        "number": "PQ-CH-2027-01", "kind": "wastewater", "start_date": "2027-03-01",
+        "end_date": "2027-04-30", "outlet_ids": [point], "staff_ids": [active[0]],
+        "plans": [weekly], "submit": true});
+    let (status, created) = call(
+        &t,
+        Method::POST,
+        &agency,
+        "/api/v1/tasks",
+        Some(task.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, created["state"].as_str()),
+        (StatusCode::CREATED, Some("in_progress")),
+        "{created}"
+    );
+    let id = created["id"].as_str().unwrap().to_string();
+    let changes = format!("/api/v1/tasks/{id}/changes");
+
+    // Two weeks on: another engineer joins, the weekly plan is renamed, a monthly comparison is
+    // added and the task runs a month longer.
+    t.clock.advance(Duration::days(14));
+    let agency = t.token("agency_a").await.unwrap();
+    let mut proposed = task.clone();
+    proposed["staff_ids"] = json!([active[0], active[1]]);
+    proposed["end_date"] = json!("2027-05-31");
+    proposed["plans"] = json!([
+        {"title": "每周巡检（加强）", "frequency": "weekly", "form_types": ["ww_inspection"],
+            "start_date": "2027-03-01", "end_date": "2027-04-30"},
+        {"title": "每月比对", "frequency": "monthly", "form_types": ["ww_sample_comparison"]}
+    ]);
+
+    let (status, err) = call(
+        &t,
+        Method::POST,
+        &agency,
+        &changes,
+        Some(json!({"task": task, "reason": "无变化"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["fields"]["state"], "没有修改任何任务信息，无需申请变更");
+    let mut renumbered = proposed.clone();
+    renumbered["number"] = json!("PQ-CH-2027-99");
+    let (status, err) = call(
+        &t,
+        Method::POST,
+        &agency,
+        &changes,
+        Some(json!({"task": renumbered, "reason": ""})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["fields"]["number"], "任务编号不能变更");
+    assert_eq!(err["fields"]["reason"], "请填写变更原因");
+
+    let (status, change) = call(
+        &t,
+        Method::POST,
+        &agency,
+        &changes,
+        Some(json!({"task": proposed, "reason": "新增比对计划并延长一个月"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{change}");
+    let labels: Vec<&str> = change["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["任务结束日期", "运维人员", "运维计划"]);
+    let (status, err) = call(
+        &t,
+        Method::POST,
+        &agency,
+        &changes,
+        Some(json!({"task": proposed, "reason": "再改"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        err["fields"]["state"]
+            .as_str()
+            .unwrap()
+            .contains("等待甲方审核")
+    );
+    // Nothing changes until party A decides.
+    let (_, detail) = call(
+        &t,
+        Method::GET,
+        &agency,
+        &format!("/api/v1/tasks/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(detail["end_date"], "2027-04-30");
+
+    let change_id = change["id"].as_str().unwrap();
+    let decision = format!("{changes}/{change_id}/decision");
+    let ent_b = t.token("ent_b").await.unwrap();
+    let (status, _) = call(
+        &t,
+        Method::POST,
+        &ent_b,
+        &decision,
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let ent_a = t.token("ent_a").await.unwrap();
+    let (status, err) = call(
+        &t,
+        Method::POST,
+        &ent_a,
+        &decision,
+        Some(json!({"decision": "reject"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["fields"]["comment"], "驳回须填写原因");
+    let (status, decided) = call(
+        &t,
+        Method::POST,
+        &ent_a,
+        &decision,
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(
+        (status, decided["state"].as_str()),
+        (StatusCode::OK, Some("approved")),
+        "{decided}"
+    );
+
+    // From today on the task reads as proposed; what lies before stays as it was.
+    let (_, detail) = call(
+        &t,
+        Method::GET,
+        &agency,
+        &format!("/api/v1/tasks/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(detail["end_date"], "2027-05-31");
+    assert_eq!(detail["personnel"].as_array().unwrap().len(), 2);
+    let plans: Vec<(&str, &str, &str)> = detail["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["title"].as_str().unwrap(),
+                p["start_date"].as_str().unwrap(),
+                p["end_date"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        plans,
+        [
+            ("每周巡检", "2027-03-01", "2027-03-16"),
+            ("每周巡检（加强）", "2027-03-17", "2027-04-30"),
+            ("每月比对", "2027-03-17", "2027-05-31"),
+        ]
+    );
+    let (_, overdue) = call(
+        &t,
+        Method::GET,
+        &agency,
+        &format!("/api/v1/tasks/{id}/occurrences?window=overdue"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        overdue["total"], 2,
+        "the missed weeks stay missed: {overdue}"
+    );
+    let (_, all) = call(
+        &t,
+        Method::GET,
+        &agency,
+        &format!("/api/v1/tasks/{id}/occurrences?window=all&page_size=100"),
+        None,
+    )
+    .await;
+    // Two past weeks of the old plan, seven weeks of the new one (from Wednesday 17 March, the
+    // last cut to 30 April), and March (from the 17th), April and May of the comparison.
+    assert_eq!(all["total"], 12, "{all}");
+    let (_, list) = call(&t, Method::GET, &ent_a, &changes, None).await;
+    assert_eq!(list[0]["state"], "approved");
 }

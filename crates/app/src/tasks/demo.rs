@@ -1,6 +1,6 @@
 //! Demo tasks of an agency: under its confirmed maintenance contract, a wastewater task running
 //! for six weeks already (its past weeks overdue until records arrive, one monthly report
-//! uploaded) and a flue-gas draft.
+//! uploaded, a change of personnel waiting for party A) and a flue-gas draft.
 
 use super::check::{Checked, CheckedPlan};
 use super::{occurrences, parts};
@@ -20,6 +20,7 @@ pub(crate) async fn load_demo(
     txn: &impl sea_orm::ConnectionTrait,
     app: &App,
     agency_id: &str,
+    requested_by: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let today = emss_domain::time::shanghai_date(now);
@@ -48,12 +49,13 @@ pub(crate) async fn load_demo(
     )
     .await?
     .items;
-    let staff_ids: Vec<String> = repo::agency_resources::staff(txn, agency_id)
+    let staff: Vec<(String, String)> = repo::agency_resources::staff(txn, agency_id)
         .await?
         .into_iter()
         .filter(|s| !s.resigned)
-        .map(|s| s.id)
+        .map(|s| (s.id, s.name))
         .collect();
+    let staff_ids: Vec<String> = staff.iter().map(|(id, _)| id.clone()).collect();
     let equipment_ids: Vec<String> = repo::agency_resources::equipment(txn, agency_id)
         .await?
         .into_iter()
@@ -150,6 +152,7 @@ pub(crate) async fn load_demo(
         if state == TaskState::InProgress {
             occurrences::generate(txn, &model, &checked.outlet_ids, &plan_rows).await?;
             demo_report(txn, app, &model.id, now).await?;
+            super::change::load_demo(txn, &model, &checked, &staff, requested_by, now).await?;
         }
     }
     Ok(())

@@ -3,11 +3,13 @@
 //! plans; 保存 keeps a draft, 提交 starts it and writes its due occurrences. Enterprises read the
 //! tasks on their outlets, regulators those of enterprises in their scope.
 
+mod change;
 mod check;
 mod demo;
 mod occurrences;
 mod reports;
 
+pub use change::{change_input, decide_change, of_task as changes_of, request_change};
 pub(crate) use demo::load_demo;
 pub use occurrences::{OccurrenceQuery, OccurrenceView, occurrences, todos};
 pub use reports::{ReportInput, ReportView, report_file, reports, upload_report};

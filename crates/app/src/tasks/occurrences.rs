@@ -12,7 +12,7 @@ use emss_domain::plan::{Period, PlanFrequency};
 use emss_domain::task::{OccurrenceState, Window};
 use emss_domain::{Actor, ErrorCode, Permission};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Writes the occurrences of a task's plans; how many.
 pub(super) async fn generate(
@@ -20,6 +20,43 @@ pub(super) async fn generate(
     task: &maintenance_task::Model,
     outlet_ids: &[String],
     plans: &[task_plan::Model],
+) -> Result<usize, AppError> {
+    write(txn, task, outlet_ids, plans, |_| true).await
+}
+
+/// After an approved change: the occurrences not over on `today` that the plans call for and
+/// that are not already there (a period done before the change stays as it was).
+pub(super) async fn regenerate(
+    txn: &impl sea_orm::ConnectionTrait,
+    task: &maintenance_task::Model,
+    outlet_ids: &[String],
+    plans: &[task_plan::Model],
+    today: NaiveDate,
+) -> Result<usize, AppError> {
+    let existing: HashSet<(String, String, String, NaiveDate)> =
+        repo::task::task_occurrences(txn, &task.id)
+            .await?
+            .into_iter()
+            .map(|o| (o.plan_id, o.outlet_id, o.form_code, o.period_start))
+            .collect();
+    write(txn, task, outlet_ids, plans, |o| {
+        o.period_end >= today
+            && !existing.contains(&(
+                o.plan_id.clone(),
+                o.outlet_id.clone(),
+                o.form_code.clone(),
+                o.period_start,
+            ))
+    })
+    .await
+}
+
+async fn write(
+    txn: &impl sea_orm::ConnectionTrait,
+    task: &maintenance_task::Model,
+    outlet_ids: &[String],
+    plans: &[task_plan::Model],
+    wanted: impl Fn(&occurrence::Model) -> bool,
 ) -> Result<usize, AppError> {
     let mut rows = Vec::new();
     for plan in plans {
@@ -38,7 +75,7 @@ pub(super) async fn generate(
             plan.start_date,
             plan.end_date,
         ) {
-            rows.push(occurrence::Model {
+            let row = occurrence::Model {
                 id: emss_domain::ids::new_id(),
                 task_id: task.id.clone(),
                 plan_id: plan.id.clone(),
@@ -49,7 +86,10 @@ pub(super) async fn generate(
                 period_start: o.period.start,
                 period_end: o.period.end,
                 record_id: None,
-            });
+            };
+            if wanted(&row) {
+                rows.push(row);
+            }
         }
     }
     let count = rows.len();
@@ -227,6 +267,10 @@ pub async fn todos(
     if Permission::ManageTasks.allows(Some(actor)) {
         let drafts = repo::task::count_in_state(db, &scope, "draft").await?;
         out.push(("运维任务草稿", drafts, "/tasks?state=draft"));
+    }
+    if Permission::DecideTaskChanges.allows(Some(actor)) {
+        let changes = repo::task::pending_changes(db, &scope).await?;
+        out.push(("待审核任务变更", changes, "/tasks?state=in_progress"));
     }
     Ok(out)
 }

@@ -3,7 +3,8 @@
 //! those of enterprises in its district.
 
 use crate::entity::{
-    maintenance_task, occurrence, organization, task_binding, task_plan, task_report,
+    change_request, maintenance_task, occurrence, organization, task_binding, task_plan,
+    task_report,
 };
 use chrono::NaiveDate;
 use emss_domain::Scope;
@@ -420,4 +421,102 @@ pub async fn record_ids(db: &impl ConnectionTrait, task_id: &str) -> Result<Vec<
         .into_iter()
         .filter_map(|o| o.record_id)
         .collect())
+}
+
+/// Replaces what a task binds, its plans untouched (an approved change).
+pub async fn replace_bindings(
+    db: &impl ConnectionTrait,
+    task_id: &str,
+    bindings: Vec<task_binding::Model>,
+) -> Result<(), DbErr> {
+    task_binding::Entity::delete_many()
+        .filter(task_binding::Column::TaskId.eq(task_id))
+        .exec(db)
+        .await?;
+    if !bindings.is_empty() {
+        task_binding::Entity::insert_many(
+            bindings.into_iter().map(IntoActiveModel::into_active_model),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn insert_plan(db: &impl ConnectionTrait, plan: task_plan::Model) -> Result<(), DbErr> {
+    task_plan::Entity::insert(plan.into_active_model())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends a plan on `last_day` (a change replaced it).
+pub async fn end_plan(
+    db: &impl ConnectionTrait,
+    plan_id: &str,
+    last_day: NaiveDate,
+) -> Result<(), DbErr> {
+    task_plan::Entity::update_many()
+        .col_expr(
+            task_plan::Column::EndDate,
+            sea_orm::sea_query::Expr::value(last_day),
+        )
+        .filter(task_plan::Column::Id.eq(plan_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Removes a plan that had not started when a change replaced it.
+pub async fn delete_plan(db: &impl ConnectionTrait, plan_id: &str) -> Result<(), DbErr> {
+    task_plan::Entity::delete_many()
+        .filter(task_plan::Column::Id.eq(plan_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Drops a task's occurrences that are not over on `today` and have no record: an approved change
+/// writes them again from its plans.
+pub async fn drop_open_occurrences(
+    db: &impl ConnectionTrait,
+    task_id: &str,
+    today: NaiveDate,
+) -> Result<u64, DbErr> {
+    let done = occurrence::Entity::delete_many()
+        .filter(occurrence::Column::TaskId.eq(task_id))
+        .filter(occurrence::Column::PeriodEnd.gte(today))
+        .filter(occurrence::Column::RecordId.is_null())
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
+}
+
+/// Every occurrence of a task.
+pub async fn task_occurrences(
+    db: &impl ConnectionTrait,
+    task_id: &str,
+) -> Result<Vec<occurrence::Model>, DbErr> {
+    occurrence::Entity::find()
+        .filter(occurrence::Column::TaskId.eq(task_id))
+        .all(db)
+        .await
+}
+
+/// How many change requests of tasks in scope wait for a decision.
+pub async fn pending_changes(db: &impl ConnectionTrait, scope: &Scope) -> Result<u64, DbErr> {
+    change_request::Entity::find()
+        .filter(change_request::Column::SubjectKind.eq("task"))
+        .filter(change_request::Column::State.eq("pending"))
+        .filter(
+            change_request::Column::SubjectId.in_subquery(
+                Query::select()
+                    .column(maintenance_task::Column::Id)
+                    .from(maintenance_task::Entity)
+                    .cond_where(task_scope(scope))
+                    .to_owned(),
+            ),
+        )
+        .count(db)
+        .await
 }

@@ -683,3 +683,77 @@ pub(crate) fn file_response(r: &ReportView, bytes: Vec<u8>) -> Response {
     )
         .into_response()
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskChangeBody {
+    /// The whole task as it should read from now on (contract, number, type and start date
+    /// unchanged; `submit` is ignored).
+    pub task: TaskBody,
+    /// 变更原因.
+    pub reason: String,
+}
+
+/// Proposes a change to a running task; party A approves or rejects it.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/changes", tag = "tasks", summary = "提交任务变更申请",
+    params(("id" = String, Path, description = "任务 id")), request_body = TaskChangeBody,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = super::filing_changes::ChangeRequest), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn request_change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<TaskChangeBody>,
+) -> Result<(StatusCode, Json<super::filing_changes::ChangeRequest>), ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let done =
+        emss_app::tasks::request_change(&state.app, actor, &id, (&body.task).into(), &body.reason)
+            .await?;
+    Ok((StatusCode::CREATED, Json(done.into())))
+}
+
+/// The change requests of a task, newest first.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/changes", tag = "tasks", summary = "任务变更申请",
+    params(("id" = String, Path, description = "任务 id")), security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = Vec<super::filing_changes::ChangeRequest>), (status = 404, body = ErrorBody)))]
+pub async fn changes(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<super::filing_changes::ChangeRequest>>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let list = emss_app::tasks::changes_of(&state.app, actor, &id).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+/// Party A approves (the task reads as proposed from today) or rejects.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/changes/{change_id}/decision", tag = "tasks",
+    summary = "甲方审核任务变更申请",
+    params(("id" = String, Path, description = "任务 id"), ("change_id" = String, Path, description = "变更申请编号")),
+    request_body = super::filing_changes::DecisionRequest, security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = super::filing_changes::ChangeRequest), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn decide_change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, change_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<super::filing_changes::DecisionRequest>,
+) -> Result<Json<super::filing_changes::ChangeRequest>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let approve = match body.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return Err(AppError::field("decision", "审核结果只能是 approve 或 reject").into());
+        }
+    };
+    let done = emss_app::tasks::decide_change(
+        &state.app,
+        actor,
+        &id,
+        &change_id,
+        approve,
+        body.comment.as_deref().unwrap_or_default(),
+    )
+    .await?;
+    Ok(Json(done.into()))
+}

@@ -439,6 +439,13 @@ pub struct ShowPage {
     pub categories: Vec<(&'static str, &'static str)>,
     /// Problems of the report form, by field.
     pub report_errors: BTreeMap<String, String>,
+    /// 信息变更申请: the running task's form, for its task manager while none waits.
+    pub change: Option<TaskFormView>,
+    pub changes: Vec<super::agencies::ChangeRow>,
+    /// Party A decides the waiting change.
+    pub can_decide_change: bool,
+    /// A decision's comment problem.
+    pub comment_error: Option<String>,
 }
 
 impl ShowPage {
@@ -462,6 +469,9 @@ fn notice_of(done: Option<&str>) -> Option<&'static str> {
         "submitted" => "任务已提交，运维计划已生成",
         "closed" => "任务已结束",
         "report" => "报告已上传",
+        "change_requested" => "变更申请已提交，等待甲方审核",
+        "change_approved" => "变更申请已通过，任务已按变更后的内容执行",
+        "change_rejected" => "变更申请已驳回",
         _ => "已完成",
     })
 }
@@ -474,13 +484,26 @@ async fn show_page(
     errors: BTreeMap<String, String>,
     notice: Option<&'static str>,
 ) -> Result<ShowPage, PageError> {
-    let mut page = show_page_with(state, ctx, id, typed, errors, notice).await?;
-    page.reports = emss_app::tasks::reports(
-        &state.app,
-        ctx.actor().ok_or(ErrorCode::Unauthenticated)?,
-        id,
-    )
-    .await?;
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let mut page = show_page_with(state, ctx, id, typed.clone(), errors.clone(), notice).await?;
+    page.reports = emss_app::tasks::reports(&state.app, actor, id).await?;
+    page.changes = emss_app::tasks::changes_of(&state.app, actor, id)
+        .await?
+        .into_iter()
+        .map(super::agencies::change_row)
+        .collect();
+    let pending = page.changes.iter().any(super::agencies::ChangeRow::pending);
+    page.can_decide_change = pending
+        && Permission::DecideTaskChanges.allows(Some(actor))
+        && actor.org_id == page.d.task.enterprise_id;
+    if page.can_close && !pending {
+        let form = match typed {
+            Some(f) => f,
+            None => TaskForm::of(emss_app::tasks::change_input(&state.app, actor, id).await?),
+        };
+        page.change =
+            Some(form_view(state, actor, form, errors, format!("/tasks/{id}/changes")).await?);
+    }
     Ok(page)
 }
 
@@ -525,6 +548,10 @@ async fn show_page_with(
             .map(|c| (c.as_str(), c.label()))
             .collect(),
         report_errors: BTreeMap::new(),
+        change: None,
+        changes: Vec::new(),
+        can_decide_change: false,
+        comment_error: None,
         d,
     })
 }
@@ -811,4 +838,88 @@ pub async fn report_file(
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let (r, bytes) = emss_app::tasks::report_file(&state.app, actor, &id, &report_id).await?;
     Ok(crate::api::tasks::file_response(&r, bytes))
+}
+
+/// 信息变更申请 of a running task: 选择 / 添加计划 redraw the form, 提交变更申请 writes.
+pub async fn request_change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let reason = pairs
+        .iter()
+        .find(|(k, _)| k == "reason")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let (mut form, intent) = TaskForm::from_pairs(pairs);
+    let errors = match intent {
+        Intent::Refresh => BTreeMap::new(),
+        Intent::AddPlan => {
+            if form.plans.len() < MAX_PLAN_ROWS {
+                form.plans.push(PlanRow::default());
+            }
+            BTreeMap::new()
+        }
+        Intent::Save | Intent::Submit => {
+            match emss_app::tasks::request_change(&state.app, actor, &id, form.input(), &reason)
+                .await
+            {
+                Ok(_) => {
+                    return Ok(
+                        Redirect::to(&format!("/tasks/{id}?done=change_requested#changes"))
+                            .into_response(),
+                    );
+                }
+                Err(e) if e.code == ErrorCode::ValidationFailed => e.fields,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = show_page(&state, &ctx, &id, Some(form), errors, None).await?;
+    Ok((status, render(&page)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Party A approves or rejects the waiting change.
+pub async fn decide_change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, change_id)): Path<(String, String)>,
+    PageForm(form): PageForm<DecisionForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let approve = form.decision == "approve";
+    match emss_app::tasks::decide_change(&state.app, actor, &id, &change_id, approve, &form.comment)
+        .await
+    {
+        Ok(_) => {
+            let done = if approve {
+                "change_approved"
+            } else {
+                "change_rejected"
+            };
+            Ok(Redirect::to(&format!("/tasks/{id}?done={done}#changes")).into_response())
+        }
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let mut page = show_page(&state, &ctx, &id, None, BTreeMap::new(), None).await?;
+            page.comment_error = e.fields.get("comment").cloned();
+            page.error = e.fields.get("state").cloned();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
