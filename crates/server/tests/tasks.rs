@@ -284,6 +284,48 @@ async fn a_task_runs_from_application_to_overdue_occurrences_seen_in_scope() {
             .contains('*')
     );
 
+    // The task's points are open to the agency's field engineers, with their instruments; another
+    // agency's and outlets outside its tasks stay 404.
+    let filer = t.token("filer_a").await.unwrap();
+    let (status, seen) = call(
+        &t,
+        Method::GET,
+        &filer,
+        &format!("/api/v1/outlets/{point}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    let (status, instruments) = call(
+        &t,
+        Method::GET,
+        &filer,
+        &format!("/api/v1/outlets/{point}/instruments"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(instruments["total"].as_u64().unwrap() > 0, "{instruments}");
+    let (status, _) = call(
+        &t,
+        Method::GET,
+        &filer,
+        &format!("/api/v1/outlets/{foreign_point}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let agency_b = t.token("agency_b").await.unwrap();
+    let (status, _) = call(
+        &t,
+        Method::GET,
+        &agency_b,
+        &format!("/api/v1/outlets/{point}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // A running task changes only through a change request.
     let (status, err) = call(
         &t,

@@ -1,10 +1,11 @@
-//! Outlets and instruments. Every read takes the caller's scope: an enterprise its own, a
-//! district regulator those of enterprises in its district, the city all.
+//! Outlets and instruments. Every read takes the caller's scope: an enterprise its own, an agency
+//! the points of its tasks, a district regulator those of enterprises in its district, the city
+//! all.
 
-use crate::entity::{instrument, organization, outlet};
+use crate::entity::{instrument, maintenance_task, organization, outlet, task_binding};
 use emss_domain::Scope;
 use emss_domain::listing::{Page, PageRequest};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -24,11 +25,32 @@ fn outlet_scope(scope: &Scope) -> Condition {
             ),
         ),
         Scope::City => Condition::all(),
-        // A self-maintaining enterprise owns outlets; agencies will also see the outlets of the
-        // enterprises they hold tasks for (added with tasks). Administrators see none.
-        Scope::Agency(id) => Condition::all().add(outlet::Column::EnterpriseId.eq(id.as_str())),
+        // A self-maintaining enterprise owns outlets; an agency sees the points of its tasks
+        // once they are submitted (drafts bind nothing yet). Administrators see none.
+        Scope::Agency(id) => Condition::any()
+            .add(outlet::Column::EnterpriseId.eq(id.as_str()))
+            .add(outlet::Column::Id.in_subquery(task_points(id))),
         Scope::Nothing => Condition::all().add(outlet::Column::Id.is_null()),
     }
+}
+
+/// The outlets bound as points (运维点位) to the agency's submitted tasks.
+fn task_points(agency_id: &str) -> SelectStatement {
+    Query::select()
+        .column(task_binding::Column::RefId)
+        .from(task_binding::Entity)
+        .and_where(task_binding::Column::Kind.eq("outlet"))
+        .and_where(
+            task_binding::Column::TaskId.in_subquery(
+                Query::select()
+                    .column(maintenance_task::Column::Id)
+                    .from(maintenance_task::Entity)
+                    .and_where(maintenance_task::Column::AgencyId.eq(agency_id))
+                    .and_where(maintenance_task::Column::State.ne("draft"))
+                    .to_owned(),
+            ),
+        )
+        .to_owned()
 }
 
 pub async fn list(
