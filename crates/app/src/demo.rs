@@ -12,6 +12,9 @@ use emss_domain::{AgencyCategory, OrgKind, Role};
 /// Marks a database whose data the demo loader made.
 const DEMO_MARKER: &str = "demo_data";
 
+/// A one-page PDF: the file behind the demo's scanned contract and monthly report.
+pub(crate) const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n";
+
 struct DemoOrg {
     key: &'static str,
     kind: OrgKind,

@@ -27,10 +27,10 @@ impl FileType {
         }
     }
 
-    /// A report (上传报告) may also be a Word or Excel document: Office Open XML only, as a
-    /// well-formed archive holding the document's main part. The old binary formats and
-    /// macro-enabled files are refused: they are how macros travel.
-    pub fn sniff_report(bytes: &[u8]) -> Option<FileType> {
+    /// A report (上传报告) or a contract's attachment may also be a Word or Excel document: Office
+    /// Open XML only, as a well-formed archive holding the document's main part. The old binary
+    /// formats and macro-enabled files are refused: they are how macros travel.
+    pub fn sniff_with_office(bytes: &[u8]) -> Option<FileType> {
         FileType::sniff(bytes).or_else(|| office_type(bytes))
     }
 
@@ -106,13 +106,14 @@ pub fn document_problem(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// What is wrong with an uploaded report (上传报告), in the words shown next to its field.
-pub fn report_problem(bytes: &[u8]) -> Option<&'static str> {
+/// What is wrong with an uploaded report (上传报告) or contract attachment, in the words shown next
+/// to its field.
+pub fn office_file_problem(bytes: &[u8]) -> Option<&'static str> {
     if bytes.is_empty() {
         Some("文件是空的，请重新选择")
     } else if bytes.len() > MAX_DOCUMENT_BYTES {
         Some("文件不能超过 10 MB")
-    } else if FileType::sniff_report(bytes).is_none() {
+    } else if FileType::sniff_with_office(bytes).is_none() {
         Some("只能上传 PDF、Word（docx）、Excel（xlsx）、JPG 或 PNG 文件，不接受含宏的文件")
     } else {
         None
@@ -190,26 +191,26 @@ mod tests {
     #[test]
     fn reports_may_be_word_or_excel_but_never_with_macros() {
         let docx = archive(&["[Content_Types].xml", "word/document.xml"]);
-        assert_eq!(FileType::sniff_report(&docx), Some(FileType::Docx));
+        assert_eq!(FileType::sniff_with_office(&docx), Some(FileType::Docx));
         assert_eq!(FileType::sniff(&docx), None, "not a filing document");
         let xlsx = archive(&["[Content_Types].xml", "xl/workbook.xml"]);
-        assert_eq!(FileType::sniff_report(&xlsx), Some(FileType::Xlsx));
+        assert_eq!(FileType::sniff_with_office(&xlsx), Some(FileType::Xlsx));
         let docm = archive(&[
             "[Content_Types].xml",
             "word/document.xml",
             "word/vbaProject.bin",
         ]);
-        assert_eq!(FileType::sniff_report(&docm), None);
-        assert!(report_problem(&docm).is_some());
+        assert_eq!(FileType::sniff_with_office(&docm), None);
+        assert!(office_file_problem(&docm).is_some());
         // A zip that is no Office document, and a truncated one.
-        assert_eq!(FileType::sniff_report(&archive(&["a.txt"])), None);
-        assert_eq!(FileType::sniff_report(&docx[..docx.len() / 2]), None);
+        assert_eq!(FileType::sniff_with_office(&archive(&["a.txt"])), None);
+        assert_eq!(FileType::sniff_with_office(&docx[..docx.len() / 2]), None);
         // The old binary formats (OLE compound files) are refused.
         assert_eq!(
-            FileType::sniff_report(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]),
+            FileType::sniff_with_office(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]),
             None
         );
-        assert_eq!(report_problem(b"%PDF-1.4"), None);
+        assert_eq!(office_file_problem(b"%PDF-1.4"), None);
         assert_eq!(
             FileType::of_content_type(FileType::Xlsx.content_type()),
             Some(FileType::Xlsx)

@@ -246,6 +246,31 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             "/api/v1/enterprises/import".into(),
             Some(json!("x")),
         ),
+        // A real upload to the confirmed contract: refused as invalid (422), nothing stored.
+        "api.contracts.attachments.create" => {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(emss_testkit::SAMPLE_PDF.to_vec())
+                    .file_name("a.pdf"),
+            );
+            let url = format!(
+                "/api/v1/contracts/{}/attachments",
+                demo_contract(t, "approved").await
+            );
+            let mut req = reqwest::Client::new().post(t.url(&url)).multipart(form);
+            if let Some(token) = &s.token {
+                req = req.bearer_auth(token);
+            }
+            return req.send().await.unwrap();
+        }
+        "api.contracts.attachments.get" => {
+            let (contract, attachment) = demo_contract_attachment(t).await;
+            (
+                Method::GET,
+                format!("/api/v1/contracts/{contract}/attachments/{attachment}"),
+                None,
+            )
+        }
         "api.tasks.list" => (Method::GET, "/api/v1/tasks".into(), None),
         "api.tasks.create" => (Method::POST, "/api/v1/tasks".into(), Some(task_body())),
         "api.tasks.get" => (
@@ -663,6 +688,15 @@ async fn demo_contract(t: &TestApp, state: &str) -> String {
         .clone()
 }
 
+/// The signed scan of agency_a's confirmed demo contract: (contract, attachment).
+async fn demo_contract_attachment(t: &TestApp) -> (String, String) {
+    let contract = demo_contract(t, "approved").await;
+    let files = emss_db::repo::contract::attachments(&t.app.db().conn, &contract)
+        .await
+        .unwrap();
+    (contract, files[0].id.clone())
+}
+
 /// The demo contract change waiting for ent_a: (contract, change request).
 async fn demo_contract_change(t: &TestApp) -> (String, String) {
     let page = emss_db::repo::change_request::queue(
@@ -965,6 +999,20 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
                 true,
                 format!("/tasks/{task}/changes/{change}/decision"),
                 vec![("decision", "reject".into())],
+            )
+        }
+        // Not multipart: refused as unsupported (415) once past the access check.
+        "page.contracts.attachments.create" => (
+            true,
+            format!("/contracts/{}/attachments", demo_contract(t, "draft").await),
+            vec![],
+        ),
+        "page.contracts.attachments.get" => {
+            let (contract, attachment) = demo_contract_attachment(t).await;
+            (
+                false,
+                format!("/contracts/{contract}/attachments/{attachment}"),
+                vec![],
             )
         }
         "page.tasks" => (false, "/tasks".into(), vec![]),

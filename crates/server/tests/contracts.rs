@@ -454,3 +454,118 @@ async fn a_confirmed_contract_changes_only_through_a_request_party_a_approves() 
     let (_, changes) = call(&t, Method::GET, &agency, &format!("{path}/changes"), None).await;
     assert_eq!(changes[0]["state"], "approved");
 }
+
+async fn attach(
+    t: &TestApp,
+    token: &str,
+    contract: &str,
+    name: &str,
+    bytes: &[u8],
+) -> (StatusCode, Value) {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+    );
+    let res = reqwest::Client::new()
+        .post(t.url(&format!("/api/v1/contracts/{contract}/attachments")))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_contract_carries_its_files_until_it_is_submitted() {
+    let t = TestApp::spawn().await.unwrap();
+    let agency = t.token("agency_a").await.unwrap();
+    let ent_a = org_of(&t, "ent_a").await;
+    let (_, c) = call(
+        &t,
+        Method::POST,
+        &agency,
+        "/api/v1/contracts",
+        Some(contract(&ent_a, "36000", "2027-01-01", "2027-12-31")),
+    )
+    .await;
+    let id = c["id"].as_str().unwrap().to_string();
+
+    let (status, err) = attach(&t, &agency, &id, "合同.pdf", b"MZ\x90\x00 not a pdf").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        err["fields"]["file"]
+            .as_str()
+            .unwrap()
+            .starts_with("只能上传 PDF"),
+        "{err}"
+    );
+    let (status, a) = attach(
+        &t,
+        &agency,
+        &id,
+        "C:\\扫描\\合同扫描件.PDF",
+        emss_testkit::SAMPLE_PDF,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    assert_eq!(a["file_name"], "合同扫描件.pdf");
+
+    let (_, submitted) = call(
+        &t,
+        Method::POST,
+        &agency,
+        &format!("/api/v1/contracts/{id}/submit"),
+        None,
+    )
+    .await;
+    assert_eq!(submitted["state"], "submitted");
+    let (status, err) = attach(&t, &agency, &id, "补充.pdf", emss_testkit::SAMPLE_PDF).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        err["fields"]["file"]
+            .as_str()
+            .unwrap()
+            .contains("不能再添加附件")
+    );
+
+    // Party A sees what it confirms; another enterprise does not.
+    let party = t.token("ent_a").await.unwrap();
+    let (_, detail) = call(
+        &t,
+        Method::GET,
+        &party,
+        &format!("/api/v1/contracts/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        detail["attachments"].as_array().unwrap().len(),
+        1,
+        "{detail}"
+    );
+    let file = format!(
+        "/api/v1/contracts/{id}/attachments/{}",
+        a["id"].as_str().unwrap()
+    );
+    let res = reqwest::Client::new()
+        .get(t.url(&file))
+        .bearer_auth(&party)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.bytes().await.unwrap().as_ref(),
+        emss_testkit::SAMPLE_PDF
+    );
+    let other = t.token("ent_b").await.unwrap();
+    let res = reqwest::Client::new()
+        .get(t.url(&file))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}

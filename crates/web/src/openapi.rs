@@ -63,6 +63,8 @@ use utoipa::{Modify, OpenApi};
         api::contracts::request_change,
         api::contracts::changes,
         api::contracts::decide_change,
+        api::contracts::upload_attachment,
+        api::contracts::attachment,
         api::tasks::list,
         api::tasks::create,
         api::tasks::get,

@@ -19,8 +19,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+mod attachments;
 mod change;
 
+pub use attachments::{ContractAttachmentView, attachment_file, attachments, upload_attachment};
 pub use change::{decide_change, of_contract as changes_of, request_change};
 
 /// A contract as typed.
@@ -578,6 +580,7 @@ pub(crate) async fn load_demo(
         .await?;
         if state == ContractState::Approved {
             change::load_demo(txn, &model, requested_by, now).await?;
+            attachments::load_demo(txn, app, &model.id, requested_by, now).await?;
         }
     }
     Ok(())

@@ -158,9 +158,6 @@ pub(crate) async fn load_demo(
     Ok(())
 }
 
-/// A one-page PDF: the demo's monthly report.
-const DEMO_REPORT: &[u8] = b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n";
-
 async fn demo_report(
     txn: &impl sea_orm::ConnectionTrait,
     app: &App,
@@ -169,7 +166,7 @@ async fn demo_report(
 ) -> Result<(), AppError> {
     let key = app
         .blobs()
-        .put(DEMO_REPORT.to_vec())
+        .put(crate::demo::DEMO_PDF.to_vec())
         .await
         .map_err(AppError::internal)?;
     repo::task::insert_report(
@@ -187,7 +184,7 @@ async fn demo_report(
             content_type: emss_domain::attachment::FileType::Pdf
                 .content_type()
                 .to_string(),
-            size: i64::try_from(DEMO_REPORT.len()).map_err(AppError::internal)?,
+            size: i64::try_from(crate::demo::DEMO_PDF.len()).map_err(AppError::internal)?,
             record_ids: "[]".to_string(),
             uploaded_by: String::new(),
             uploaded_at: now,

@@ -10,7 +10,7 @@ use crate::{App, AppError};
 use chrono::{DateTime, Utc};
 use emss_db::entity::task_report;
 use emss_db::repo;
-use emss_domain::attachment::{FileType, clean_file_name, report_problem};
+use emss_domain::attachment::{FileType, clean_file_name, office_file_problem};
 use emss_domain::task::{ReportCategory, TaskState};
 use emss_domain::{Actor, ErrorCode, Permission};
 use serde::Serialize;
@@ -110,7 +110,7 @@ pub async fn upload_report(
     }
     match &file {
         None => errors.add("file", "请选择报告附件"),
-        Some(f) => errors.check("file", report_problem(&f.bytes)),
+        Some(f) => errors.check("file", office_file_problem(&f.bytes)),
     }
     errors.into_result()?;
     let (Some(category), Some(file)) = (category, file) else {
@@ -118,7 +118,7 @@ pub async fn upload_report(
             "a report passed its checks without values",
         ));
     };
-    let file_type = FileType::sniff_report(&file.bytes)
+    let file_type = FileType::sniff_with_office(&file.bytes)
         .ok_or_else(|| AppError::internal("an unchecked report file"))?;
     let size = i64::try_from(file.bytes.len()).map_err(AppError::internal)?;
     // Stored by hash outside the transaction: a file no row names is harmless.

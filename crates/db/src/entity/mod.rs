@@ -10,6 +10,7 @@ pub mod audit_checkpoint;
 pub mod audit_entry;
 pub mod change_request;
 pub mod contract;
+pub mod contract_attachment;
 pub mod contract_version;
 pub mod device_binding;
 pub mod filing;

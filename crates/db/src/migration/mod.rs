@@ -11,6 +11,7 @@ mod m20261129_000005_outlets;
 mod m20261129_000006_agency_resources;
 mod m20261129_000007_contracts;
 mod m20261129_000008_tasks;
+mod m20261129_000009_contract_attachments;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_agency_resources::Migration),
             Box::new(m20261129_000007_contracts::Migration),
             Box::new(m20261129_000008_tasks::Migration),
+            Box::new(m20261129_000009_contract_attachments::Migration),
         ]
     }
 }

@@ -1,7 +1,9 @@
 //! Contracts and their versions. Every read takes the caller's scope: an agency its own, an
 //! enterprise those it is party A of, a district regulator those of enterprises in its district.
 
-use crate::entity::{change_request, contract, contract_version, organization};
+use crate::entity::{
+    change_request, contract, contract_attachment, contract_version, organization,
+};
 use emss_domain::Scope;
 use emss_domain::listing::{Page, PageRequest};
 use sea_orm::sea_query::Query;
@@ -148,5 +150,39 @@ pub async fn pending_changes(db: &impl ConnectionTrait, scope: &Scope) -> Result
             ),
         )
         .count(db)
+        .await
+}
+
+pub async fn insert_attachment(
+    db: &impl ConnectionTrait,
+    model: contract_attachment::Model,
+) -> Result<(), DbErr> {
+    contract_attachment::Entity::insert(model.into_active_model())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// A contract's files, oldest first.
+pub async fn attachments(
+    db: &impl ConnectionTrait,
+    contract_id: &str,
+) -> Result<Vec<contract_attachment::Model>, DbErr> {
+    contract_attachment::Entity::find()
+        .filter(contract_attachment::Column::ContractId.eq(contract_id))
+        .order_by_asc(contract_attachment::Column::UploadedAt)
+        .order_by_asc(contract_attachment::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn attachment(
+    db: &impl ConnectionTrait,
+    contract_id: &str,
+    id: &str,
+) -> Result<Option<contract_attachment::Model>, DbErr> {
+    contract_attachment::Entity::find_by_id(id)
+        .filter(contract_attachment::Column::ContractId.eq(contract_id))
+        .one(db)
         .await
 }

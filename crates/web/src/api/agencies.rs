@@ -10,13 +10,12 @@ use axum::extract::{FromRequest, Request};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use emss_app::filing::{AttachmentView, FilingInput, FilingVersionView, FilingView, Registration};
 use emss_db::repo::filing::FilingFilter;
 use emss_domain::ErrorCode;
 use emss_domain::listing::PageRequest;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -423,40 +422,7 @@ pub async fn attachment(
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let (a, bytes) =
         emss_app::filing::attachment_file(&state.app, actor, &id, &attachment_id).await?;
-    let disposition = content_disposition(&a.file_name, &a.content_type);
-    Ok((
-        [
-            (header::CONTENT_TYPE, a.content_type),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-/// RFC 6266 / 5987: an ASCII fallback name with the real type's extension, and the real name
-/// percent-encoded (only `attr-char` left as is).
-pub(crate) fn content_disposition(file_name: &str, content_type: &str) -> String {
-    const NOT_ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'!')
-        .remove(b'#')
-        .remove(b'$')
-        .remove(b'&')
-        .remove(b'+')
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'^')
-        .remove(b'_')
-        .remove(b'`')
-        .remove(b'|')
-        .remove(b'~');
-    let extension = emss_domain::attachment::FileType::of_content_type(content_type)
-        .map_or("pdf", |t| t.extension());
-    format!(
-        "attachment; filename=\"document.{extension}\"; filename*=UTF-8''{}",
-        utf8_percent_encode(file_name, NOT_ATTR_CHAR)
-    )
+    Ok(super::download(&a.file_name, &a.content_type, bytes))
 }
 
 /// Submits the own filing for review (again, after it was sent back).

@@ -6,10 +6,13 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{ApiError, ErrorBody};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
-use emss_app::contracts::{ContractInput, ContractVersionView, ContractView};
+use emss_app::contracts::{
+    ContractAttachmentView, ContractInput, ContractVersionView, ContractView,
+};
 use emss_db::repo::contract::ContractFilter;
 use emss_domain::ErrorCode;
 use emss_domain::contract::{ContractAction, ContractState};
@@ -127,6 +130,30 @@ pub struct ContractDetail {
     pub contract: Contract,
     /// Every version, oldest first.
     pub trail: Vec<ContractVersion>,
+    /// 合同附件, oldest first.
+    pub attachments: Vec<ContractAttachment>,
+}
+
+/// A file of a contract (合同附件).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContractAttachment {
+    pub id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+impl From<ContractAttachmentView> for ContractAttachment {
+    fn from(a: ContractAttachmentView) -> Self {
+        ContractAttachment {
+            id: a.id,
+            file_name: a.file_name,
+            content_type: a.content_type,
+            size: a.size,
+            uploaded_at: a.uploaded_at,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -218,9 +245,11 @@ pub async fn get(
 ) -> Result<Json<ContractDetail>, ApiError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let (c, trail) = emss_app::contracts::detail(&state.app, actor, &id).await?;
+    let attachments = emss_app::contracts::attachments(&state.app, actor, &id).await?;
     Ok(Json(ContractDetail {
         contract: c.into(),
         trail: trail.into_iter().map(Into::into).collect(),
+        attachments: attachments.into_iter().map(Into::into).collect(),
     }))
 }
 
@@ -374,4 +403,49 @@ pub async fn decide_change(
     )
     .await?;
     Ok(Json(done.into()))
+}
+
+/// A contract file, as `multipart/form-data`. Only describes the body in the OpenAPI document.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ContractAttachmentForm {
+    /// PDF, Word (docx), Excel (xlsx), JPG or PNG, at most 10 MB; macro-enabled files are refused.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// Attaches a file (the signed scan, a price list) to a draft or a contract sent back.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/attachments", tag = "contracts", summary = "上传合同附件",
+    params(("id" = String, Path, description = "合同编号")),
+    request_body(content = ContractAttachmentForm, content_type = "multipart/form-data"),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = ContractAttachment), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn upload_attachment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<(StatusCode, Json<ContractAttachment>), ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (_, files) = crate::upload::form(req, &state).await?;
+    let file = files.into_iter().find(|f| f.kind == "file");
+    let done = emss_app::contracts::upload_attachment(&state.app, actor, &id, file).await?;
+    Ok((StatusCode::CREATED, Json(done.into())))
+}
+
+/// Downloads a file of a contract.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/attachments/{attachment_id}", tag = "contracts",
+    summary = "下载合同附件",
+    params(("id" = String, Path, description = "合同编号"), ("attachment_id" = String, Path, description = "附件编号")),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "the file"), (status = 404, body = ErrorBody)))]
+pub async fn attachment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, attachment_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (a, bytes) =
+        emss_app::contracts::attachment_file(&state.app, actor, &id, &attachment_id).await?;
+    Ok(super::download(&a.file_name, &a.content_type, bytes))
 }

@@ -21,7 +21,48 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use emss_app::AppError;
 use emss_domain::ErrorCode;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::de::DeserializeOwned;
+
+/// A stored file as a download: its real type, an RFC 6266 name, never kept by shared caches.
+pub(crate) fn download(file_name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                content_disposition(file_name, content_type),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// RFC 6266 / 5987: an ASCII fallback name with the real type's extension, and the real name
+/// percent-encoded (only `attr-char` left as is).
+fn content_disposition(file_name: &str, content_type: &str) -> String {
+    const NOT_ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'!')
+        .remove(b'#')
+        .remove(b'$')
+        .remove(b'&')
+        .remove(b'+')
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'^')
+        .remove(b'_')
+        .remove(b'`')
+        .remove(b'|')
+        .remove(b'~');
+    let extension = emss_domain::attachment::FileType::of_content_type(content_type)
+        .map_or("pdf", |t| t.extension());
+    format!(
+        "attachment; filename=\"document.{extension}\"; filename*=UTF-8''{}",
+        utf8_percent_encode(file_name, NOT_ATTR_CHAR)
+    )
+}
 
 /// The OpenAPI 3.1 document of this API.
 #[utoipa::path(

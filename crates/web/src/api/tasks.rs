@@ -7,8 +7,8 @@ use crate::context::Ctx;
 use crate::error::{ApiError, ErrorBody};
 use axum::Json;
 use axum::extract::{Path, Request, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use emss_app::AppError;
 use emss_app::tasks::{
@@ -667,21 +667,7 @@ pub async fn report_file(
 ) -> Result<Response, ApiError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let (r, bytes) = emss_app::tasks::report_file(&state.app, actor, &id, &report_id).await?;
-    Ok(file_response(&r, bytes))
-}
-
-/// A stored file as a download that is never cached by shared caches.
-pub(crate) fn file_response(r: &ReportView, bytes: Vec<u8>) -> Response {
-    let disposition = super::agencies::content_disposition(&r.file_name, &r.content_type);
-    (
-        [
-            (header::CONTENT_TYPE, r.content_type.clone()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
+    Ok(super::download(&r.file_name, &r.content_type, bytes))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -8,10 +8,12 @@ use crate::error::{PageError, render};
 use crate::list::{Pager, pager};
 use crate::shell::Shell;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use emss_app::contracts::{ContractInput, ContractVersionView, ContractView};
+use emss_app::contracts::{
+    ContractAttachmentView, ContractInput, ContractVersionView, ContractView,
+};
 use emss_db::repo::contract::ContractFilter;
 use emss_domain::contract::{ContractAction, ContractNature, ContractState};
 use emss_domain::listing::PageRequest;
@@ -281,11 +283,28 @@ pub struct ShowPage {
     pub can_decide_change: bool,
     pub errors: BTreeMap<String, String>,
     pub notice: Option<&'static str>,
+    /// 合同附件.
+    pub attachments: Vec<ContractAttachmentView>,
+    /// The agency may still attach files (a draft or a contract sent back).
+    pub can_attach: bool,
 }
 
 impl ShowPage {
     pub fn error(&self, field: &str) -> Option<&str> {
         self.errors.get(field).map(String::as_str)
+    }
+
+    pub fn uploaded(&self, a: &ContractAttachmentView) -> String {
+        format_datetime(a.uploaded_at)
+    }
+
+    /// `1.2 MB`, `35 KB`.
+    pub fn size(&self, bytes: &i64) -> String {
+        if *bytes >= 1024 * 1024 {
+            format!("{:.1} MB", *bytes as f64 / (1024.0 * 1024.0))
+        } else {
+            format!("{} KB", (*bytes + 1023) / 1024)
+        }
     }
 }
 
@@ -329,6 +348,7 @@ async fn show_page(
     };
     let party_a =
         Permission::DecideContracts.allows(Some(actor)) && actor.org_id == c.enterprise_id;
+    let attachments = emss_app::contracts::attachments(&state.app, actor, id).await?;
     Ok(ShowPage {
         shell: Shell::portal(
             ctx,
@@ -342,6 +362,8 @@ async fn show_page(
         can_submit: manages && ContractAction::Submit.next(current).is_some(),
         can_decide: party_a && current == ContractState::Submitted,
         can_decide_change: party_a && has_pending,
+        can_attach: manages && current.editable(),
+        attachments,
         change,
         changes,
         edit,
@@ -360,6 +382,7 @@ fn notice_of(done: Option<&str>) -> Option<&'static str> {
         "change_requested" => "变更申请已提交，等待甲方审核",
         "change_approved" => "变更申请已通过，合同已更新",
         "change_rejected" => "变更申请已驳回",
+        "attached" => "附件已上传",
         _ => "已完成",
     })
 }
@@ -533,4 +556,37 @@ pub async fn decide_change(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// 上传合同附件 from the contract's page; a problem comes back next to the file input.
+pub async fn upload_attachment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (_, files) = crate::upload::form(req, &state).await?;
+    let file = files.into_iter().find(|f| f.kind == "file");
+    match emss_app::contracts::upload_attachment(&state.app, actor, &id, file).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/contracts/{id}?done=attached#attachments")).into_response())
+        }
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let page = show_page(&state, &ctx, &id, None, e.fields, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn attachment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, attachment_id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (a, bytes) =
+        emss_app::contracts::attachment_file(&state.app, actor, &id, &attachment_id).await?;
+    Ok(crate::api::download(&a.file_name, &a.content_type, bytes))
 }

@@ -837,7 +837,7 @@ pub async fn report_file(
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let (r, bytes) = emss_app::tasks::report_file(&state.app, actor, &id, &report_id).await?;
-    Ok(crate::api::tasks::file_response(&r, bytes))
+    Ok(crate::api::download(&r.file_name, &r.content_type, bytes))
 }
 
 /// 信息变更申请 of a running task: 选择 / 添加计划 redraw the form, 提交变更申请 writes.
