@@ -215,6 +215,12 @@ pub async fn create(app: &App, actor: &Actor, input: OutletInput) -> Result<Outl
     Ok(outlet_view(model))
 }
 
+/// What an outlet keeper may change: its own organisation's outlets only, whatever else it may
+/// read (an agency also reads the points of its tasks).
+fn owned(actor: &Actor) -> emss_domain::Scope {
+    emss_domain::Scope::Enterprise(actor.org_id.clone())
+}
+
 pub async fn update(
     app: &App,
     actor: &Actor,
@@ -223,7 +229,7 @@ pub async fn update(
 ) -> Result<OutletView, AppError> {
     may_manage(actor)?;
     let db = &app.db().conn;
-    let current = repo::outlet::get(db, &actor.scope(), id)
+    let current = repo::outlet::get(db, &owned(actor), id)
         .await?
         .ok_or(AppError::new(ErrorCode::NotFound))?;
     let checked = monitoring::check_outlet(&input).map_err(AppError::validation)?;
@@ -296,7 +302,7 @@ pub async fn add_instrument(
 ) -> Result<InstrumentView, AppError> {
     may_manage(actor)?;
     let db = &app.db().conn;
-    let o = repo::outlet::get(db, &actor.scope(), outlet_id)
+    let o = repo::outlet::get(db, &owned(actor), outlet_id)
         .await?
         .ok_or(AppError::new(ErrorCode::NotFound))?;
     let kind = OutletKind::parse(&o.kind).ok_or_else(|| AppError::internal("outlet kind"))?;
@@ -335,7 +341,7 @@ pub async fn update_instrument(
 ) -> Result<InstrumentView, AppError> {
     may_manage(actor)?;
     let db = &app.db().conn;
-    let (current, o) = repo::outlet::get_instrument(db, &actor.scope(), id)
+    let (current, o) = repo::outlet::get_instrument(db, &owned(actor), id)
         .await?
         .ok_or(AppError::new(ErrorCode::NotFound))?;
     let kind = OutletKind::parse(&o.kind).ok_or_else(|| AppError::internal("outlet kind"))?;

@@ -77,9 +77,17 @@ fn office_type(bytes: &[u8]) -> Option<FileType> {
     if !bytes.starts_with(b"PK\x03\x04") {
         return None;
     }
-    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    // Macros are found by what the package declares, whatever its parts are called.
+    let mut types = String::new();
+    {
+        let entry = archive.by_name("[Content_Types].xml").ok()?;
+        std::io::Read::read_to_string(&mut std::io::Read::take(entry, 256 * 1024), &mut types)
+            .ok()?;
+    }
+    let lower = types.to_ascii_lowercase();
     let has = |name: &str| archive.index_for_name(name).is_some();
-    if !has("[Content_Types].xml") || has("word/vbaProject.bin") || has("xl/vbaProject.bin") {
+    if lower.contains("macroenabled") || lower.contains("vbaproject") {
         None
     } else if has("word/document.xml") {
         Some(FileType::Docx)
@@ -175,11 +183,29 @@ mod tests {
         assert_eq!(document_problem(&big), None);
     }
 
+    /// A package of `parts`, each holding `<Types/>` (so a listed `[Content_Types].xml` declares
+    /// nothing unusual).
     fn archive(parts: &[&str]) -> Vec<u8> {
         let mut out = std::io::Cursor::new(Vec::new());
         let mut zip = zip::ZipWriter::new(&mut out);
         let stored = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Stored);
+        for p in parts {
+            zip.start_file(*p, stored).unwrap();
+            std::io::Write::write_all(&mut zip, b"<Types/>").unwrap();
+        }
+        zip.finish().unwrap();
+        out.into_inner()
+    }
+
+    /// A package of `parts` declaring `types`.
+    fn archive_with(parts: &[&str], types: &str) -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("[Content_Types].xml", stored).unwrap();
+        std::io::Write::write_all(&mut zip, types.as_bytes()).unwrap();
         for p in parts {
             zip.start_file(*p, stored).unwrap();
             std::io::Write::write_all(&mut zip, b"<x/>").unwrap();
@@ -195,11 +221,11 @@ mod tests {
         assert_eq!(FileType::sniff(&docx), None, "not a filing document");
         let xlsx = archive(&["[Content_Types].xml", "xl/workbook.xml"]);
         assert_eq!(FileType::sniff_with_office(&xlsx), Some(FileType::Xlsx));
-        let docm = archive(&[
-            "[Content_Types].xml",
-            "word/document.xml",
-            "word/vbaProject.bin",
-        ]);
+        // The macro part renamed: the package still declares it.
+        let docm = archive_with(
+            &["word/document.xml", "word/renamed.bin"],
+            r#"<Types><Override PartName="/word/renamed.bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>"#,
+        );
         assert_eq!(FileType::sniff_with_office(&docm), None);
         assert!(office_file_problem(&docm).is_some());
         // A zip that is no Office document, and a truncated one.

@@ -658,9 +658,10 @@ async fn demo_task(t: &TestApp, state: &str) -> String {
         ..Default::default()
     };
     let today = emss_domain::time::shanghai_date(t.app.now());
+    let agency = emss_domain::Scope::Agency(org_of(t, "agency_a").await);
     emss_db::repo::task::list(
         &t.app.db().conn,
-        &emss_domain::Scope::City,
+        &agency,
         &filter,
         today,
         Default::default(),
@@ -679,6 +680,7 @@ async fn demo_contract(t: &TestApp, state: &str) -> String {
     let filter = emss_db::repo::contract::ContractFilter {
         enterprise_id: Some(ent_a),
         state: Some(state.to_string()),
+        ..Default::default()
     };
     emss_db::repo::contract::list(db, &emss_domain::Scope::City, &filter, Default::default())
         .await

@@ -221,6 +221,19 @@ async fn a_task_runs_from_application_to_overdue_occurrences_seen_in_scope() {
     let occurrences = |window: &str| format!("/api/v1/tasks/{id}/occurrences?window={window}");
     let (_, none) = call(&t, Method::GET, &agency, &occurrences("all"), None).await;
     assert_eq!(none["total"], 0);
+    // A draft is the agency's own until submitted: party A and the regulator do not see it yet.
+    for who in ["ent_a", "district_a"] {
+        let token = t.token(who).await.unwrap();
+        let (status, _) = call(
+            &t,
+            Method::GET,
+            &token,
+            &format!("/api/v1/tasks/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{who} sees a draft");
+    }
     // The number is the agency's own and used once.
     let (status, err) = call(
         &t,
@@ -433,7 +446,8 @@ async fn a_task_runs_from_application_to_overdue_occurrences_seen_in_scope() {
     .await;
     assert_eq!(tasks["total"], 1);
 
-    // The agency closes it early: what lies after today goes, the missed weeks stay on record.
+    // The agency closes it early: it ends today, the work not yet due goes (this week, March), the
+    // missed weeks stay on record.
     let (status, closed) = call(
         &t,
         Method::POST,
@@ -447,8 +461,8 @@ async fn a_task_runs_from_application_to_overdue_occurrences_seen_in_scope() {
         (StatusCode::OK, Some("completed"))
     );
     let (_, left) = call(&t, Method::GET, &agency, &occurrences("all"), None).await;
-    // Weeks of 1, 8 and 15 March and the month of March remain.
-    assert_eq!(left["total"], 4, "{left}");
+    assert_eq!(left["total"], 2, "{left}");
+    assert_eq!(closed["end_date"], "2027-03-17");
     let (_, overdue) = call(&t, Method::GET, &agency, &occurrences("overdue"), None).await;
     assert_eq!(overdue["total"], 2);
     let (_, completed) = call(
@@ -764,6 +778,22 @@ async fn a_running_task_changes_only_through_a_request_party_a_approves() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{change}");
+    // While party A has not decided, the agency cannot close the task under it.
+    let (status, err) = call(
+        &t,
+        Method::POST,
+        &agency,
+        &format!("/api/v1/tasks/{id}/close"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        err["fields"]["state"]
+            .as_str()
+            .unwrap()
+            .contains("变更申请等待甲方审核")
+    );
     let labels: Vec<&str> = change["changes"]
         .as_array()
         .unwrap()
@@ -890,4 +920,33 @@ async fn a_running_task_changes_only_through_a_request_party_a_approves() {
     assert_eq!(all["total"], 12, "{all}");
     let (_, list) = call(&t, Method::GET, &ent_a, &changes, None).await;
     assert_eq!(list[0]["state"], "approved");
+}
+
+#[tokio::test]
+async fn a_task_already_over_is_not_started() {
+    let t = TestApp::spawn().await.unwrap();
+    t.clock
+        .set(Utc.with_ymd_and_hms(2027, 6, 1, 2, 0, 0).unwrap());
+    let agency = t.token("agency_a").await.unwrap();
+    let contract = confirmed_contract(&t, "maintenance").await;
+    let point = outlet(&t, "ent_a", "wastewater").await;
+    let (staff, _) = resources(&t, "agency_a").await;
+    let person = staff.iter().find(|s| !s.1).unwrap().0.clone();
+    let task = json!({"contract_id": contract, "name": "三月补录", "number": "PQ-OLD-01",
+        "kind": "wastewater", "start_date": "2027-03-01", "end_date": "2027-03-31",
+        "outlet_ids": [point], "staff_ids": [person],
+        "plans": [{"title": "每周巡检", "frequency": "weekly", "form_types": ["ww_inspection"]}],
+        "submit": true});
+    let (status, err) = call(&t, Method::POST, &agency, "/api/v1/tasks", Some(task)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["fields"]["end_date"], "任务结束日期已过，不能提交");
+    let (_, list) = call(
+        &t,
+        Method::GET,
+        &agency,
+        "/api/v1/tasks?keyword=PQ-OLD",
+        None,
+    )
+    .await;
+    assert_eq!(list["total"], 0, "nothing half-saved");
 }

@@ -236,6 +236,17 @@ pub async fn request_change(
     }
     errors.into_result()?;
     let c = super::check::check(app, actor, &input, Some(id)).await?;
+    // A change works from the day it is approved: a plan over before today would change nothing.
+    let mut errors = FieldErrors::new();
+    for (n, p) in c.plans.iter().enumerate() {
+        if p.end < today {
+            errors.add(
+                &format!("plans.{n}.end_date"),
+                "执行结束日期不能早于今天；已结束的计划保留在任务详情中",
+            );
+        }
+    }
+    errors.into_result()?;
     let proposed = Proposed::of(&c);
     let before = shown(app, &found.agency_id, &as_proposed(app, &found).await?).await?;
     let after = shown(app, &found.agency_id, &proposed).await?;
@@ -343,6 +354,10 @@ pub async fn decide_change(
     );
     errors.into_result()?;
     let comment = (!comment.is_empty()).then_some(comment);
+    let proposed: Proposed = serde_json::from_str(&c.proposed).map_err(AppError::internal)?;
+    if approve {
+        still_applies(app, &found, c.base_version, &proposed).await?;
+    }
     let state = if approve {
         ChangeState::Approved
     } else {
@@ -363,7 +378,6 @@ pub async fn decide_change(
     }
     let mut detail = json!({"change_id": change_id, "comment": comment});
     if approve {
-        let proposed: Proposed = serde_json::from_str(&c.proposed).map_err(AppError::internal)?;
         let written = apply(&txn, app, &found, &proposed).await?;
         detail["occurrences"] = json!(written);
     }
@@ -388,6 +402,48 @@ pub async fn decide_change(
     let names = names_of(app, &[&found]).await?;
     let agency = names.get(&found.agency_id).cloned().unwrap_or_default();
     Ok(change_view(decided, agency))
+}
+
+/// Whether a waiting change may still be approved as it was asked: the task still runs and has
+/// not changed since, the proposed days are not over, the people have not left, the points are
+/// still party A's outlets of the task's type. Otherwise party A sends it back and the agency asks
+/// again.
+async fn still_applies(
+    app: &App,
+    found: &maintenance_task::Model,
+    base_version: i32,
+    p: &Proposed,
+) -> Result<(), AppError> {
+    let today = today(app);
+    let db = &app.db().conn;
+    let refuse = |why: &str| Err(AppError::field("state", why));
+    if state_of(found)?.on(found.end_date, today) != TaskState::InProgress {
+        return refuse("任务已结束，该变更申请不能再通过，请驳回");
+    }
+    if found.version != base_version {
+        return refuse("任务在申请后已有变化，该变更申请不能再通过，请驳回后由机构重新申请");
+    }
+    if p.end < today {
+        return refuse("申请的任务结束日期已过，该变更申请不能再通过，请驳回");
+    }
+    for id in &p.staff_ids {
+        let active = repo::agency_resources::staff_member(db, &found.agency_id, id)
+            .await?
+            .is_some_and(|s| !s.resigned);
+        if !active {
+            return refuse("申请中的运维人员已离职或不在备案中，该变更申请不能再通过，请驳回");
+        }
+    }
+    let party = emss_domain::Scope::Enterprise(found.enterprise_id.clone());
+    for id in &p.outlet_ids {
+        let fits = repo::outlet::get(db, &party, id)
+            .await?
+            .is_some_and(|o| o.kind == found.kind);
+        if !fits {
+            return refuse("申请中的运维点位已不是甲方该类型的排口，该变更申请不能再通过，请驳回");
+        }
+    }
+    Ok(())
 }
 
 /// Writes an approved change from today on; how many occurrences were written again.

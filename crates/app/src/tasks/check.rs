@@ -15,6 +15,13 @@ use emss_domain::plan::{PlanFrequency, plan_problem};
 use emss_domain::task::{dates_problem, number_problem, plan_dates_problem};
 use emss_domain::{Actor, Scope};
 
+/// Limits that keep one task within what a person manages on one page and what one write can
+/// hold: the occurrences of all plans are written in a single transaction.
+const MAX_POINTS: usize = 50;
+const MAX_PEOPLE: usize = 100;
+const MAX_PLANS: usize = 20;
+const MAX_OCCURRENCES: usize = 20_000;
+
 pub(super) struct CheckedPlan {
     pub title: String,
     pub frequency: PlanFrequency,
@@ -115,6 +122,11 @@ pub(super) async fn check(
     let outlet_ids = ids(&input.outlet_ids);
     if outlet_ids.is_empty() {
         errors.add("outlet_ids", "请至少添加一个运维点位");
+    } else if outlet_ids.len() > MAX_POINTS {
+        errors.add(
+            "outlet_ids",
+            format!("一个任务最多 {MAX_POINTS} 个运维点位"),
+        );
     }
     if let Some(c) = &contract {
         let party = Scope::Enterprise(c.enterprise_id.clone());
@@ -132,6 +144,8 @@ pub(super) async fn check(
     let staff_ids = ids(&input.staff_ids);
     if staff_ids.is_empty() {
         errors.add("staff_ids", "请至少添加一名运维人员");
+    } else if staff_ids.len() > MAX_PEOPLE {
+        errors.add("staff_ids", format!("一个任务最多 {MAX_PEOPLE} 名运维人员"));
     }
     for id in &staff_ids {
         match repo::agency_resources::staff_member(db, &actor.org_id, id).await? {
@@ -143,6 +157,12 @@ pub(super) async fn check(
         }
     }
     let equipment_ids = ids(&input.equipment_ids);
+    if equipment_ids.len() > MAX_PEOPLE {
+        errors.add(
+            "equipment_ids",
+            format!("一个任务最多 {MAX_PEOPLE} 台运维设备"),
+        );
+    }
     for id in &equipment_ids {
         if repo::agency_resources::equipment_item(db, &actor.org_id, id)
             .await?
@@ -154,12 +174,28 @@ pub(super) async fn check(
 
     if input.plans.is_empty() {
         errors.add("plans", "请至少添加一项运维计划");
+    } else if input.plans.len() > MAX_PLANS {
+        errors.add("plans", format!("一个任务最多 {MAX_PLANS} 项运维计划"));
     }
     let mut plans = Vec::new();
-    for (n, p) in input.plans.iter().enumerate() {
+    for (n, p) in input.plans.iter().take(MAX_PLANS).enumerate() {
         if let Some(plan) = check_plan(app, &mut errors, n, p, kind, start, end).await? {
             plans.push(plan);
         }
+    }
+    let due: usize = plans
+        .iter()
+        .map(|p| {
+            emss_domain::plan::periods(p.frequency, p.start, p.end).len()
+                * p.form_codes.len()
+                * outlet_ids.len()
+        })
+        .sum();
+    if due > MAX_OCCURRENCES {
+        errors.add(
+            "plans",
+            format!("运维计划共生成 {due} 项待办，超过上限 {MAX_OCCURRENCES}，请缩短执行时间、降低频次或拆分任务"),
+        );
     }
     errors.into_result()?;
     match (contract, kind, start, end) {

@@ -30,6 +30,7 @@ pub(crate) async fn load_demo(
         &ContractFilter {
             enterprise_id: None,
             state: Some(ContractState::Approved.as_str().to_string()),
+            nature: Some(ContractNature::Maintenance.as_str().to_string()),
         },
         PageRequest::new(Some(1), Some(10)),
     )
@@ -151,7 +152,7 @@ pub(crate) async fn load_demo(
         repo::task::replace_parts(txn, &model.id, bindings, plan_rows.clone()).await?;
         if state == TaskState::InProgress {
             occurrences::generate(txn, &model, &checked.outlet_ids, &plan_rows).await?;
-            demo_report(txn, app, &model.id, now).await?;
+            demo_report(txn, app, &model.id, requested_by, now).await?;
             super::change::load_demo(txn, &model, &checked, &staff, requested_by, now).await?;
         }
     }
@@ -162,6 +163,7 @@ async fn demo_report(
     txn: &impl sea_orm::ConnectionTrait,
     app: &App,
     task_id: &str,
+    uploaded_by: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let key = app
@@ -186,7 +188,7 @@ async fn demo_report(
                 .to_string(),
             size: i64::try_from(crate::demo::DEMO_PDF.len()).map_err(AppError::internal)?,
             record_ids: "[]".to_string(),
-            uploaded_by: String::new(),
+            uploaded_by: uploaded_by.to_string(),
             uploaded_at: now,
         },
     )

@@ -264,11 +264,26 @@ async fn stored_input(app: &App, t: &maintenance_task::Model) -> Result<TaskInpu
     })
 }
 
-/// Starting a task needs a complete filing (filed, staff present): the reason when not.
-async fn startable(app: &App, actor: &Actor) -> Result<(), AppError> {
-    match crate::agency_resources::task_start_check(app, &actor.org_id).await? {
-        Some(problem) => Err(AppError::field("state", &problem)),
-        None => Ok(()),
+/// Starting a task needs a complete filing (filed, staff present) and days still to come: a
+/// task already over would only be a list of missed work.
+async fn startable(app: &App, actor: &Actor, c: &Checked) -> Result<(), AppError> {
+    if let Some(problem) = crate::agency_resources::task_start_check(app, &actor.org_id).await? {
+        return Err(AppError::field("state", &problem));
+    }
+    if c.end < today(app) {
+        return Err(AppError::field("end_date", "任务结束日期已过，不能提交"));
+    }
+    Ok(())
+}
+
+/// A number taken by a task written at the same moment: the unique index answers, and the
+/// message belongs next to the number.
+fn number_taken(e: sea_orm::DbErr) -> AppError {
+    let e = AppError::from(e);
+    if e.code == ErrorCode::AlreadyExists {
+        AppError::field("number", "任务编号已被本机构的其他任务使用")
+    } else {
+        e
     }
 }
 
@@ -282,7 +297,7 @@ pub async fn create(
     manage(actor)?;
     let c = check::check(app, actor, &input, None).await?;
     if submit {
-        startable(app, actor).await?;
+        startable(app, actor, &c).await?;
     }
     let now = app.now();
     let state = if submit {
@@ -309,7 +324,9 @@ pub async fn create(
     };
     let (bindings, plans) = parts(&model.id, &c);
     let txn = app.db().begin_write().await?;
-    repo::task::insert(&txn, model.clone()).await?;
+    repo::task::insert(&txn, model.clone())
+        .await
+        .map_err(number_taken)?;
     repo::task::replace_parts(&txn, &model.id, bindings, plans.clone()).await?;
     let generated = if submit {
         occurrences::generate(&txn, &model, &c.outlet_ids, &plans).await?
@@ -350,7 +367,7 @@ pub async fn update(
     }
     let c = check::check(app, actor, &input, Some(id)).await?;
     if submit {
-        startable(app, actor).await?;
+        startable(app, actor, &c).await?;
     }
     let now = app.now();
     let model = maintenance_task::Model {
@@ -375,7 +392,10 @@ pub async fn update(
     };
     let (bindings, plans) = parts(&model.id, &c);
     let txn = app.db().begin_write().await?;
-    if !repo::task::save(&txn, model.clone(), found.version).await? {
+    if !repo::task::save(&txn, model.clone(), found.version)
+        .await
+        .map_err(number_taken)?
+    {
         return Err(conflict());
     }
     repo::task::replace_parts(&txn, &model.id, bindings, plans.clone()).await?;
@@ -411,7 +431,8 @@ pub async fn submit(app: &App, actor: &Actor, id: &str) -> Result<TaskView, AppE
     update(app, actor, id, input, true).await
 }
 
-/// 结束任务: the agency closes a running task early; occurrences after today go.
+/// 结束任务: the agency closes a running task early: it ends today, and the work not yet due —
+/// occurrences whose period runs past today, not done — goes; what was missed stays.
 pub async fn close(app: &App, actor: &Actor, id: &str) -> Result<TaskView, AppError> {
     manage(actor)?;
     let found = current(app, actor, id).await?;
@@ -419,9 +440,19 @@ pub async fn close(app: &App, actor: &Actor, id: &str) -> Result<TaskView, AppEr
     if state_of(&found)?.on(found.end_date, today) != TaskState::InProgress {
         return Err(AppError::field("state", "只有进行中的任务可以结束"));
     }
+    if repo::change_request::pending_for(&app.db().conn, change::SUBJECT, id)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::field(
+            "state",
+            "该任务有变更申请等待甲方审核，请待审核结果后再结束任务",
+        ));
+    }
     let now = app.now();
     let model = maintenance_task::Model {
         state: TaskState::Completed.as_str().to_string(),
+        end_date: found.end_date.min(today),
         closed_at: Some(now),
         version: found.version + 1,
         updated_at: now,
@@ -568,14 +599,20 @@ pub async fn choices(
 ) -> Result<TaskChoices, AppError> {
     manage(actor)?;
     let db = &app.db().conn;
+    // A confirmed maintenance contract runs for a year or a few: five hundred is more than any
+    // agency holds at once.
     let contracts = repo::contract::list(
         db,
         &actor.scope(),
         &repo::contract::ContractFilter {
             enterprise_id: None,
             state: Some(ContractState::Approved.as_str().to_string()),
+            nature: Some(ContractNature::Maintenance.as_str().to_string()),
         },
-        PageRequest::new(Some(1), Some(100)),
+        PageRequest {
+            page: 1,
+            page_size: 500,
+        },
     )
     .await?
     .items;
@@ -587,13 +624,12 @@ pub async fn choices(
             .collect::<Vec<_>>(),
     )
     .await?;
-    let chosen = contracts.iter().find(|c| {
-        Some(c.id.as_str()) == contract_id && c.nature == ContractNature::Maintenance.as_str()
-    });
+    let chosen = contracts
+        .iter()
+        .find(|c| Some(c.id.as_str()) == contract_id);
     let mut out = TaskChoices {
         contracts: contracts
             .iter()
-            .filter(|c| c.nature == ContractNature::Maintenance.as_str())
             .map(|c| {
                 let party = names.get(&c.enterprise_id).cloned().unwrap_or_default();
                 (
@@ -618,24 +654,17 @@ pub async fn choices(
         ..TaskChoices::default()
     };
     if let (Some(contract), Some(kind)) = (chosen, kind) {
-        out.points = repo::outlet::list(
-            db,
-            &Scope::Enterprise(contract.enterprise_id.clone()),
-            None,
-            PageRequest::new(Some(1), Some(100)),
-        )
-        .await?
-        .items
-        .into_iter()
-        .filter(|o| o.kind == kind.as_str())
-        .map(|o| PointView {
-            outlet_id: o.id,
-            name: o.name,
-            address: o.address,
-            latitude: o.latitude,
-            longitude: o.longitude,
-        })
-        .collect();
+        out.points = repo::outlet::of_kind(db, &contract.enterprise_id, kind.as_str())
+            .await?
+            .into_iter()
+            .map(|o| PointView {
+                outlet_id: o.id,
+                name: o.name,
+                address: o.address,
+                latitude: o.latitude,
+                longitude: o.longitude,
+            })
+            .collect();
     }
     if let Some(kind) = kind {
         out.form_types = app

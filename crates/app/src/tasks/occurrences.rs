@@ -24,8 +24,9 @@ pub(super) async fn generate(
     write(txn, task, outlet_ids, plans, |_| true).await
 }
 
-/// After an approved change: the occurrences not over on `today` that the plans call for and
-/// that are not already there (a period done before the change stays as it was).
+/// After an approved change: the occurrences not over on `today` that the plans call for, except
+/// those already there and those whose point and form type already have a record for part of the
+/// same days — work done under a plan the change replaced is not asked for twice.
 pub(super) async fn regenerate(
     txn: &impl sea_orm::ConnectionTrait,
     task: &maintenance_task::Model,
@@ -33,18 +34,32 @@ pub(super) async fn regenerate(
     plans: &[task_plan::Model],
     today: NaiveDate,
 ) -> Result<usize, AppError> {
-    let existing: HashSet<(String, String, String, NaiveDate)> =
-        repo::task::task_occurrences(txn, &task.id)
-            .await?
-            .into_iter()
-            .map(|o| (o.plan_id, o.outlet_id, o.form_code, o.period_start))
-            .collect();
+    let kept = repo::task::task_occurrences(txn, &task.id).await?;
+    let existing: HashSet<(&str, &str, &str, NaiveDate)> = kept
+        .iter()
+        .map(|o| {
+            (
+                o.plan_id.as_str(),
+                o.outlet_id.as_str(),
+                o.form_code.as_str(),
+                o.period_start,
+            )
+        })
+        .collect();
+    let done: Vec<&occurrence::Model> = kept.iter().filter(|o| o.record_id.is_some()).collect();
     write(txn, task, outlet_ids, plans, |o| {
+        let covered = done.iter().any(|d| {
+            d.outlet_id == o.outlet_id
+                && d.form_code == o.form_code
+                && d.period_start <= o.period_end
+                && o.period_start <= d.period_end
+        });
         o.period_end >= today
+            && !covered
             && !existing.contains(&(
-                o.plan_id.clone(),
-                o.outlet_id.clone(),
-                o.form_code.clone(),
+                o.plan_id.as_str(),
+                o.outlet_id.as_str(),
+                o.form_code.as_str(),
                 o.period_start,
             ))
     })

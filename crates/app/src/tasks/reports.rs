@@ -90,6 +90,11 @@ pub async fn upload_report(
     let description = input.description.trim().to_string();
     if description.chars().count() > 500 {
         errors.add("description", "描述不能超过 500 个字");
+    } else if description
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        errors.add("description", "描述含有不可见的控制字符");
     }
     let mut record_ids: Vec<String> = Vec::new();
     for id in input

@@ -1,8 +1,8 @@
 use sea_orm::entity::prelude::*;
 
 /// A due occurrence: one point × form type × period of a plan, written when the task is
-/// submitted. Done once a record for it is submitted and not voided; 超期 when its period ended
-/// without one.
+/// submitted (and, for what is not over, again when a change is approved). Done once a record for
+/// it is submitted and not voided; 超期 when its period ended without one.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "occurrence")]
 pub struct Model {

@@ -73,6 +73,8 @@ pub struct ContractFilter {
     /// Party A (甲方).
     pub enterprise_id: Option<String>,
     pub state: Option<String>,
+    /// `ContractNature::as_str`.
+    pub nature: Option<String>,
 }
 
 pub async fn list(
@@ -87,6 +89,9 @@ pub async fn list(
     }
     if let Some(s) = &filter.state {
         cond = cond.add(contract::Column::State.eq(s.as_str()));
+    }
+    if let Some(n) = &filter.nature {
+        cond = cond.add(contract::Column::Nature.eq(n.as_str()));
     }
     let query = contract::Entity::find()
         .filter(cond)

@@ -194,3 +194,17 @@ pub async fn by_ids(
         .all(db)
         .await
 }
+
+/// Every outlet of one kind of an enterprise, by name: the points a task may bind.
+pub async fn of_kind(
+    db: &impl ConnectionTrait,
+    enterprise_id: &str,
+    kind: &str,
+) -> Result<Vec<outlet::Model>, DbErr> {
+    outlet::Entity::find()
+        .filter(outlet::Column::EnterpriseId.eq(enterprise_id))
+        .filter(outlet::Column::Kind.eq(kind))
+        .order_by_asc(outlet::Column::Name)
+        .all(db)
+        .await
+}

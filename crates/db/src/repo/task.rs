@@ -26,15 +26,19 @@ fn in_district(code: &str) -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
+/// An agency sees its own tasks, drafts included; everyone else only submitted ones.
 fn task_scope(scope: &Scope) -> Condition {
     use maintenance_task::Column as C;
+    let submitted = C::State.ne("draft");
     match scope {
         Scope::Agency(id) => Condition::all().add(C::AgencyId.eq(id.as_str())),
-        Scope::Enterprise(id) => Condition::all().add(C::EnterpriseId.eq(id.as_str())),
-        Scope::District(code) => {
-            Condition::all().add(C::EnterpriseId.in_subquery(in_district(code)))
-        }
-        Scope::City => Condition::all(),
+        Scope::Enterprise(id) => Condition::all()
+            .add(C::EnterpriseId.eq(id.as_str()))
+            .add(submitted),
+        Scope::District(code) => Condition::all()
+            .add(C::EnterpriseId.in_subquery(in_district(code)))
+            .add(submitted),
+        Scope::City => Condition::all().add(submitted),
         Scope::Nothing => Condition::all().add(C::Id.is_null()),
     }
 }
@@ -141,7 +145,8 @@ pub async fn list(
     let query = maintenance_task::Entity::find()
         .filter(cond)
         .order_by_desc(C::StartDate)
-        .order_by_asc(C::Number);
+        .order_by_asc(C::Number)
+        .order_by_asc(C::Id);
     let total = query.clone().count(db).await?;
     let items = query
         .offset(page.offset())
@@ -218,7 +223,7 @@ pub async fn plans_of(
         .await
 }
 
-/// Tasks (not drafts) that bind `ref_id` as `kind`: equipment in use is not deleted.
+/// Tasks, drafts included, that bind `ref_id` as `kind`: equipment a task names is not deleted.
 pub async fn bound_in_tasks(
     db: &impl ConnectionTrait,
     kind: &str,
@@ -258,7 +263,7 @@ pub async fn insert_occurrences(
     Ok(())
 }
 
-/// Drops a closed task's occurrences that start after `last_day` and have no record.
+/// Drops a closed task's occurrences whose period runs past `last_day` and have no record.
 pub async fn drop_occurrences_after(
     db: &impl ConnectionTrait,
     task_id: &str,
@@ -266,7 +271,7 @@ pub async fn drop_occurrences_after(
 ) -> Result<u64, DbErr> {
     let done = occurrence::Entity::delete_many()
         .filter(occurrence::Column::TaskId.eq(task_id))
-        .filter(occurrence::Column::PeriodStart.gt(last_day))
+        .filter(occurrence::Column::PeriodEnd.gt(last_day))
         .filter(occurrence::Column::RecordId.is_null())
         .exec(db)
         .await?;

@@ -191,6 +191,7 @@ pub(crate) fn filter_of(
     Ok(ContractFilter {
         enterprise_id: pick(enterprise_id),
         state,
+        ..Default::default()
     })
 }
 

@@ -51,6 +51,7 @@ pub async fn list(
     let filter = ContractFilter {
         enterprise_id: pick(&q.enterprise_id),
         state: pick(&q.state).filter(|s| ContractState::parse(s).is_some()),
+        ..Default::default()
     };
     let page = emss_app::contracts::list(
         &state.app,

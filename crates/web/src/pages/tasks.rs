@@ -13,8 +13,8 @@ use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use emss_app::tasks::{
-    OccurrenceQuery, OccurrenceView, PlanInput, ReportView, TaskChoices, TaskDetail, TaskInput,
-    TaskView,
+    OccurrenceQuery, OccurrenceView, PlanInput, ReportInput, ReportView, TaskChoices, TaskDetail,
+    TaskInput, TaskView,
 };
 use emss_db::repo::task::TaskFilter;
 use emss_domain::form::definition::OutletKind;
@@ -290,6 +290,8 @@ pub struct TaskFormView {
     pub errors: BTreeMap<String, String>,
     /// Where the form posts.
     pub action: String,
+    /// 变更原因 as typed (the change form).
+    pub reason: String,
 }
 
 impl TaskFormView {
@@ -332,6 +334,7 @@ async fn form_view(
             .collect(),
         errors,
         action,
+        reason: String::new(),
     })
 }
 
@@ -437,8 +440,9 @@ pub struct ShowPage {
     /// 上传报告, for the task manager once the task runs.
     pub can_report: bool,
     pub categories: Vec<(&'static str, &'static str)>,
-    /// Problems of the report form, by field.
+    /// Problems of the report form, by field, and what was typed.
     pub report_errors: BTreeMap<String, String>,
+    pub report_typed: ReportInput,
     /// 信息变更申请: the running task's form, for its task manager while none waits.
     pub change: Option<TaskFormView>,
     pub changes: Vec<super::agencies::ChangeRow>,
@@ -548,6 +552,7 @@ async fn show_page_with(
             .map(|c| (c.as_str(), c.label()))
             .collect(),
         report_errors: BTreeMap::new(),
+        report_typed: ReportInput::default(),
         change: None,
         changes: Vec::new(),
         can_decide_change: false,
@@ -819,11 +824,12 @@ pub async fn upload_report(
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let (fields, files) = crate::upload::form(req, &state).await?;
     let (input, file) = crate::api::tasks::report_input(fields, files);
-    match emss_app::tasks::upload_report(&state.app, actor, &id, input, file).await {
+    match emss_app::tasks::upload_report(&state.app, actor, &id, input.clone(), file).await {
         Ok(_) => Ok(Redirect::to(&format!("/tasks/{id}?done=report#reports")).into_response()),
         Err(e) if e.code == ErrorCode::ValidationFailed => {
             let mut page = show_page(&state, &ctx, &id, None, BTreeMap::new(), None).await?;
             page.report_errors = e.fields;
+            page.report_typed = input;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(e) => Err(e.into()),
@@ -882,7 +888,10 @@ pub async fn request_change(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let page = show_page(&state, &ctx, &id, Some(form), errors, None).await?;
+    let mut page = show_page(&state, &ctx, &id, Some(form), errors, None).await?;
+    if let Some(change) = page.change.as_mut() {
+        change.reason = reason;
+    }
     Ok((status, render(&page)).into_response())
 }
 
@@ -902,7 +911,11 @@ pub async fn decide_change(
     PageForm(form): PageForm<DecisionForm>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let approve = form.decision == "approve";
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => return Err(ErrorCode::BadRequest.into()),
+    };
     match emss_app::tasks::decide_change(&state.app, actor, &id, &change_id, approve, &form.comment)
         .await
     {
