@@ -254,6 +254,13 @@ pub async fn record_export(app: &App, actor: &Actor, filter: Value) -> Result<()
     record_alone(app, Some(actor), "audit.export", None, Outcome::Ok, filter).await
 }
 
+/// The trail (留痕) of one task, for those who may see the task.
+pub async fn task_trail(app: &App, actor: &Actor, id: &str) -> Result<Vec<EntryView>, AppError> {
+    crate::tasks::detail(app, actor, id).await?;
+    let rows = repo::audit::trail(&app.db().conn, "task", id).await?;
+    views(app, rows).await
+}
+
 /// The trail (留痕) of one account, for those who may see the account.
 pub async fn account_trail(app: &App, actor: &Actor, id: &str) -> Result<Vec<EntryView>, AppError> {
     crate::account::get(app, actor, id).await?;

@@ -23,6 +23,7 @@ pub mod permission;
 pub mod personnel;
 pub mod pi;
 pub mod plan;
+pub mod record;
 pub mod role;
 pub mod task;
 pub mod time;

@@ -950,3 +950,43 @@ async fn a_task_already_over_is_not_started() {
     .await;
     assert_eq!(list["total"], 0, "nothing half-saved");
 }
+
+#[tokio::test]
+async fn the_task_page_shows_its_trail_and_who_has_left() {
+    let t = TestApp::spawn().await.unwrap();
+    let agency = t.token("agency_a").await.unwrap();
+    let running = demo_task(&t, &agency, "in_progress").await;
+    let draft = demo_task(&t, &agency, "draft").await;
+    let b = t.browser("agency_a").await.unwrap();
+    let page = b.page(&format!("/tasks/{running}")).await.unwrap();
+    assert!(
+        page.contains("留痕") && page.contains("提交运维任务"),
+        "{page}"
+    );
+
+    // Someone on the draft leaves the agency: the form shows them, marked, instead of dropping
+    // them unseen.
+    let db = &t.app.db().conn;
+    let org = org_of(&t, "agency_a").await;
+    let (_, detail) = call(
+        &t,
+        Method::GET,
+        &agency,
+        &format!("/api/v1/tasks/{draft}"),
+        None,
+    )
+    .await;
+    let leaving = detail["personnel"][0]["id"].as_str().unwrap().to_string();
+    let mut person = emss_db::repo::agency_resources::staff_member(db, &org, &leaving)
+        .await
+        .unwrap()
+        .unwrap();
+    person.resigned = true;
+    emss_db::repo::agency_resources::save_staff(db, person.clone())
+        .await
+        .unwrap();
+    let page = b.page(&format!("/tasks/{draft}")).await.unwrap();
+    assert!(page.contains("data-testid=\"departed\""), "{page}");
+    assert!(page.contains("已离职，保存后移出任务"));
+    assert!(page.contains(&person.name));
+}

@@ -150,6 +150,20 @@ pub(crate) async fn load_demo(
         let (bindings, plan_rows) = parts(&model.id, &checked);
         repo::task::insert(txn, model.clone()).await?;
         repo::task::replace_parts(txn, &model.id, bindings, plan_rows.clone()).await?;
+        crate::audit::record(
+            txn,
+            app,
+            None,
+            if state == TaskState::InProgress {
+                "task.submit"
+            } else {
+                "task.create"
+            },
+            Some(("task", &model.id)),
+            crate::audit::Outcome::Ok,
+            serde_json::json!({"number": model.number, "name": model.name, "demo": true}),
+        )
+        .await?;
         if state == TaskState::InProgress {
             occurrences::generate(txn, &model, &checked.outlet_ids, &plan_rows).await?;
             demo_report(txn, app, &model.id, requested_by, now).await?;

@@ -586,6 +586,8 @@ pub struct TaskChoices {
     pub contracts: Vec<(String, String, NaiveDate, NaiveDate)>,
     pub points: Vec<PointView>,
     pub staff: Vec<StaffView>,
+    /// People the form names who have left since: shown so that dropping them is seen.
+    pub departed: Vec<StaffView>,
     pub equipment: Vec<EquipmentView>,
     /// (code, name, interval days) of the forms of the kind that are planned.
     pub form_types: Vec<(String, String, u32)>,
@@ -596,6 +598,7 @@ pub async fn choices(
     actor: &Actor,
     contract_id: Option<&str>,
     kind: Option<OutletKind>,
+    named_staff: &[String],
 ) -> Result<TaskChoices, AppError> {
     manage(actor)?;
     let db = &app.db().conn;
@@ -624,6 +627,7 @@ pub async fn choices(
             .collect::<Vec<_>>(),
     )
     .await?;
+    let people = repo::agency_resources::staff(db, &actor.org_id).await?;
     let chosen = contracts
         .iter()
         .find(|c| Some(c.id.as_str()) == contract_id);
@@ -640,10 +644,16 @@ pub async fn choices(
                 )
             })
             .collect(),
-        staff: repo::agency_resources::staff(db, &actor.org_id)
-            .await?
-            .into_iter()
+        staff: people
+            .iter()
             .filter(|s| !s.resigned)
+            .cloned()
+            .map(staff_view)
+            .collect(),
+        departed: people
+            .iter()
+            .filter(|s| s.resigned && named_staff.contains(&s.id))
+            .cloned()
             .map(staff_view)
             .collect(),
         equipment: repo::agency_resources::equipment(db, &actor.org_id)

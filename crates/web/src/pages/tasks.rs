@@ -319,6 +319,7 @@ async fn form_view(
         actor,
         Some(form.contract_id.as_str()).filter(|c| !c.is_empty()),
         OutletKind::parse(&form.kind),
+        &form.staff_ids,
     )
     .await?;
     Ok(TaskFormView {
@@ -450,6 +451,8 @@ pub struct ShowPage {
     pub can_decide_change: bool,
     /// A decision's comment problem.
     pub comment_error: Option<String>,
+    /// 留痕: every event of the task, oldest first.
+    pub trail: Vec<super::audit::Row>,
 }
 
 impl ShowPage {
@@ -491,6 +494,11 @@ async fn show_page(
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let mut page = show_page_with(state, ctx, id, typed.clone(), errors.clone(), notice).await?;
     page.reports = emss_app::tasks::reports(&state.app, actor, id).await?;
+    page.trail = emss_app::audit::task_trail(&state.app, actor, id)
+        .await?
+        .into_iter()
+        .map(super::audit::row)
+        .collect();
     page.changes = emss_app::tasks::changes_of(&state.app, actor, id)
         .await?
         .into_iter()
@@ -557,6 +565,7 @@ async fn show_page_with(
         changes: Vec::new(),
         can_decide_change: false,
         comment_error: None,
+        trail: Vec::new(),
         d,
     })
 }
