@@ -1022,6 +1022,11 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         // 选择 redraws the form without saving.
         "page.tasks.create" => (true, "/tasks".into(), vec![("refresh", "1".into())]),
         "page.tasks.maintenance" => (false, "/tasks/maintenance?window=overdue".into(), vec![]),
+        "page.tasks.maintenance.export" => (
+            false,
+            "/tasks/maintenance/export.csv?window=overdue".into(),
+            vec![],
+        ),
         "page.tasks.show" => (
             false,
             format!("/tasks/{}", demo_task(t, "in_progress").await),

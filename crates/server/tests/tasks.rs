@@ -529,6 +529,18 @@ async fn the_demo_task_has_overdue_occurrences_on_the_home_page() {
     let page = b.page("/tasks/maintenance?window=overdue").await.unwrap();
     assert!(page.contains("data-state=\"overdue\""));
     assert!(!page.contains("null") && !page.contains("1-01-01"));
+    // The same list as a spreadsheet, every row of it.
+    let csv = b
+        .page("/tasks/maintenance/export.csv?window=overdue")
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with("\u{feff}序号,服务机构,排污企业,任务编号"),
+        "{csv}"
+    );
+    let total = overdue["total"].as_u64().unwrap() as usize;
+    assert_eq!(csv.lines().count(), total + 1, "{csv}");
+    assert!(csv.contains("超期") && csv.contains("PQ-YW-2026-001"));
 }
 
 async fn upload(

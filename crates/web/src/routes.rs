@@ -237,6 +237,7 @@ pub fn table() -> Vec<RouteDef> {
         route!("page.tasks.new", GET, "/tasks/new", ManageTasks, pages::tasks::new),
         route!("page.tasks.create", POST, "/tasks", ManageTasks, pages::tasks::create),
         route!("page.tasks.maintenance", GET, "/tasks/maintenance", ViewTasks, pages::tasks::maintenance),
+        route!("page.tasks.maintenance.export", GET, "/tasks/maintenance/export.csv", ViewTasks, pages::tasks::export),
         route!("page.tasks.show", GET, "/tasks/{id}", ViewTasks, pages::tasks::show),
         route!("page.tasks.update", POST, "/tasks/{id}", ManageTasks, pages::tasks::update),
         route!("page.tasks.submit", POST, "/tasks/{id}/submit", ManageTasks, pages::tasks::submit),

@@ -667,6 +667,72 @@ pub struct MaintenanceQuery {
     pub page_size: Option<u64>,
 }
 
+impl MaintenanceQuery {
+    /// The query the filters ask for, and what was wrong with a typed date (then no date bound).
+    fn query(&self) -> (OccurrenceQuery, Option<String>) {
+        let window = self
+            .window
+            .as_deref()
+            .and_then(Window::parse)
+            .unwrap_or(Window::All);
+        let pick = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        let (from, to, error) = match (day(self.from.as_deref()), day(self.to.as_deref())) {
+            (Ok(f), Ok(t)) => (f, t, None),
+            (Err(e), _) | (_, Err(e)) => (None, None, Some(e)),
+        };
+        (
+            OccurrenceQuery {
+                window,
+                task_id: pick(&self.task_id),
+                plan_id: pick(&self.plan_id),
+                from,
+                to,
+            },
+            error,
+        )
+    }
+}
+
+/// 运维管理 as a spreadsheet: the same filters, every row up to the export limit.
+pub async fn export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<MaintenanceQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (query, _) = q.query();
+    let page =
+        emss_app::tasks::occurrences(&state.app, actor, query, PageRequest::export()).await?;
+    let rows = page.items.into_iter().enumerate().map(|(i, o)| {
+        vec![
+            (i + 1).to_string(),
+            o.agency_name,
+            o.enterprise_name,
+            o.task_number,
+            o.plan_title,
+            format!("{}至{}", o.period_start, o.period_end),
+            o.outlet_name,
+            o.form_name,
+            o.state_label,
+        ]
+    });
+    Ok(crate::list::csv_response(
+        "运维管理.csv",
+        &[
+            "序号",
+            "服务机构",
+            "排污企业",
+            "任务编号",
+            "计划标题",
+            "执行周期",
+            "点位名称",
+            "运维内容",
+            "状态",
+        ],
+        rows,
+    ))
+}
+
 /// One row of 运维管理 as shown: every empty value is "—".
 pub struct MaintenanceRow {
     pub n: u64,
@@ -708,28 +774,18 @@ pub async fn maintenance(
     PageQuery(q): PageQuery<MaintenanceQuery>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let window = q
-        .window
-        .as_deref()
-        .and_then(Window::parse)
-        .unwrap_or(Window::All);
-    let pick = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
-    let task_id = pick(&q.task_id);
-    let plan_id = pick(&q.plan_id);
-    let (from, to, error) = match (day(q.from.as_deref()), day(q.to.as_deref())) {
-        (Ok(f), Ok(t)) => (f, t, None),
-        (Err(e), _) | (_, Err(e)) => (None, None, Some(e)),
-    };
+    let (query, error) = q.query();
+    let OccurrenceQuery {
+        window,
+        task_id,
+        plan_id,
+        from,
+        to,
+    } = query.clone();
     let page = emss_app::tasks::occurrences(
         &state.app,
         actor,
-        OccurrenceQuery {
-            window,
-            task_id: task_id.clone(),
-            plan_id: plan_id.clone(),
-            from,
-            to,
-        },
+        query,
         PageRequest::new(q.page, q.page_size),
     )
     .await?;
@@ -742,7 +798,12 @@ pub async fn maintenance(
         ("from", from_text.clone()),
         ("to", to_text.clone()),
     ];
-    let pager = pager(&page, "/tasks/maintenance", &filters, None);
+    let pager = pager(
+        &page,
+        "/tasks/maintenance",
+        &filters,
+        Some("/tasks/maintenance/export.csv"),
+    );
     let first = (page.page - 1) * page.page_size + 1;
     let rows = page
         .items
