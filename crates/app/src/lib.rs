@@ -12,6 +12,7 @@ pub mod contracts;
 pub mod demo;
 pub mod enterprises;
 pub mod error;
+pub mod evidence;
 pub mod filing;
 pub mod filing_change;
 pub mod import;

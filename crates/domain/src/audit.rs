@@ -157,6 +157,8 @@ pub fn action_label(action: &str) -> &str {
         "task.change_request" => "提交任务变更申请",
         "task.change_approve" => "任务变更申请通过",
         "task.change_reject" => "任务变更申请驳回",
+        "evidence.upload" => "上传照片或签名",
+        "evidence.view" => "查看工作照",
         "outlet.create" => "新增排口",
         "outlet.update" => "修改排口",
         "outlet.import" => "导入排口及仪器",

@@ -51,6 +51,9 @@ pub enum Permission {
     /// Approving or rejecting a change request of a running task as party A: the enterprise
     /// administrator.
     DecideTaskChanges,
+    /// Uploading evidence images (工作照, 现场照片, 签名) and reading those of the own
+    /// organisation: field engineers, reviewers and enterprise confirmers.
+    FileEvidence,
 }
 
 impl Permission {
@@ -76,6 +79,7 @@ impl Permission {
             Permission::ManageTasks => "manage_tasks",
             Permission::ViewTasks => "view_tasks",
             Permission::DecideTaskChanges => "decide_task_changes",
+            Permission::FileEvidence => "file_evidence",
         }
     }
 
@@ -110,6 +114,9 @@ impl Permission {
             }
             Permission::ManageTasks => {
                 a.org_kind == OrgKind::Agency && a.has_role(Role::TaskManager)
+            }
+            Permission::FileEvidence => {
+                a.has_any_role(&[Role::Filer, Role::Reviewer, Role::Confirmer])
             }
             Permission::ViewTasks => match a.org_kind {
                 OrgKind::Agency => {

@@ -271,6 +271,29 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
                 None,
             )
         }
+        // Not an image: refused as invalid (422) once past the access check.
+        "api.attachments.create" => {
+            let form = reqwest::multipart::Form::new()
+                .text("kind", "work_photo")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(emss_testkit::SAMPLE_PDF.to_vec())
+                        .file_name("a.jpg"),
+                );
+            let mut req = reqwest::Client::new()
+                .post(t.url("/api/v1/attachments"))
+                .multipart(form);
+            if let Some(token) = &s.token {
+                req = req.bearer_auth(token);
+            }
+            return req.send().await.unwrap();
+        }
+        // A signature filer_a uploaded: its organisation sees it, nobody else.
+        "api.attachments.get" => (
+            Method::GET,
+            format!("/api/v1/attachments/{}", filer_signature(t).await),
+            None,
+        ),
         "api.tasks.list" => (Method::GET, "/api/v1/tasks".into(), None),
         "api.tasks.create" => (Method::POST, "/api/v1/tasks".into(), Some(task_body())),
         "api.tasks.get" => (
@@ -688,6 +711,46 @@ async fn demo_contract(t: &TestApp, state: &str) -> String {
         .items[0]
         .id
         .clone()
+}
+
+/// A signature of agency_a's (as filer_a's upload leaves it), stored directly: logging filer_a in
+/// here would end the session the matrix is testing with.
+async fn filer_signature(t: &TestApp) -> String {
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_fn(600, 300, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    })
+    .write_to(&mut png, image::ImageFormat::Png)
+    .unwrap();
+    let bytes = png.into_inner();
+    let size = bytes.len() as i64;
+    let key = t.app.blobs().put(bytes).await.unwrap();
+    let filer = emss_db::repo::account::find_by_username(&t.app.db().conn, "filer_a")
+        .await
+        .unwrap()
+        .unwrap()
+        .account;
+    let id = emss_domain::ids::new_id();
+    emss_db::repo::evidence::insert(
+        &t.app.db().conn,
+        emss_db::entity::evidence::Model {
+            id: id.clone(),
+            kind: "signature".into(),
+            org_id: filer.org_id,
+            uploaded_by: filer.id,
+            blob_key: key.to_string(),
+            content_type: "image/png".into(),
+            width: 600,
+            height: 300,
+            size,
+            pixels_sha256: "0".repeat(64),
+            perceptual_hash: String::new(),
+            uploaded_at: t.app.now(),
+        },
+    )
+    .await
+    .unwrap();
+    id
 }
 
 /// The signed scan of agency_a's confirmed demo contract: (contract, attachment).

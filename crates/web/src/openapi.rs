@@ -65,6 +65,8 @@ use utoipa::{Modify, OpenApi};
         api::contracts::decide_change,
         api::contracts::upload_attachment,
         api::contracts::attachment,
+        api::evidence::upload,
+        api::evidence::get,
         api::tasks::list,
         api::tasks::create,
         api::tasks::get,
@@ -101,6 +103,7 @@ use utoipa::{Modify, OpenApi};
         (name = "outlets", description = "排口与监测仪器"),
         (name = "contracts", description = "合同：机构起草提交，甲方确认"),
         (name = "tasks", description = "运维任务：任务申请、运维计划与超期"),
+        (name = "evidence", description = "现场照片与签名：按内容检查、解码、重新编码后保存"),
         (name = "forms", description = "表单目录（15 种运维记录表单）"),
         (name = "meta", description = "健康检查与接口文档")
     )

@@ -145,6 +145,8 @@ pub fn table() -> Vec<RouteDef> {
         route!("api.contracts.changes.decide", POST, "/api/v1/contracts/{id}/changes/{change_id}/decision", DecideContracts, api::contracts::decide_change),
         route!("api.contracts.attachments.create", POST, "/api/v1/contracts/{id}/attachments", ManageContracts, api::contracts::upload_attachment, upload),
         route!("api.contracts.attachments.get", GET, "/api/v1/contracts/{id}/attachments/{attachment_id}", ViewContracts, api::contracts::attachment),
+        route!("api.attachments.create", POST, "/api/v1/attachments", FileEvidence, api::evidence::upload, upload),
+        route!("api.attachments.get", GET, "/api/v1/attachments/{id}", FileEvidence, api::evidence::get),
         route!("api.tasks.list", GET, "/api/v1/tasks", ViewTasks, api::tasks::list),
         route!("api.tasks.create", POST, "/api/v1/tasks", ManageTasks, api::tasks::create),
         route!("api.tasks.get", GET, "/api/v1/tasks/{id}", ViewTasks, api::tasks::get),

@@ -13,6 +13,7 @@ pub mod contract;
 pub mod contract_attachment;
 pub mod contract_version;
 pub mod device_binding;
+pub mod evidence;
 pub mod filing;
 pub mod filing_attachment;
 pub mod filing_capability;

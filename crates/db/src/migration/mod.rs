@@ -12,6 +12,7 @@ mod m20261129_000006_agency_resources;
 mod m20261129_000007_contracts;
 mod m20261129_000008_tasks;
 mod m20261129_000009_contract_attachments;
+mod m20261129_000010_evidence;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_contracts::Migration),
             Box::new(m20261129_000008_tasks::Migration),
             Box::new(m20261129_000009_contract_attachments::Migration),
+            Box::new(m20261129_000010_evidence::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod change_request;
 pub mod contract;
 pub mod device_binding;
+pub mod evidence;
 pub mod filing;
 pub mod form_definition;
 pub mod login_guard;

@@ -7,6 +7,7 @@ pub mod agency_resources;
 pub mod auth;
 pub mod contracts;
 pub mod enterprises;
+pub mod evidence;
 pub mod filing_changes;
 pub mod forms;
 pub mod health;
