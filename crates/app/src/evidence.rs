@@ -329,7 +329,7 @@ mod tests {
         RgbImage::from_fn(w, h, |x, y| {
             let r = ((x * 255) / w) as u8;
             let g = ((y * 255) / h) as u8;
-            let b = if (x / 60 + y / 45 + seed) % 3 == 0 {
+            let b = if (x / 60 + y / 45 + seed).is_multiple_of(3) {
                 200
             } else {
                 40
@@ -380,7 +380,7 @@ mod tests {
         )
         .unwrap();
         let checkerboard = RgbImage::from_fn(800, 600, |x, y| {
-            if (x / 100 + y / 100) % 2 == 0 {
+            if (x / 100 + y / 100).is_multiple_of(2) {
                 Rgb([230, 230, 230])
             } else {
                 Rgb([20, 20, 20])
