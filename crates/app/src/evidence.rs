@@ -2,7 +2,8 @@
 //! signature is judged by its bytes, decoded in full under pixel and memory limits, and stored
 //! re-encoded — so what is kept is pixels only: no EXIF (GPS included), no trailing payload, no
 //! polyglot. Beside it go the SHA-256 of the decoded pixels and a perceptual hash, with which the
-//! field loop flags a photo reused on another record even when re-saved at another quality.
+//! field loop is to flag a photo reused on another record even when re-saved at another quality
+//! (the comparison comes with the records).
 
 use crate::audit::{self, Outcome};
 use crate::filing::Upload;
@@ -12,11 +13,16 @@ use emss_db::entity::evidence;
 use emss_db::repo;
 use emss_domain::attachment::FileType;
 use emss_domain::{Actor, ErrorCode, Permission};
-use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use image_hasher::{HashAlg, HasherConfig, ImageHash};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
+use tokio::sync::Semaphore;
+
+/// Pictures decoded at once: a 40-megapixel photo takes a few hundred MB while it is decoded,
+/// re-encoded and hashed, so uploads queue here rather than together (REL-08).
+static DECODING: Semaphore = Semaphore::const_new(2);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -94,13 +100,15 @@ pub struct Evidence {
     pub file_type: FileType,
     pub width: u32,
     pub height: u32,
-    /// SHA-256 of the decoded RGB pixels (with the size): the same picture, whatever its file.
+    /// SHA-256 of the decoded pixels (with the size): the same pixels in any lossless container;
+    /// a JPEG re-saved changes its pixels — that takes the perceptual hash.
     pub pixels_sha256: String,
     /// Perceptual hash (gradient, 8 × 8), base64: near-identical pictures differ in few bits.
     pub perceptual_hash: String,
 }
 
-/// Checks, decodes and re-encodes an uploaded image. CPU-bound: run it on the blocking pool.
+/// Checks, decodes and re-encodes an uploaded image. CPU-bound: run it on the blocking pool,
+/// holding a `DECODING` permit.
 pub fn process(kind: EvidenceKind, bytes: &[u8]) -> Result<Evidence, &'static str> {
     if bytes.is_empty() {
         return Err("文件是空的，请重新选择");
@@ -140,52 +148,90 @@ pub fn process(kind: EvidenceKind, bytes: &[u8]) -> Result<Evidence, &'static st
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    // Four bytes a pixel, twice over for the decoder's own buffers.
+    // The decoder's output (four bytes a pixel at most) and its working buffers; the copies made
+    // after decoding are bounded by the pixel limit above and by `DECODING`.
     limits.max_alloc = Some(kind.max_pixels() * 8);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits);
-    let image = reader
-        .decode()
-        .map_err(|_| "图片已损坏或不完整，请重新拍摄")?;
-    let (stored, file_type) = reencode(kind, &image)?;
-    let rgb = image.to_rgb8();
+    let broken = |_| "图片已损坏或不完整，请重新拍摄";
+    let mut decoder = reader.into_decoder().map_err(broken)?;
+    // A phone held upright writes the turn into EXIF; the stored picture has no EXIF, so the turn
+    // is applied to the pixels.
+    let orientation = decoder.orientation().map_err(broken)?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(broken)?;
+    image.apply_orientation(orientation);
+    let (width, height) = (image.width(), image.height());
+    let perceptual_hash = perceptual(&image).to_base64();
     let mut digest = Sha256::new();
     digest.update(width.to_be_bytes());
     digest.update(height.to_be_bytes());
-    digest.update(rgb.as_raw());
-    Ok(Evidence {
-        bytes: stored,
-        file_type,
-        width,
-        height,
-        pixels_sha256: hex::encode(digest.finalize()),
-        perceptual_hash: perceptual(&image).to_base64(),
-    })
-}
-
-/// A JPEG ends its last scan with an end-of-image marker; a file cut short in transfer does not
-/// (the decoder would fill the missing part with grey and call it a photo).
-fn jpeg_complete(bytes: &[u8]) -> bool {
-    let last_scan = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
-    let last_end = bytes.windows(2).rposition(|w| w == [0xFF, 0xD9]);
-    matches!((last_scan, last_end), (Some(s), Some(e)) if e > s)
-}
-
-fn reencode(kind: EvidenceKind, image: &DynamicImage) -> Result<(Vec<u8>, FileType), &'static str> {
     let mut out = Cursor::new(Vec::new());
     let file_type = if kind.is_photo() {
-        let rgb = DynamicImage::ImageRgb8(image.to_rgb8());
+        let rgb = image.into_rgb8();
+        digest.update(rgb.as_raw());
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
             .encode_image(&rgb)
             .map_err(|_| "图片无法保存，请重新拍摄")?;
         FileType::Jpeg
     } else {
-        DynamicImage::ImageRgba8(image.to_rgba8())
-            .write_to(&mut out, ImageFormat::Png)
+        let rgba = image.into_rgba8();
+        digest.update(rgba.as_raw());
+        rgba.write_to(&mut out, ImageFormat::Png)
             .map_err(|_| "签名无法保存，请重新签名")?;
         FileType::Png
     };
-    Ok((out.into_inner(), file_type))
+    Ok(Evidence {
+        bytes: out.into_inner(),
+        file_type,
+        width,
+        height,
+        pixels_sha256: hex::encode(digest.finalize()),
+        perceptual_hash,
+    })
+}
+
+/// Whether a JPEG holds its primary picture up to its end-of-image marker: the markers are
+/// walked from the start, each segment skipped by its length and each scan's entropy-coded data
+/// read through, so a file cut short is refused (the decoder would fill the missing part with
+/// grey) while whatever follows the picture — a motion photo's video, a second image — is left
+/// alone (and not stored).
+fn jpeg_complete(bytes: &[u8]) -> bool {
+    let mut i = 2; // after SOI
+    loop {
+        // Markers may be preceded by fill bytes.
+        while bytes.get(i) == Some(&0xFF) && bytes.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        let (Some(&0xFF), Some(&marker)) = (bytes.get(i), bytes.get(i + 1)) else {
+            return false;
+        };
+        i += 2;
+        match marker {
+            0xD9 => return true,
+            0x01 | 0xD0..=0xD7 => continue,
+            _ => {
+                let Some(len) = bytes
+                    .get(i..i + 2)
+                    .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+                else {
+                    return false;
+                };
+                i += len;
+                if marker == 0xDA {
+                    // Entropy-coded data runs to the next marker that is neither a stuffed
+                    // byte nor a restart.
+                    loop {
+                        match (bytes.get(i), bytes.get(i + 1)) {
+                            (Some(&0xFF), Some(&(0x00 | 0xD0..=0xD7))) => i += 2,
+                            (Some(&0xFF), Some(_)) => break,
+                            (Some(_), _) => i += 1,
+                            (None, _) => return false,
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn perceptual(image: &DynamicImage) -> ImageHash {
@@ -234,7 +280,7 @@ fn view(e: evidence::Model) -> EvidenceView {
 }
 
 /// Takes an uploaded photo or signature: checked and re-encoded on the blocking pool, stored by
-/// hash, kept for the uploader's organisation until the field loop attaches it to a record.
+/// hash, seen by its uploader until the field loop attaches it to a record.
 pub async fn upload(
     app: &App,
     actor: &Actor,
@@ -247,10 +293,12 @@ pub async fn upload(
     let kind = EvidenceKind::parse(kind.trim())
         .ok_or_else(|| AppError::field("kind", "附件类型只能是工作照、现场照片或签名"))?;
     let file = file.ok_or_else(|| AppError::field("file", "请选择要上传的图片"))?;
+    let permit = DECODING.acquire().await.map_err(AppError::internal)?;
     let processed = tokio::task::spawn_blocking(move || process(kind, &file.bytes))
         .await
         .map_err(AppError::internal)?
         .map_err(|problem| AppError::field("file", problem))?;
+    drop(permit);
     let size = i64::try_from(processed.bytes.len()).map_err(AppError::internal)?;
     let key = app
         .blobs()
@@ -288,13 +336,14 @@ pub async fn upload(
     Ok(view(model))
 }
 
-/// An image's bytes for its organisation; 404 for anyone else. Every view of a face photo
-/// (工作照) is audited: who looked at whose face.
+/// An image's bytes for the one who uploaded it, until the field loop attaches it to a record
+/// (then the record's readers see it); 404 for anyone else. Every view is audited: who looked at
+/// whose face or signature.
 pub async fn file(app: &App, actor: &Actor, id: &str) -> Result<(EvidenceView, Vec<u8>), AppError> {
     if !Permission::FileEvidence.allows(Some(actor)) {
         return Err(AppError::new(ErrorCode::NotFound));
     }
-    let found = repo::evidence::get(&app.db().conn, &actor.org_id, id)
+    let found = repo::evidence::get(&app.db().conn, &actor.account_id, id)
         .await?
         .ok_or(AppError::new(ErrorCode::NotFound))?;
     let key = emss_db::blob::BlobKey::parse(&found.blob_key)
@@ -305,24 +354,22 @@ pub async fn file(app: &App, actor: &Actor, id: &str) -> Result<(EvidenceView, V
         .await
         .map_err(AppError::internal)?
         .ok_or_else(|| AppError::internal(format!("image file {key} is missing")))?;
-    if found.kind == EvidenceKind::WorkPhoto.as_str() {
-        audit::record_alone(
-            app,
-            Some(actor),
-            "evidence.view",
-            Some(("evidence", &found.id)),
-            Outcome::Ok,
-            serde_json::json!({"kind": found.kind, "uploaded_by": found.uploaded_by}),
-        )
-        .await?;
-    }
+    audit::record_alone(
+        app,
+        Some(actor),
+        "evidence.view",
+        Some(("evidence", &found.id)),
+        Outcome::Ok,
+        serde_json::json!({"kind": found.kind, "uploaded_by": found.uploaded_by}),
+    )
+    .await?;
     Ok((view(found), bytes))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use image::{Rgb, RgbImage};
+    use image::{ImageEncoder, Rgb, RgbImage};
 
     /// A photo-like picture: gradients and a few shapes, so its hash has something to say.
     fn picture(w: u32, h: u32, seed: u32) -> RgbImage {
@@ -356,7 +403,7 @@ mod tests {
     fn photos_are_stored_re_encoded_without_what_rode_along() {
         let mut bytes = jpeg(&picture(640, 480, 0), 92);
         // An EXIF block with a GPS tag right after SOI, and a zip archive after EOI.
-        let exif = b"\xFF\xE1\x00\x16Exif\x00\x00MM\x00\x2A\x00\x00\x00\x08GPS!";
+        let exif = b"\xFF\xE1\x00\x14Exif\x00\x00MM\x00\x2A\x00\x00\x00\x08GPS!";
         bytes.splice(2..2, exif.iter().copied());
         bytes.extend_from_slice(b"PK\x03\x04 a polyglot payload");
         let e = process(EvidenceKind::WorkPhoto, &bytes).unwrap();
@@ -394,11 +441,41 @@ mod tests {
             other > SAME_PICTURE_BITS,
             "another picture: {other} bits apart"
         );
-        // The same PNG twice has the same pixels, whatever the file.
-        let p = png(&picture(640, 480, 3));
-        let x = process(EvidenceKind::WorkPhoto, &p).unwrap();
-        let y = process(EvidenceKind::WorkPhoto, &p).unwrap();
+        // The same pixels in two different PNG files are the same pixels.
+        let pixels = picture(640, 480, 3);
+        let mut fast = Cursor::new(Vec::new());
+        image::codecs::png::PngEncoder::new_with_quality(
+            &mut fast,
+            image::codecs::png::CompressionType::Fast,
+            image::codecs::png::FilterType::NoFilter,
+        )
+        .write_image(pixels.as_raw(), 640, 480, image::ExtendedColorType::Rgb8)
+        .unwrap();
+        let fast = fast.into_inner();
+        let best = png(&pixels);
+        assert_ne!(fast, best);
+        let x = process(EvidenceKind::WorkPhoto, &fast).unwrap();
+        let y = process(EvidenceKind::WorkPhoto, &best).unwrap();
         assert_eq!(x.pixels_sha256, y.pixels_sha256);
+    }
+
+    #[test]
+    fn an_upright_phone_photo_is_stored_upright() {
+        // EXIF Orientation 6: the camera was turned a quarter clockwise.
+        let mut bytes = jpeg(&picture(800, 600, 0), 90);
+        let exif: &[u8] = b"\xFF\xE1\x00\x22Exif\x00\x00MM\x00\x2A\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00";
+        bytes.splice(2..2, exif.iter().copied());
+        let e = process(EvidenceKind::WorkPhoto, &bytes).unwrap();
+        assert_eq!((e.width, e.height), (600, 800));
+    }
+
+    #[test]
+    fn a_motion_photo_keeps_its_picture_and_loses_its_video() {
+        let mut bytes = jpeg(&picture(640, 480, 0), 90);
+        // A video after the picture, with marker-like bytes in it.
+        bytes.extend_from_slice(b"\x00\x00\x00\x18ftypmp42\xFF\xDA\x00\x08 video data");
+        let e = process(EvidenceKind::EvidencePhoto, &bytes).unwrap();
+        assert!(!e.bytes.windows(4).any(|w| w == b"ftyp"));
     }
 
     #[test]

@@ -130,6 +130,8 @@ pub fn distance_m(a_lat: f64, a_lon: f64, b_lat: f64, b_lon: f64) -> f64 {
 pub enum FlagKind {
     /// Check-in or check-out farther than the radius from the outlet.
     FarFromOutlet,
+    /// A position whose claimed accuracy is wider than the radius: it cannot place the visit.
+    ImpreciseLocation,
     /// Check-out before check-in.
     CheckOutBeforeCheckIn,
     /// A visit shorter than the form type's minimum.
@@ -146,6 +148,7 @@ impl FlagKind {
     pub fn label(self) -> &'static str {
         match self {
             FlagKind::FarFromOutlet => "签到位置偏离排口",
+            FlagKind::ImpreciseLocation => "定位精度不足",
             FlagKind::CheckOutBeforeCheckIn => "签退早于签到",
             FlagKind::ShortVisit => "现场时间过短",
             FlagKind::ClockSkew => "手机时间与服务器不符",
@@ -162,11 +165,14 @@ pub struct Flag {
     pub reason: String,
 }
 
-/// One end of a visit: where the phone was, the phone's time, and the server's time beside it.
+/// One end of a visit: where the phone was and when by its clock, and when the server received
+/// it. A stamp taken offline reaches the server later: the phone then also says when it sent it
+/// (`sent_at`), and clocks are compared at sending, not at taking.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stamp {
     pub position: Position,
     pub phone_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
     pub server_at: DateTime<Utc>,
 }
 
@@ -184,11 +190,12 @@ pub struct VisitRules {
     pub clock_tolerance_seconds: i64,
 }
 
-impl Default for VisitRules {
-    fn default() -> Self {
+impl VisitRules {
+    /// The rules for an outlet with the defaults: 500 m, 5 minutes, no minimum visit.
+    pub fn at(outlet_lat: f64, outlet_lon: f64) -> VisitRules {
         VisitRules {
-            outlet_lat: 0.0,
-            outlet_lon: 0.0,
+            outlet_lat,
+            outlet_lon,
             radius_m: 500,
             minimum_visit_minutes: None,
             clock_tolerance_seconds: 300,
@@ -206,6 +213,16 @@ pub fn visit_flags(check_in: &Stamp, check_out: &Stamp, rules: &VisitRules) -> V
             continue;
         };
         let d = distance_m(lat, lon, rules.outlet_lat, rules.outlet_lon);
+        if stamp.position.accuracy_m > Decimal::from(rules.radius_m) {
+            flags.push(Flag {
+                kind: FlagKind::ImpreciseLocation,
+                reason: format!(
+                    "{label}定位精度 {} 米，大于 {} 米，无法确认在排口",
+                    stamp.position.accuracy_m.round(),
+                    rules.radius_m
+                ),
+            });
+        }
         if d > f64::from(rules.radius_m) {
             flags.push(Flag {
                 kind: FlagKind::FarFromOutlet,
@@ -232,7 +249,7 @@ pub fn visit_flags(check_in: &Stamp, check_out: &Stamp, rules: &VisitRules) -> V
         });
     }
     for (label, stamp) in [("签到", check_in), ("签退", check_out)] {
-        let skew = (stamp.phone_at - stamp.server_at).num_seconds();
+        let skew = (stamp.sent_at.unwrap_or(stamp.phone_at) - stamp.server_at).num_seconds();
         if skew.abs() > rules.clock_tolerance_seconds {
             flags.push(Flag {
                 kind: FlagKind::ClockSkew,
@@ -298,16 +315,15 @@ mod tests {
                 accuracy_m: Decimal::from(15),
             },
             phone_at,
+            sent_at: None,
             server_at: phone_at - Duration::seconds(skew_s),
         }
     }
 
     fn rules() -> VisitRules {
         VisitRules {
-            outlet_lat: 31.221,
-            outlet_lon: 121.544,
             minimum_visit_minutes: Some(30),
-            ..VisitRules::default()
+            ..VisitRules::at(31.221, 121.544)
         }
     }
 
@@ -354,6 +370,25 @@ mod tests {
         );
         assert_eq!(backwards[0].kind, FlagKind::CheckOutBeforeCheckIn);
         assert_eq!(backwards.len(), 1, "not also a short visit");
+    }
+
+    #[test]
+    fn a_vague_position_and_an_offline_upload_are_told_apart() {
+        // Checked in offline at 9:00 by a correct clock, sent at 11:00 when the network came back.
+        let mut check_in = stamp("31.2212", "121.5441", 0, 0);
+        check_in.server_at = check_in.phone_at + Duration::hours(2);
+        check_in.sent_at = Some(check_in.server_at - Duration::seconds(3));
+        let check_out = stamp("31.2212", "121.5441", 45, 0);
+        assert_eq!(visit_flags(&check_in, &check_out, &rules()), vec![]);
+        // A position that claims ±1 200 m proves nothing about being at the outlet.
+        let mut vague = stamp("31.2212", "121.5441", 0, 0);
+        vague.position.accuracy_m = Decimal::from(1_200);
+        let flags = visit_flags(&vague, &check_out, &rules());
+        assert_eq!(flags[0].kind, FlagKind::ImpreciseLocation);
+        assert_eq!(
+            flags[0].reason,
+            "签到定位精度 1200 米，大于 500 米，无法确认在排口"
+        );
     }
 
     #[test]

@@ -288,7 +288,7 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             }
             return req.send().await.unwrap();
         }
-        // A signature filer_a uploaded: its organisation sees it, nobody else.
+        // A signature filer_a uploaded: until a record carries it, only filer_a sees it.
         "api.attachments.get" => (
             Method::GET,
             format!("/api/v1/attachments/{}", filer_signature(t).await),

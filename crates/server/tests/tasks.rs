@@ -999,6 +999,6 @@ async fn the_task_page_shows_its_trail_and_who_has_left() {
         .unwrap();
     let page = b.page(&format!("/tasks/{draft}")).await.unwrap();
     assert!(page.contains("data-testid=\"departed\""), "{page}");
-    assert!(page.contains("已离职，保存后移出任务"));
+    assert!(page.contains("已离职，将移出任务"));
     assert!(page.contains(&person.name));
 }

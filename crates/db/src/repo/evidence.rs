@@ -1,5 +1,5 @@
-//! Evidence images. Reads take the organisation that may see them (the uploader's, until the
-//! field loop attaches them to records others may see).
+//! Evidence images. Reads take who may see them: the uploader, until the field loop attaches
+//! them to records others may see.
 
 use crate::entity::evidence;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter};
@@ -13,11 +13,11 @@ pub async fn insert(db: &impl ConnectionTrait, model: evidence::Model) -> Result
 
 pub async fn get(
     db: &impl ConnectionTrait,
-    org_id: &str,
+    uploaded_by: &str,
     id: &str,
 ) -> Result<Option<evidence::Model>, DbErr> {
     evidence::Entity::find_by_id(id)
-        .filter(evidence::Column::OrgId.eq(org_id))
+        .filter(evidence::Column::UploadedBy.eq(uploaded_by))
         .one(db)
         .await
 }

@@ -700,9 +700,37 @@ pub async fn export(
     PageQuery(q): PageQuery<MaintenanceQuery>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let (query, _) = q.query();
+    let (query, error) = q.query();
+    if let Some(e) = error {
+        return Err(emss_app::AppError::field("from", &e).into());
+    }
+    let filters = serde_json::json!({
+        "window": query.window.as_str(), "task_id": query.task_id, "plan_id": query.plan_id,
+        "from": query.from, "to": query.to,
+    });
     let page =
         emss_app::tasks::occurrences(&state.app, actor, query, PageRequest::export()).await?;
+    // A spreadsheet that silently stops would read as the whole list.
+    if page.total > page.items.len() as u64 {
+        return Err(emss_app::AppError::field(
+            "window",
+            &format!(
+                "共 {} 行，超过导出上限 {} 行，请缩小时间范围或选择任务后再导出",
+                page.total,
+                page.items.len()
+            ),
+        )
+        .into());
+    }
+    emss_app::audit::record_alone(
+        &state.app,
+        Some(actor),
+        "occurrence.export",
+        None,
+        emss_app::audit::Outcome::Ok,
+        serde_json::json!({"filters": filters, "rows": page.items.len()}),
+    )
+    .await?;
     let rows = page.items.into_iter().enumerate().map(|(i, o)| {
         vec![
             (i + 1).to_string(),
