@@ -15,6 +15,7 @@ pub mod error;
 pub mod evidence;
 pub mod filing;
 pub mod filing_change;
+pub mod idempotency;
 pub mod import;
 pub mod keys;
 pub mod outlets;

@@ -177,3 +177,57 @@ async fn what_is_not_a_usable_picture_is_refused_by_its_field() {
     let (status, _) = upload(&t, &city, "work_photo", "a.jpg", jpeg(&picture(800, 600))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_retried_upload_with_its_key_is_stored_once() {
+    let t = TestApp::spawn().await.unwrap();
+    let filer = t.token("filer_a").await.unwrap();
+    let send = |key: &'static str, kind: &'static str, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new().text("kind", kind).part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("p.jpg"),
+        );
+        reqwest::Client::new()
+            .post(t.url("/api/v1/attachments"))
+            .bearer_auth(&filer)
+            .header("Idempotency-Key", key)
+            .multipart(form)
+            .send()
+    };
+    let key = "5f0c3a1e-7b2d-4c8e-9a61-2d4f8b0e3c77";
+    let photo = jpeg(&picture(800, 600));
+    let first = send(key, "work_photo", photo.clone()).await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    // The network dropped the answer; the phone sends the same again.
+    let again = send(key, "work_photo", photo).await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    let uploads = emss_db::repo::audit::search(
+        &t.app.db().conn,
+        &emss_db::repo::audit::AuditFilter {
+            action: Some("evidence.upload".into()),
+            ..Default::default()
+        },
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(uploads.total, 1, "stored once");
+
+    // A refused request frees its key: corrected, it goes through.
+    let bad_key = "9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d";
+    let refused = send(bad_key, "work_photo", b"not a picture".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fixed = send(bad_key, "work_photo", jpeg(&picture(640, 480)))
+        .await
+        .unwrap();
+    assert_eq!(fixed.status(), StatusCode::CREATED);
+    let bad = send("no", "work_photo", jpeg(&picture(640, 480)))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

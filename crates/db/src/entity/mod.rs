@@ -19,6 +19,7 @@ pub mod filing_attachment;
 pub mod filing_capability;
 pub mod filing_version;
 pub mod form_definition;
+pub mod idempotency_key;
 pub mod instrument;
 pub mod login_attempt;
 pub mod login_guard;

@@ -13,6 +13,7 @@ mod m20261129_000007_contracts;
 mod m20261129_000008_tasks;
 mod m20261129_000009_contract_attachments;
 mod m20261129_000010_evidence;
+mod m20261129_000011_idempotency;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_tasks::Migration),
             Box::new(m20261129_000009_contract_attachments::Migration),
             Box::new(m20261129_000010_evidence::Migration),
+            Box::new(m20261129_000011_idempotency::Migration),
         ]
     }
 }

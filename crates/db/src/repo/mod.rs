@@ -11,6 +11,7 @@ pub mod device_binding;
 pub mod evidence;
 pub mod filing;
 pub mod form_definition;
+pub mod idempotency;
 pub mod login_guard;
 pub mod organization;
 pub mod outlet;

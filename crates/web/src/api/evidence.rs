@@ -57,26 +57,31 @@ pub struct AttachmentForm {
     file: Vec<u8>,
 }
 
-/// Uploads a photo or a signature.
+/// Uploads a photo or a signature. With `Idempotency-Key`, a retry gets the first answer.
 #[utoipa::path(post, path = "/api/v1/attachments", tag = "evidence", summary = "上传照片或签名",
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer (a UUID)")),
     request_body(content = AttachmentForm, content_type = "multipart/form-data"),
     security(("bearer" = []), ("cookie" = [])),
-    responses((status = 201, body = Attachment), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Attachment), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
     ctx: Ctx,
     req: Request,
-) -> Result<(StatusCode, Json<Attachment>), ApiError> {
+) -> Result<Response, ApiError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let (fields, files) = crate::upload::form(req, &state).await?;
-    let kind = fields
-        .into_iter()
-        .find(|(k, _)| k == "kind")
-        .map(|(_, v)| v)
-        .unwrap_or_default();
-    let file = files.into_iter().find(|f| f.kind == "file");
-    let done = emss_app::evidence::upload(&state.app, actor, &kind, file).await?;
-    Ok((StatusCode::CREATED, Json(done.into())))
+    let key = super::idempotency_key(req.headers());
+    let run = async {
+        let (fields, files) = crate::upload::form(req, &state).await?;
+        let kind = fields
+            .into_iter()
+            .find(|(k, _)| k == "kind")
+            .map(|(_, v)| v)
+            .unwrap_or_default();
+        let file = files.into_iter().find(|f| f.kind == "file");
+        let done = emss_app::evidence::upload(&state.app, actor, &kind, file).await?;
+        Ok((StatusCode::CREATED, Json(Attachment::from(done))))
+    };
+    super::idempotent(&state, actor, "api.attachments.create", key.as_deref(), run).await
 }
 
 /// The stored image (re-encoded; no EXIF). Viewing a work photo is audited.

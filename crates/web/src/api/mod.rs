@@ -65,6 +65,49 @@ fn content_disposition(file_name: &str, content_type: &str) -> String {
     )
 }
 
+/// Carries out a write under an `Idempotency-Key` when the client sent one: a retry with the same
+/// key gets the first answer again (api.md); a failed write frees the key.
+pub(crate) async fn idempotent<T: serde::Serialize>(
+    state: &AppState,
+    actor: &emss_domain::Actor,
+    route: &str,
+    key: Option<&str>,
+    run: impl std::future::Future<Output = Result<(axum::http::StatusCode, axum::Json<T>), ApiError>>,
+) -> Result<Response, ApiError> {
+    use emss_app::idempotency::{self, Claim};
+    let json = |status: axum::http::StatusCode, body: String| {
+        (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    };
+    let Some(key) = key else {
+        return run.await.map(IntoResponse::into_response);
+    };
+    match idempotency::claim(&state.app, actor, route, key).await? {
+        Claim::Answered { status, body } => Ok(json(
+            axum::http::StatusCode::from_u16(status).map_err(AppError::internal)?,
+            body,
+        )),
+        Claim::Fresh => match run.await {
+            Ok((status, axum::Json(value))) => {
+                let body = serde_json::to_string(&value).map_err(AppError::internal)?;
+                idempotency::finish(&state.app, actor, key, status.as_u16(), &body).await?;
+                Ok(json(status, body))
+            }
+            Err(e) => {
+                idempotency::release(&state.app, actor, key).await?;
+                Err(e)
+            }
+        },
+    }
+}
+
+/// The `Idempotency-Key` header of a request, if any.
+pub(crate) fn idempotency_key(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_string())
+}
+
 /// The OpenAPI 3.1 document of this API.
 #[utoipa::path(
     get,
