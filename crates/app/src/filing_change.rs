@@ -215,6 +215,85 @@ fn proposed_of(app: &App, org_id: &str, c: Checked) -> Result<Proposed, AppError
     })
 }
 
+/// A change request still waiting for its decision: 404 unless it is of `subject_kind` (and of
+/// `subject_id`, when given); the field message when someone has decided it already.
+pub(crate) async fn waiting(
+    db: &impl sea_orm::ConnectionTrait,
+    id: &str,
+    subject_kind: &str,
+    subject_id: Option<&str>,
+) -> Result<change_request::Model, AppError> {
+    let c = repo::change_request::get(db, id)
+        .await?
+        .filter(|c| c.subject_kind == subject_kind)
+        .filter(|c| subject_id.is_none_or(|s| c.subject_id == s))
+        .ok_or(AppError::new(ErrorCode::NotFound))?;
+    if c.state != ChangeState::Pending.as_str() {
+        return Err(already_decided());
+    }
+    Ok(c)
+}
+
+fn already_decided() -> AppError {
+    AppError::field("state", "该变更申请已审核，请刷新后查看")
+}
+
+/// The reviewer's comment as kept: required to reject, limited like a reason.
+pub(crate) fn decision_comment(approve: bool, comment: &str) -> Result<Option<&str>, AppError> {
+    let comment = comment.trim();
+    let mut errors = FieldErrors::new();
+    reason_problem(
+        &mut errors,
+        "comment",
+        comment,
+        (!approve).then_some("驳回须填写原因"),
+    );
+    errors.into_result()?;
+    Ok((!comment.is_empty()).then_some(comment))
+}
+
+/// Marks a waiting request decided inside the write transaction; a faster reviewer wins.
+pub(crate) async fn mark_decided(
+    txn: &impl sea_orm::ConnectionTrait,
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    approve: bool,
+    comment: Option<&str>,
+) -> Result<(), AppError> {
+    let state = if approve {
+        ChangeState::Approved
+    } else {
+        ChangeState::Rejected
+    };
+    if repo::change_request::decide(
+        txn,
+        id,
+        state.as_str(),
+        &actor.account_id,
+        app.now(),
+        comment,
+    )
+    .await?
+    {
+        Ok(())
+    } else {
+        Err(already_decided())
+    }
+}
+
+/// A decision on a change request as sent (`approve` | `reject`): whether it approves.
+pub fn approves(decision: &str) -> Result<bool, AppError> {
+    match decision {
+        "approve" => Ok(true),
+        "reject" => Ok(false),
+        _ => Err(AppError::field(
+            "decision",
+            "审核结果只能是 approve（通过）或 reject（驳回）",
+        )),
+    }
+}
+
 pub(crate) fn reason_problem(
     errors: &mut FieldErrors,
     field: &str,
@@ -420,38 +499,14 @@ pub async fn decide(
         return Err(AppError::new(ErrorCode::Forbidden));
     }
     let db = &app.db().conn;
-    let c = repo::change_request::get(db, id)
-        .await?
-        .filter(|c| c.subject_kind == SUBJECT)
-        .ok_or(AppError::new(ErrorCode::NotFound))?;
-    if c.state != ChangeState::Pending.as_str() {
-        return Err(AppError::field("state", "该变更申请已审核，请刷新后查看"));
-    }
-    let comment = comment.trim();
-    let mut errors = FieldErrors::new();
-    reason_problem(
-        &mut errors,
-        "comment",
-        comment,
-        (!approve).then_some("驳回须填写原因"),
-    );
-    errors.into_result()?;
-    let comment = (!comment.is_empty()).then_some(comment);
+    let c = waiting(db, id, SUBJECT, None).await?;
+    let comment = decision_comment(approve, comment)?;
     let current = repo::filing::get(db, &c.subject_id)
         .await?
         .ok_or(AppError::new(ErrorCode::NotFound))?;
     let now = app.now();
     let txn = app.db().begin_write().await?;
-    let state = if approve {
-        ChangeState::Approved
-    } else {
-        ChangeState::Rejected
-    };
-    if !repo::change_request::decide(&txn, id, state.as_str(), &actor.account_id, now, comment)
-        .await?
-    {
-        return Err(AppError::field("state", "该变更申请已审核，请刷新后查看"));
-    }
+    mark_decided(&txn, app, actor, id, approve, comment).await?;
     // A decided request keeps no full phone number: the filing holds it, or it was refused.
     let mut kept: Proposed = serde_json::from_str(&c.proposed).map_err(AppError::internal)?;
     let proposed = kept.clone();

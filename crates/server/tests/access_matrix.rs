@@ -778,12 +778,7 @@ async fn demo_contract_change(t: &TestApp) -> (String, String) {
 
 /// The organisation of a demo login, read from the database.
 async fn org_of(t: &TestApp, username: &str) -> String {
-    emss_db::repo::account::find_by_username(&t.app.db().conn, username)
-        .await
-        .unwrap()
-        .unwrap()
-        .account
-        .org_id
+    t.org_of(username).await.unwrap()
 }
 
 /// The demo change request waiting for review.

@@ -9,6 +9,7 @@ use emss_testkit::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+/// `TestApp::call`, failing the test on a transport error.
 async fn call(
     t: &TestApp,
     method: Method,
@@ -16,24 +17,11 @@ async fn call(
     path: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut req = reqwest::Client::new()
-        .request(method, t.url(path))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+    t.call(method, token, path, body).await.unwrap()
 }
 
 async fn org_of(t: &TestApp, username: &str) -> String {
-    emss_db::repo::account::find_by_username(&t.app.db().conn, username)
-        .await
-        .unwrap()
-        .unwrap()
-        .account
-        .org_id
+    t.org_of(username).await.unwrap()
 }
 
 /// A contract of agency_a with ent_a, submitted and confirmed by party A: its id.

@@ -139,6 +139,37 @@ impl TestApp {
         Ok((status, res.json().await.unwrap_or(serde_json::Value::Null)))
     }
 
+    /// Calls the API with a bearer token and an optional JSON body: the status, and the JSON
+    /// answer (`Null` when there is none).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<(reqwest::StatusCode, serde_json::Value)> {
+        let mut req = reqwest::Client::new()
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await?;
+        let status = res.status();
+        Ok((status, res.json().await.unwrap_or(serde_json::Value::Null)))
+    }
+
+    /// The organisation of a login, read from the database.
+    pub async fn org_of(&self, username: &str) -> Result<String> {
+        Ok(
+            emss_db::repo::account::find_by_username(&self.app.db().conn, username)
+                .await?
+                .ok_or_else(|| anyhow!("no login {username}"))?
+                .account
+                .org_id,
+        )
+    }
+
     /// Logs in through `POST /api/v1/auth/login` and returns the bearer token.
     pub async fn token(&self, username: &str) -> Result<String> {
         let res = reqwest::Client::new()

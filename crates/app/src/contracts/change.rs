@@ -6,7 +6,9 @@ use super::{
 };
 use crate::audit::{self, Outcome};
 use crate::error::FieldErrors;
-use crate::filing_change::{ChangeView, change_view, reason_problem};
+use crate::filing_change::{
+    ChangeView, change_view, decision_comment, mark_decided, reason_problem, waiting,
+};
 use crate::{App, AppError};
 use chrono::NaiveDate;
 use emss_db::entity::{change_request, contract};
@@ -201,43 +203,12 @@ pub async fn decide_change(
     }
     let found = current(app, actor, contract_id).await?;
     let db = &app.db().conn;
-    let c = repo::change_request::get(db, change_id)
-        .await?
-        .filter(|c| c.subject_kind == SUBJECT && c.subject_id == found.id)
-        .ok_or(AppError::new(ErrorCode::NotFound))?;
-    if c.state != ChangeState::Pending.as_str() {
-        return Err(AppError::field("state", "该变更申请已审核，请刷新后查看"));
-    }
-    let comment = comment.trim();
-    let mut errors = FieldErrors::new();
-    reason_problem(
-        &mut errors,
-        "comment",
-        comment,
-        (!approve).then_some("驳回须填写原因"),
-    );
-    errors.into_result()?;
-    let comment = (!comment.is_empty()).then_some(comment);
+    let c = waiting(db, change_id, SUBJECT, Some(&found.id)).await?;
+    let comment = decision_comment(approve, comment)?;
     let now = app.now();
     let names = names_of(app, &[&found]).await?;
-    let state = if approve {
-        ChangeState::Approved
-    } else {
-        ChangeState::Rejected
-    };
     let txn = app.db().begin_write().await?;
-    if !repo::change_request::decide(
-        &txn,
-        change_id,
-        state.as_str(),
-        &actor.account_id,
-        now,
-        comment,
-    )
-    .await?
-    {
-        return Err(AppError::field("state", "该变更申请已审核，请刷新后查看"));
-    }
+    mark_decided(&txn, app, actor, change_id, approve, comment).await?;
     if approve {
         let proposed: Proposed = serde_json::from_str(&c.proposed).map_err(AppError::internal)?;
         if ContractNature::parse(&proposed.nature).is_none() {

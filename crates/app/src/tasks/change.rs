@@ -10,7 +10,9 @@ use super::{
 };
 use crate::audit::{self, Outcome};
 use crate::error::FieldErrors;
-use crate::filing_change::{ChangeView, change_view, reason_problem};
+use crate::filing_change::{
+    ChangeView, change_view, decision_comment, mark_decided, reason_problem, waiting,
+};
 use crate::{App, AppError};
 use chrono::{Days, NaiveDate};
 use emss_db::entity::{change_request, maintenance_task, task_binding, task_plan};
@@ -337,45 +339,14 @@ pub async fn decide_change(
     }
     let found = current(app, actor, task_id).await?;
     let db = &app.db().conn;
-    let c = repo::change_request::get(db, change_id)
-        .await?
-        .filter(|c| c.subject_kind == SUBJECT && c.subject_id == found.id)
-        .ok_or(AppError::new(ErrorCode::NotFound))?;
-    if c.state != ChangeState::Pending.as_str() {
-        return Err(AppError::field("state", "该变更申请已审核，请刷新后查看"));
-    }
-    let comment = comment.trim();
-    let mut errors = FieldErrors::new();
-    reason_problem(
-        &mut errors,
-        "comment",
-        comment,
-        (!approve).then_some("驳回须填写原因"),
-    );
-    errors.into_result()?;
-    let comment = (!comment.is_empty()).then_some(comment);
+    let c = waiting(db, change_id, SUBJECT, Some(&found.id)).await?;
+    let comment = decision_comment(approve, comment)?;
     let proposed: Proposed = serde_json::from_str(&c.proposed).map_err(AppError::internal)?;
     if approve {
         still_applies(app, &found, c.base_version, &proposed).await?;
     }
-    let state = if approve {
-        ChangeState::Approved
-    } else {
-        ChangeState::Rejected
-    };
     let txn = app.db().begin_write().await?;
-    if !repo::change_request::decide(
-        &txn,
-        change_id,
-        state.as_str(),
-        &actor.account_id,
-        app.now(),
-        comment,
-    )
-    .await?
-    {
-        return Err(AppError::field("state", "该变更申请已审核，请刷新后查看"));
-    }
+    mark_decided(&txn, app, actor, change_id, approve, comment).await?;
     let mut detail = json!({"change_id": change_id, "comment": comment});
     if approve {
         let written = apply(&txn, app, &found, &proposed).await?;

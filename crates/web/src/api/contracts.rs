@@ -305,14 +305,10 @@ pub async fn decide(
     ApiJson(body): ApiJson<ContractDecision>,
 ) -> Result<Json<Contract>, ApiError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let action = match body.decision.as_str() {
-        "approve" => ContractAction::Approve,
-        "reject" => ContractAction::Reject,
-        _ => {
-            return Err(
-                emss_app::AppError::field("decision", "审核结果只能是 approve 或 reject").into(),
-            );
-        }
+    let action = if emss_app::filing_change::approves(&body.decision)? {
+        ContractAction::Approve
+    } else {
+        ContractAction::Reject
     };
     let done = emss_app::contracts::act(
         &state.app,
@@ -385,15 +381,7 @@ pub async fn decide_change(
     ApiJson(body): ApiJson<super::filing_changes::DecisionRequest>,
 ) -> Result<Json<super::filing_changes::ChangeRequest>, ApiError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let approve = match body.decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => {
-            return Err(
-                emss_app::AppError::field("decision", "审核结果只能是 approve 或 reject").into(),
-            );
-        }
-    };
+    let approve = emss_app::filing_change::approves(&body.decision)?;
     let done = emss_app::contracts::decide_change(
         &state.app,
         actor,

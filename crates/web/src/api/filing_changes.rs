@@ -203,15 +203,7 @@ pub async fn decide(
     ApiJson(body): ApiJson<DecisionRequest>,
 ) -> Result<Json<ChangeRequest>, ApiError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let approve = match body.decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => {
-            return Err(
-                emss_app::AppError::field("decision", "审核结果只能是 approve 或 reject").into(),
-            );
-        }
-    };
+    let approve = emss_app::filing_change::approves(&body.decision)?;
     let done = emss_app::filing_change::decide(
         &state.app,
         actor,

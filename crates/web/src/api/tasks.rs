@@ -725,13 +725,7 @@ pub async fn decide_change(
     ApiJson(body): ApiJson<super::filing_changes::DecisionRequest>,
 ) -> Result<Json<super::filing_changes::ChangeRequest>, ApiError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let approve = match body.decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => {
-            return Err(AppError::field("decision", "审核结果只能是 approve 或 reject").into());
-        }
-    };
+    let approve = emss_app::filing_change::approves(&body.decision)?;
     let done = emss_app::tasks::decide_change(
         &state.app,
         actor,

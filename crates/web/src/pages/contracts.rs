@@ -459,10 +459,10 @@ pub async fn decide(
     PageForm(form): PageForm<DecisionForm>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let action = match form.decision.as_str() {
-        "approve" => ContractAction::Approve,
-        "reject" => ContractAction::Reject,
-        _ => return Err(emss_app::AppError::new(ErrorCode::BadRequest).into()),
+    let action = if emss_app::filing_change::approves(&form.decision)? {
+        ContractAction::Approve
+    } else {
+        ContractAction::Reject
     };
     match emss_app::contracts::act(&state.app, actor, &id, action, &form.reason).await {
         Ok(_) => {
@@ -512,26 +512,15 @@ pub async fn request_change(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ChangeDecisionForm {
-    pub decision: String,
-    #[serde(default)]
-    pub comment: String,
-}
-
 /// Party A decides a change request.
 pub async fn decide_change(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, change_id)): Path<(String, String)>,
-    PageForm(form): PageForm<ChangeDecisionForm>,
+    PageForm(form): PageForm<super::filing_changes::DecisionForm>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let approve = match form.decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => return Err(emss_app::AppError::new(ErrorCode::BadRequest).into()),
-    };
+    let approve = emss_app::filing_change::approves(&form.decision)?;
     match emss_app::contracts::decide_change(
         &state.app,
         actor,

@@ -56,11 +56,7 @@ pub async fn decide(
     PageForm(form): PageForm<DecisionForm>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let approve = match form.decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => return Err(emss_app::AppError::new(ErrorCode::BadRequest).into()),
-    };
+    let approve = emss_app::filing_change::approves(&form.decision)?;
     match emss_app::filing_change::decide(&state.app, actor, &id, approve, &form.comment).await {
         Ok(c) => Ok(Redirect::to(&format!(
             "/agencies/{}?done={}#changes",

@@ -993,27 +993,15 @@ pub async fn request_change(
     Ok((status, render(&page)).into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct DecisionForm {
-    #[serde(default)]
-    pub decision: String,
-    #[serde(default)]
-    pub comment: String,
-}
-
 /// Party A approves or rejects the waiting change.
 pub async fn decide_change(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, change_id)): Path<(String, String)>,
-    PageForm(form): PageForm<DecisionForm>,
+    PageForm(form): PageForm<super::filing_changes::DecisionForm>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let approve = match form.decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => return Err(ErrorCode::BadRequest.into()),
-    };
+    let approve = emss_app::filing_change::approves(&form.decision)?;
     match emss_app::tasks::decide_change(&state.app, actor, &id, &change_id, approve, &form.comment)
         .await
     {
