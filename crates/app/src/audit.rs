@@ -256,7 +256,7 @@ pub async fn record_export(app: &App, actor: &Actor, filter: Value) -> Result<()
 
 /// The trail (留痕) of one task, for those who may see the task.
 pub async fn task_trail(app: &App, actor: &Actor, id: &str) -> Result<Vec<EntryView>, AppError> {
-    crate::tasks::detail(app, actor, id).await?;
+    crate::tasks::visible(app, actor, id).await?;
     let rows = repo::audit::trail(&app.db().conn, "task", id).await?;
     views(app, rows).await
 }

@@ -450,19 +450,10 @@ async fn attach(
     name: &str,
     bytes: &[u8],
 ) -> (StatusCode, Value) {
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
-    );
-    let res = reqwest::Client::new()
-        .post(t.url(&format!("/api/v1/contracts/{contract}/attachments")))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
+    let path = format!("/api/v1/contracts/{contract}/attachments");
+    t.upload(token, &path, &[], Some((name, bytes.to_vec())))
         .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+        .unwrap()
 }
 
 #[tokio::test]

@@ -38,21 +38,14 @@ async fn upload(
     name: &str,
     bytes: Vec<u8>,
 ) -> (StatusCode, Value) {
-    let form = reqwest::multipart::Form::new()
-        .text("kind", kind.to_string())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
-        );
-    let res = reqwest::Client::new()
-        .post(t.url("/api/v1/attachments"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+    t.upload(
+        token,
+        "/api/v1/attachments",
+        &[("kind", kind)],
+        Some((name, bytes)),
+    )
+    .await
+    .unwrap()
 }
 
 #[tokio::test]

@@ -538,25 +538,8 @@ async fn upload(
     fields: &[(&str, &str)],
     file: Option<(&str, Vec<u8>)>,
 ) -> (StatusCode, Value) {
-    let mut form = reqwest::multipart::Form::new();
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    if let Some((name, bytes)) = file {
-        form = form.part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
-        );
-    }
-    let res = reqwest::Client::new()
-        .post(t.url(&format!("/api/v1/tasks/{task}/reports")))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+    let path = format!("/api/v1/tasks/{task}/reports");
+    t.upload(token, &path, fields, file).await.unwrap()
 }
 
 async fn demo_task(t: &TestApp, token: &str, state: &str) -> String {

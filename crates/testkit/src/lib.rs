@@ -159,6 +159,35 @@ impl TestApp {
         Ok((status, res.json().await.unwrap_or(serde_json::Value::Null)))
     }
 
+    /// Sends a multipart form to the API with a bearer token: text fields and at most one file
+    /// (in the part `file`); the status and the JSON answer.
+    pub async fn upload(
+        &self,
+        token: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, Vec<u8>)>,
+    ) -> Result<(reqwest::StatusCode, serde_json::Value)> {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        if let Some((name, bytes)) = file {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+            );
+        }
+        let res = reqwest::Client::new()
+            .post(self.url(path))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await?;
+        let status = res.status();
+        Ok((status, res.json().await.unwrap_or(serde_json::Value::Null)))
+    }
+
     /// The organisation of a login, read from the database.
     pub async fn org_of(&self, username: &str) -> Result<String> {
         Ok(

@@ -495,6 +495,14 @@ pub async fn list(
     Ok(Page::new(items, found.total, page))
 }
 
+/// Whether the actor sees the task (404 otherwise): the check before reading what hangs off it.
+pub async fn visible(app: &App, actor: &Actor, id: &str) -> Result<(), AppError> {
+    if !Permission::ViewTasks.allows(Some(actor)) {
+        return Err(AppError::new(ErrorCode::NotFound));
+    }
+    current(app, actor, id).await.map(|_| ())
+}
+
 /// 任务详情; outside scope: 404.
 pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<TaskDetail, AppError> {
     if !Permission::ViewTasks.allows(Some(actor)) {

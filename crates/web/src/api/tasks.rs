@@ -535,7 +535,7 @@ pub async fn task_occurrences(
 ) -> Result<Json<OccurrencePage>, ApiError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     // The task must be in scope: 404 like any other object the caller may not see.
-    emss_app::tasks::detail(&state.app, actor, &id).await?;
+    emss_app::tasks::visible(&state.app, actor, &id).await?;
     occurrence_page(&state, &ctx, Some(id), q).await
 }
 
