@@ -5,8 +5,8 @@
 
 use super::check::{Checked, CheckedPlan};
 use super::{
-    EQUIPMENT, OUTLET, STAFF, TaskInput, conflict, current, manage, names_of, occurrences,
-    state_of, today,
+    EQUIPMENT, OUTLET, STAFF, TaskInput, binding_rows, conflict, current, manage, names_of,
+    occurrences, state_of, today,
 };
 use crate::audit::{self, Outcome};
 use crate::error::FieldErrors;
@@ -15,7 +15,7 @@ use crate::filing_change::{
 };
 use crate::{App, AppError};
 use chrono::{Days, NaiveDate};
-use emss_db::entity::{change_request, maintenance_task, task_binding, task_plan};
+use emss_db::entity::{change_request, maintenance_task, task_plan};
 use emss_db::repo;
 use emss_domain::change_request::{ChangeState, FieldChange, changed_fields};
 use emss_domain::plan::PlanFrequency;
@@ -438,21 +438,7 @@ async fn apply(
     if !repo::task::save(txn, model.clone(), found.version).await? {
         return Err(conflict());
     }
-    let mut bindings = Vec::new();
-    for (kind, ids) in [
-        (OUTLET, &p.outlet_ids),
-        (STAFF, &p.staff_ids),
-        (EQUIPMENT, &p.equipment_ids),
-    ] {
-        for (n, id) in ids.iter().enumerate() {
-            bindings.push(task_binding::Model {
-                task_id: found.id.clone(),
-                kind: kind.to_string(),
-                ref_id: id.clone(),
-                position: i32::try_from(n).unwrap_or(i32::MAX),
-            });
-        }
-    }
+    let bindings = binding_rows(&found.id, &p.outlet_ids, &p.staff_ids, &p.equipment_ids);
     repo::task::replace_bindings(txn, &found.id, bindings).await?;
     // Plans: one proposed exactly as it stands is kept; any other ends yesterday (or goes, if it
     // had not started); the new ones start today at the earliest.

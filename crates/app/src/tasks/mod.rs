@@ -193,23 +193,35 @@ fn conflict() -> AppError {
     AppError::field("state", "任务刚被他人处理，请刷新后查看")
 }
 
-/// The rows a checked task is stored as, besides the task itself.
-fn parts(task_id: &str, c: &Checked) -> (Vec<task_binding::Model>, Vec<task_plan::Model>) {
-    let mut bindings = Vec::new();
-    for (kind, ids) in [
-        (OUTLET, &c.outlet_ids),
-        (STAFF, &c.staff_ids),
-        (EQUIPMENT, &c.equipment_ids),
-    ] {
-        for (n, id) in ids.iter().enumerate() {
-            bindings.push(task_binding::Model {
+/// What a task binds, as rows in the order chosen.
+fn binding_rows(
+    task_id: &str,
+    outlet_ids: &[String],
+    staff_ids: &[String],
+    equipment_ids: &[String],
+) -> Vec<task_binding::Model> {
+    [
+        (OUTLET, outlet_ids),
+        (STAFF, staff_ids),
+        (EQUIPMENT, equipment_ids),
+    ]
+    .into_iter()
+    .flat_map(|(kind, ids)| {
+        ids.iter()
+            .enumerate()
+            .map(move |(n, id)| task_binding::Model {
                 task_id: task_id.to_string(),
                 kind: kind.to_string(),
                 ref_id: id.clone(),
                 position: i32::try_from(n).unwrap_or(i32::MAX),
-            });
-        }
-    }
+            })
+    })
+    .collect()
+}
+
+/// The rows a checked task is stored as, besides the task itself.
+fn parts(task_id: &str, c: &Checked) -> (Vec<task_binding::Model>, Vec<task_plan::Model>) {
+    let bindings = binding_rows(task_id, &c.outlet_ids, &c.staff_ids, &c.equipment_ids);
     let plans = c
         .plans
         .iter()
