@@ -261,6 +261,12 @@ pub async fn task_trail(app: &App, actor: &Actor, id: &str) -> Result<Vec<EntryV
     views(app, rows).await
 }
 
+/// The trail (留痕) of one record; the caller has checked the record is the actor's to see.
+pub async fn record_trail(app: &App, id: &str) -> Result<Vec<EntryView>, AppError> {
+    let rows = repo::audit::trail(&app.db().conn, "record", id).await?;
+    views(app, rows).await
+}
+
 /// The trail (留痕) of one account, for those who may see the account.
 pub async fn account_trail(app: &App, actor: &Actor, id: &str) -> Result<Vec<EntryView>, AppError> {
     crate::account::get(app, actor, id).await?;

@@ -396,6 +396,26 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
             let parties = [a.as_str(), b.as_str()];
             crate::contracts::load_demo(&txn, app, agency, &parties, manager, now).await?;
             crate::tasks::load_demo(&txn, app, agency, manager, now).await?;
+            // The first filer and reviewer of agency A, and ent_a's confirmer.
+            let holder = |org: &str, role: Role| {
+                ACCOUNTS
+                    .iter()
+                    .zip(&people)
+                    .find(|(account, _)| account.org == org && account.roles.contains(&role))
+                    .map(|(_, (_, id, name))| (id.as_str(), *name))
+            };
+            if let (Some(filer), Some(confirmer), Some(reviewer)) = (
+                holder("agency_a", Role::Filer),
+                holder("ent_a", Role::Confirmer),
+                holder("agency_a", Role::Reviewer),
+            ) {
+                let people = crate::records::DemoPeople {
+                    filer,
+                    confirmer,
+                    reviewer,
+                };
+                crate::records::load_demo(&txn, app, agency, &people, now).await?;
+            }
         }
         repo::setting::set(&txn, DEMO_MARKER, "1", now)
             .await

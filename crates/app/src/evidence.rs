@@ -7,6 +7,7 @@
 
 use crate::audit::{self, Outcome};
 use crate::filing::Upload;
+use crate::idempotency::{self, Keyed};
 use crate::{App, AppError};
 use chrono::{DateTime, Utc};
 use emss_db::entity::evidence;
@@ -253,7 +254,7 @@ pub fn perceptual_distance(a: &str, b: &str) -> Option<u32> {
 pub const SAME_PICTURE_BITS: u32 = 6;
 
 /// An evidence image as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EvidenceView {
     pub id: String,
     pub kind: String,
@@ -286,10 +287,21 @@ pub async fn upload(
     actor: &Actor,
     kind: &str,
     file: Option<Upload>,
+    keyed: Option<&Keyed>,
 ) -> Result<EvidenceView, AppError> {
     if !Permission::FileEvidence.allows(Some(actor)) {
         return Err(AppError::new(ErrorCode::Forbidden));
     }
+    idempotency::once(app, actor, keyed, || store(app, actor, kind, file, keyed)).await
+}
+
+async fn store(
+    app: &App,
+    actor: &Actor,
+    kind: &str,
+    file: Option<Upload>,
+    keyed: Option<&Keyed>,
+) -> Result<EvidenceView, AppError> {
     let kind = EvidenceKind::parse(kind.trim())
         .ok_or_else(|| AppError::field("kind", "附件类型只能是工作照、现场照片或签名"))?;
     let file = file.ok_or_else(|| AppError::field("file", "请选择要上传的图片"))?;
@@ -299,26 +311,7 @@ pub async fn upload(
         .map_err(AppError::internal)?
         .map_err(|problem| AppError::field("file", problem))?;
     drop(permit);
-    let size = i64::try_from(processed.bytes.len()).map_err(AppError::internal)?;
-    let key = app
-        .blobs()
-        .put(processed.bytes)
-        .await
-        .map_err(AppError::internal)?;
-    let model = evidence::Model {
-        id: emss_domain::ids::new_id(),
-        kind: kind.as_str().to_string(),
-        org_id: actor.org_id.clone(),
-        uploaded_by: actor.account_id.clone(),
-        blob_key: key.to_string(),
-        content_type: processed.file_type.content_type().to_string(),
-        width: i32::try_from(processed.width).map_err(AppError::internal)?,
-        height: i32::try_from(processed.height).map_err(AppError::internal)?,
-        size,
-        pixels_sha256: processed.pixels_sha256,
-        perceptual_hash: processed.perceptual_hash,
-        uploaded_at: app.now(),
-    };
+    let model = stored(app, processed, kind, (&actor.account_id, &actor.org_id)).await?;
     let txn = app.db().begin_write().await?;
     repo::evidence::insert(&txn, model.clone()).await?;
     audit::record(
@@ -332,20 +325,73 @@ pub async fn upload(
             "width": model.width, "height": model.height}),
     )
     .await?;
+    let answer = view(model);
+    idempotency::keep(&txn, app, actor, keyed, &answer).await?;
     txn.commit().await?;
-    Ok(view(model))
+    Ok(answer)
 }
 
-/// An image's bytes for the one who uploaded it, until the field loop attaches it to a record
-/// (then the record's readers see it); 404 for anyone else. Every view is audited: who looked at
+/// Puts a processed image's file in the blob store; the row to insert describes it.
+async fn stored(
+    app: &App,
+    processed: Evidence,
+    kind: EvidenceKind,
+    (uploaded_by, org_id): (&str, &str),
+) -> Result<evidence::Model, AppError> {
+    let size = i64::try_from(processed.bytes.len()).map_err(AppError::internal)?;
+    let key = app
+        .blobs()
+        .put(processed.bytes)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(evidence::Model {
+        id: emss_domain::ids::new_id(),
+        kind: kind.as_str().to_string(),
+        org_id: org_id.to_string(),
+        uploaded_by: uploaded_by.to_string(),
+        blob_key: key.to_string(),
+        content_type: processed.file_type.content_type().to_string(),
+        width: i32::try_from(processed.width).map_err(AppError::internal)?,
+        height: i32::try_from(processed.height).map_err(AppError::internal)?,
+        size,
+        pixels_sha256: processed.pixels_sha256,
+        perceptual_hash: processed.perceptual_hash,
+        uploaded_at: app.now(),
+    })
+}
+
+/// Stores a generated image for the demo records, checked and re-encoded like any upload.
+pub(crate) async fn store_generated(
+    db: &impl sea_orm::ConnectionTrait,
+    app: &App,
+    kind: EvidenceKind,
+    bytes: &[u8],
+    (uploaded_by, org_id): (&str, &str),
+) -> Result<evidence::Model, AppError> {
+    let processed = process(kind, bytes).map_err(AppError::internal)?;
+    let model = stored(app, processed, kind, (uploaded_by, org_id)).await?;
+    repo::evidence::insert(db, model.clone()).await?;
+    Ok(model)
+}
+
+/// An image's bytes for the one who uploaded it and for everyone who may see a record carrying
+/// it; 404 for anyone else. Every view is audited: who looked at
 /// whose face or signature.
 pub async fn file(app: &App, actor: &Actor, id: &str) -> Result<(EvidenceView, Vec<u8>), AppError> {
-    if !Permission::FileEvidence.allows(Some(actor)) {
+    if !(Permission::FileEvidence.allows(Some(actor))
+        || Permission::ViewRecords.allows(Some(actor)))
+    {
         return Err(AppError::new(ErrorCode::NotFound));
     }
-    let found = repo::evidence::get(&app.db().conn, &actor.account_id, id)
+    let db = &app.db().conn;
+    let found = repo::evidence::get(db, id)
         .await?
         .ok_or(AppError::new(ErrorCode::NotFound))?;
+    if found.uploaded_by != actor.account_id
+        && !repo::record::evidence_visible(db, &actor.scope(), &actor.account_id, id).await?
+    {
+        return Err(AppError::new(ErrorCode::NotFound));
+    }
     let key = emss_db::blob::BlobKey::parse(&found.blob_key)
         .ok_or_else(|| AppError::internal("a stored image has a malformed key"))?;
     let bytes = app

@@ -20,6 +20,7 @@ pub mod import;
 pub mod keys;
 pub mod outlets;
 pub mod password;
+pub mod records;
 mod secret;
 pub mod tasks;
 

@@ -54,6 +54,14 @@ pub enum Permission {
     /// Uploading evidence images (工作照, 现场照片, 签名) and reading those of the own
     /// organisation: field engineers, reviewers and enterprise confirmers.
     FileEvidence,
+    /// Filing maintenance records on site (现场运维): the agency's field engineers.
+    FileRecords,
+    /// Confirming the records on the enterprise's outlets (运维确认).
+    ConfirmRecords,
+    /// Approving or voiding confirmed records (运维审核): the agency's reviewers.
+    ReviewRecords,
+    /// Reading records in scope: whoever reads tasks.
+    ViewRecords,
 }
 
 impl Permission {
@@ -80,6 +88,10 @@ impl Permission {
             Permission::ViewTasks => "view_tasks",
             Permission::DecideTaskChanges => "decide_task_changes",
             Permission::FileEvidence => "file_evidence",
+            Permission::FileRecords => "file_records",
+            Permission::ConfirmRecords => "confirm_records",
+            Permission::ReviewRecords => "review_records",
+            Permission::ViewRecords => "view_records",
         }
     }
 
@@ -118,7 +130,14 @@ impl Permission {
             Permission::FileEvidence => {
                 a.has_any_role(&[Role::Filer, Role::Reviewer, Role::Confirmer])
             }
-            Permission::ViewTasks => match a.org_kind {
+            Permission::FileRecords => a.org_kind == OrgKind::Agency && a.has_role(Role::Filer),
+            Permission::ConfirmRecords => {
+                a.org_kind == OrgKind::Enterprise && a.has_role(Role::Confirmer)
+            }
+            Permission::ReviewRecords => {
+                a.org_kind == OrgKind::Agency && a.has_role(Role::Reviewer)
+            }
+            Permission::ViewTasks | Permission::ViewRecords => match a.org_kind {
                 OrgKind::Agency => {
                     a.has_any_role(&[Role::TaskManager, Role::Filer, Role::Reviewer])
                 }

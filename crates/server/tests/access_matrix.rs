@@ -294,6 +294,61 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             format!("/api/v1/attachments/{}", filer_signature(t).await),
             None,
         ),
+        "api.records.list" => (Method::GET, "/api/v1/records?state=confirmed".into(), None),
+        // Refused as invalid (422) once past the access check: no check-in position.
+        "api.records.create" => (
+            Method::POST,
+            "/api/v1/records".into(),
+            Some(json!({"task_id": "x", "outlet_id": "x", "form_type": "ww_inspection"})),
+        ),
+        "api.records.get" => (
+            Method::GET,
+            format!("/api/v1/records/{}", demo_record(t, "confirmed").await),
+            None,
+        ),
+        "api.records.update" => (
+            Method::PUT,
+            format!("/api/v1/records/{}", demo_record(t, "draft").await),
+            Some(json!({"fields": {}})),
+        ),
+        // Not an image: 422 once past the access check.
+        "api.records.attachments.create" => {
+            let url = format!(
+                "/api/v1/records/{}/attachments",
+                demo_record(t, "draft").await
+            );
+            let form = reqwest::multipart::Form::new()
+                .text("kind", "evidence_photo")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(emss_testkit::SAMPLE_PDF.to_vec())
+                        .file_name("a.jpg"),
+                );
+            let mut req = reqwest::Client::new().post(t.url(&url)).multipart(form);
+            if let Some(token) = &s.token {
+                req = req.bearer_auth(token);
+            }
+            return req.send().await.unwrap();
+        }
+        // No check-out position: 422, the draft stays a draft.
+        "api.records.submit" => (
+            Method::POST,
+            format!("/api/v1/records/{}/submit", demo_record(t, "draft").await),
+            Some(json!({})),
+        ),
+        "api.confirmations.pending" => (Method::GET, "/api/v1/confirmations/pending".into(), None),
+        // No signature nor photo: 422.
+        "api.confirmations.create" => (
+            Method::POST,
+            "/api/v1/confirmations".into(),
+            Some(json!({"date": "2026-01-01"})),
+        ),
+        // No records chosen: 422.
+        "api.reviews.create" => (
+            Method::POST,
+            "/api/v1/reviews".into(),
+            Some(json!({"record_ids": [], "decision": "approve"})),
+        ),
         "api.tasks.list" => (Method::GET, "/api/v1/tasks".into(), None),
         "api.tasks.create" => (Method::POST, "/api/v1/tasks".into(), Some(task_body())),
         "api.tasks.get" => (
@@ -672,6 +727,33 @@ async fn demo_report(t: &TestApp) -> (String, String) {
         .await
         .unwrap();
     (task, reports[0].id.clone())
+}
+
+/// A demo record of agency_a in `state`; the draft is filer_a's. Read from the database.
+async fn demo_record(t: &TestApp, state: &str) -> String {
+    let filer = emss_db::repo::account::find_by_username(&t.app.db().conn, "filer_a")
+        .await
+        .unwrap()
+        .unwrap()
+        .account
+        .id;
+    let filter = emss_db::repo::record::RecordFilter {
+        state: Some(state.to_string()),
+        ..Default::default()
+    };
+    let agency = emss_domain::Scope::Agency(org_of(t, "agency_a").await);
+    emss_db::repo::record::list(
+        &t.app.db().conn,
+        &agency,
+        &filer,
+        &filter,
+        Default::default(),
+    )
+    .await
+    .unwrap()
+    .items[0]
+        .id
+        .clone()
 }
 
 /// agency_a's demo task in `state` (`draft` or `in_progress`), read from the database.

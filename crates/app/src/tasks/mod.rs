@@ -7,6 +7,7 @@ mod change;
 mod check;
 mod demo;
 mod occurrences;
+pub(crate) use occurrences::form_names;
 mod reports;
 
 pub use change::{change_input, decide_change, of_task as changes_of, request_change};

@@ -113,7 +113,7 @@ async fn write(
 }
 
 /// code → name of every current form type.
-pub(super) async fn form_names(app: &App) -> Result<HashMap<String, String>, AppError> {
+pub(crate) async fn form_names(app: &App) -> Result<HashMap<String, String>, AppError> {
     Ok(app
         .form_types(None)
         .await?

@@ -16,7 +16,7 @@ impl MigrationTrait for Migration {
                     .col(string(IdempotencyKey::AccountId))
                     .col(string(IdempotencyKey::Key))
                     .col(string(IdempotencyKey::Route))
-                    // 0 while the first request is still being carried out.
+                    // Kept with the answer, in the transaction of the write it answers.
                     .col(integer(IdempotencyKey::Status))
                     .col(text(IdempotencyKey::Body))
                     .col(timestamp_with_time_zone(IdempotencyKey::CreatedAt))

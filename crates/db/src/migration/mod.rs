@@ -14,6 +14,7 @@ mod m20261129_000008_tasks;
 mod m20261129_000009_contract_attachments;
 mod m20261129_000010_evidence;
 mod m20261129_000011_idempotency;
+mod m20261130_000012_records;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_contract_attachments::Migration),
             Box::new(m20261129_000010_evidence::Migration),
             Box::new(m20261129_000011_idempotency::Migration),
+            Box::new(m20261130_000012_records::Migration),
         ]
     }
 }

@@ -1,5 +1,5 @@
-//! Evidence images. Reads take who may see them: the uploader, until the field loop attaches
-//! them to records others may see.
+//! Evidence images. Who may see one is decided by the caller: its uploader, and the readers of
+//! the records that carry it.
 
 use crate::entity::evidence;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter};
@@ -11,13 +11,18 @@ pub async fn insert(db: &impl ConnectionTrait, model: evidence::Model) -> Result
     Ok(())
 }
 
-pub async fn get(
+/// An image, whoever may see it: the caller decides.
+pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<Option<evidence::Model>, DbErr> {
+    evidence::Entity::find_by_id(id).one(db).await
+}
+
+/// Images by id.
+pub async fn by_ids(
     db: &impl ConnectionTrait,
-    uploaded_by: &str,
-    id: &str,
-) -> Result<Option<evidence::Model>, DbErr> {
-    evidence::Entity::find_by_id(id)
-        .filter(evidence::Column::UploadedBy.eq(uploaded_by))
-        .one(db)
+    ids: &[String],
+) -> Result<Vec<evidence::Model>, DbErr> {
+    evidence::Entity::find()
+        .filter(evidence::Column::Id.is_in(ids.iter().map(String::as_str)))
+        .all(db)
         .await
 }

@@ -1,11 +1,11 @@
-//! Idempotency keys, per account.
+//! Idempotency keys, per account, each with the answer of the write it was sent with.
 
 use crate::entity::idempotency_key;
-use sea_orm::sea_query::Expr;
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter};
 
-/// Claims a key; the unique key answers a second claim with a constraint violation.
-pub async fn claim(db: &impl ConnectionTrait, model: idempotency_key::Model) -> Result<(), DbErr> {
+/// Keeps a key and its answer; a key already kept answers with a constraint violation.
+pub async fn insert(db: &impl ConnectionTrait, model: idempotency_key::Model) -> Result<(), DbErr> {
     idempotency_key::Entity::insert(model.into_active_model())
         .exec_without_returning(db)
         .await?;
@@ -22,30 +22,10 @@ pub async fn get(
         .await
 }
 
-/// Keeps the answer of the first request.
-pub async fn finish(
-    db: &impl ConnectionTrait,
-    account_id: &str,
-    key: &str,
-    status: i32,
-    body: &str,
-) -> Result<(), DbErr> {
-    idempotency_key::Entity::update_many()
-        .col_expr(idempotency_key::Column::Status, Expr::value(status))
-        .col_expr(idempotency_key::Column::Body, Expr::value(body))
-        .filter(idempotency_key::Column::AccountId.eq(account_id))
-        .filter(idempotency_key::Column::Key.eq(key))
+pub async fn delete_before(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    Ok(idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::CreatedAt.lt(before))
         .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Frees a key whose request failed: nothing was written, the phone may try again.
-pub async fn release(db: &impl ConnectionTrait, account_id: &str, key: &str) -> Result<(), DbErr> {
-    idempotency_key::Entity::delete_many()
-        .filter(idempotency_key::Column::AccountId.eq(account_id))
-        .filter(idempotency_key::Column::Key.eq(key))
-        .exec(db)
-        .await?;
-    Ok(())
+        .await?
+        .rows_affected)
 }

@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod login_guard;
 pub mod organization;
 pub mod outlet;
+pub mod record;
 pub mod session;
 pub mod setting;
 pub mod task;

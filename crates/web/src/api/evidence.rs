@@ -7,7 +7,7 @@ use crate::error::{ApiError, ErrorBody};
 use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use emss_app::evidence::EvidenceView;
 use emss_domain::ErrorCode;
@@ -69,19 +69,16 @@ pub async fn upload(
     req: Request,
 ) -> Result<Response, ApiError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let key = super::idempotency_key(req.headers());
-    let run = async {
-        let (fields, files) = crate::upload::form(req, &state).await?;
-        let kind = fields
-            .into_iter()
-            .find(|(k, _)| k == "kind")
-            .map(|(_, v)| v)
-            .unwrap_or_default();
-        let file = files.into_iter().find(|f| f.kind == "file");
-        let done = emss_app::evidence::upload(&state.app, actor, &kind, file).await?;
-        Ok((StatusCode::CREATED, Json(Attachment::from(done))))
-    };
-    super::idempotent(&state, actor, "api.attachments.create", key.as_deref(), run).await
+    let keyed = super::keyed("api.attachments.create", req.headers());
+    let (fields, files) = crate::upload::form(req, &state).await?;
+    let kind = fields
+        .into_iter()
+        .find(|(k, _)| k == "kind")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    let file = files.into_iter().find(|f| f.kind == "file");
+    let done = emss_app::evidence::upload(&state.app, actor, &kind, file, keyed.as_ref()).await?;
+    Ok((StatusCode::CREATED, Json(Attachment::from(done))).into_response())
 }
 
 /// The stored image (re-encoded; no EXIF). Viewing a work photo is audited.

@@ -12,6 +12,7 @@ pub mod filing_changes;
 pub mod forms;
 pub mod health;
 pub mod outlets;
+pub mod records;
 pub mod tasks;
 
 use crate::AppState;
@@ -65,47 +66,18 @@ fn content_disposition(file_name: &str, content_type: &str) -> String {
     )
 }
 
-/// Carries out a write under an `Idempotency-Key` when the client sent one: a retry with the same
-/// key gets the first answer again (api.md); a failed write frees the key.
-pub(crate) async fn idempotent<T: serde::Serialize>(
-    state: &AppState,
-    actor: &emss_domain::Actor,
-    route: &str,
-    key: Option<&str>,
-    run: impl std::future::Future<Output = Result<(axum::http::StatusCode, axum::Json<T>), ApiError>>,
-) -> Result<Response, ApiError> {
-    use emss_app::idempotency::{self, Claim};
-    let json = |status: axum::http::StatusCode, body: String| {
-        (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-    };
-    let Some(key) = key else {
-        return run.await.map(IntoResponse::into_response);
-    };
-    match idempotency::claim(&state.app, actor, route, key).await? {
-        Claim::Answered { status, body } => Ok(json(
-            axum::http::StatusCode::from_u16(status).map_err(AppError::internal)?,
-            body,
-        )),
-        Claim::Fresh => match run.await {
-            Ok((status, axum::Json(value))) => {
-                let body = serde_json::to_string(&value).map_err(AppError::internal)?;
-                idempotency::finish(&state.app, actor, key, status.as_u16(), &body).await?;
-                Ok(json(status, body))
-            }
-            Err(e) => {
-                idempotency::release(&state.app, actor, key).await?;
-                Err(e)
-            }
-        },
-    }
-}
-
-/// The `Idempotency-Key` header of a request, if any.
-pub(crate) fn idempotency_key(headers: &axum::http::HeaderMap) -> Option<String> {
+/// The `Idempotency-Key` header of a request, if any, with the route it was sent to.
+pub(crate) fn keyed(
+    route: &'static str,
+    headers: &axum::http::HeaderMap,
+) -> Option<emss_app::idempotency::Keyed> {
     headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_string())
+        .map(|v| emss_app::idempotency::Keyed {
+            route,
+            key: v.trim().to_string(),
+        })
 }
 
 /// The OpenAPI 3.1 document of this API.

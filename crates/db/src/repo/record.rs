@@ -1,0 +1,452 @@
+//! Maintenance records, their flags and the evidence they carry. Every read takes the caller's
+//! scope: an agency its own (a draft only its filer's), an enterprise those on its outlets, a
+//! district regulator those of its district, the city all; drafts are nobody else's business.
+
+use crate::entity::{evidence, occurrence, record, record_evidence, record_flag};
+use chrono::NaiveDate;
+use emss_domain::Scope;
+use emss_domain::listing::{Page, PageRequest};
+use sea_orm::sea_query::{Expr, Func, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+fn record_scope(scope: &Scope, viewer: &str) -> Condition {
+    use record::Column as C;
+    let submitted = C::State.ne("draft");
+    match scope {
+        Scope::Agency(id) => Condition::all()
+            .add(C::AgencyId.eq(id.as_str()))
+            .add(Condition::any().add(submitted).add(C::FilerId.eq(viewer))),
+        Scope::Enterprise(id) => Condition::all()
+            .add(C::EnterpriseId.eq(id.as_str()))
+            .add(submitted),
+        Scope::District(code) => Condition::all()
+            .add(C::DistrictCode.eq(code.as_str()))
+            .add(submitted),
+        Scope::City => Condition::all().add(submitted),
+        Scope::Nothing => Condition::all().add(C::Id.is_null()),
+    }
+}
+
+pub async fn insert(db: &impl ConnectionTrait, model: record::Model) -> Result<(), DbErr> {
+    record::Entity::insert(model.into_active_model())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// A record the viewer may see; None when it does not exist or is out of scope.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    viewer: &str,
+    id: &str,
+) -> Result<Option<record::Model>, DbErr> {
+    record::Entity::find_by_id(id)
+        .filter(record_scope(scope, viewer))
+        .one(db)
+        .await
+}
+
+/// Records by id, whatever their scope: for a batch whose ids were each checked.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<Vec<record::Model>, DbErr> {
+    record::Entity::find()
+        .filter(record::Column::Id.is_in(ids.iter().map(String::as_str)))
+        .all(db)
+        .await
+}
+
+/// Writes the whole row if it is still at `expected_version`; false when someone else moved it.
+pub async fn save(
+    db: &impl ConnectionTrait,
+    model: record::Model,
+    expected_version: i32,
+) -> Result<bool, DbErr> {
+    let id = model.id.clone();
+    let active = model.into_active_model().reset_all();
+    let done = record::Entity::update_many()
+        .set(active)
+        .filter(record::Column::Id.eq(id))
+        .filter(record::Column::Version.eq(expected_version))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// The filters of the record lists (api.md, the regulators' 运维记录).
+#[derive(Debug, Clone, Default)]
+pub struct RecordFilter {
+    pub state: Option<String>,
+    pub task_id: Option<String>,
+    pub outlet_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub form_code: Option<String>,
+    /// Visit days, inclusive.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Only records carrying this flag kind.
+    pub flag: Option<String>,
+    /// Some(true): a verdict failed; Some(false): every verdict passed.
+    pub failed: Option<bool>,
+    /// Some(true): any flag raised.
+    pub flagged: Option<bool>,
+}
+
+fn condition(scope: &Scope, viewer: &str, f: &RecordFilter) -> Condition {
+    use record::Column as C;
+    let mut cond = record_scope(scope, viewer);
+    if let Some(s) = &f.state {
+        cond = cond.add(C::State.eq(s.as_str()));
+    }
+    if let Some(t) = &f.task_id {
+        cond = cond.add(C::TaskId.eq(t.as_str()));
+    }
+    if let Some(o) = &f.outlet_id {
+        cond = cond.add(C::OutletId.eq(o.as_str()));
+    }
+    if let Some(e) = &f.enterprise_id {
+        cond = cond.add(C::EnterpriseId.eq(e.as_str()));
+    }
+    if let Some(code) = &f.form_code {
+        cond = cond.add(C::FormCode.eq(code.as_str()));
+    }
+    if let Some(d) = f.from {
+        cond = cond.add(C::VisitDate.gte(d));
+    }
+    if let Some(d) = f.to {
+        cond = cond.add(C::VisitDate.lte(d));
+    }
+    if let Some(kind) = &f.flag {
+        cond = cond.add(
+            C::Id.in_subquery(
+                Query::select()
+                    .column(record_flag::Column::RecordId)
+                    .from(record_flag::Entity)
+                    .and_where(record_flag::Column::Kind.eq(kind.as_str()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(failed) = f.failed {
+        cond = cond.add(C::Failed.eq(failed));
+    }
+    if let Some(flagged) = f.flagged {
+        cond = cond.add(C::Flagged.eq(flagged));
+    }
+    cond
+}
+
+/// Records in scope, the latest visit first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    viewer: &str,
+    filter: &RecordFilter,
+    page: PageRequest,
+) -> Result<Page<record::Model>, DbErr> {
+    use record::Column as C;
+    let query = record::Entity::find()
+        .filter(condition(scope, viewer, filter))
+        .order_by_desc(C::VisitDate)
+        .order_by_desc(C::CheckInAt)
+        .order_by_asc(C::Id);
+    let total = query.clone().count(db).await?;
+    let items = query
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(db)
+        .await?;
+    Ok(Page::new(items, total, page))
+}
+
+/// 待确认日期: the days with records waiting for the enterprise, and how many on each.
+pub async fn pending_days(
+    db: &impl ConnectionTrait,
+    enterprise_id: &str,
+) -> Result<Vec<(NaiveDate, i64)>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Day {
+        visit_date: NaiveDate,
+        count: i64,
+    }
+    use record::Column as C;
+    Ok(record::Entity::find()
+        .select_only()
+        .column(C::VisitDate)
+        .column_as(Expr::expr(Func::count(Expr::col(C::Id))), "count")
+        .filter(C::EnterpriseId.eq(enterprise_id))
+        .filter(C::State.eq("submitted"))
+        .group_by(C::VisitDate)
+        .order_by_desc(C::VisitDate)
+        .into_model::<Day>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.visit_date, d.count))
+        .collect())
+}
+
+/// How many records in scope are in `state` (the home page).
+pub async fn count_in_state(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    viewer: &str,
+    state: &str,
+) -> Result<u64, DbErr> {
+    record::Entity::find()
+        .filter(record_scope(scope, viewer).add(record::Column::State.eq(state)))
+        .count(db)
+        .await
+}
+
+/// The approved records of a form type at an outlet, latest visit first: where
+/// "上次校准后测试值" comes from.
+pub async fn approved_before(
+    db: &impl ConnectionTrait,
+    outlet_id: &str,
+    form_code: &str,
+    limit: u64,
+) -> Result<Vec<record::Model>, DbErr> {
+    use record::Column as C;
+    record::Entity::find()
+        .filter(C::OutletId.eq(outlet_id))
+        .filter(C::FormCode.eq(form_code))
+        .filter(C::State.eq("approved"))
+        .order_by_desc(C::CheckInAt)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+pub async fn insert_flags(
+    db: &impl ConnectionTrait,
+    rows: Vec<record_flag::Model>,
+) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    record_flag::Entity::insert_many(rows.into_iter().map(IntoActiveModel::into_active_model))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// The flags of some records, in the order raised.
+pub async fn flags_of(
+    db: &impl ConnectionTrait,
+    record_ids: &[String],
+) -> Result<Vec<record_flag::Model>, DbErr> {
+    record_flag::Entity::find()
+        .filter(record_flag::Column::RecordId.is_in(record_ids.iter().map(String::as_str)))
+        .order_by_asc(record_flag::Column::RecordId)
+        .order_by_asc(record_flag::Column::Position)
+        .all(db)
+        .await
+}
+
+pub async fn link_evidence(
+    db: &impl ConnectionTrait,
+    rows: Vec<record_evidence::Model>,
+) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    record_evidence::Entity::insert_many(rows.into_iter().map(IntoActiveModel::into_active_model))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// The images a record carries, with their roles.
+pub async fn evidence_of(
+    db: &impl ConnectionTrait,
+    record_id: &str,
+) -> Result<Vec<(record_evidence::Model, evidence::Model)>, DbErr> {
+    let links = record_evidence::Entity::find()
+        .filter(record_evidence::Column::RecordId.eq(record_id))
+        .all(db)
+        .await?;
+    let images = evidence::Entity::find()
+        .filter(evidence::Column::Id.is_in(links.iter().map(|l| l.evidence_id.as_str())))
+        .all(db)
+        .await?;
+    Ok(links
+        .into_iter()
+        .filter_map(|l| {
+            let image = images.iter().find(|i| i.id == l.evidence_id)?.clone();
+            Some((l, image))
+        })
+        .collect())
+}
+
+/// The records carrying an image.
+pub async fn records_with_evidence(
+    db: &impl ConnectionTrait,
+    evidence_id: &str,
+) -> Result<Vec<String>, DbErr> {
+    Ok(record_evidence::Entity::find()
+        .filter(record_evidence::Column::EvidenceId.eq(evidence_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.record_id)
+        .collect())
+}
+
+/// Whether a record in the viewer's scope carries the image.
+pub async fn evidence_visible(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    viewer: &str,
+    evidence_id: &str,
+) -> Result<bool, DbErr> {
+    let carriers = records_with_evidence(db, evidence_id).await?;
+    if carriers.is_empty() {
+        return Ok(false);
+    }
+    Ok(record::Entity::find()
+        .filter(record::Column::Id.is_in(carriers.iter().map(String::as_str)))
+        .filter(record_scope(scope, viewer))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Images already on records that show the same picture: the same pixels or the same
+/// perceptual hash (anywhere), as (record id, evidence id).
+pub async fn same_picture_elsewhere(
+    db: &impl ConnectionTrait,
+    image: &evidence::Model,
+) -> Result<Vec<(String, String)>, DbErr> {
+    let same = evidence::Entity::find()
+        .filter(evidence::Column::Id.ne(image.id.as_str()))
+        .filter(evidence::Column::Kind.eq(image.kind.as_str()))
+        .filter(
+            Condition::any()
+                .add(evidence::Column::PixelsSha256.eq(image.pixels_sha256.as_str()))
+                .add(evidence::Column::PerceptualHash.eq(image.perceptual_hash.as_str())),
+        )
+        .limit(50)
+        .all(db)
+        .await?;
+    carriers(db, same.iter().map(|e| e.id.as_str())).await
+}
+
+/// The evidence photos on the latest records of an outlet (for near-duplicates, which an
+/// index cannot find): (record id, image).
+pub async fn recent_photos_at(
+    db: &impl ConnectionTrait,
+    outlet_id: &str,
+    limit: u64,
+) -> Result<Vec<(String, evidence::Model)>, DbErr> {
+    let records: Vec<String> = record::Entity::find()
+        .select_only()
+        .column(record::Column::Id)
+        .filter(record::Column::OutletId.eq(outlet_id))
+        .filter(record::Column::State.ne("draft"))
+        .order_by_desc(record::Column::CheckInAt)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let links = record_evidence::Entity::find()
+        .filter(record_evidence::Column::RecordId.is_in(records.iter().map(String::as_str)))
+        .filter(record_evidence::Column::Role.eq("evidence_photo"))
+        .all(db)
+        .await?;
+    let images = evidence::Entity::find()
+        .filter(evidence::Column::Id.is_in(links.iter().map(|l| l.evidence_id.as_str())))
+        .all(db)
+        .await?;
+    Ok(links
+        .into_iter()
+        .filter_map(|l| {
+            let image = images.iter().find(|i| i.id == l.evidence_id)?.clone();
+            Some((l.record_id, image))
+        })
+        .collect())
+}
+
+async fn carriers(
+    db: &impl ConnectionTrait,
+    evidence_ids: impl Iterator<Item = &str>,
+) -> Result<Vec<(String, String)>, DbErr> {
+    let ids: Vec<&str> = evidence_ids.collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(record_evidence::Entity::find()
+        .filter(record_evidence::Column::EvidenceId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| (l.record_id, l.evidence_id))
+        .collect())
+}
+
+/// The due occurrence a record fulfils: of its task, outlet and form type, whose period holds
+/// the visit day.
+pub async fn occurrence_for(
+    db: &impl ConnectionTrait,
+    task_id: &str,
+    outlet_id: &str,
+    form_code: &str,
+    day: NaiveDate,
+) -> Result<Option<occurrence::Model>, DbErr> {
+    use occurrence::Column as C;
+    occurrence::Entity::find()
+        .filter(C::TaskId.eq(task_id))
+        .filter(C::OutletId.eq(outlet_id))
+        .filter(C::FormCode.eq(form_code))
+        .filter(C::PeriodStart.lte(day))
+        .filter(C::PeriodEnd.gte(day))
+        .order_by_asc(C::PeriodStart)
+        .one(db)
+        .await
+}
+
+/// Marks an occurrence done by a record, unless another record did it first.
+pub async fn fulfil(
+    db: &impl ConnectionTrait,
+    occurrence_id: &str,
+    record_id: &str,
+) -> Result<(), DbErr> {
+    occurrence::Entity::update_many()
+        .col_expr(occurrence::Column::RecordId, Expr::value(record_id))
+        .filter(occurrence::Column::Id.eq(occurrence_id))
+        .filter(occurrence::Column::RecordId.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A voided record no longer fulfils its occurrence: another submitted, not voided record of
+/// the same occurrence takes its place, or none.
+pub async fn unfulfil(
+    db: &impl ConnectionTrait,
+    occurrence_id: &str,
+    record_id: &str,
+) -> Result<(), DbErr> {
+    let other: Option<String> = record::Entity::find()
+        .select_only()
+        .column(record::Column::Id)
+        .filter(record::Column::OccurrenceId.eq(occurrence_id))
+        .filter(record::Column::Id.ne(record_id))
+        .filter(record::Column::State.is_in(["submitted", "confirmed", "approved"]))
+        .order_by_asc(record::Column::SubmittedAt)
+        .into_tuple()
+        .one(db)
+        .await?;
+    occurrence::Entity::update_many()
+        .col_expr(occurrence::Column::RecordId, Expr::value(other))
+        .filter(occurrence::Column::Id.eq(occurrence_id))
+        .filter(occurrence::Column::RecordId.eq(record_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
