@@ -28,7 +28,7 @@ use emss_domain::form::evaluate::Verdict;
 use emss_domain::listing::{Page, PageRequest};
 use emss_domain::record::{FlagKind, Position, RecordState, position_problem};
 use emss_domain::task::TaskState;
-use emss_domain::{Actor, ErrorCode, Permission, Scope};
+use emss_domain::{Actor, ErrorCode, Permission};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -674,19 +674,4 @@ pub async fn list(
         page: found.page,
         page_size: found.page_size,
     })
-}
-
-/// How many records in scope wait in `state` (home page counters).
-pub async fn count_waiting(app: &App, actor: &Actor, state: RecordState) -> Result<u64, AppError> {
-    if !Permission::ViewRecords.allows(Some(actor)) {
-        return Ok(0);
-    }
-    let scope = actor.scope();
-    if scope == Scope::Nothing {
-        return Ok(0);
-    }
-    Ok(
-        repo::record::count_in_state(&app.db().conn, &scope, &actor.account_id, state.as_str())
-            .await?,
-    )
 }

@@ -191,19 +191,6 @@ pub async fn pending_days(
         .collect())
 }
 
-/// How many records in scope are in `state` (the home page).
-pub async fn count_in_state(
-    db: &impl ConnectionTrait,
-    scope: &Scope,
-    viewer: &str,
-    state: &str,
-) -> Result<u64, DbErr> {
-    record::Entity::find()
-        .filter(record_scope(scope, viewer).add(record::Column::State.eq(state)))
-        .count(db)
-        .await
-}
-
 /// The approved records of a form type at an outlet, latest visit first: where
 /// "上次校准后测试值" comes from.
 pub async fn approved_before(

@@ -3,7 +3,7 @@
 //! those of enterprises in its district.
 
 use crate::entity::{
-    change_request, maintenance_task, occurrence, organization, task_binding, task_plan,
+    change_request, maintenance_task, occurrence, organization, record, task_binding, task_plan,
     task_report,
 };
 use chrono::NaiveDate;
@@ -416,16 +416,16 @@ pub async fn report(
         .await
 }
 
-/// The ids of a task's records (those its occurrences hold): what a report may link to.
+/// The ids of a task's submitted records, voided ones included: what a report may link to.
 pub async fn record_ids(db: &impl ConnectionTrait, task_id: &str) -> Result<Vec<String>, DbErr> {
-    Ok(occurrence::Entity::find()
-        .filter(occurrence::Column::TaskId.eq(task_id))
-        .filter(occurrence::Column::RecordId.is_not_null())
+    record::Entity::find()
+        .select_only()
+        .column(record::Column::Id)
+        .filter(record::Column::TaskId.eq(task_id))
+        .filter(record::Column::State.ne("draft"))
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|o| o.record_id)
-        .collect())
+        .await
 }
 
 /// Replaces what a task binds, its plans untouched (an approved change).
