@@ -375,8 +375,7 @@ pub(crate) async fn store_generated(
 }
 
 /// An image's bytes for the one who uploaded it and for everyone who may see a record carrying
-/// it; 404 for anyone else. Every view is audited: who looked at
-/// whose face or signature.
+/// it; 404 for anyone else. Every view is audited: who looked at whose face or signature.
 pub async fn file(app: &App, actor: &Actor, id: &str) -> Result<(EvidenceView, Vec<u8>), AppError> {
     if !(Permission::FileEvidence.allows(Some(actor))
         || Permission::ViewRecords.allows(Some(actor)))

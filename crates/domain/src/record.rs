@@ -145,6 +145,33 @@ pub enum FlagKind {
 }
 
 impl FlagKind {
+    pub const ALL: [FlagKind; 7] = [
+        FlagKind::FarFromOutlet,
+        FlagKind::ImpreciseLocation,
+        FlagKind::CheckOutBeforeCheckIn,
+        FlagKind::ShortVisit,
+        FlagKind::ClockSkew,
+        FlagKind::FailedVerdict,
+        FlagKind::DuplicatePhoto,
+    ];
+
+    /// The stored and API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagKind::FarFromOutlet => "far_from_outlet",
+            FlagKind::ImpreciseLocation => "imprecise_location",
+            FlagKind::CheckOutBeforeCheckIn => "check_out_before_check_in",
+            FlagKind::ShortVisit => "short_visit",
+            FlagKind::ClockSkew => "clock_skew",
+            FlagKind::FailedVerdict => "failed_verdict",
+            FlagKind::DuplicatePhoto => "duplicate_photo",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FlagKind> {
+        FlagKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             FlagKind::FarFromOutlet => "签到位置偏离排口",
@@ -403,5 +430,17 @@ mod tests {
         assert!(position_problem(&p("31.2", "181", "10")).is_some());
         assert!(position_problem(&p("31.2", "121.5", "0")).is_some());
         assert!(position_problem(&p("31.2", "121.5", "2500")).is_some());
+    }
+
+    #[test]
+    fn flag_names_are_the_serialised_ones() {
+        for kind in FlagKind::ALL {
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::Value::String(kind.as_str().into())
+            );
+            assert_eq!(FlagKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(FlagKind::parse("nonsense"), None);
     }
 }

@@ -236,6 +236,18 @@ async fn checkpoints(app: emss_app::App) {
     }
 }
 
+/// Forgets idempotency answers past their keeping, at start and then daily.
+async fn forget_idempotency_answers(app: emss_app::App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(24 * 3600));
+    loop {
+        tick.tick().await;
+        match emss_app::idempotency::forget_old(&app).await {
+            Ok(n) => tracing::info!(forgotten = n, "old idempotency answers removed"),
+            Err(e) => tracing::error!(error = %e, "removing old idempotency answers failed"),
+        }
+    }
+}
+
 async fn serve(config: Config, demo: bool) -> Result<(), String> {
     let addr = config.listen_addr()?;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -283,6 +295,7 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
     );
     tracing::info!(%local, backend = app.db().backend.name(), "EMSS started");
     tokio::spawn(checkpoints(app.clone()));
+    tokio::spawn(forget_idempotency_answers(app.clone()));
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {

@@ -5,50 +5,13 @@
 
 use chrono::{Duration, SecondsFormat};
 use emss_domain::clock::Clock;
-use emss_testkit::TestApp;
-use image::{ImageFormat, Rgb, RgbImage};
+use emss_testkit::{DemoSite, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::io::Cursor;
-
-/// A picture of its own: blocks of brightness drawn from the seed, so no two seeds look alike.
-fn picture(w: u32, h: u32, seed: u32) -> Vec<u8> {
-    let mut state =
-        u64::from(seed).wrapping_mul(6_364_136_223_846_793_005) + 1_442_695_040_888_963_407;
-    let mut blocks = [0u8; 64];
-    for b in &mut blocks {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        *b = (state >> 56) as u8;
-    }
-    let img = RgbImage::from_fn(w, h, |x, y| {
-        let v = blocks[((y * 8 / h) * 8 + x * 8 / w) as usize];
-        Rgb([v, v / 2 + 60, 255 - v])
-    });
-    let mut out = Cursor::new(Vec::new());
-    let format = if w == 600 && h == 200 {
-        ImageFormat::Png
-    } else {
-        ImageFormat::Jpeg
-    };
-    img.write_to(&mut out, format).unwrap();
-    out.into_inner()
-}
 
 /// Uploads an image and answers its id.
-async fn image(t: &TestApp, token: &str, path: &str, kind: &str, seed: u32) -> String {
-    let bytes = if kind == "signature" {
-        picture(600, 200, seed)
-    } else {
-        picture(800, 600, seed)
-    };
-    let (status, body) = t
-        .upload(token, path, &[("kind", kind)], Some(("a.jpg", bytes)))
-        .await
-        .unwrap();
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_str().unwrap().to_string()
+async fn image(t: &TestApp, token: &str, path: &str, kind: &str, seed: u64) -> String {
+    t.image(token, path, kind, seed).await.unwrap()
 }
 
 /// A write with an Idempotency-Key.
@@ -71,64 +34,12 @@ async fn keyed(
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-struct Site {
-    task_id: String,
-    outlet_id: String,
-    lat: f64,
-    lon: f64,
-    /// (id, parameter, unit, range upper) of the COD and 氨氮 analysers.
-    instruments: Vec<(String, String, String, String)>,
-}
-
-async fn site(t: &TestApp, filer: &str) -> Site {
-    let (_, tasks) = t
-        .call(Method::GET, filer, "/api/v1/tasks?state=in_progress", None)
-        .await
-        .unwrap();
-    let task = tasks["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["number"] == "PQ-YW-2026-001")
-        .unwrap();
-    let task_id = task["id"].as_str().unwrap().to_string();
-    let (_, detail) = t
-        .call(
-            Method::GET,
-            filer,
-            &format!("/api/v1/tasks/{task_id}"),
-            None,
-        )
-        .await
-        .unwrap();
-    let point = &detail["points"][0];
-    let outlet_id = point["outlet_id"].as_str().unwrap().to_string();
-    let (_, listed) = t
-        .call(
-            Method::GET,
-            filer,
-            &format!("/api/v1/outlets/{outlet_id}/instruments"),
-            None,
-        )
-        .await
-        .unwrap();
-    let instruments = listed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["parameter"] == "化学需氧量" || i["parameter"] == "氨氮")
-        .map(|i| {
-            let s = |k: &str| i[k].as_str().unwrap().to_string();
-            (s("id"), s("parameter"), s("unit"), s("range_upper"))
-        })
-        .collect();
-    Site {
-        task_id,
-        outlet_id,
-        lat: point["latitude"].as_str().unwrap().parse().unwrap(),
-        lon: point["longitude"].as_str().unwrap().parse().unwrap(),
-        instruments,
-    }
+/// The demo site with its COD and 氨氮 analysers only.
+async fn site(t: &TestApp, filer: &str) -> DemoSite {
+    let mut site = t.demo_site(filer).await.unwrap();
+    site.instruments
+        .retain(|(_, parameter, _, _)| parameter == "化学需氧量" || parameter == "氨氮");
+    site
 }
 
 /// A position taken `minutes_ago` and sent now (as a phone that was offline sends it).
@@ -140,7 +51,12 @@ fn stamp(t: &TestApp, minutes_ago: i64, lat: f64, lon: f64) -> Value {
 }
 
 /// The 标样核查 form for the site's two analysers; `reading_of_second` sets 氨氮's reading.
-fn standard_check(t: &TestApp, site: &Site, photo: &str, reading_of_second: Option<&str>) -> Value {
+fn standard_check(
+    t: &TestApp,
+    site: &DemoSite,
+    photo: &str,
+    reading_of_second: Option<&str>,
+) -> Value {
     let analytes: Vec<Value> = site
         .instruments
         .iter()

@@ -11,14 +11,12 @@ use chrono::{Duration, SecondsFormat};
 use emss_db::entity::audit_entry;
 use emss_domain::clock::Clock;
 use emss_testkit::TestApp;
-use image::{ImageFormat, Rgb, RgbImage};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::Cursor;
 
 #[derive(Debug, Clone)]
 enum Action {
@@ -102,46 +100,10 @@ const EDITORS: [&str; 3] = ["filer_a", "filer_a2", "reviewer_a"];
 const ENTERPRISES: [&str; 2] = ["ent_a", "ent_b"];
 const REVIEWERS: [&str; 2] = ["reviewer_a", "filer_a2"];
 
-fn picture(w: u32, h: u32, seed: u64) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005) + 1;
-    let mut blocks = [0u8; 64];
-    for b in &mut blocks {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        *b = (state >> 56) as u8;
-    }
-    let img = RgbImage::from_fn(w, h, |x, y| {
-        let v = blocks[((y * 8 / h) * 8 + x * 8 / w) as usize];
-        Rgb([v, 255 - v, v / 2])
-    });
-    let mut out = Cursor::new(Vec::new());
-    let format = if h == 200 {
-        ImageFormat::Png
-    } else {
-        ImageFormat::Jpeg
-    };
-    img.write_to(&mut out, format).unwrap();
-    out.into_inner()
-}
-
 async fn upload(t: &TestApp, token: &str, kind: &str, seed: u64) -> String {
-    let bytes = if kind == "signature" {
-        picture(600, 200, seed)
-    } else {
-        picture(800, 600, seed)
-    };
-    let (status, body) = t
-        .upload(
-            token,
-            "/api/v1/attachments",
-            &[("kind", kind)],
-            Some(("a", bytes)),
-        )
+    t.image(token, "/api/v1/attachments", kind, seed)
         .await
-        .unwrap();
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_str().unwrap().to_string()
+        .unwrap()
 }
 
 struct World {
@@ -203,55 +165,21 @@ async fn world() -> World {
         };
         people.insert(username, person);
     }
-    let filer = &people["filer_a"].token;
-    let (_, tasks) = t
-        .call(Method::GET, filer, "/api/v1/tasks?state=in_progress", None)
-        .await
-        .unwrap();
-    let task_id = tasks["items"]
-        .as_array()
-        .unwrap()
+    let site = t.demo_site(&people["filer_a"].token).await.unwrap();
+    let instrument = site
+        .instruments
         .iter()
-        .find(|x| x["number"] == "PQ-YW-2026-001")
-        .unwrap()["id"]
-        .as_str()
+        .find(|(_, parameter, _, _)| parameter == "化学需氧量")
         .unwrap()
-        .to_string();
-    let (_, detail) = t
-        .call(
-            Method::GET,
-            filer,
-            &format!("/api/v1/tasks/{task_id}"),
-            None,
-        )
-        .await
-        .unwrap();
-    let point = &detail["points"][0];
-    let outlet_id = point["outlet_id"].as_str().unwrap().to_string();
-    let (_, listed) = t
-        .call(
-            Method::GET,
-            filer,
-            &format!("/api/v1/outlets/{outlet_id}/instruments"),
-            None,
-        )
-        .await
-        .unwrap();
-    let i = listed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["parameter"] == "化学需氧量")
-        .unwrap();
-    let s = |k: &str| i[k].as_str().unwrap().to_string();
+        .clone();
     World {
-        instrument: (s("id"), s("parameter"), s("unit"), s("range_upper")),
-        lat: point["latitude"].as_str().unwrap().parse().unwrap(),
-        lon: point["longitude"].as_str().unwrap().parse().unwrap(),
+        instrument,
+        lat: site.lat,
+        lon: site.lon,
+        task_id: site.task_id,
+        outlet_id: site.outlet_id,
         t,
         people,
-        task_id,
-        outlet_id,
     }
 }
 

@@ -3,7 +3,10 @@
 //! dropped afterwards — so one test body runs on both backends. Helpers log in as any demo role
 //! through the same HTTP entry points users use.
 
+mod field;
 mod postgres;
+
+pub use field::{DemoSite, image_for, picture};
 
 use anyhow::{Context, Result, anyhow};
 use emss_app::{App, AppSettings};

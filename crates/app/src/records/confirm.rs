@@ -17,6 +17,7 @@ use emss_domain::record::{RecordAction, RecordState};
 use emss_domain::{Actor, ErrorCode, Permission};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::HashMap;
 
 /// The most records one confirmation or review takes.
 pub const MAX_BATCH: usize = 200;
@@ -101,12 +102,18 @@ async fn chosen(
         errors.add("record_ids", "一次最多确认 200 条记录");
         return Ok(Vec::new());
     }
+    let mut batch: HashMap<String, record::Model> =
+        repo::record::in_scope(db, &scope, &actor.account_id, &input.record_ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
     let mut out: Vec<record::Model> = Vec::new();
     for id in &input.record_ids {
         if out.iter().any(|r| &r.id == id) {
             continue;
         }
-        match repo::record::get(db, &scope, &actor.account_id, id).await? {
+        match batch.remove(id) {
             None => errors.add("record_ids", "所选记录不存在"),
             Some(r) if stored_state(&r)? != RecordState::Submitted => errors.add(
                 "record_ids",

@@ -8,7 +8,7 @@ use crate::evidence::{EvidenceKind, store_generated};
 use crate::{App, AppError};
 use chrono::{DateTime, Days, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
-use emss_db::entity::{evidence, instrument, record, record_evidence, record_flag};
+use emss_db::entity::{evidence, instrument, record, record_evidence};
 use emss_db::repo;
 use emss_db::repo::task::TaskFilter;
 use emss_domain::Scope;
@@ -185,7 +185,7 @@ pub(crate) async fn load_demo(
         let check_in_at = at(day, 9, 30 + seed)?;
         let check_out_at = check_in_at + Duration::minutes(45);
         let id = emss_domain::ids::new_id();
-        let number = format!("YW{}-{}", day.format("%Y%m%d"), id[..6].to_uppercase());
+        let number = super::number(day, &id);
         let evidence_photo = match (&first, variant) {
             (Some((_, reused)), Variant::ReusedPhoto) => reused.clone(),
             _ => {
@@ -401,22 +401,7 @@ pub(crate) async fn load_demo(
             .or(model.confirmed_at)
             .unwrap_or(submitted_at);
         repo::record::insert(txn, model.clone()).await?;
-        let flag_rows = flags
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                Ok(record_flag::Model {
-                    record_id: id.clone(),
-                    position: i32::try_from(i).map_err(AppError::internal)?,
-                    kind: serde_json::to_value(f.kind)
-                        .map_err(AppError::internal)?
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
-                    reason: f.reason.clone(),
-                })
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
+        let flag_rows = super::flag_rows(&id, &flags)?;
         repo::record::insert_flags(txn, flag_rows).await?;
         repo::record::link_evidence(
             txn,

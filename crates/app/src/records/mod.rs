@@ -20,13 +20,13 @@ use crate::error::FieldErrors;
 use crate::idempotency::{self, Keyed};
 use crate::{App, AppError};
 use chrono::{DateTime, NaiveDate, Utc};
-use emss_db::entity::{maintenance_task, record};
+use emss_db::entity::{maintenance_task, record, record_flag};
 use emss_db::repo;
 use emss_db::repo::record::RecordFilter;
 use emss_domain::form::definition::Repeat;
 use emss_domain::form::evaluate::Verdict;
 use emss_domain::listing::{Page, PageRequest};
-use emss_domain::record::{FlagKind, Position, RecordState, position_problem};
+use emss_domain::record::{Flag, FlagKind, Position, RecordState, position_problem};
 use emss_domain::task::TaskState;
 use emss_domain::{Actor, ErrorCode, Permission};
 use rust_decimal::Decimal;
@@ -207,6 +207,31 @@ fn action_label(action: &str) -> String {
     .to_string()
 }
 
+/// 运维编号: the visit day and the start of the record's id (`YW20261129-3A9713`).
+pub(crate) fn number(visit_date: NaiveDate, id: &str) -> String {
+    let head: String = id.chars().take(6).collect();
+    format!("YW{}-{}", visit_date.format("%Y%m%d"), head.to_uppercase())
+}
+
+/// The rows of a record's flags, in the order raised.
+pub(crate) fn flag_rows(
+    record_id: &str,
+    flags: &[Flag],
+) -> Result<Vec<record_flag::Model>, AppError> {
+    flags
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            Ok(record_flag::Model {
+                record_id: record_id.to_string(),
+                position: i32::try_from(i).map_err(AppError::internal)?,
+                kind: f.kind.as_str().to_string(),
+                reason: f.reason.clone(),
+            })
+        })
+        .collect()
+}
+
 fn stored_state(m: &record::Model) -> Result<RecordState, AppError> {
     RecordState::parse(&m.state)
         .ok_or_else(|| AppError::internal(format!("record {} has state {}", m.id, m.state)))
@@ -245,9 +270,7 @@ pub(crate) async fn views(
     let forms = crate::tasks::form_names(app).await?;
     let mut flags: HashMap<String, Vec<FlagView>> = HashMap::new();
     for f in repo::record::flags_of(db, &ids).await? {
-        let label = serde_json::from_value::<FlagKind>(Value::String(f.kind.clone()))
-            .map(FlagKind::label)
-            .unwrap_or("标记");
+        let label = FlagKind::parse(&f.kind).map_or("标记", FlagKind::label);
         flags.entry(f.record_id).or_default().push(FlagView {
             label: label.to_string(),
             kind: f.kind,
@@ -324,8 +347,7 @@ pub(crate) async fn view(app: &App, row: record::Model) -> Result<RecordView, Ap
 
 /// A record the actor may see; 404 otherwise.
 pub(crate) async fn visible(app: &App, actor: &Actor, id: &str) -> Result<record::Model, AppError> {
-    if !Permission::ViewRecords.allows(Some(actor)) && !Permission::FileRecords.allows(Some(actor))
-    {
+    if !Permission::ViewRecords.allows(Some(actor)) {
         return Err(AppError::new(ErrorCode::NotFound));
     }
     repo::record::get(&app.db().conn, &actor.scope(), &actor.account_id, id)
@@ -465,11 +487,7 @@ async fn create_once(
     let visit_date = emss_domain::time::shanghai_date(input.check_in.at);
     let id = emss_domain::ids::new_id();
     let model = record::Model {
-        number: format!(
-            "YW{}-{}",
-            visit_date.format("%Y%m%d"),
-            id[..6].to_uppercase()
-        ),
+        number: number(visit_date, &id),
         id,
         task_id: task.id.clone(),
         agency_id: task.agency_id.clone(),
@@ -638,8 +656,7 @@ pub async fn list(
     filter: RecordFilter,
     page: PageRequest,
 ) -> Result<Page<RecordView>, AppError> {
-    if !Permission::ViewRecords.allows(Some(actor)) && !Permission::FileRecords.allows(Some(actor))
-    {
+    if !Permission::ViewRecords.allows(Some(actor)) {
         return Err(AppError::new(ErrorCode::Forbidden));
     }
     let mut errors = FieldErrors::new();
@@ -654,9 +671,7 @@ pub async fn list(
     if let Some(kind) = &filter.flag {
         errors.check(
             "flag",
-            serde_json::from_value::<FlagKind>(Value::String(kind.clone()))
-                .is_err()
-                .then_some("没有这种标记"),
+            FlagKind::parse(kind).is_none().then_some("没有这种标记"),
         );
     }
     errors.into_result()?;

@@ -15,6 +15,7 @@ use emss_domain::record::{RecordAction, RecordState};
 use emss_domain::{Actor, ErrorCode, Permission};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::HashMap;
 
 /// The longest void reason.
 pub const MAX_REASON_CHARS: usize = 500;
@@ -137,8 +138,14 @@ async fn review_once(
     let now = app.now();
     let txn = app.db().begin_write().await?;
     let mut results = Vec::new();
+    let mut batch: HashMap<String, record::Model> =
+        repo::record::in_scope(&txn, &scope, &actor.account_id, &ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
     for id in &ids {
-        let found = repo::record::get(&txn, &scope, &actor.account_id, id).await?;
+        let found = batch.remove(id);
         if let Err(refusal) = judge(actor, id, found.as_ref()) {
             results.push(refusal);
             continue;

@@ -3,13 +3,13 @@
 //! the due occurrence marked done. From here on the record's content never changes.
 
 use super::history::History;
-use super::{FlagView, StampInput, own_draft};
+use super::{FlagView, StampInput, flag_rows, own_draft};
 use crate::audit::{self, Outcome};
 use crate::error::FieldErrors;
 use crate::evidence::{SAME_PICTURE_BITS, perceptual_distance};
 use crate::idempotency::{self, Keyed};
 use crate::{App, AppError};
-use emss_db::entity::{evidence, record, record_evidence, record_flag};
+use emss_db::entity::{evidence, record, record_evidence};
 use emss_db::repo;
 use emss_domain::form::definition::{FormDefinition, Kind};
 use emss_domain::form::evaluate::{Input, Verdict, evaluate};
@@ -372,32 +372,16 @@ async fn submit_once(
             });
         }
     }
-    let flag_rows = flags
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            Ok(record_flag::Model {
-                record_id: found.id.clone(),
-                position: i32::try_from(i).map_err(AppError::internal)?,
-                kind: serde_json::to_value(f.kind)
-                    .map_err(AppError::internal)?
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                reason: f.reason.clone(),
-            })
-        })
-        .collect::<Result<Vec<_>, AppError>>()?;
+    let flag_rows = flag_rows(&found.id, &flags)?;
     let answer = Submitted {
         id: found.id.clone(),
         number: found.number.clone(),
         state: found.state.clone(),
         verdicts: evaluation.verdicts.clone(),
-        flags: flag_rows
+        flags: flags
             .iter()
-            .zip(&flags)
-            .map(|(row, f)| FlagView {
-                kind: row.kind.clone(),
+            .map(|f| FlagView {
+                kind: f.kind.as_str().to_string(),
                 label: f.kind.label().to_string(),
                 reason: f.reason.clone(),
             })

@@ -50,13 +50,27 @@ pub async fn get(
         .await
 }
 
-/// Records by id, whatever their scope: for a batch whose ids were each checked.
+/// Records by id, whatever their scope (to name the records a photo was used on before).
 pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[String],
 ) -> Result<Vec<record::Model>, DbErr> {
     record::Entity::find()
         .filter(record::Column::Id.is_in(ids.iter().map(String::as_str)))
+        .all(db)
+        .await
+}
+
+/// The records of a batch the viewer may see, in one query.
+pub async fn in_scope(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    viewer: &str,
+    ids: &[String],
+) -> Result<Vec<record::Model>, DbErr> {
+    record::Entity::find()
+        .filter(record::Column::Id.is_in(ids.iter().map(String::as_str)))
+        .filter(record_scope(scope, viewer))
         .all(db)
         .await
 }
