@@ -114,6 +114,19 @@ pub fn position_problem(p: &Position) -> Option<&'static str> {
     }
 }
 
+/// The oldest a check-in or check-out may be when it reaches the server: older ones are not
+/// taken (a phone offline longer than this files again).
+pub const MAX_STAMP_AGE_HOURS: i64 = 72;
+
+/// Why a stamp's time cannot be taken, or None.
+pub fn stamp_time_problem(
+    phone_at: DateTime<Utc>,
+    server_at: DateTime<Utc>,
+) -> Option<&'static str> {
+    (server_at - phone_at > chrono::Duration::hours(MAX_STAMP_AGE_HOURS))
+        .then_some("定位时间早于 72 小时前，不能补录，请在现场重新定位")
+}
+
 /// Metres between two points on the earth (haversine on the mean radius; metres matter here, not
 /// millimetres).
 pub fn distance_m(a_lat: f64, a_lon: f64, b_lat: f64, b_lon: f64) -> f64 {
@@ -142,10 +155,12 @@ pub enum FlagKind {
     FailedVerdict,
     /// The same photo is on another record.
     DuplicatePhoto,
+    /// Taken offline and sent much later: the time it claims rests on the phone alone.
+    LateUpload,
 }
 
 impl FlagKind {
-    pub const ALL: [FlagKind; 7] = [
+    pub const ALL: [FlagKind; 8] = [
         FlagKind::FarFromOutlet,
         FlagKind::ImpreciseLocation,
         FlagKind::CheckOutBeforeCheckIn,
@@ -153,6 +168,7 @@ impl FlagKind {
         FlagKind::ClockSkew,
         FlagKind::FailedVerdict,
         FlagKind::DuplicatePhoto,
+        FlagKind::LateUpload,
     ];
 
     /// The stored and API name.
@@ -165,6 +181,7 @@ impl FlagKind {
             FlagKind::ClockSkew => "clock_skew",
             FlagKind::FailedVerdict => "failed_verdict",
             FlagKind::DuplicatePhoto => "duplicate_photo",
+            FlagKind::LateUpload => "late_upload",
         }
     }
 
@@ -181,6 +198,7 @@ impl FlagKind {
             FlagKind::ClockSkew => "手机时间与服务器不符",
             FlagKind::FailedVerdict => "判定不合格",
             FlagKind::DuplicatePhoto => "照片重复使用",
+            FlagKind::LateUpload => "离线后补传",
         }
     }
 }
@@ -215,6 +233,8 @@ pub struct VisitRules {
     pub minimum_visit_minutes: Option<u32>,
     /// Default 5 minutes.
     pub clock_tolerance_seconds: i64,
+    /// How long a stamp taken offline may wait before it is sent unflagged. Default 1 hour.
+    pub offline_tolerance_seconds: i64,
 }
 
 impl VisitRules {
@@ -226,6 +246,7 @@ impl VisitRules {
             radius_m: 500,
             minimum_visit_minutes: None,
             clock_tolerance_seconds: 300,
+            offline_tolerance_seconds: 3_600,
         }
     }
 }
@@ -276,6 +297,16 @@ pub fn visit_flags(check_in: &Stamp, check_out: &Stamp, rules: &VisitRules) -> V
         });
     }
     for (label, stamp) in [("签到", check_in), ("签退", check_out)] {
+        // Both times are the phone's: how long the stamp waited, whatever its clock says.
+        if let Some(sent_at) = stamp.sent_at {
+            let waited = (sent_at - stamp.phone_at).num_minutes();
+            if waited * 60 > rules.offline_tolerance_seconds {
+                flags.push(Flag {
+                    kind: FlagKind::LateUpload,
+                    reason: format!("{label}在手机上离线记录，{waited} 分钟后才上传"),
+                });
+            }
+        }
         let skew = (stamp.sent_at.unwrap_or(stamp.phone_at) - stamp.server_at).num_seconds();
         if skew.abs() > rules.clock_tolerance_seconds {
             flags.push(Flag {
@@ -401,12 +432,23 @@ mod tests {
 
     #[test]
     fn a_vague_position_and_an_offline_upload_are_told_apart() {
-        // Checked in offline at 9:00 by a correct clock, sent at 11:00 when the network came back.
+        // Checked in offline at 9:00 by a correct clock, sent at 9:40 when the network came back:
+        // a clock that is right is not blamed, and a short wait is normal.
         let mut check_in = stamp("31.2212", "121.5441", 0, 0);
-        check_in.server_at = check_in.phone_at + Duration::hours(2);
+        check_in.server_at = check_in.phone_at + Duration::minutes(40);
         check_in.sent_at = Some(check_in.server_at - Duration::seconds(3));
         let check_out = stamp("31.2212", "121.5441", 45, 0);
         assert_eq!(visit_flags(&check_in, &check_out, &rules()), vec![]);
+        // Sent two hours later: the time rests on the phone alone, and the reviewer is told.
+        check_in.server_at = check_in.phone_at + Duration::hours(2);
+        check_in.sent_at = Some(check_in.server_at - Duration::seconds(3));
+        let late = visit_flags(&check_in, &check_out, &rules());
+        assert_eq!(late.len(), 1);
+        assert_eq!(late[0].kind, FlagKind::LateUpload);
+        assert_eq!(late[0].reason, "签到在手机上离线记录，119 分钟后才上传");
+        let now = check_in.phone_at;
+        assert_eq!(stamp_time_problem(now - Duration::hours(72), now), None);
+        assert!(stamp_time_problem(now - Duration::hours(73), now).is_some());
         // A position that claims ±1 200 m proves nothing about being at the outlet.
         let mut vague = stamp("31.2212", "121.5441", 0, 0);
         vague.position.accuracy_m = Decimal::from(1_200);

@@ -126,6 +126,21 @@ async fn a_record_goes_from_check_in_to_approval() {
         "只能选择该排口登记的监测仪器"
     );
 
+    // A check-in three days old is not taken.
+    let mut stale = base.clone();
+    stale["check_in"] = stamp(&t, 73 * 60, s.lat, s.lon);
+    let (status, body) = t
+        .call(Method::POST, &filer, "/api/v1/records", Some(stale))
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["fields"]["check_in"]
+            .as_str()
+            .unwrap()
+            .contains("72 小时")
+    );
+
     // Check-in, sent twice with one key: one record.
     let mut create = base.clone();
     create["check_in"] = stamp(&t, 30, s.lat + 0.0003, s.lon);

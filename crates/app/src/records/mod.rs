@@ -20,13 +20,15 @@ use crate::error::FieldErrors;
 use crate::idempotency::{self, Keyed};
 use crate::{App, AppError};
 use chrono::{DateTime, NaiveDate, Utc};
-use emss_db::entity::{maintenance_task, record, record_flag};
+use emss_db::entity::{maintenance_task, record, record_flag, task_binding};
 use emss_db::repo;
 use emss_db::repo::record::RecordFilter;
 use emss_domain::form::definition::Repeat;
 use emss_domain::form::evaluate::Verdict;
 use emss_domain::listing::{Page, PageRequest};
-use emss_domain::record::{Flag, FlagKind, Position, RecordState, position_problem};
+use emss_domain::record::{
+    Flag, FlagKind, Position, RecordState, position_problem, stamp_time_problem,
+};
 use emss_domain::task::TaskState;
 use emss_domain::{Actor, ErrorCode, Permission};
 use rust_decimal::Decimal;
@@ -355,7 +357,7 @@ pub(crate) async fn visible(app: &App, actor: &Actor, id: &str) -> Result<record
         .ok_or(AppError::new(ErrorCode::NotFound))
 }
 
-/// The filer's own draft; 404 for anyone else's record, 409 once it is submitted.
+/// The filer's own draft; 404 for anyone else's record, a message on `state` once submitted.
 async fn own_draft(app: &App, actor: &Actor, id: &str) -> Result<record::Model, AppError> {
     if !Permission::FileRecords.allows(Some(actor)) {
         return Err(AppError::new(ErrorCode::NotFound));
@@ -375,12 +377,12 @@ pub async fn draft_of(app: &App, actor: &Actor, id: &str) -> Result<(), AppError
     own_draft(app, actor, id).await.map(|_| ())
 }
 
-/// The running task a filer may file under; the field message otherwise.
+/// The running task a filer may file under, with what it binds; the field message otherwise.
 async fn filing_task(
     app: &App,
     actor: &Actor,
     task_id: &str,
-) -> Result<maintenance_task::Model, AppError> {
+) -> Result<(maintenance_task::Model, Vec<task_binding::Model>), AppError> {
     let db = &app.db().conn;
     let task = repo::task::get(db, &actor.scope(), task_id)
         .await?
@@ -403,7 +405,7 @@ async fn filing_task(
             "您不是该任务的运维人员，不能填报",
         ));
     }
-    Ok(task)
+    Ok((task, bound))
 }
 
 /// 签到: starts a record at an outlet of a running task. The position is required and judged;
@@ -432,8 +434,8 @@ async fn create_once(
     if let Err(problem) = position {
         errors.add("check_in", problem);
     }
-    let task = filing_task(app, actor, &input.task_id).await?;
-    let bound = repo::task::bindings(db, &task.id).await?;
+    errors.check("check_in", stamp_time_problem(input.check_in.at, app.now()));
+    let (task, bound) = filing_task(app, actor, &input.task_id).await?;
     let outlet = if bound
         .iter()
         .any(|b| b.kind == "outlet" && b.ref_id == input.outlet_id)

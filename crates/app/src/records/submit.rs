@@ -13,7 +13,9 @@ use emss_db::entity::{evidence, record, record_evidence};
 use emss_db::repo;
 use emss_domain::form::definition::{FormDefinition, Kind};
 use emss_domain::form::evaluate::{Input, Verdict, evaluate};
-use emss_domain::record::{Flag, FlagKind, Position, RecordState, Stamp, VisitRules, visit_flags};
+use emss_domain::record::{
+    Flag, FlagKind, Position, RecordState, Stamp, VisitRules, stamp_time_problem, visit_flags,
+};
 use emss_domain::{Actor, ErrorCode, Permission};
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
@@ -238,6 +240,10 @@ async fn submit_once(
     if let Err(problem) = position {
         errors.add("check_out", problem);
     }
+    errors.check(
+        "check_out",
+        stamp_time_problem(input.check_out.at, app.now()),
+    );
     let work_photo = own_image(
         app,
         actor,
