@@ -1167,6 +1167,17 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
             "/tasks/maintenance/export.csv?window=overdue".into(),
             vec![],
         ),
+        "page.records" => (false, "/records?state=confirmed".into(), vec![]),
+        "page.records.show" => (
+            false,
+            format!("/records/{}", demo_record(t, "confirmed").await),
+            vec![],
+        ),
+        "page.records.print" => (
+            false,
+            format!("/records/{}/print", demo_record(t, "confirmed").await),
+            vec![],
+        ),
         "page.tasks.show" => (
             false,
             format!("/tasks/{}", demo_task(t, "in_progress").await),
@@ -1278,6 +1289,26 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
             ],
         ),
         "h5.form.preview" => (false, "/m/forms/fg_calibration".into(), vec![]),
+        "h5.field" => (false, "/m/field".into(), vec![]),
+        "h5.field.site" => {
+            let task = demo_task(t, "in_progress").await;
+            let outlet = emss_db::repo::task::bindings(&t.app.db().conn, &task)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|b| b.kind == "outlet")
+                .unwrap()
+                .ref_id;
+            (false, format!("/m/field/{task}/{outlet}"), vec![])
+        }
+        "h5.record" => (
+            false,
+            format!("/m/records/{}", demo_record(t, "confirmed").await),
+            vec![],
+        ),
+        "h5.confirmations" => (false, "/m/confirmations".into(), vec![]),
+        "h5.confirmations.day" => (false, "/m/confirmations/2026-11-30".into(), vec![]),
+        "h5.reviews" => (false, "/m/reviews".into(), vec![]),
         "h5.root" => (false, "/m".into(), vec![]),
         "h5.home" => (false, "/m/".into(), vec![]),
         "h5.me" => (false, "/m/me".into(), vec![]),

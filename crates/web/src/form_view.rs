@@ -30,6 +30,8 @@ pub struct SectionView {
 pub struct InstanceView {
     /// "仪器 1：…" for repeated sections.
     pub heading: Option<String>,
+    /// The instrument a repeated section is filled for.
+    pub instrument_id: Option<String>,
     pub items: Vec<ItemView>,
 }
 
@@ -119,6 +121,7 @@ pub fn build(def: &FormDefinition, evaluation: Option<&Evaluation>) -> FormView 
                         .unwrap_or(&empty);
                     vec![InstanceView {
                         heading: None,
+                        instrument_id: None,
                         items: items(&s.fields, obj, &s.id, verdicts),
                     }]
                 }
@@ -131,6 +134,7 @@ pub fn build(def: &FormDefinition, evaluation: Option<&Evaluation>) -> FormView 
                     if list.is_empty() {
                         vec![InstanceView {
                             heading: Some("每台所选仪器各填一份".into()),
+                            instrument_id: None,
                             items: items(&s.fields, &empty, &format!("{}[0]", s.id), verdicts),
                         }]
                     } else {
@@ -144,6 +148,7 @@ pub fn build(def: &FormDefinition, evaluation: Option<&Evaluation>) -> FormView 
                                         i + 1,
                                         id.unwrap_or(EMPTY)
                                     )),
+                                    instrument_id: id.map(str::to_string),
                                     items: items(
                                         &s.fields,
                                         obj,
@@ -177,6 +182,19 @@ pub fn build(def: &FormDefinition, evaluation: Option<&Evaluation>) -> FormView 
             .map(PeriodGroup::label)
             .collect(),
         sections,
+    }
+}
+
+/// Names each repeated section's instrument as the enterprise listed it (`(id, label)`).
+pub fn name_instruments(form: &mut FormView, instruments: &[(String, String)]) {
+    for s in form.sections.iter_mut().filter(|s| s.repeated) {
+        for (i, inst) in s.instances.iter_mut().enumerate() {
+            if let Some(id) = &inst.instrument_id
+                && let Some((_, label)) = instruments.iter().find(|(k, _)| k == id)
+            {
+                inst.heading = Some(format!("仪器 {}：{label}", i + 1));
+            }
+        }
     }
 }
 

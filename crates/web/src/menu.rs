@@ -137,6 +137,10 @@ pub const PORTAL: &[Section] = &[
                         title: "运维管理",
                         route: "page.tasks.maintenance",
                     },
+                    Item {
+                        title: "运维记录",
+                        route: "page.records",
+                    },
                 ],
             },
         ],
@@ -191,6 +195,18 @@ pub const PORTAL: &[Section] = &[
 
 /// The tiles of the mobile home page (业务管理), in order.
 pub const MOBILE: &[Item] = &[
+    Item {
+        title: "污染源运维",
+        route: "h5.field",
+    },
+    Item {
+        title: "运维记录确认",
+        route: "h5.confirmations",
+    },
+    Item {
+        title: "运维记录审核",
+        route: "h5.reviews",
+    },
     Item {
         title: "我的信息",
         route: "h5.me",

@@ -4,7 +4,8 @@
   "use strict";
 
   function ready(fn) {
-    if (document.readyState !== "loading") fn();
+    // Once the whole script has run, so handlers may use what is defined below them.
+    if (document.readyState !== "loading") Promise.resolve().then(fn);
     else document.addEventListener("DOMContentLoaded", fn);
   }
 
@@ -111,6 +112,7 @@
         put(fields, el.name, v, el.hasAttribute("data-multiple"));
       });
       // A preview has no chosen instruments: each repeated section stands for one.
+      if (form.hasAttribute("data-record")) return fields;
       form.querySelectorAll("[data-repeat=instrument]").forEach(function (s, n) {
         var id = s.getAttribute("data-section");
         if (!fields[id]) fields[id] = [{}];
@@ -132,6 +134,7 @@
     }
 
     var result = form.querySelector("[data-form-result]");
+    if (form.hasAttribute("data-record")) window.emssDraft(form, { collect: collect, clear: clear, showTabs: showTabs });
     form.querySelector("[data-form-check]").addEventListener("click", function () {
       clear();
       result.textContent = "正在检查…";
@@ -174,6 +177,439 @@
       }).catch(function () {
         result.textContent = "网络不可用，请稍后再试";
       });
+    });
+  });
+
+  // ---- The field loop on the phone ----
+  // Drafts are kept in the phone's storage ("emss.draft.<id>") while they are typed, and a
+  // submission made without network waits in "emss.queue" with its idempotency key until the
+  // network returns. Both are removed once the server has them, and everything at logout.
+  var store = window.localStorage;
+  var DRAFT = "emss.draft.", KEY = "emss.key.", QUEUE = "emss.queue", REFUSED = "emss.refused.";
+
+  function readJson(name, fallback) {
+    try { var v = JSON.parse(store.getItem(name)); return v == null ? fallback : v; } catch (e) { return fallback; }
+  }
+  function writeJson(name, value) {
+    try { store.setItem(name, JSON.stringify(value)); return true; } catch (e) { return false; }
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  // A JSON call. Resolves with {status, body}; rejects only when the network is down.
+  function call(method, url, body, key) {
+    var headers = { "Content-Type": "application/json", "X-CSRF-Token": window.emssCsrfToken() };
+    if (key) headers["Idempotency-Key"] = key;
+    return fetch(url, { method: method, credentials: "same-origin", headers: headers, body: body === undefined ? undefined : JSON.stringify(body) })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (b) { return { status: r.status, body: b }; });
+      });
+  }
+
+  // Puts the server's messages next to their fields; returns those with no place on the page.
+  function showErrors(root, errors) {
+    var unplaced = [];
+    Object.keys(errors || {}).forEach(function (path) {
+      var e = root.querySelector('[data-error-for="' + CSS.escape(path) + '"]');
+      if (!e) { unplaced.push(errors[path]); return; }
+      e.textContent = errors[path];
+      e.hidden = false;
+      var box = e.closest(".field");
+      if (box) box.classList.add("has-error");
+    });
+    return unplaced;
+  }
+  function clearErrors(root) {
+    root.querySelectorAll("[data-error-for]").forEach(function (e) { e.hidden = true; e.textContent = ""; });
+    root.querySelectorAll(".has-error").forEach(function (e) { e.classList.remove("has-error"); });
+  }
+  function failure(res) {
+    var body = res.body || {};
+    return body.message || "操作失败（" + res.status + "），请稍后再试";
+  }
+
+  // The phone's position now, with high accuracy; never an earlier one.
+  function position() {
+    return new Promise(function (ok, fail) {
+      if (!navigator.geolocation) { fail("此浏览器不能定位，无法签到"); return; }
+      navigator.geolocation.getCurrentPosition(function (p) {
+        ok({ at: new Date().toISOString(), lat: p.coords.latitude, lon: p.coords.longitude, accuracy_m: p.coords.accuracy });
+      }, function (e) {
+        fail(e && e.code === 1 ? "未取得手机定位：请允许本页面使用定位后重试" : "未取得手机定位，请到开阔处重试");
+      }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 });
+    });
+  }
+
+  function uploadUrl(root) {
+    var record = root.getAttribute("data-record");
+    return record ? "/api/v1/records/" + encodeURIComponent(record) + "/attachments" : "/api/v1/attachments";
+  }
+
+  // Sends one image; resolves with the stored attachment or rejects with a message.
+  function upload(root, kind, blob, name) {
+    var data = new FormData();
+    data.append("_csrf", window.emssCsrfToken());
+    data.append("kind", kind);
+    data.append("file", blob, name || "image");
+    return fetch(uploadUrl(root), { method: "POST", credentials: "same-origin", headers: { "Idempotency-Key": uuid() }, body: data })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (b) {
+          if (r.status === 201) return b;
+          throw (b.fields && (b.fields.file || b.fields.kind)) || b.message || "上传失败，请重试";
+        });
+      }, function () { throw "网络不可用，照片未上传，请恢复网络后重拍或重新选择"; });
+  }
+
+  function thumb(box, id, onRemove) {
+    var img = document.createElement("img");
+    img.src = "/api/v1/attachments/" + encodeURIComponent(id);
+    img.alt = "已上传的照片";
+    img.title = "点按移除";
+    img.setAttribute("data-photo-id", id);
+    img.addEventListener("click", function () {
+      if (window.confirm("移除这张照片？")) { img.remove(); onRemove(); }
+    });
+    box.appendChild(img);
+  }
+
+  // Photo inputs: each picture is uploaded at once; the field keeps the stored ids.
+  function photoField(root, input, onChange) {
+    var path = input.getAttribute("data-photos") || input.getAttribute("data-single-photo");
+    var single = input.hasAttribute("data-single-photo");
+    var box = root.querySelector('[data-thumbs="' + CSS.escape(path) + '"]');
+    var error = root.querySelector('[data-error-for="' + CSS.escape(path) + '"]');
+    function add(id) {
+      if (single) {
+        box.innerHTML = "";
+        input.setAttribute("data-uploaded", id);
+        thumb(box, id, function () { input.removeAttribute("data-uploaded"); });
+        return;
+      }
+      var hidden = document.createElement("input");
+      hidden.type = "hidden"; hidden.name = path; hidden.value = id;
+      hidden.setAttribute("data-multiple", "");
+      box.appendChild(hidden);
+      thumb(box, id, function () { hidden.remove(); onChange(); });
+    }
+    input.addEventListener("change", function () {
+      var files = Array.prototype.slice.call(input.files || []);
+      if (error) { error.hidden = true; error.textContent = ""; }
+      files.reduce(function (chain, f) {
+        return chain.then(function () {
+          return upload(root, input.getAttribute("data-kind"), f, f.name).then(function (a) { add(a.id); onChange(); });
+        });
+      }, Promise.resolve()).catch(function (message) {
+        if (error) { error.textContent = String(message); error.hidden = false; }
+      }).then(function () { input.value = ""; });
+    });
+    return { add: add };
+  }
+
+  // The signature pad: drawn with a finger, 确定 uploads it as a PNG, 重置 starts again.
+  function signaturePad(root) {
+    var pad = root.querySelector("[data-signature]");
+    if (!pad) return null;
+    var canvas = pad.querySelector("canvas"), ctx = canvas.getContext("2d");
+    var idInput = pad.querySelector("[data-signature-id]"), note = pad.querySelector("[data-signature-state]");
+    var drawing = false, drawn = false;
+    function at(e) {
+      var r = canvas.getBoundingClientRect();
+      return { x: (e.clientX - r.left) * canvas.width / r.width, y: (e.clientY - r.top) * canvas.height / r.height };
+    }
+    ctx.lineWidth = 3; ctx.lineCap = "round"; ctx.strokeStyle = "#111";
+    canvas.addEventListener("pointerdown", function (e) {
+      drawing = true; var p = at(e); ctx.beginPath(); ctx.moveTo(p.x, p.y); e.preventDefault();
+    });
+    canvas.addEventListener("pointermove", function (e) {
+      if (!drawing) return; var p = at(e); ctx.lineTo(p.x, p.y); ctx.stroke(); drawn = true; e.preventDefault();
+    });
+    ["pointerup", "pointerleave", "pointercancel"].forEach(function (t) { canvas.addEventListener(t, function () { drawing = false; }); });
+    pad.querySelector("[data-signature-reset]").addEventListener("click", function () {
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      drawn = false; idInput.value = ""; pad.classList.remove("signed"); note.textContent = "请在框内签字后点确定";
+    });
+    pad.querySelector("[data-signature-ok]").addEventListener("click", function () {
+      if (!drawn) { note.textContent = "请先在框内签字"; return; }
+      note.textContent = "正在上传签字…";
+      canvas.toBlob(function (blob) {
+        upload(root, "signature", blob, "signature.png").then(function (a) {
+          idInput.value = a.id; pad.classList.add("signed"); note.textContent = "已签字";
+        }, function (message) { note.textContent = String(message); });
+      }, "image/png");
+    });
+    return { id: function () { return idInput.value; } };
+  }
+
+  // The filer's draft: restore, keep on the phone, 保存, 结束签到并上传 (queued when offline).
+  window.emssDraft = function (form, f) {
+    var id = form.getAttribute("data-record");
+    var status = form.querySelector("[data-draft-status]");
+    var result = form.querySelector("[data-form-result]");
+    var pad = signaturePad(form);
+    var workPhoto = form.querySelector("[data-single-photo]");
+    var photoFields = {};
+    var timer = null;
+    function keepLocally() {
+      clearTimeout(timer);
+      timer = setTimeout(function () { writeJson(DRAFT + id, { fields: f.collect(), at: new Date().toISOString() }); }, 300);
+    }
+    form.querySelectorAll("[data-photos]").forEach(function (input) {
+      photoFields[input.getAttribute("data-photos")] = photoField(form, input, keepLocally);
+    });
+    if (workPhoto) photoField(form, workPhoto, function () {});
+
+    function flatten(v, path, out) {
+      if (Array.isArray(v) && v.every(function (x) { return x === null || typeof x !== "object"; })) out.push([path, v]);
+      else if (Array.isArray(v)) v.forEach(function (x, i) { flatten(x, path + "[" + i + "]", out); });
+      else if (v && typeof v === "object") Object.keys(v).forEach(function (k) { flatten(v[k], path ? path + "." + k : k, out); });
+      else out.push([path, v]);
+      return out;
+    }
+    function ensureRow(path) {
+      var m = path.match(/^(.*)\[(\d+)\]\.[^\[\]]+$/);
+      if (!m) return;
+      var table = form.querySelector('.form-rows[data-path="' + CSS.escape(m[1]) + '"]');
+      if (!table) return;
+      var add = table.querySelector("[data-add-row]");
+      for (var guard = 0; table.querySelectorAll("[data-row]").length <= Number(m[2]) && guard < 200; guard++) add.click();
+    }
+    function fill(fields) {
+      flatten(fields, "", []).forEach(function (pair) {
+        var path = pair[0], value = pair[1];
+        if (photoFields[path]) { (value || []).forEach(function (v) { photoFields[path].add(v); }); return; }
+        var els = form.querySelectorAll('[name="' + CSS.escape(path) + '"]');
+        if (!els.length) { ensureRow(path); els = form.querySelectorAll('[name="' + CSS.escape(path) + '"]'); }
+        var values = Array.isArray(value) ? value.map(String) : [value == null ? "" : String(value)];
+        els.forEach(function (el) {
+          if (el.type === "radio" || el.type === "checkbox") el.checked = values.indexOf(el.value) >= 0;
+          else if (el.type !== "hidden" && el.type !== "file") el.value = el.hasAttribute("data-datetime") ? values[0].slice(0, 16) : values[0];
+        });
+      });
+      f.showTabs();
+    }
+    var refused = readJson(REFUSED + id, "");
+    store.removeItem(REFUSED + id);
+    var local = readJson(DRAFT + id, null);
+    if (local && local.at > form.getAttribute("data-updated")) {
+      fill(local.fields);
+      status.textContent = "已恢复手机上尚未保存到服务器的填写。";
+    }
+    if (refused) status.textContent = "离线提交未被接受：" + refused + "。请修改后重新上传。";
+    if (!local || local.at <= form.getAttribute("data-updated")) {
+      store.removeItem(DRAFT + id);
+      try { fill(JSON.parse(form.getAttribute("data-saved") || "{}")); } catch (e) { /* an empty draft */ }
+    }
+    form.addEventListener("input", keepLocally);
+    form.addEventListener("change", keepLocally);
+
+    function save() {
+      var fields = f.collect();
+      writeJson(DRAFT + id, { fields: fields, at: new Date().toISOString() });
+      return call("PUT", "/api/v1/records/" + encodeURIComponent(id), { fields: fields });
+    }
+    form.querySelector("[data-draft-save]").addEventListener("click", function () {
+      clearErrors(form);
+      status.textContent = "正在保存…";
+      save().then(function (res) {
+        if (res.status === 200) {
+          store.removeItem(DRAFT + id);
+          status.textContent = "已保存 " + new Date().toLocaleTimeString("zh-CN", { hour12: false });
+        } else {
+          showErrors(form, res.body.fields);
+          status.textContent = failure(res);
+        }
+      }, function () {
+        status.textContent = "网络不可用：填写已保存在手机上，恢复网络后请再点保存。";
+      });
+    });
+
+    form.querySelector("[data-draft-submit]").addEventListener("click", function () {
+      clearErrors(form);
+      var problems = {};
+      var photoId = workPhoto ? workPhoto.getAttribute("data-uploaded") : "";
+      if (!photoId) problems.work_photo_id = "请拍摄工作照";
+      if (!pad || !pad.id()) problems.signature_id = "请签字并点确定";
+      if (Object.keys(problems).length) { showErrors(form, problems); result.textContent = "请补全工作照和签字"; return; }
+      result.textContent = "正在取得手机定位…";
+      position().then(function (stamp) {
+        var key = store.getItem(KEY + id) || uuid();
+        store.setItem(KEY + id, key);
+        var item = { id: id, key: key, fields: f.collect(), body: { check_out: stamp, work_photo_id: photoId, signature_id: pad.id() } };
+        result.textContent = "正在上传…";
+        return send(item).then(function (res) {
+          if (res.status === 200 || res.status === 201) {
+            result.textContent = "已上传：运维编号 " + (res.body.number || "") + "。";
+            window.location.href = "/m/records/" + encodeURIComponent(id);
+            return;
+          }
+          var unplaced = showErrors(form, res.body.fields);
+          result.textContent = failure(res) + (unplaced.length ? "：" + unplaced.join("；") : "");
+        }, function () {
+          var queue = readJson(QUEUE, []).filter(function (q) { return q.id !== id; });
+          queue.push(item);
+          writeJson(QUEUE, queue);
+          result.textContent = "网络不可用：已放入待上传队列，恢复网络后自动上传。";
+        });
+      }, function (message) {
+        showErrors(form, { check_out: message });
+        result.textContent = message;
+      });
+    });
+  };
+
+  // One submission: the fields saved, then 结束签到并上传 with the draft's key. A retry after a
+  // lost answer finds the draft already submitted and gets the first answer back.
+  function send(item) {
+    var url = "/api/v1/records/" + encodeURIComponent(item.id);
+    return call("PUT", url, { fields: item.fields }).then(function (res) {
+      if (res.status !== 200 && !(res.status === 422 && res.body.fields && res.body.fields.state)) return res;
+      var body = JSON.parse(JSON.stringify(item.body));
+      body.check_out.sent_at = new Date().toISOString();
+      return call("POST", url + "/submit", body, item.key).then(function (done) {
+        if (done.status === 200 || done.status === 201) {
+          store.removeItem(DRAFT + item.id);
+          store.removeItem(KEY + item.id);
+        }
+        return done;
+      });
+    });
+  }
+
+  // The queue is sent when a page opens and whenever the network returns.
+  function flushQueue() {
+    var queue = readJson(QUEUE, []);
+    var box = document.querySelector("[data-queue-status]");
+    function show(text) { if (box) { box.hidden = !text; box.querySelector("[data-queue-text]").textContent = text; } }
+    if (!queue.length) { show(""); return; }
+    show("有 " + queue.length + " 条记录待上传，正在上传…");
+    queue.reduce(function (chain, item) {
+      return chain.then(function (left) {
+        return send(item).then(function (res) {
+          // Refused by the server: it goes back to its draft, where the message shows.
+          if (res.status !== 200 && res.status !== 201) writeJson(REFUSED + item.id, failure(res));
+          return left;
+        }, function () { left.push(item); return left; });
+      });
+    }, Promise.resolve([])).then(function (left) {
+      writeJson(QUEUE, left);
+      show(left.length ? "有 " + left.length + " 条记录待上传，恢复网络后自动上传。" : "");
+    });
+  }
+  ready(function () {
+    if (!document.body.classList.contains("h5") || !document.querySelector('meta[name="csrf-token"]').content) return;
+    flushQueue();
+    window.addEventListener("online", flushQueue);
+  });
+
+  // Logging out of the phone clears what it keeps of records (personal data); unsent work is
+  // named first so it is not lost unawares.
+  ready(function () {
+    var logout = document.querySelector("form.h5-logout");
+    if (!logout) return;
+    logout.addEventListener("submit", function (event) {
+      var waiting = readJson(QUEUE, []).length;
+      if (waiting && !window.confirm("还有 " + waiting + " 条记录未上传，退出将清除手机上的草稿。确定退出？")) {
+        event.preventDefault();
+        return;
+      }
+      Object.keys(store).forEach(function (k) { if (k.indexOf("emss.") === 0) store.removeItem(k); });
+    });
+  });
+
+  // 开始签到: the chosen form type and instruments with the phone's position.
+  ready(function () {
+    var form = document.querySelector("form[data-check-in]");
+    if (!form) return;
+    var result = form.querySelector("[data-form-result]");
+    var key = uuid();
+    form.querySelector("[data-check-in-button]").addEventListener("click", function () {
+      clearErrors(form);
+      var chosen = form.querySelector("input[name=form_type]:checked");
+      if (!chosen) { showErrors(form, { form_type: "请选择运维内容" }); return; }
+      var instruments = Array.prototype.map.call(form.querySelectorAll("input[name=instrument_ids]:checked"), function (i) { return i.value; });
+      result.textContent = "正在取得手机定位…";
+      position().then(function (stamp) {
+        result.textContent = "正在签到…";
+        return call("POST", "/api/v1/records", {
+          task_id: form.getAttribute("data-task"), outlet_id: form.getAttribute("data-outlet"),
+          form_type: chosen.value, instrument_ids: instruments, check_in: stamp
+        }, key).then(function (res) {
+          if (res.status === 201 || res.status === 200) { window.location.href = "/m/records/" + encodeURIComponent(res.body.id); return; }
+          var unplaced = showErrors(form, res.body.fields);
+          result.textContent = failure(res) + (unplaced.length ? "：" + unplaced.join("；") : "");
+        }, function () { result.textContent = "网络不可用，请到有信号处签到"; });
+      }, function (message) {
+        showErrors(form, { check_in: message });
+        result.textContent = message;
+      });
+    });
+  });
+
+  // The enterprise confirms the chosen records of a day with a signature and a work photo.
+  ready(function () {
+    var form = document.querySelector("form[data-confirm-day]");
+    if (!form || !form.querySelector("[data-confirm-button]")) return;
+    var result = form.querySelector("[data-form-result]");
+    var pad = signaturePad(form), photo = form.querySelector("[data-single-photo]");
+    photoField(form, photo, function () {});
+    var key = uuid();
+    form.querySelector("[data-confirm-button]").addEventListener("click", function () {
+      clearErrors(form);
+      var ids = Array.prototype.map.call(form.querySelectorAll("input[name=record_ids]:checked"), function (i) { return i.value; });
+      call("POST", "/api/v1/confirmations", {
+        date: form.getAttribute("data-confirm-day"), record_ids: ids,
+        signature_id: pad.id(), work_photo_id: photo.getAttribute("data-uploaded") || ""
+      }, key).then(function (res) {
+        if (res.status === 200 || res.status === 201) {
+          key = uuid();
+          result.textContent = "已确认 " + res.body.records.length + " 条记录。";
+          res.body.records.forEach(function (r) {
+            var box = form.querySelector('input[name=record_ids][value="' + CSS.escape(r.id) + '"]');
+            if (box) box.closest("li").remove();
+          });
+          return;
+        }
+        var unplaced = showErrors(form, res.body.fields);
+        result.textContent = failure(res) + (unplaced.length ? "：" + unplaced.join("；") : "");
+      }, function () { result.textContent = "网络不可用，请稍后再试"; });
+    });
+  });
+
+  // The reviewer approves or voids the chosen records; those refused are named with the reason.
+  ready(function () {
+    var form = document.querySelector("form[data-review]");
+    if (!form || !form.querySelector("[data-review-button]")) return;
+    var result = form.querySelector("[data-form-result]");
+    var pad = signaturePad(form);
+    form.querySelector("[data-review-button]").addEventListener("click", function () {
+      clearErrors(form);
+      var boxes = form.querySelectorAll("input[name=record_ids]:checked");
+      var decision = form.querySelector("input[name=decision]:checked");
+      call("POST", "/api/v1/reviews", {
+        record_ids: Array.prototype.map.call(boxes, function (i) { return i.value; }),
+        decision: decision ? decision.value : "", reason: form.querySelector("[name=reason]").value,
+        signature_id: pad.id()
+      }, uuid()).then(function (res) {
+        if (res.status !== 200) {
+          var unplaced = showErrors(form, res.body.fields);
+          result.textContent = failure(res) + (unplaced.length ? "：" + unplaced.join("；") : "");
+          return;
+        }
+        var done = 0, refused = [];
+        res.body.results.forEach(function (r) {
+          var box = form.querySelector('input[name=record_ids][value="' + CSS.escape(r.record_id) + '"]');
+          if (r.ok) { done++; if (box) box.closest("li").remove(); }
+          else refused.push((box ? box.getAttribute("data-number") : r.record_id) + "：" + r.message);
+        });
+        result.textContent = "已处理 " + done + " 条。" + (refused.length ? "未处理：" + refused.join("；") : "");
+      }, function () { result.textContent = "网络不可用，请稍后再试"; });
     });
   });
 

@@ -6,6 +6,7 @@
 
 mod confirm;
 mod demo;
+pub mod field;
 mod history;
 mod review;
 mod submit;

@@ -18,6 +18,8 @@ use axum::response::Response;
 pub struct FormEditPage {
     pub shell: Shell,
     pub form: FormView,
+    /// The record being filled; None for a preview from the catalogue.
+    pub draft: Option<super::records::DraftEdit>,
 }
 
 pub async fn preview(
@@ -30,5 +32,6 @@ pub async fn preview(
     Ok(render(&FormEditPage {
         shell: Shell::mobile(&ctx, &def.name),
         form: form_view::build(&def, None),
+        draft: None,
     }))
 }

@@ -1,6 +1,7 @@
 //! The mobile (H5) pages: the 公众号 pages field staff and enterprises use on their phones.
 
 pub mod forms;
+pub mod records;
 
 use crate::AppState;
 use crate::context::Ctx;

@@ -279,6 +279,16 @@ pub struct PrintPage {
     pub form: FormView,
     /// Record header lines (企业名称, 排口, …); blank lines on an empty sheet.
     pub header: Vec<(String, String)>,
+    /// The signature boxes: label and the signature's address (empty: a box to sign by hand).
+    pub signatures: Vec<(String, String)>,
+}
+
+/// The three signature boxes of the sheet, blank.
+pub fn blank_signatures() -> Vec<(String, String)> {
+    ["运维人员签字", "企业确认", "机构审核"]
+        .iter()
+        .map(|l| (l.to_string(), String::new()))
+        .collect()
 }
 
 pub async fn print(
@@ -302,6 +312,7 @@ pub async fn print(
         .iter()
         .map(|l| (l.to_string(), String::new()))
         .collect(),
+        signatures: blank_signatures(),
     }))
 }
 

@@ -13,6 +13,7 @@ pub mod home;
 pub mod login;
 pub mod my_account;
 pub mod outlets;
+pub mod records;
 pub mod security;
 pub mod tasks;
 

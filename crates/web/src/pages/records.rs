@@ -1,0 +1,427 @@
+//! 运维记录 on the portal: the records in scope with filters for state, form type, flag and
+//! verdict; 记录详情 with the check-in and check-out drawn against the outlet on a small map the
+//! page draws itself (no map service is reachable); and the filled A4 sheet for printing.
+
+use super::PageQuery;
+use super::catalogue::PrintPage;
+use crate::AppState;
+use crate::assets;
+use crate::context::Ctx;
+use crate::error::{PageError, render};
+use crate::form_view::{self, FormView};
+use crate::list::{Pager, pager};
+use crate::shell::Shell;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use emss_app::records::{RecordDetail, RecordView, VisitView};
+use emss_db::repo::record::RecordFilter;
+use emss_domain::form::evaluate::Evaluation;
+use emss_domain::listing::PageRequest;
+use emss_domain::record::{FlagKind, RecordState, VisitRules};
+use emss_domain::time::{EMPTY, format_datetime, format_optional};
+use emss_domain::{Actor, ErrorCode};
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    pub state: Option<String>,
+    pub form_type: Option<String>,
+    pub flag: Option<String>,
+    /// `fail`: a verdict failed; `pass`: every verdict passed.
+    pub verdict: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+/// A choice of a filter: value, label, selected.
+pub type Choice = (String, String, bool);
+
+#[derive(Template)]
+#[template(path = "portal/records.html")]
+pub struct ListPage {
+    pub shell: Shell,
+    pub rows: Vec<(u64, RecordView)>,
+    pub pager: Pager,
+    pub states: Vec<Choice>,
+    pub form_types: Vec<Choice>,
+    pub flags: Vec<Choice>,
+    pub verdicts: Vec<Choice>,
+    pub from: String,
+    pub to: String,
+}
+
+fn choices(all: Vec<(String, String)>, chosen: Option<&str>) -> Vec<Choice> {
+    all.into_iter()
+        .map(|(v, l)| {
+            let selected = chosen == Some(v.as_str());
+            (v, l, selected)
+        })
+        .collect()
+}
+
+fn date(s: Option<&str>) -> Option<chrono::NaiveDate> {
+    s.and_then(|s| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let nonempty = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+    let state_filter = nonempty(&q.state).filter(|s| RecordState::parse(s).is_some());
+    let flag = nonempty(&q.flag).filter(|s| FlagKind::parse(s).is_some());
+    let verdict = nonempty(&q.verdict).filter(|v| v == "fail" || v == "pass");
+    let form_types: Vec<(String, String)> = state
+        .app
+        .form_types(None)
+        .await?
+        .iter()
+        .map(|d| (d.code.clone(), d.name.clone()))
+        .collect();
+    let form_type = nonempty(&q.form_type).filter(|c| form_types.iter().any(|(k, _)| k == c));
+    let (from, to) = (date(q.from.as_deref()), date(q.to.as_deref()));
+    let filter = RecordFilter {
+        state: state_filter.clone(),
+        form_code: form_type.clone(),
+        flag: flag.clone(),
+        failed: verdict.as_deref().map(|v| v == "fail"),
+        from,
+        to,
+        ..RecordFilter::default()
+    };
+    let page = emss_app::records::list(
+        &state.app,
+        actor,
+        filter,
+        PageRequest::new(q.page, q.page_size),
+    )
+    .await?;
+    let show = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let pager = pager(
+        &page,
+        "/records",
+        &[
+            ("state", state_filter.clone().unwrap_or_default()),
+            ("form_type", form_type.clone().unwrap_or_default()),
+            ("flag", flag.clone().unwrap_or_default()),
+            ("verdict", verdict.clone().unwrap_or_default()),
+            ("from", show(from)),
+            ("to", show(to)),
+        ],
+        None,
+    );
+    let first = (page.page - 1) * page.page_size + 1;
+    let rows = page
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| (first + i as u64, r))
+        .collect();
+    Ok(render(&ListPage {
+        shell: Shell::portal(&ctx, "page.records", "运维记录", &["任务管理", "运维记录"]),
+        rows,
+        pager,
+        states: choices(
+            RecordState::ALL
+                .iter()
+                .filter(|s| **s != RecordState::Draft || sees_drafts(actor))
+                .map(|s| (s.as_str().to_string(), s.label().to_string()))
+                .collect(),
+            state_filter.as_deref(),
+        ),
+        form_types: choices(form_types, form_type.as_deref()),
+        flags: choices(
+            FlagKind::ALL
+                .iter()
+                .map(|k| (k.as_str().to_string(), k.label().to_string()))
+                .collect(),
+            flag.as_deref(),
+        ),
+        verdicts: choices(
+            vec![
+                ("fail".into(), "有不合格判定".into()),
+                ("pass".into(), "判定全部合格".into()),
+            ],
+            verdict.as_deref(),
+        ),
+        from: show(from),
+        to: show(to),
+    }))
+}
+
+/// Drafts are the filer's own; nobody else lists them.
+fn sees_drafts(actor: &Actor) -> bool {
+    emss_domain::Permission::FileRecords.allows(Some(actor))
+}
+
+/// A point of the visit map, in the SVG's own units.
+pub struct MapPoint {
+    pub x: f64,
+    pub y: f64,
+    pub label: &'static str,
+    pub class: &'static str,
+    /// Metres from the outlet.
+    pub distance: String,
+}
+
+/// The check-in and check-out drawn around the outlet, north up, with the allowed radius.
+pub struct VisitMap {
+    pub radius: f64,
+    pub radius_m: u32,
+    /// The length of the scale bar in metres and in SVG units.
+    pub scale_m: u32,
+    pub scale_len: f64,
+    pub points: Vec<MapPoint>,
+}
+
+/// The map's half width in SVG units; the outlet is at the centre.
+const HALF: f64 = 140.0;
+
+/// Lays the visit out on a local flat plane around the outlet (metres east and north; a few
+/// kilometres at most, where the earth's curve does not show), scaled so the radius and every
+/// point fit.
+pub fn visit_map(
+    outlet: (f64, f64),
+    stamps: &[(&'static str, &'static str, f64, f64)],
+    radius_m: u32,
+) -> VisitMap {
+    let (lat0, lon0) = outlet;
+    let east = |lon: f64| (lon - lon0) * 111_320.0 * lat0.to_radians().cos();
+    let north = |lat: f64| (lat - lat0) * 110_540.0;
+    let far = stamps
+        .iter()
+        .map(|(_, _, lat, lon)| east(*lon).hypot(north(*lat)))
+        .fold(f64::from(radius_m), f64::max);
+    let per_m = HALF / (far * 1.15);
+    let points = stamps
+        .iter()
+        .map(|(label, class, lat, lon)| MapPoint {
+            x: 150.0 + east(*lon) * per_m,
+            y: 150.0 - north(*lat) * per_m,
+            label,
+            class,
+            distance: format!(
+                "{:.0}",
+                emss_domain::record::distance_m(lat0, lon0, *lat, *lon)
+            ),
+        })
+        .collect();
+    let scale_m = [
+        50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000,
+    ]
+    .into_iter()
+    .find(|m| f64::from(*m) * per_m >= 40.0)
+    .unwrap_or(100_000);
+    VisitMap {
+        radius: f64::from(radius_m) * per_m,
+        radius_m,
+        scale_m,
+        scale_len: f64::from(scale_m) * per_m,
+        points,
+    }
+}
+
+fn number(s: &str) -> Option<f64> {
+    s.trim().parse().ok()
+}
+
+/// The map of a record, when the outlet has a position.
+fn map_of(detail: &RecordDetail) -> Option<VisitMap> {
+    let outlet = (
+        number(detail.outlet_lat.as_deref()?)?,
+        number(detail.outlet_lon.as_deref()?)?,
+    );
+    let mut stamps = Vec::new();
+    let r = &detail.record;
+    let visits = [
+        ("签到", "check-in", Some(&r.check_in)),
+        ("签退", "check-out", r.check_out.as_ref()),
+    ];
+    for (label, class, visit) in visits {
+        if let Some(v) = visit
+            && let (Some(lat), Some(lon)) = (number(&v.lat), number(&v.lon))
+        {
+            stamps.push((label, class, lat, lon));
+        }
+    }
+    Some(visit_map(
+        outlet,
+        &stamps,
+        VisitRules::at(0.0, 0.0).radius_m,
+    ))
+}
+
+/// Header lines of a record: what the sheet and the detail page show above the form.
+pub fn header(r: &RecordView) -> Vec<(String, String)> {
+    let visit = |v: Option<&VisitView>| {
+        v.map_or(EMPTY.to_string(), |v| {
+            format!(
+                "{}（经度 {}，纬度 {}，精度 {} m）",
+                format_datetime(v.at),
+                v.lon,
+                v.lat,
+                v.accuracy_m
+            )
+        })
+    };
+    let by = |who: &Option<String>, at| match who {
+        Some(w) => format!("{w} · {}", format_optional(at)),
+        None => EMPTY.to_string(),
+    };
+    let mut lines = vec![
+        ("运维编号", r.number.clone()),
+        ("企业名称", r.enterprise_name.clone()),
+        ("排口名称", r.outlet_name.clone()),
+        ("运维单位", r.agency_name.clone()),
+        ("运维任务", r.task_name.clone()),
+        ("运维人员", r.filer_name.clone()),
+        ("签到", visit(Some(&r.check_in))),
+        ("签退", visit(r.check_out.as_ref())),
+        ("状态", r.state_label.clone()),
+        ("企业确认", by(&r.confirmed_by_name, r.confirmed_at)),
+        ("机构审核", by(&r.reviewed_by_name, r.reviewed_at)),
+    ];
+    if let Some(reason) = &r.void_reason {
+        lines.push(("作废原因", reason.clone()));
+    }
+    lines.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// The form of a record, filled with its stored values and verdicts; each instrument named.
+pub async fn filled_form(state: &AppState, detail: &RecordDetail) -> Result<FormView, PageError> {
+    let r = &detail.record;
+    let def = state
+        .app
+        .form_type(&r.form_type, u32::try_from(r.form_version).ok())
+        .await?;
+    let fields = match &detail.fields {
+        Value::Object(m) => m.clone(),
+        _ => Default::default(),
+    };
+    let mut form = form_view::build(
+        &def,
+        Some(&Evaluation {
+            fields,
+            verdicts: detail.verdicts.clone(),
+        }),
+    );
+    form_view::name_instruments(
+        &mut form,
+        &detail
+            .instruments
+            .iter()
+            .map(|i| (i.id.clone(), i.label.clone()))
+            .collect::<Vec<_>>(),
+    );
+    Ok(form)
+}
+
+#[derive(Template)]
+#[template(path = "portal/record_show.html")]
+pub struct ShowPage {
+    pub shell: Shell,
+    pub detail: RecordDetail,
+    pub header: Vec<(String, String)>,
+    pub form: FormView,
+    pub map: Option<VisitMap>,
+    pub trail: Vec<(String, String, String)>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let detail = emss_app::records::detail(&state.app, actor, &id).await?;
+    let form = filled_form(&state, &detail).await?;
+    Ok(render(&ShowPage {
+        shell: Shell::portal(
+            &ctx,
+            "page.records",
+            "记录详情",
+            &["任务管理", "运维记录", "记录详情"],
+        ),
+        header: header(&detail.record),
+        map: map_of(&detail),
+        trail: detail
+            .trail
+            .iter()
+            .map(|t| (format_datetime(t.at), t.action.clone(), t.actor.clone()))
+            .collect(),
+        form,
+        detail,
+    }))
+}
+
+/// The sheet's signature boxes with the signatures the record carries.
+fn signatures(detail: &RecordDetail) -> Vec<(String, String)> {
+    let mut boxes = super::catalogue::blank_signatures();
+    for (i, role) in ["signature", "confirm_signature", "review_signature"]
+        .iter()
+        .enumerate()
+    {
+        if let Some(e) = detail.evidence.iter().find(|e| e.role == *role)
+            && let Some(b) = boxes.get_mut(i)
+        {
+            b.1 = format!("/api/v1/attachments/{}", e.id);
+        }
+    }
+    boxes
+}
+
+/// The filled A4 sheet of a record.
+pub async fn print(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let detail = emss_app::records::detail(&state.app, actor, &id).await?;
+    Ok(render(&PrintPage {
+        css: assets::href("app.css"),
+        js: assets::href("app.js"),
+        form: filled_form(&state, &detail).await?,
+        header: header(&detail.record),
+        signatures: signatures(&detail),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_map_keeps_the_outlet_in_the_middle_and_north_up() {
+        let map = visit_map(
+            (31.2304, 121.4737),
+            &[("签到", "check-in", 31.2314, 121.4737)],
+            500,
+        );
+        let p = &map.points[0];
+        assert!((p.x - 150.0).abs() < 0.01);
+        assert!(p.y < 150.0, "north is up");
+        assert_eq!(p.distance, "111");
+        // The radius sets the extent when every point is inside it.
+        assert!((map.radius - HALF / 1.15).abs() < 0.01);
+    }
+
+    #[test]
+    fn a_far_point_shrinks_the_map_to_fit() {
+        let map = visit_map(
+            (31.2304, 121.4737),
+            &[("签退", "check-out", 31.2304, 121.4937)],
+            500,
+        );
+        let p = &map.points[0];
+        assert!(p.x > 150.0 && p.x <= 150.0 + HALF);
+        assert!(map.radius < 40.0, "500 m is small beside ~1.9 km");
+        assert!(map.scale_len >= 40.0);
+    }
+}
