@@ -13,6 +13,7 @@ pub mod demo;
 pub mod enterprises;
 pub mod error;
 pub mod evidence;
+pub mod files;
 pub mod filing;
 pub mod filing_change;
 pub mod idempotency;

@@ -8,13 +8,15 @@ use sea_orm::sqlx::sqlite::{
 };
 use sea_orm::sqlx::{self, ConnectOptions as _};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, SqlxPostgresConnector, SqlxSqliteConnector, Statement,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
+    QueryResult, SqliteTransactionMode, SqlxPostgresConnector, SqlxSqliteConnector, Statement,
     TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +94,49 @@ pub enum ConnectError {
 pub struct Database {
     pub conn: DatabaseConnection,
     pub backend: Backend,
+    /// SQLite has one writer at a time: this instance's writers take turns here, without a
+    /// pooled connection, before asking SQLite for its lock.
+    writers: Arc<Semaphore>,
+}
+
+/// A write transaction (see [`Database::begin_write`]). Used like a transaction: pass `&txn` to
+/// queries, then `commit`; dropped without commit, it rolls back.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _turn: Option<OwnedSemaphorePermit>,
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTxn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
 }
 
 impl Database {
@@ -134,15 +179,30 @@ impl Database {
         self.conn.ping().await
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
-    /// so concurrent writers queue on the busy timeout instead of failing when a read upgrades.
-    pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
-        self.conn
+    /// Starts a write transaction. On SQLite the writers of this instance first take turns —
+    /// a writer waiting for SQLite's lock while holding a pooled connection could starve the
+    /// holder of the lock of the connection it needs — and then take the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a read never has to upgrade; the busy timeout is left for other
+    /// processes. PostgreSQL writers run side by side.
+    pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
+        let turn = match self.backend {
+            Backend::Sqlite => Some(
+                self.writers
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|e| DbErr::Custom(e.to_string()))?,
+            ),
+            Backend::Postgres => None,
+        };
+        let txn = self
+            .conn
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
             })
-            .await
+            .await?;
+        Ok(WriteTxn { txn, _turn: turn })
     }
 }
 
@@ -174,6 +234,7 @@ async fn connect_sqlite(settings: &DatabaseSettings) -> Result<Database, Connect
     let db = Database {
         conn: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
         backend: Backend::Sqlite,
+        writers: Arc::new(Semaphore::new(1)),
     };
     check_sqlite_pragmas(&db).await?;
     Ok(db)
@@ -238,6 +299,7 @@ async fn connect_postgres(settings: &DatabaseSettings) -> Result<Database, Conne
     Ok(Database {
         conn: SqlxPostgresConnector::from_sqlx_postgres_pool(pool),
         backend: Backend::Postgres,
+        writers: Arc::new(Semaphore::new(1)),
     })
 }
 

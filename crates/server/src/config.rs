@@ -31,6 +31,9 @@ pub struct Config {
     pub demo_password: Option<String>,
     /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C.
     pub shutdown_grace_seconds: u64,
+    /// Age after which a stored file no row refers to is removed (at start, then daily). Must
+    /// exceed the longest upload of any instance sharing the file store.
+    pub orphan_file_grace_seconds: u64,
     /// Folder of the key files (default: `keys` in the data folder).
     pub keys_dir: Option<PathBuf>,
     /// The audit signing key (SM2 private key, hex) instead of its key file.
@@ -50,6 +53,7 @@ impl Default for Config {
             log_level: "info".into(),
             demo_password: None,
             shutdown_grace_seconds: 30,
+            orphan_file_grace_seconds: 3_600,
             keys_dir: None,
             audit_signing_key: None,
         }
@@ -94,6 +98,7 @@ const ENV_KEYS: &[&str] = &[
     "log_level",
     "demo_password",
     "shutdown_grace_seconds",
+    "orphan_file_grace_seconds",
     "keys_dir",
     "audit_signing_key",
 ];

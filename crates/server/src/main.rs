@@ -236,14 +236,19 @@ async fn checkpoints(app: emss_app::App) {
     }
 }
 
-/// Forgets idempotency answers past their keeping, at start and then daily.
-async fn forget_idempotency_answers(app: emss_app::App) {
+/// At start and then daily: forgets idempotency answers past their keeping, and removes stored
+/// files no row refers to (left by a crash between writing a file and committing its row).
+async fn housekeeping(app: emss_app::App, orphan_grace: Duration) {
     let mut tick = tokio::time::interval(Duration::from_secs(24 * 3600));
     loop {
         tick.tick().await;
         match emss_app::idempotency::forget_old(&app).await {
             Ok(n) => tracing::info!(forgotten = n, "old idempotency answers removed"),
             Err(e) => tracing::error!(error = %e, "removing old idempotency answers failed"),
+        }
+        match emss_app::files::sweep_orphans(&app, orphan_grace).await {
+            Ok(n) => tracing::info!(removed = n, "orphan file sweep done"),
+            Err(e) => tracing::error!(error = %e, "orphan file sweep failed"),
         }
     }
 }
@@ -295,7 +300,10 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
     );
     tracing::info!(%local, backend = app.db().backend.name(), "EMSS started");
     tokio::spawn(checkpoints(app.clone()));
-    tokio::spawn(forget_idempotency_answers(app.clone()));
+    tokio::spawn(housekeeping(
+        app.clone(),
+        Duration::from_secs(config.orphan_file_grace_seconds),
+    ));
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {

@@ -1,7 +1,7 @@
 //! Helpers for field-loop tests: pictures that do not look alike, and where the demo's running
 //! wastewater task is filed.
 
-use crate::TestApp;
+use crate::{Remote, TestApp};
 use anyhow::{Result, anyhow};
 use image::{ImageFormat, Rgb, RgbImage};
 use reqwest::Method;
@@ -53,7 +53,7 @@ pub struct DemoSite {
     pub instruments: Vec<(String, String, String, String)>,
 }
 
-impl TestApp {
+impl Remote {
     /// Uploads an image of `kind` to `path` and answers its id.
     pub async fn image(&self, token: &str, path: &str, kind: &str, seed: u64) -> Result<String> {
         let (status, body) = self
@@ -125,5 +125,17 @@ impl TestApp {
             outlet_id,
             instruments,
         })
+    }
+}
+
+impl TestApp {
+    /// Uploads an image of `kind` to `path` and answers its id.
+    pub async fn image(&self, token: &str, path: &str, kind: &str, seed: u64) -> Result<String> {
+        self.remote().image(token, path, kind, seed).await
+    }
+
+    /// The demo's running wastewater task, its first point and that outlet's instruments.
+    pub async fn demo_site(&self, token: &str) -> Result<DemoSite> {
+        self.remote().demo_site(token).await
     }
 }

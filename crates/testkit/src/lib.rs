@@ -6,6 +6,8 @@
 mod field;
 mod postgres;
 
+pub use postgres::ScratchDatabase;
+
 pub use field::{DemoSite, image_for, picture};
 
 use anyhow::{Context, Result, anyhow};
@@ -142,6 +144,13 @@ impl TestApp {
         Ok((status, res.json().await.unwrap_or(serde_json::Value::Null)))
     }
 
+    /// The same EMSS as seen over HTTP only.
+    pub fn remote(&self) -> Remote {
+        Remote {
+            base: self.base.clone(),
+        }
+    }
+
     /// Calls the API with a bearer token and an optional JSON body: the status, and the JSON
     /// answer (`Null` when there is none).
     pub async fn call(
@@ -151,15 +160,7 @@ impl TestApp {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> Result<(reqwest::StatusCode, serde_json::Value)> {
-        let mut req = reqwest::Client::new()
-            .request(method, self.url(path))
-            .bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await?;
-        let status = res.status();
-        Ok((status, res.json().await.unwrap_or(serde_json::Value::Null)))
+        self.remote().call(method, token, path, body).await
     }
 
     /// Sends a multipart form to the API with a bearer token: text fields and at most one file
@@ -171,24 +172,7 @@ impl TestApp {
         fields: &[(&str, &str)],
         file: Option<(&str, Vec<u8>)>,
     ) -> Result<(reqwest::StatusCode, serde_json::Value)> {
-        let mut form = reqwest::multipart::Form::new();
-        for (k, v) in fields {
-            form = form.text(k.to_string(), v.to_string());
-        }
-        if let Some((name, bytes)) = file {
-            form = form.part(
-                "file",
-                reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
-            );
-        }
-        let res = reqwest::Client::new()
-            .post(self.url(path))
-            .bearer_auth(token)
-            .multipart(form)
-            .send()
-            .await?;
-        let status = res.status();
-        Ok((status, res.json().await.unwrap_or(serde_json::Value::Null)))
+        self.remote().upload(token, path, fields, file).await
     }
 
     /// The organisation of a login, read from the database.
@@ -204,20 +188,7 @@ impl TestApp {
 
     /// Logs in through `POST /api/v1/auth/login` and returns the bearer token.
     pub async fn token(&self, username: &str) -> Result<String> {
-        let res = reqwest::Client::new()
-            .post(self.url("/api/v1/auth/login"))
-            .json(&serde_json::json!({ "username": username, "password": DEMO_PASSWORD }))
-            .send()
-            .await?;
-        let status = res.status();
-        let body: serde_json::Value = res.json().await?;
-        if !status.is_success() {
-            return Err(anyhow!("login of {username} failed: {status} {body}"));
-        }
-        body["token"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| anyhow!("no token in {body}"))
+        self.remote().token(username).await
     }
 
     /// Logs in through the login page, like a person, and returns the browser-like session.
@@ -277,6 +248,85 @@ impl TestApp {
             base: self.base.clone(),
             csrf,
         })
+    }
+}
+
+/// An EMSS reached over HTTP only: a [`TestApp`], or a server process a test started itself.
+#[derive(Debug, Clone)]
+pub struct Remote {
+    pub base: String,
+}
+
+impl Remote {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Calls the API with a bearer token and an optional JSON body: the status, and the JSON
+    /// answer (`Null` when there is none).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<(reqwest::StatusCode, serde_json::Value)> {
+        let mut req = reqwest::Client::new()
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await?;
+        let status = res.status();
+        Ok((status, res.json().await.unwrap_or(serde_json::Value::Null)))
+    }
+
+    /// Sends a multipart form to the API with a bearer token: text fields and at most one file
+    /// (in the part `file`); the status and the JSON answer.
+    pub async fn upload(
+        &self,
+        token: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, Vec<u8>)>,
+    ) -> Result<(reqwest::StatusCode, serde_json::Value)> {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        if let Some((name, bytes)) = file {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+            );
+        }
+        let res = reqwest::Client::new()
+            .post(self.url(path))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await?;
+        let status = res.status();
+        Ok((status, res.json().await.unwrap_or(serde_json::Value::Null)))
+    }
+
+    /// Logs in through `POST /api/v1/auth/login` and returns the bearer token.
+    pub async fn token(&self, username: &str) -> Result<String> {
+        let res = reqwest::Client::new()
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "username": username, "password": DEMO_PASSWORD }))
+            .send()
+            .await?;
+        let status = res.status();
+        let body: serde_json::Value = res.json().await?;
+        if !status.is_success() {
+            return Err(anyhow!("login of {username} failed: {status} {body}"));
+        }
+        body["token"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("no token in {body}"))
     }
 }
 

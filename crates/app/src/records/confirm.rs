@@ -161,7 +161,6 @@ async fn confirm_once(
         return Err(AppError::internal("a checked confirmation lost its images"));
     };
     let now = app.now();
-    let txn = app.db().begin_write().await?;
     let mut done = Vec::new();
     for mut r in records {
         let next = RecordAction::Confirm
@@ -174,6 +173,15 @@ async fn confirm_once(
         r.confirmed_at = Some(now);
         r.version += 1;
         r.updated_at = now;
+        done.push((expected, r));
+    }
+    // The answer is built before the transaction: inside it every query must go through the
+    // transaction, or concurrent writers could hold every pooled connection while they wait.
+    let answer = Confirmed {
+        records: views(app, done.iter().map(|(_, r)| r.clone()).collect()).await?,
+    };
+    let txn = app.db().begin_write().await?;
+    for (expected, r) in done {
         if !repo::record::save(&txn, r.clone(), expected).await? {
             return Err(AppError::field(
                 "record_ids",
@@ -208,11 +216,7 @@ async fn confirm_once(
             json!({"date": input.date, "signature": signature.blob_key, "work_photo": photo.blob_key}),
         )
         .await?;
-        done.push(r);
     }
-    let answer = Confirmed {
-        records: views(app, done).await?,
-    };
     idempotency::keep(&txn, app, actor, keyed, &answer).await?;
     txn.commit().await?;
     Ok(answer)

@@ -533,6 +533,9 @@ async fn create_once(
         created_at: now,
         updated_at: now,
     };
+    // The answer is built first: inside a write transaction every query must go through the
+    // transaction, or concurrent writers could hold every pooled connection while they wait.
+    let answer = view(app, model.clone()).await?;
     let txn = app.db().begin_write().await?;
     repo::record::insert(&txn, model.clone()).await?;
     audit::record(
@@ -547,7 +550,6 @@ async fn create_once(
             "accuracy_m": model.check_in_accuracy_m, "phone_at": model.check_in_at}),
     )
     .await?;
-    let answer = view(app, model).await?;
     idempotency::keep(&txn, app, actor, keyed, &answer).await?;
     txn.commit().await?;
     Ok(answer)

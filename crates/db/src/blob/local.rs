@@ -35,6 +35,12 @@ impl LocalBlobStore {
 
     fn put_blocking(root: &Path, path: &Path, bytes: &[u8]) -> Result<(), BlobError> {
         if path.exists() {
+            // Written afresh as far as the orphan sweep can tell: its new reference may not be
+            // committed yet.
+            File::options()
+                .write(true)
+                .open(path)?
+                .set_modified(std::time::SystemTime::now())?;
             return Ok(());
         }
         let dir = path
@@ -95,6 +101,41 @@ impl BlobStore for LocalBlobStore {
         blocking(move || Ok(path.is_file())).await
     }
 
+    async fn older_than(&self, age: std::time::Duration) -> Result<Vec<BlobKey>, BlobError> {
+        let root = self.root.clone();
+        blocking(move || {
+            let now = std::time::SystemTime::now();
+            let mut out = Vec::new();
+            // blobs/ab/cd/<key>: the two levels of folders, then the files.
+            for a in fs::read_dir(&root)? {
+                let a = a?.path();
+                if !a.is_dir() || a.ends_with("tmp") {
+                    continue;
+                }
+                for b in fs::read_dir(&a)? {
+                    let b = b?.path();
+                    if !b.is_dir() {
+                        continue;
+                    }
+                    for f in fs::read_dir(&b)? {
+                        let f = f?;
+                        let old = f
+                            .metadata()?
+                            .modified()
+                            .ok()
+                            .and_then(|m| now.duration_since(m).ok())
+                            .is_some_and(|d| d >= age);
+                        if old && let Some(key) = f.file_name().to_str().and_then(BlobKey::parse) {
+                            out.push(key);
+                        }
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
         let path = self.path_of(key);
         blocking(move || match fs::remove_file(&path) {
@@ -123,6 +164,17 @@ mod tests {
         store.delete(&key).await.unwrap();
         assert!(!store.exists(&key).await.unwrap());
         assert_eq!(store.get(&key).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn files_are_listed_once_old_enough() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalBlobStore::open(dir.path().join("blobs")).unwrap();
+        let key = store.put(b"an orphan".to_vec()).await.unwrap();
+        let day = std::time::Duration::from_secs(86_400);
+        assert!(store.older_than(day).await.unwrap().is_empty());
+        let all = store.older_than(std::time::Duration::ZERO).await.unwrap();
+        assert_eq!(all, vec![key.clone()]);
         store.delete(&key).await.unwrap();
         // Nothing is left in the temporary folder.
         assert_eq!(

@@ -60,6 +60,9 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     async fn exists(&self, key: &BlobKey) -> Result<bool, BlobError>;
     /// Removes the file; removing a missing file is not an error.
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError>;
+    /// Every stored file last written more than `age` ago (younger ones may belong to a write
+    /// whose database transaction is still open, here or on another instance).
+    async fn older_than(&self, age: std::time::Duration) -> Result<Vec<BlobKey>, BlobError>;
 }
 
 #[cfg(test)]

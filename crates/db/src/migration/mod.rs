@@ -15,6 +15,7 @@ mod m20261129_000009_contract_attachments;
 mod m20261129_000010_evidence;
 mod m20261129_000011_idempotency;
 mod m20261130_000012_records;
+mod m20261130_000013_blob_refs;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_evidence::Migration),
             Box::new(m20261129_000011_idempotency::Migration),
             Box::new(m20261130_000012_records::Migration),
+            Box::new(m20261130_000013_blob_refs::Migration),
         ]
     }
 }

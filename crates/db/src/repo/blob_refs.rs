@@ -1,0 +1,52 @@
+//! Which stored files the database still refers to (evidence images, filing and contract
+//! attachments, task reports), for the sweep of files a crash left without their row.
+
+use crate::entity::{contract_attachment, evidence, filing_attachment, task_report};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::HashSet;
+
+/// Keys asked about at once (well inside every database's limit on bound values).
+const CHUNK: usize = 500;
+
+/// The keys among `keys` that some row refers to.
+pub async fn referenced(
+    db: &impl ConnectionTrait,
+    keys: &[String],
+) -> Result<HashSet<String>, DbErr> {
+    let mut found = HashSet::new();
+    for chunk in keys.chunks(CHUNK) {
+        let list = || chunk.iter().map(String::as_str);
+        let lists: [Vec<String>; 4] = [
+            evidence::Entity::find()
+                .select_only()
+                .column(evidence::Column::BlobKey)
+                .filter(evidence::Column::BlobKey.is_in(list()))
+                .into_tuple()
+                .all(db)
+                .await?,
+            filing_attachment::Entity::find()
+                .select_only()
+                .column(filing_attachment::Column::BlobKey)
+                .filter(filing_attachment::Column::BlobKey.is_in(list()))
+                .into_tuple()
+                .all(db)
+                .await?,
+            contract_attachment::Entity::find()
+                .select_only()
+                .column(contract_attachment::Column::BlobKey)
+                .filter(contract_attachment::Column::BlobKey.is_in(list()))
+                .into_tuple()
+                .all(db)
+                .await?,
+            task_report::Entity::find()
+                .select_only()
+                .column(task_report::Column::BlobKey)
+                .filter(task_report::Column::BlobKey.is_in(list()))
+                .into_tuple()
+                .all(db)
+                .await?,
+        ];
+        found.extend(lists.into_iter().flatten());
+    }
+    Ok(found)
+}
