@@ -18,8 +18,14 @@ pub async fn sweep_orphans(app: &App, grace: Duration) -> Result<u64, AppError> 
     let referenced = repo::blob_refs::referenced(&app.db().conn, &keys).await?;
     let mut removed = 0;
     for key in old.iter().filter(|k| !referenced.contains(k.as_str())) {
-        app.blobs().delete(key).await.map_err(AppError::internal)?;
-        removed += 1;
+        if app
+            .blobs()
+            .delete_if_older_than(key, grace)
+            .await
+            .map_err(AppError::internal)?
+        {
+            removed += 1;
+        }
     }
     Ok(removed)
 }

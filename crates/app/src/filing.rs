@@ -92,6 +92,20 @@ fn check_uploads(uploads: &[Upload], errors: &mut FieldErrors) {
     }
 }
 
+/// Each document through the malware scan, its verdict at its field.
+async fn scan_uploads(
+    app: &App,
+    uploads: &[Upload],
+    errors: &mut FieldErrors,
+) -> Result<(), AppError> {
+    for u in uploads {
+        if let Some(problem) = crate::scan::problem(app, &u.bytes).await? {
+            errors.add(&u.kind, problem);
+        }
+    }
+    Ok(())
+}
+
 /// The documents still missing before a filing of `category` may be submitted.
 fn missing_documents(category: AgencyCategory, present: &[String], errors: &mut FieldErrors) {
     for doc in FilingDocument::required(category) {
@@ -495,6 +509,7 @@ pub async fn register(app: &App, reg: Registration) -> Result<Registered, AppErr
         errors.add("uscc", "该统一社会信用代码已备案，请勿重复注册");
     }
     check_uploads(&reg.attachments, &mut errors);
+    scan_uploads(app, &reg.attachments, &mut errors).await?;
     // Reported with the other problems, so one correction round fixes everything.
     if let Some(category) = AgencyCategory::parse(&reg.filing.category)
         && (reg.submit || reg.self_maintaining)
@@ -731,6 +746,7 @@ pub async fn upload_own(
         errors.add("kind", "请选择要上传的文件");
     }
     check_uploads(&uploads, &mut errors);
+    scan_uploads(app, &uploads, &mut errors).await?;
     errors.into_result()?;
     let rows = store_uploads(app, &actor.org_id, Some(&actor.account_id), uploads).await?;
     let txn = app.db().begin_write().await?;

@@ -22,6 +22,7 @@ pub mod keys;
 pub mod outlets;
 pub mod password;
 pub mod records;
+pub mod scan;
 mod secret;
 pub mod tasks;
 
@@ -49,6 +50,8 @@ pub struct AppSettings {
     pub keys_dir: PathBuf,
     /// The audit signing key as hex, when given by the environment instead of a key file.
     pub audit_signing_key: Option<String>,
+    /// The malware scanner documents are given to before they are stored (see [`scan`]).
+    pub malware_scan_command: Option<String>,
 }
 
 /// Why EMSS could not start. Each reads as one line for the operator.

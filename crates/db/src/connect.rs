@@ -95,8 +95,8 @@ pub struct Database {
     pub conn: DatabaseConnection,
     pub backend: Backend,
     /// SQLite has one writer at a time: this instance's writers take turns here, without a
-    /// pooled connection, before asking SQLite for its lock.
-    writers: Arc<Semaphore>,
+    /// pooled connection, before asking SQLite for its lock. None on PostgreSQL.
+    writers: Option<Arc<Semaphore>>,
 }
 
 /// A write transaction (see [`Database::begin_write`]). Used like a transaction: pass `&txn` to
@@ -185,15 +185,15 @@ impl Database {
     /// (`BEGIN IMMEDIATE`), so a read never has to upgrade; the busy timeout is left for other
     /// processes. PostgreSQL writers run side by side.
     pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
-        let turn = match self.backend {
-            Backend::Sqlite => Some(
-                self.writers
+        let turn = match &self.writers {
+            Some(writers) => Some(
+                writers
                     .clone()
                     .acquire_owned()
                     .await
                     .map_err(|e| DbErr::Custom(e.to_string()))?,
             ),
-            Backend::Postgres => None,
+            None => None,
         };
         let txn = self
             .conn
@@ -234,7 +234,7 @@ async fn connect_sqlite(settings: &DatabaseSettings) -> Result<Database, Connect
     let db = Database {
         conn: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
         backend: Backend::Sqlite,
-        writers: Arc::new(Semaphore::new(1)),
+        writers: Some(Arc::new(Semaphore::new(1))),
     };
     check_sqlite_pragmas(&db).await?;
     Ok(db)
@@ -299,7 +299,7 @@ async fn connect_postgres(settings: &DatabaseSettings) -> Result<Database, Conne
     Ok(Database {
         conn: SqlxPostgresConnector::from_sqlx_postgres_pool(pool),
         backend: Backend::Postgres,
-        writers: Arc::new(Semaphore::new(1)),
+        writers: None,
     })
 }
 

@@ -38,6 +38,9 @@ pub struct Config {
     pub keys_dir: Option<PathBuf>,
     /// The audit signing key (SM2 private key, hex) instead of its key file.
     pub audit_signing_key: Option<String>,
+    /// The malware scanner documents go through before they are stored, e.g.
+    /// `clamdscan --no-summary -` (file on standard input; exit 0 clean, 1 found).
+    pub malware_scan_command: Option<String>,
 }
 
 impl Default for Config {
@@ -56,6 +59,7 @@ impl Default for Config {
             orphan_file_grace_seconds: 3_600,
             keys_dir: None,
             audit_signing_key: None,
+            malware_scan_command: None,
         }
     }
 }
@@ -101,6 +105,7 @@ const ENV_KEYS: &[&str] = &[
     "orphan_file_grace_seconds",
     "keys_dir",
     "audit_signing_key",
+    "malware_scan_command",
 ];
 
 /// Flags that override everything else.
@@ -200,6 +205,7 @@ impl Config {
                 .clone()
                 .unwrap_or_else(|| self.data_dir.join("keys")),
             audit_signing_key: self.audit_signing_key.clone(),
+            malware_scan_command: self.malware_scan_command.clone(),
         }
     }
 }

@@ -56,8 +56,21 @@ impl TestApp {
         Ok(t)
     }
 
+    /// EMSS with demo data whose documents go through `command` as malware scanner.
+    pub async fn spawn_scanning(command: &str) -> Result<TestApp> {
+        let t = TestApp::start(Some(command.to_string())).await?;
+        emss_app::demo::load(&t.app, DEMO_PASSWORD)
+            .await
+            .context("loading demo data")?;
+        Ok(t)
+    }
+
     /// EMSS on an empty database.
     pub async fn spawn_empty() -> Result<TestApp> {
+        TestApp::start(None).await
+    }
+
+    async fn start(malware_scan_command: Option<String>) -> Result<TestApp> {
         let data_dir = tempfile::tempdir()?;
         let (database_url, pg) = match std::env::var("TEST_DATABASE_URL") {
             Ok(admin) if !admin.is_empty() => {
@@ -79,6 +92,7 @@ impl TestApp {
             },
             keys_dir: data_dir.path().join("keys"),
             audit_signing_key: None,
+            malware_scan_command,
         };
         let app = App::start(settings, clock.clone())
             .await

@@ -358,7 +358,7 @@
     var timer = null;
     function keepLocally() {
       clearTimeout(timer);
-      timer = setTimeout(function () { writeJson(DRAFT + id, { fields: f.collect(), at: new Date().toISOString() }); }, 300);
+      timer = setTimeout(function () { writeJson(DRAFT + id, { fields: f.collect(), base: form.getAttribute("data-updated") }); }, 300);
     }
     form.querySelectorAll("[data-photos]").forEach(function (input) {
       photoFields[input.getAttribute("data-photos")] = photoField(form, input, keepLocally);
@@ -396,13 +396,16 @@
     }
     var refused = readJson(REFUSED + id, "");
     store.removeItem(REFUSED + id);
+    // The phone's copy is newer than the server's only while the server's copy is the one the
+    // typing started from (the phone's clock is never compared with the server's).
     var local = readJson(DRAFT + id, null);
-    if (local && local.at > form.getAttribute("data-updated")) {
+    var unsaved = local && local.base === form.getAttribute("data-updated");
+    if (unsaved) {
       fill(local.fields);
       status.textContent = "已恢复手机上尚未保存到服务器的填写。";
     }
     if (refused) status.textContent = "离线提交未被接受：" + refused + "。请修改后重新上传。";
-    if (!local || local.at <= form.getAttribute("data-updated")) {
+    if (!unsaved) {
       store.removeItem(DRAFT + id);
       try { fill(JSON.parse(form.getAttribute("data-saved") || "{}")); } catch (e) { /* an empty draft */ }
     }
@@ -410,8 +413,9 @@
     form.addEventListener("change", keepLocally);
 
     function save() {
+      clearTimeout(timer);
       var fields = f.collect();
-      writeJson(DRAFT + id, { fields: fields, at: new Date().toISOString() });
+      writeJson(DRAFT + id, { fields: fields, base: form.getAttribute("data-updated") });
       return call("PUT", "/api/v1/records/" + encodeURIComponent(id), { fields: fields });
     }
     form.querySelector("[data-draft-save]").addEventListener("click", function () {
@@ -489,15 +493,22 @@
     function show(text) { if (box) { box.hidden = !text; box.querySelector("[data-queue-text]").textContent = text; } }
     if (!queue.length) { show(""); return; }
     show("有 " + queue.length + " 条记录待上传，正在上传…");
+    var finished = {};
     queue.reduce(function (chain, item) {
-      return chain.then(function (left) {
+      return chain.then(function () {
         return send(item).then(function (res) {
-          // Refused by the server: it goes back to its draft, where the message shows.
-          if (res.status !== 200 && res.status !== 201) writeJson(REFUSED + item.id, failure(res));
-          return left;
-        }, function () { left.push(item); return left; });
+          if (res.status === 200 || res.status === 201) { finished[item.id] = true; return; }
+          // Refused for what it is (gone, changed, invalid): back to its draft, where the message
+          // shows. Anything else (signed out, server busy or restarting) stays queued.
+          if (res.status === 404 || res.status === 409 || res.status === 422) {
+            writeJson(REFUSED + item.id, failure(res));
+            finished[item.id] = true;
+          }
+        }, function () { /* still offline: stays queued */ });
       });
-    }, Promise.resolve([])).then(function (left) {
+    }, Promise.resolve()).then(function () {
+      // Re-read: a submission queued while this ran must not be lost.
+      var left = readJson(QUEUE, []).filter(function (q) { return !finished[q.id]; });
       writeJson(QUEUE, left);
       show(left.length ? "有 " + left.length + " 条记录待上传，恢复网络后自动上传。" : "");
     });
@@ -515,7 +526,8 @@
     if (!logout) return;
     logout.addEventListener("submit", function (event) {
       var waiting = readJson(QUEUE, []).length;
-      if (waiting && !window.confirm("还有 " + waiting + " 条记录未上传，退出将清除手机上的草稿。确定退出？")) {
+      var drafts = Object.keys(store).filter(function (k) { return k.indexOf(DRAFT) === 0; }).length;
+      if ((waiting || drafts) && !window.confirm("还有 " + waiting + " 条记录待上传、" + drafts + " 份填写未保存到服务器，退出将清除手机上的这些内容。确定退出？")) {
         event.preventDefault();
         return;
       }
@@ -563,6 +575,8 @@
     form.querySelector("[data-confirm-button]").addEventListener("click", function () {
       clearErrors(form);
       var ids = Array.prototype.map.call(form.querySelectorAll("input[name=record_ids]:checked"), function (i) { return i.value; });
+      // The page always names its records: an empty list would mean the whole day to the server.
+      if (!ids.length) { showErrors(form, { record_ids: "请选择要确认的记录" }); return; }
       call("POST", "/api/v1/confirmations", {
         date: form.getAttribute("data-confirm-day"), record_ids: ids,
         signature_id: pad.id(), work_photo_id: photo.getAttribute("data-uploaded") || ""
@@ -588,6 +602,7 @@
     if (!form || !form.querySelector("[data-review-button]")) return;
     var result = form.querySelector("[data-form-result]");
     var pad = signaturePad(form);
+    var key = uuid();
     form.querySelector("[data-review-button]").addEventListener("click", function () {
       clearErrors(form);
       var boxes = form.querySelectorAll("input[name=record_ids]:checked");
@@ -596,12 +611,13 @@
         record_ids: Array.prototype.map.call(boxes, function (i) { return i.value; }),
         decision: decision ? decision.value : "", reason: form.querySelector("[name=reason]").value,
         signature_id: pad.id()
-      }, uuid()).then(function (res) {
+      }, key).then(function (res) {
         if (res.status !== 200) {
           var unplaced = showErrors(form, res.body.fields);
           result.textContent = failure(res) + (unplaced.length ? "：" + unplaced.join("；") : "");
           return;
         }
+        key = uuid();
         var done = 0, refused = [];
         res.body.results.forEach(function (r) {
           var box = form.querySelector('input[name=record_ids][value="' + CSS.escape(r.record_id) + '"]');

@@ -58,7 +58,10 @@ pub async fn upload_attachment(
     let mut errors = FieldErrors::new();
     match &file {
         None => errors.add("file", "请选择合同附件"),
-        Some(f) => errors.check("file", office_file_problem(&f.bytes)),
+        Some(f) => {
+            errors.check("file", office_file_problem(&f.bytes));
+            errors.check("file", crate::scan::problem(app, &f.bytes).await?);
+        }
     }
     if repo::contract::attachments(db, &found.id).await?.len() >= MAX_ATTACHMENTS {
         errors.add("file", format!("每份合同最多 {MAX_ATTACHMENTS} 个附件"));

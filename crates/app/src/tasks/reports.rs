@@ -115,7 +115,10 @@ pub async fn upload_report(
     }
     match &file {
         None => errors.add("file", "请选择报告附件"),
-        Some(f) => errors.check("file", office_file_problem(&f.bytes)),
+        Some(f) => {
+            errors.check("file", office_file_problem(&f.bytes));
+            errors.check("file", crate::scan::problem(app, &f.bytes).await?);
+        }
     }
     errors.into_result()?;
     let (Some(category), Some(file)) = (category, file) else {

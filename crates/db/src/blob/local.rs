@@ -36,12 +36,15 @@ impl LocalBlobStore {
     fn put_blocking(root: &Path, path: &Path, bytes: &[u8]) -> Result<(), BlobError> {
         if path.exists() {
             // Written afresh as far as the orphan sweep can tell: its new reference may not be
-            // committed yet.
-            File::options()
-                .write(true)
-                .open(path)?
-                .set_modified(std::time::SystemTime::now())?;
-            return Ok(());
+            // committed yet. Swept in the meantime, it is written again below.
+            match File::options().write(true).open(path) {
+                Ok(f) => {
+                    f.set_modified(std::time::SystemTime::now())?;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
         }
         let dir = path
             .parent()
@@ -136,6 +139,34 @@ impl BlobStore for LocalBlobStore {
         .await
     }
 
+    async fn delete_if_older_than(
+        &self,
+        key: &BlobKey,
+        age: std::time::Duration,
+    ) -> Result<bool, BlobError> {
+        let path = self.path_of(key);
+        blocking(move || {
+            let old = match fs::metadata(&path) {
+                Ok(m) => m
+                    .modified()
+                    .ok()
+                    .and_then(|t| std::time::SystemTime::now().duration_since(t).ok())
+                    .is_some_and(|d| d >= age),
+                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
+                Err(e) => return Err(e.into()),
+            };
+            if !old {
+                return Ok(false);
+            }
+            match fs::remove_file(&path) {
+                Ok(()) => Ok(true),
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+    }
+
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
         let path = self.path_of(key);
         blocking(move || match fs::remove_file(&path) {
@@ -175,7 +206,14 @@ mod tests {
         assert!(store.older_than(day).await.unwrap().is_empty());
         let all = store.older_than(std::time::Duration::ZERO).await.unwrap();
         assert_eq!(all, vec![key.clone()]);
-        store.delete(&key).await.unwrap();
+        assert!(!store.delete_if_older_than(&key, day).await.unwrap());
+        assert!(
+            store
+                .delete_if_older_than(&key, std::time::Duration::ZERO)
+                .await
+                .unwrap()
+        );
+        assert!(!store.exists(&key).await.unwrap());
         // Nothing is left in the temporary folder.
         assert_eq!(
             fs::read_dir(dir.path().join("blobs/tmp")).unwrap().count(),

@@ -63,6 +63,13 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     /// Every stored file last written more than `age` ago (younger ones may belong to a write
     /// whose database transaction is still open, here or on another instance).
     async fn older_than(&self, age: std::time::Duration) -> Result<Vec<BlobKey>, BlobError>;
+    /// Removes the file only if it is still older than `age` (the sweep's second look: a write
+    /// of the same bytes may have refreshed it meanwhile); true when removed.
+    async fn delete_if_older_than(
+        &self,
+        key: &BlobKey,
+        age: std::time::Duration,
+    ) -> Result<bool, BlobError>;
 }
 
 #[cfg(test)]
