@@ -281,10 +281,14 @@ fn view(e: evidence::Model) -> EvidenceView {
 }
 
 /// Takes an uploaded photo or signature: checked and re-encoded on the blocking pool, stored by
-/// hash, seen by its uploader until the field loop attaches it to a record.
+/// hash, seen by its uploader until the field loop attaches it to a record. With `for_draft`, the
+/// upload belongs to that record and is taken only while it is the actor's own draft — checked
+/// after a retry's first answer is looked up, so a retry after the record's submission still
+/// gets that answer.
 pub async fn upload(
     app: &App,
     actor: &Actor,
+    for_draft: Option<&str>,
     kind: &str,
     file: Option<Upload>,
     keyed: Option<&Keyed>,
@@ -292,7 +296,13 @@ pub async fn upload(
     if !Permission::FileEvidence.allows(Some(actor)) {
         return Err(AppError::new(ErrorCode::Forbidden));
     }
-    idempotency::once(app, actor, keyed, || store(app, actor, kind, file, keyed)).await
+    idempotency::once(app, actor, keyed, || async move {
+        if let Some(record) = for_draft {
+            crate::records::draft_of(app, actor, record).await?;
+        }
+        store(app, actor, kind, file, keyed).await
+    })
+    .await
 }
 
 async fn store(

@@ -1,6 +1,7 @@
-//! Evidence images through the API (T7, the part that stands without records): judged by content,
-//! decoded under limits, stored re-encoded — no EXIF, no trailing payload — and seen only by the
-//! uploader until a record carries it, every view audited.
+//! Evidence images through the API (T7, the part that stands without records; the malware scan
+//! of documents is in malware_scan.rs): judged by content, decoded under limits, stored
+//! re-encoded — no EXIF, no trailing payload — and seen only by the uploader until a record
+//! carries it, every view audited.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use emss_testkit::TestApp;
@@ -223,4 +224,72 @@ async fn a_retried_upload_with_its_key_is_stored_once() {
         .await
         .unwrap();
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn the_rest_of_the_upload_abuse_suite() {
+    let t = TestApp::spawn().await.unwrap();
+    let filer = t.token("filer_a").await.unwrap();
+    let refused = |v: &Value| v["fields"]["file"].as_str().unwrap_or_default().to_string();
+
+    // Script in an SVG, and HTML in front of a picture's bytes: neither is a photo.
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><foreignObject><body xmlns="http://www.w3.org/1999/xhtml"><p>x</p></body></foreignObject></svg>"#;
+    let (status, err) = upload(&t, &filer, "work_photo", "a.svg", svg.to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused(&err), "只能上传 JPG 或 PNG 照片");
+    let mut html_first = b"<html><script>alert(1)</script></html>".to_vec();
+    html_first.extend(jpeg(&picture(800, 600)));
+    let (_, err) = upload(&t, &filer, "work_photo", "a.gif", html_first).await;
+    assert_eq!(refused(&err), "只能上传 JPG 或 PNG 照片");
+
+    // A line break in a part's file name breaks the multipart header itself: the request is
+    // refused whole, nothing stored.
+    let (status, err) = upload(
+        &t,
+        &filer,
+        "work_photo",
+        "x.jpg\r\nX-Injected: y",
+        jpeg(&picture(800, 600)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(err["message"], "请求格式有误，请检查后重试");
+
+    // Other hostile names change nothing: the picture is stored and served under a name of its
+    // kind, in a well-formed header.
+    let long = format!("{}.jpg", "长".repeat(300));
+    for (i, name) in ["\u{202e}gpj.exe", long.as_str()].into_iter().enumerate() {
+        let photo = jpeg(&picture(800 + i as u32 * 8, 600));
+        let (status, a) = upload(&t, &filer, "work_photo", name, photo).await;
+        assert_eq!(status, StatusCode::CREATED, "{name:?}: {a}");
+        let res = reqwest::Client::new()
+            .get(t.url(&format!(
+                "/api/v1/attachments/{}",
+                a["id"].as_str().unwrap()
+            )))
+            .bearer_auth(&filer)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.headers().get("x-injected").is_none());
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(res.headers()["content-type"], "image/jpeg");
+        let disposition = res.headers()["content-disposition"].to_str().unwrap();
+        assert!(disposition.starts_with("attachment;"), "{disposition}");
+        assert!(disposition.contains("work_photo.jpg"), "{disposition}");
+    }
+
+    // Exactly 10 MB is taken (the padding after the picture is dropped); one byte more is not.
+    let mut at_limit = jpeg(&picture(1024, 768));
+    at_limit.resize(10 * 1024 * 1024, 0);
+    let (status, a) = upload(&t, &filer, "evidence_photo", "a.jpg", at_limit.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    assert!(
+        a["size"].as_i64().unwrap() < 1024 * 1024,
+        "stored re-encoded"
+    );
+    at_limit.push(0);
+    let (status, err) = upload(&t, &filer, "evidence_photo", "a.jpg", at_limit).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused(&err), "照片不能超过 10 MB");
 }

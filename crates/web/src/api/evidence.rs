@@ -68,6 +68,16 @@ pub async fn upload(
     ctx: Ctx,
     req: Request,
 ) -> Result<Response, ApiError> {
+    upload_for(state, ctx, None, req).await
+}
+
+/// An image upload, for a draft record or on its own (`for_draft` None).
+pub(super) async fn upload_for(
+    state: AppState,
+    ctx: Ctx,
+    for_draft: Option<&str>,
+    req: Request,
+) -> Result<Response, ApiError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let keyed = super::keyed("api.attachments.create", req.headers());
     let (fields, files) = crate::upload::form(req, &state).await?;
@@ -77,7 +87,9 @@ pub async fn upload(
         .map(|(_, v)| v)
         .unwrap_or_default();
     let file = files.into_iter().find(|f| f.kind == "file");
-    let done = emss_app::evidence::upload(&state.app, actor, &kind, file, keyed.as_ref()).await?;
+    let done =
+        emss_app::evidence::upload(&state.app, actor, for_draft, &kind, file, keyed.as_ref())
+            .await?;
     Ok((StatusCode::CREATED, Json(Attachment::from(done))).into_response())
 }
 

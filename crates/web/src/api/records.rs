@@ -165,9 +165,7 @@ pub async fn upload(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<axum::response::Response, ApiError> {
-    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    emss_app::records::draft_of(&state.app, actor, &id).await?;
-    super::evidence::upload(State(state), ctx, req).await
+    super::evidence::upload_for(state, ctx, Some(&id), req).await
 }
 
 /// 记录详情: fields, derived values, verdicts, flags, evidence, state and trail.
