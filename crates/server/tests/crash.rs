@@ -105,12 +105,7 @@ async fn wait_healthy(remote: &Remote, log: &Path) {
 /// Waits for the start-up sweep of files without rows to finish (it runs beside serving).
 async fn wait_swept(log: &Path, sweeps_before: usize) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    while std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .matches("orphan file sweep done")
-        .count()
-        <= sweeps_before
-    {
+    while sweeps(log) <= sweeps_before {
         assert!(Instant::now() < deadline, "no orphan file sweep in the log");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

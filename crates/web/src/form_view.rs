@@ -185,14 +185,14 @@ pub fn build(def: &FormDefinition, evaluation: Option<&Evaluation>) -> FormView 
     }
 }
 
-/// Names each repeated section's instrument as the enterprise listed it (`(id, label)`).
-pub fn name_instruments(form: &mut FormView, instruments: &[(String, String)]) {
+/// Names each repeated section's instrument as the enterprise listed it.
+pub fn name_instruments(form: &mut FormView, instruments: &[emss_app::records::InstrumentRef]) {
     for s in form.sections.iter_mut().filter(|s| s.repeated) {
         for (i, inst) in s.instances.iter_mut().enumerate() {
             if let Some(id) = &inst.instrument_id
-                && let Some((_, label)) = instruments.iter().find(|(k, _)| k == id)
+                && let Some(found) = instruments.iter().find(|r| &r.id == id)
             {
-                inst.heading = Some(format!("仪器 {}：{label}", i + 1));
+                inst.heading = Some(format!("仪器 {}：{}", i + 1, found.label));
             }
         }
     }

@@ -120,7 +120,7 @@ pub async fn site(
         .await?
         .into_iter()
         .map(|i| InstrumentRef {
-            label: format!("{} {} {}（{}）", i.parameter, i.maker, i.model, i.serial_no),
+            label: super::instrument_label(&i),
             id: i.id,
         })
         .collect();

@@ -210,6 +210,11 @@ fn action_label(action: &str) -> String {
     .to_string()
 }
 
+/// An instrument as the pages name it: parameter, maker, model and serial number.
+pub(crate) fn instrument_label(i: &emss_db::entity::instrument::Model) -> String {
+    format!("{} {} {}（{}）", i.parameter, i.maker, i.model, i.serial_no)
+}
+
 /// 运维编号: the visit day and the start of the record's id (`YW20261129-3A9713`).
 pub(crate) fn number(visit_date: NaiveDate, id: &str) -> String {
     let head: String = id.chars().take(6).collect();
@@ -609,7 +614,7 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<RecordDetail, 
             label: listed
                 .iter()
                 .find(|i| &i.id == id)
-                .map(|i| format!("{} {} {}（{}）", i.parameter, i.maker, i.model, i.serial_no))
+                .map(instrument_label)
                 .unwrap_or_else(|| "已删除的仪器".to_string()),
         })
         .collect();

@@ -162,12 +162,7 @@ pub async fn record(
                 verdicts: Vec::new(),
             }),
         );
-        let labels: Vec<(String, String)> = detail
-            .instruments
-            .iter()
-            .map(|i| (i.id.clone(), i.label.clone()))
-            .collect();
-        form_view::name_instruments(&mut form, &labels);
+        form_view::name_instruments(&mut form, &detail.instruments);
         return Ok(render(&FormEditPage {
             shell: Shell::mobile(&ctx, &r.form_name),
             draft: Some(DraftEdit {

@@ -311,14 +311,7 @@ pub async fn filled_form(state: &AppState, detail: &RecordDetail) -> Result<Form
             verdicts: detail.verdicts.clone(),
         }),
     );
-    form_view::name_instruments(
-        &mut form,
-        &detail
-            .instruments
-            .iter()
-            .map(|i| (i.id.clone(), i.label.clone()))
-            .collect::<Vec<_>>(),
-    );
+    form_view::name_instruments(&mut form, &detail.instruments);
     Ok(form)
 }
 
