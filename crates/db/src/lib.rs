@@ -4,6 +4,7 @@
 pub mod blob;
 pub mod connect;
 pub mod entity;
+pub mod floor;
 pub mod migration;
 pub mod repo;
 

@@ -41,6 +41,9 @@ pub struct Config {
     /// The malware scanner documents go through before they are stored, e.g.
     /// `clamdscan --no-summary -` (file on standard input; exit 0 clean, 1 found).
     pub malware_scan_command: Option<String>,
+    /// Serves the benchmark's floor handlers under `/bench/floor/` (set by the benchmark
+    /// command only; never in production).
+    pub bench_floor: bool,
 }
 
 impl Default for Config {
@@ -60,6 +63,7 @@ impl Default for Config {
             keys_dir: None,
             audit_signing_key: None,
             malware_scan_command: None,
+            bench_floor: false,
         }
     }
 }
@@ -106,6 +110,7 @@ const ENV_KEYS: &[&str] = &[
     "keys_dir",
     "audit_signing_key",
     "malware_scan_command",
+    "bench_floor",
 ];
 
 /// Flags that override everything else.

@@ -285,10 +285,16 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
             .map_err(|e| e.to_string())?
     };
     let local = listener.local_addr().map_err(|e| e.to_string())?;
+    if config.bench_floor {
+        emss_db::floor::create_table(app.db())
+            .await
+            .map_err(|e| format!("基准测试底线表无法创建：{e}"))?;
+    }
     let router = emss_web::router(
         app.clone(),
         &emss_web::WebSettings {
             secure_cookies: config.secure_cookies,
+            bench_floor: config.bench_floor,
         },
     );
     banner::print(

@@ -6,6 +6,7 @@ mod api;
 mod assets;
 mod context;
 mod error;
+mod floor;
 mod form_view;
 mod h5;
 mod layers;
@@ -41,6 +42,8 @@ pub struct AppState {
 #[derive(Debug, Clone, Default)]
 pub struct WebSettings {
     pub secure_cookies: bool,
+    /// Mounts the benchmark's floor handlers (`crate::floor`); never set in production.
+    pub bench_floor: bool,
 }
 
 /// The complete EMSS router with all middleware.
@@ -50,7 +53,12 @@ pub fn router(app: App, settings: &WebSettings) -> Router {
         secure_cookies: settings.secure_cookies,
         openapi_json: Arc::new(openapi::document_json()),
     };
-    layers::wrap(routes::build(state.clone()), state)
+    let bench_floor = settings.bench_floor.then(|| floor::router(state.clone()));
+    let router = layers::wrap(routes::build(state.clone()), state);
+    match bench_floor {
+        Some(floor) => floor.merge(router),
+        None => router,
+    }
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests in flight.

@@ -16,6 +16,7 @@ mod m20261129_000010_evidence;
 mod m20261129_000011_idempotency;
 mod m20261130_000012_records;
 mod m20261130_000013_blob_refs;
+mod m20261201_000014_list_indexes;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_idempotency::Migration),
             Box::new(m20261130_000012_records::Migration),
             Box::new(m20261130_000013_blob_refs::Migration),
+            Box::new(m20261201_000014_list_indexes::Migration),
         ]
     }
 }

@@ -8,7 +8,7 @@ use emss_domain::listing::{Page, PageRequest};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 use serde_json::Value;
 
@@ -196,18 +196,21 @@ pub async fn checkpoints(db: &impl ConnectionTrait) -> Result<Vec<audit_checkpoi
         .await
 }
 
+/// The query of an object's trail (its plan is checked in the tests).
+pub fn trail_query(object_type: &str, object_id: &str) -> Select<audit_entry::Entity> {
+    audit_entry::Entity::find()
+        .filter(audit_entry::Column::ObjectType.eq(object_type))
+        .filter(audit_entry::Column::ObjectId.eq(object_id))
+        .order_by_asc(audit_entry::Column::Seq)
+}
+
 /// Every entry about one object, oldest first: its trail (留痕).
 pub async fn trail(
     db: &impl ConnectionTrait,
     object_type: &str,
     object_id: &str,
 ) -> Result<Vec<audit_entry::Model>, DbErr> {
-    audit_entry::Entity::find()
-        .filter(audit_entry::Column::ObjectType.eq(object_type))
-        .filter(audit_entry::Column::ObjectId.eq(object_id))
-        .order_by_asc(audit_entry::Column::Seq)
-        .all(db)
-        .await
+    trail_query(object_type, object_id).all(db).await
 }
 
 /// The audit administrator's search.

@@ -9,7 +9,7 @@ use emss_domain::listing::{Page, PageRequest};
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 fn record_scope(scope: &Scope, viewer: &str) -> Condition {
@@ -155,6 +155,16 @@ fn condition(scope: &Scope, viewer: &str, f: &RecordFilter) -> Condition {
     cond
 }
 
+/// The query of the record lists, the latest visit first (its plan is checked in the tests).
+pub fn list_query(scope: &Scope, viewer: &str, filter: &RecordFilter) -> Select<record::Entity> {
+    use record::Column as C;
+    record::Entity::find()
+        .filter(condition(scope, viewer, filter))
+        .order_by_desc(C::VisitDate)
+        .order_by_desc(C::CheckInAt)
+        .order_by_asc(C::Id)
+}
+
 /// Records in scope, the latest visit first.
 pub async fn list(
     db: &impl ConnectionTrait,
@@ -163,12 +173,7 @@ pub async fn list(
     filter: &RecordFilter,
     page: PageRequest,
 ) -> Result<Page<record::Model>, DbErr> {
-    use record::Column as C;
-    let query = record::Entity::find()
-        .filter(condition(scope, viewer, filter))
-        .order_by_desc(C::VisitDate)
-        .order_by_desc(C::CheckInAt)
-        .order_by_asc(C::Id);
+    let query = list_query(scope, viewer, filter);
     let total = query.clone().count(db).await?;
     let items = query
         .offset(page.offset())
@@ -176,6 +181,19 @@ pub async fn list(
         .all(db)
         .await?;
     Ok(Page::new(items, total, page))
+}
+
+/// The query of 待确认日期 (its plan is checked in the tests).
+pub fn pending_days_query(enterprise_id: &str) -> Select<record::Entity> {
+    use record::Column as C;
+    record::Entity::find()
+        .select_only()
+        .column(C::VisitDate)
+        .column_as(Expr::expr(Func::count(Expr::col(C::Id))), "count")
+        .filter(C::EnterpriseId.eq(enterprise_id))
+        .filter(C::State.eq("submitted"))
+        .group_by(C::VisitDate)
+        .order_by_desc(C::VisitDate)
 }
 
 /// 待确认日期: the days with records waiting for the enterprise, and how many on each.
@@ -188,15 +206,7 @@ pub async fn pending_days(
         visit_date: NaiveDate,
         count: i64,
     }
-    use record::Column as C;
-    Ok(record::Entity::find()
-        .select_only()
-        .column(C::VisitDate)
-        .column_as(Expr::expr(Func::count(Expr::col(C::Id))), "count")
-        .filter(C::EnterpriseId.eq(enterprise_id))
-        .filter(C::State.eq("submitted"))
-        .group_by(C::VisitDate)
-        .order_by_desc(C::VisitDate)
+    Ok(pending_days_query(enterprise_id)
         .into_model::<Day>()
         .all(db)
         .await?

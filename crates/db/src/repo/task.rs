@@ -12,7 +12,7 @@ use emss_domain::listing::{Page, PageRequest};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 /// Rows written per INSERT when a task's occurrences are generated.
@@ -104,13 +104,12 @@ pub struct TaskFilter {
     pub contract_id: Option<String>,
 }
 
-pub async fn list(
-    db: &impl ConnectionTrait,
+/// The query of the task lists, the latest start first (its plan is checked in the tests).
+pub fn list_query(
     scope: &Scope,
     filter: &TaskFilter,
     today: NaiveDate,
-    page: PageRequest,
-) -> Result<Page<maintenance_task::Model>, DbErr> {
+) -> Select<maintenance_task::Entity> {
     use maintenance_task::Column as C;
     let mut cond = task_scope(scope);
     match filter.state.as_deref() {
@@ -142,11 +141,21 @@ pub async fn list(
     if let Some(c) = &filter.contract_id {
         cond = cond.add(C::ContractId.eq(c.as_str()));
     }
-    let query = maintenance_task::Entity::find()
+    maintenance_task::Entity::find()
         .filter(cond)
         .order_by_desc(C::StartDate)
         .order_by_asc(C::Number)
-        .order_by_asc(C::Id);
+        .order_by_asc(C::Id)
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &TaskFilter,
+    today: NaiveDate,
+    page: PageRequest,
+) -> Result<Page<maintenance_task::Model>, DbErr> {
+    let query = list_query(scope, filter, today);
     let total = query.clone().count(db).await?;
     let items = query
         .offset(page.offset())
@@ -311,21 +320,26 @@ fn occurrence_condition(scope: &Scope, filter: &OccurrenceFilter) -> Condition {
     cond
 }
 
-pub async fn occurrences(
-    db: &impl ConnectionTrait,
-    scope: &Scope,
-    filter: &OccurrenceFilter,
-    page: PageRequest,
-) -> Result<Page<occurrence::Model>, DbErr> {
+/// The query of 运维管理 and the overdue lists (its plan is checked in the tests).
+pub fn occurrences_query(scope: &Scope, filter: &OccurrenceFilter) -> Select<occurrence::Entity> {
     use occurrence::Column as C;
-    let query = occurrence::Entity::find()
+    occurrence::Entity::find()
         .filter(occurrence_condition(scope, filter))
         .order_by_asc(C::PeriodEnd)
         .order_by_asc(C::PeriodStart)
         .order_by_asc(C::TaskId)
         .order_by_asc(C::PlanId)
         .order_by_asc(C::OutletId)
-        .order_by_asc(C::FormCode);
+        .order_by_asc(C::FormCode)
+}
+
+pub async fn occurrences(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &OccurrenceFilter,
+    page: PageRequest,
+) -> Result<Page<occurrence::Model>, DbErr> {
+    let query = occurrences_query(scope, filter);
     let total = query.clone().count(db).await?;
     let items = query
         .offset(page.offset())
