@@ -378,20 +378,7 @@ pub async fn run(
 
     // Record detail (HTML), as the district regulator.
     let district = tokens[&people.district].clone();
-    let mut ids = Vec::new();
-    for page in 1..=5 {
-        let list = http
-            .send(
-                http.request(
-                    Method::GET,
-                    Some(&district),
-                    &format!("/api/v1/records?page={page}&page_size=50"),
-                ),
-                StatusCode::OK,
-            )
-            .await?;
-        ids.extend(ids_of(&list));
-    }
+    let ids = record_ids(http, &district, "", 5, 50).await?;
     let ids = Arc::new(ids);
     let h = http.clone();
     out.push(
@@ -436,20 +423,7 @@ pub async fn run(
         crate::pictures::signature(),
     )
     .await?;
-    let mut queue = Vec::new();
-    for page in 1..=10 {
-        let list = http
-            .send(
-                http.request(
-                    Method::GET,
-                    Some(&reviewer),
-                    &format!("/api/v1/records?state=confirmed&page={page}&page_size=100"),
-                ),
-                StatusCode::OK,
-            )
-            .await?;
-        queue.extend(ids_of(&list));
-    }
+    let queue = record_ids(http, &reviewer, "state=confirmed&", 10, 100).await?;
     let batches: Arc<Vec<Vec<String>>> = Arc::new(
         queue
             .chunks(200)
@@ -484,6 +458,29 @@ fn reviewed_all(answer: &Value) -> Answer {
     } else {
         Err(format!("{refused} records refused: {answer}"))
     }
+}
+
+/// The ids of the first `pages` pages of `/api/v1/records?{filter}…` as the holder of `token`
+/// sees them.
+async fn record_ids(
+    http: &Http,
+    token: &str,
+    filter: &str,
+    pages: u32,
+    page_size: u32,
+) -> Result<Vec<String>, String> {
+    let mut ids = Vec::new();
+    for page in 1..=pages {
+        let path = format!("/api/v1/records?{filter}page={page}&page_size={page_size}");
+        let list = http
+            .send(
+                http.request(Method::GET, Some(token), &path),
+                StatusCode::OK,
+            )
+            .await?;
+        ids.extend(ids_of(&list));
+    }
+    Ok(ids)
 }
 
 fn ids_of(list: &Value) -> Vec<String> {
