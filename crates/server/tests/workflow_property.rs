@@ -363,7 +363,12 @@ async fn run(w: &World, actions: Vec<Action>) -> Result<(), String> {
                     return Err(format!("{action:?} answered {status}: {body}"));
                 }
                 if allowed {
-                    let mut seen: Vec<usize> = chosen.clone();
+                    // Indexes past the last record were never sent.
+                    let mut seen: Vec<usize> = chosen
+                        .iter()
+                        .copied()
+                        .filter(|i| *i < records.len())
+                        .collect();
                     seen.sort();
                     seen.dedup();
                     for i in seen {
