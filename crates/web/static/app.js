@@ -435,6 +435,8 @@
     });
 
     form.querySelector("[data-draft-submit]").addEventListener("click", function () {
+      // The submission carries the fields as they are now; a copy kept later would outlive it.
+      clearTimeout(timer);
       clearErrors(form);
       var problems = {};
       var photoId = workPhoto ? workPhoto.getAttribute("data-uploaded") : "";
@@ -449,6 +451,9 @@
         result.textContent = "正在上传…";
         return send(item).then(function (res) {
           if (res.status === 200 || res.status === 201) {
+            // Typing while it was sent must not leave a copy of the record on the phone.
+            clearTimeout(timer);
+            store.removeItem(DRAFT + id);
             result.textContent = "已上传：运维编号 " + (res.body.number || "") + "。";
             window.location.href = "/m/records/" + encodeURIComponent(id);
             return;
