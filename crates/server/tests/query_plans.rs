@@ -16,6 +16,7 @@ use sea_orm::{ConnectionTrait, QuerySelect, QueryTrait, Statement, TransactionTr
 const LARGE: &[&str] = &[
     "record",
     "record_flag",
+    "flagged_record",
     "record_evidence",
     "evidence",
     "audit_entry",
@@ -111,6 +112,10 @@ async fn the_benchmark_list_queries_use_indexes_on_both_databases() {
     let today = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
     let district = Scope::District("310115".into());
     let mut problems = Vec::new();
+    let flag_only = RecordFilter {
+        flag: Some("short_visit".into()),
+        ..Default::default()
+    };
 
     let queries = [
         (
@@ -166,12 +171,34 @@ async fn the_benchmark_list_queries_use_indexes_on_both_databases() {
         (
             "city: records with a flag",
             first_page(
+                repo::record::flagged_query(&Scope::City, &flag_only).unwrap(),
+                backend,
+            ),
+        ),
+        (
+            "district: records with a flag in a month",
+            first_page(
+                repo::record::flagged_query(
+                    &district,
+                    &RecordFilter {
+                        from: NaiveDate::from_ymd_opt(2026, 11, 1),
+                        to: Some(today),
+                        ..flag_only.clone()
+                    },
+                )
+                .unwrap(),
+                backend,
+            ),
+        ),
+        (
+            "city: confirmed records with a flag",
+            first_page(
                 repo::record::list_query(
                     &Scope::City,
                     "viewer",
                     &RecordFilter {
-                        flag: Some("short_visit".into()),
-                        ..Default::default()
+                        state: Some("confirmed".into()),
+                        ..flag_only.clone()
                     },
                 ),
                 backend,

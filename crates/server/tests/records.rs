@@ -680,3 +680,153 @@ async fn the_demo_week_holds_records_in_every_state() {
         assert!(page["total"].as_u64().unwrap() >= 1, "{flag}");
     }
 }
+
+fn ids_of(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The flag filter alone is counted and paged from its own table: for every viewer it lists
+/// exactly the records of their whole list that show the flag, in the same order, page by page
+/// and within visit days.
+#[tokio::test]
+async fn a_flag_filter_lists_exactly_the_records_in_scope_carrying_the_flag() {
+    let t = TestApp::spawn().await.unwrap();
+    let mut seen = 0;
+    for viewer in ["city", "district_a", "district_b", "agency_a", "ent_a"] {
+        let token = t.token(viewer).await.unwrap();
+        let (_, all) = t
+            .call(Method::GET, &token, "/api/v1/records?page_size=100", None)
+            .await
+            .unwrap();
+        assert!(all["total"].as_u64().unwrap() <= 100, "{viewer}: {all}");
+        for flag in [
+            "failed_verdict",
+            "far_from_outlet",
+            "duplicate_photo",
+            "short_visit",
+        ] {
+            let carrying: Vec<&Value> = all["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| {
+                    r["flags"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|f| f["kind"] == flag)
+                })
+                .collect();
+            let expected: Vec<String> = carrying
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_string())
+                .collect();
+            seen += expected.len();
+            let path = format!("/api/v1/records?flag={flag}&page_size=100");
+            let (_, page) = t.call(Method::GET, &token, &path, None).await.unwrap();
+            assert_eq!(ids_of(&page), expected, "{viewer} {flag}");
+            assert_eq!(page["total"], expected.len(), "{viewer} {flag}");
+            if expected.len() > 1 {
+                let path = format!("/api/v1/records?flag={flag}&page_size=1&page=2");
+                let (_, second) = t.call(Method::GET, &token, &path, None).await.unwrap();
+                assert_eq!(ids_of(&second), vec![expected[1].clone()]);
+                assert_eq!(second["total"], expected.len());
+            }
+            if let Some(first) = carrying.first() {
+                let day = first["visit_date"].as_str().unwrap();
+                let same_day: Vec<String> = carrying
+                    .iter()
+                    .filter(|r| r["visit_date"] == day)
+                    .map(|r| r["id"].as_str().unwrap().to_string())
+                    .collect();
+                let path = format!("/api/v1/records?flag={flag}&from={day}&to={day}");
+                let (_, page) = t.call(Method::GET, &token, &path, None).await.unwrap();
+                assert_eq!(ids_of(&page), same_day, "{viewer} {flag} {day}");
+            }
+        }
+    }
+    assert!(seen > 3, "the demo week carries flags");
+}
+
+/// The same site photo filed again is flagged on the later record, naming where it was used
+/// before: the latest five by number, the rest counted. The filer's own face on every record is
+/// not a reuse; the same face picture is.
+#[tokio::test]
+async fn a_photo_filed_again_is_flagged_naming_the_records_it_was_on() {
+    let t = TestApp::spawn().await.unwrap();
+    let filer = t.token("filer_a").await.unwrap();
+    let s = site(&t, &filer).await;
+    let ids: Vec<&str> = s.instruments.iter().map(|i| i.0.as_str()).collect();
+    let mut numbers = Vec::new();
+    let mut last = Value::Null;
+    for n in 0..7u64 {
+        let create = json!({"task_id": s.task_id, "outlet_id": s.outlet_id,
+            "form_type": "ww_standard_check", "instrument_ids": ids,
+            "check_in": stamp(&t, 30, s.lat, s.lon)});
+        let (status, draft) = t
+            .call(Method::POST, &filer, "/api/v1/records", Some(create))
+            .await
+            .unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{draft}");
+        let id = draft["id"].as_str().unwrap();
+        let attach = format!("/api/v1/records/{id}/attachments");
+        // The same picture each time, uploaded anew; a face of its own each time.
+        let photo = image(&t, &filer, &attach, "evidence_photo", 4242).await;
+        let face = image(&t, &filer, &attach, "work_photo", 500 + n).await;
+        let signature = image(&t, &filer, &attach, "signature", 600 + n).await;
+        let (status, body) = t
+            .call(
+                Method::PUT,
+                &filer,
+                &format!("/api/v1/records/{id}"),
+                Some(json!({"fields": standard_check(&t, &s, &photo, Some("20.000"))})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, submitted) = t
+            .call(
+                Method::POST,
+                &filer,
+                &format!("/api/v1/records/{id}/submit"),
+                Some(json!({"check_out": stamp(&t, 0, s.lat, s.lon),
+                    "work_photo_id": face, "signature_id": signature})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(status, StatusCode::OK, "{submitted}");
+        let reused: Vec<&Value> = submitted["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "duplicate_photo")
+            .collect();
+        match n {
+            0 => assert!(reused.is_empty(), "{submitted}"),
+            1 => assert_eq!(
+                reused[0]["reason"],
+                format!("现场照片与记录 {} 中的照片相同", numbers[0]),
+            ),
+            _ => assert_eq!(reused.len(), 1, "{submitted}"),
+        }
+        numbers.push(submitted["number"].as_str().unwrap().to_string());
+        last = reused.first().map(|f| (*f).clone()).unwrap_or(Value::Null);
+        t.clock.advance(Duration::minutes(5));
+    }
+    let reason = last["reason"].as_str().unwrap();
+    assert!(reason.starts_with("现场照片与记录 "), "{reason}");
+    assert!(reason.ends_with(" 等 6 条记录中的照片相同"), "{reason}");
+    for (i, number) in numbers[..6].iter().enumerate() {
+        // The five latest are named, the first one only counted.
+        assert_eq!(
+            reason.contains(number.as_str()),
+            i > 0,
+            "{number}: {reason}"
+        );
+    }
+}

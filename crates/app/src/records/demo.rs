@@ -402,7 +402,7 @@ pub(crate) async fn load_demo(
             .unwrap_or(submitted_at);
         repo::record::insert(txn, model.clone()).await?;
         let flag_rows = super::flag_rows(&id, &flags)?;
-        repo::record::insert_flags(txn, flag_rows).await?;
+        repo::record::insert_flags(txn, &model, flag_rows).await?;
         repo::record::link_evidence(
             txn,
             links

@@ -26,6 +26,10 @@ use std::collections::HashSet;
 /// picture (near-duplicates have no index).
 const NEAR_DUPLICATE_RECORDS: u64 = 200;
 
+/// How many of the records a reused photo was found on its flag names (the latest); the rest
+/// are counted.
+const NAMED_RECORDS: u64 = 5;
+
 #[derive(Debug, Clone)]
 pub struct SubmitInput {
     pub check_out: StampInput,
@@ -213,14 +217,19 @@ async fn reused_photos(
         if others.is_empty() || !seen.insert(image.id.clone()) {
             continue;
         }
-        let numbers: Vec<String> = repo::record::by_ids(db, &others)
-            .await?
-            .into_iter()
-            .map(|r| r.number)
-            .collect();
+        let numbers = repo::record::numbers_of(db, &others, NAMED_RECORDS).await?;
+        let reason = if others.len() > numbers.len() {
+            format!(
+                "{label}与记录 {} 等 {} 条记录中的照片相同",
+                numbers.join("、"),
+                others.len()
+            )
+        } else {
+            format!("{label}与记录 {} 中的照片相同", numbers.join("、"))
+        };
         flags.push(Flag {
             kind: FlagKind::DuplicatePhoto,
-            reason: format!("{label}与记录 {} 中的照片相同", numbers.join("、")),
+            reason,
         });
     }
     Ok(flags)
@@ -398,7 +407,7 @@ async fn submit_once(
     if !repo::record::save(&txn, found.clone(), expected).await? {
         return Err(AppError::field("version", "记录已被修改，请刷新后再提交"));
     }
-    repo::record::insert_flags(&txn, flag_rows).await?;
+    repo::record::insert_flags(&txn, &found, flag_rows).await?;
     repo::record::link_evidence(&txn, links).await?;
     if let Some(o) = &occurrence {
         repo::record::fulfil(&txn, &o.id, &found.id).await?;

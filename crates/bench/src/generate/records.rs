@@ -8,7 +8,9 @@ use crate::scale::Scale;
 use anyhow::Result;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use emss_db::Database;
-use emss_db::entity::{audit_entry, evidence, occurrence, record, record_evidence, record_flag};
+use emss_db::entity::{
+    audit_entry, evidence, flagged_record, occurrence, record, record_evidence, record_flag,
+};
 use emss_domain::audit::{self, Entry, GENESIS, Hash};
 use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
 use serde_json::json;
@@ -17,6 +19,7 @@ use serde_json::json;
 struct Batch {
     records: Vec<record::Model>,
     flags: Vec<record_flag::Model>,
+    flagged: Vec<flagged_record::Model>,
     evidence: Vec<evidence::Model>,
     links: Vec<record_evidence::Model>,
     occurrences: Vec<occurrence::Model>,
@@ -28,6 +31,7 @@ impl Batch {
         let txn = db.begin_write().await?;
         put(&txn, self.records).await?;
         put(&txn, self.flags).await?;
+        put(&txn, self.flagged).await?;
         put(&txn, self.evidence).await?;
         put(&txn, self.links).await?;
         put(&txn, self.occurrences).await?;
@@ -131,6 +135,9 @@ pub(super) async fn records(
                     o.record_id = Some(row.record.id.clone());
                     batch.occurrences.push(o);
                 }
+                batch
+                    .flagged
+                    .extend(emss_db::repo::record::flagged_rows(&row.record, &row.flags));
                 batch.records.push(row.record);
                 batch.flags.extend(row.flags);
                 batch.evidence.extend(row.evidence);

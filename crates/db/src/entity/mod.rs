@@ -18,6 +18,7 @@ pub mod filing;
 pub mod filing_attachment;
 pub mod filing_capability;
 pub mod filing_version;
+pub mod flagged_record;
 pub mod form_definition;
 pub mod idempotency_key;
 pub mod instrument;

@@ -17,6 +17,7 @@ mod m20261129_000011_idempotency;
 mod m20261130_000012_records;
 mod m20261130_000013_blob_refs;
 mod m20261201_000014_list_indexes;
+mod m20261205_000015_flagged_record;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_records::Migration),
             Box::new(m20261130_000013_blob_refs::Migration),
             Box::new(m20261201_000014_list_indexes::Migration),
+            Box::new(m20261205_000015_flagged_record::Migration),
         ]
     }
 }
