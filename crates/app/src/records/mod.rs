@@ -262,19 +262,11 @@ pub(crate) async fn views(
     let mut outlet_ids: Vec<String> = rows.iter().map(|r| r.outlet_id.clone()).collect();
     outlet_ids.sort();
     outlet_ids.dedup();
-    let outlets: HashMap<String, String> = repo::outlet::by_ids(db, &outlet_ids)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
+    let outlets = repo::outlet::names(db, &outlet_ids).await?;
     let mut task_ids: Vec<String> = rows.iter().map(|r| r.task_id.clone()).collect();
     task_ids.sort();
     task_ids.dedup();
-    let tasks: HashMap<String, String> = repo::task::by_ids(db, &task_ids)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+    let tasks = repo::task::names(db, &task_ids).await?;
     let forms = crate::tasks::form_names(app).await?;
     let mut flags: HashMap<String, Vec<FlagView>> = HashMap::new();
     for f in repo::record::flags_of(db, &ids).await? {

@@ -195,11 +195,7 @@ pub async fn occurrences(
     let mut outlet_ids: Vec<String> = found.items.iter().map(|o| o.outlet_id.clone()).collect();
     outlet_ids.sort();
     outlet_ids.dedup();
-    let outlets: HashMap<String, String> = repo::outlet::by_ids(db, &outlet_ids)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
+    let outlets = repo::outlet::names(db, &outlet_ids).await?;
     let mut org_ids: Vec<String> = tasks
         .values()
         .flat_map(|t| [t.agency_id.clone(), t.enterprise_id.clone()])

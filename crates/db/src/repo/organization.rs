@@ -4,7 +4,8 @@ use crate::entity::organization;
 use chrono::{DateTime, Utc};
 use emss_domain::{AgencyCategory, OrgKind};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Set,
 };
 
 pub struct NewOrganization<'a> {
@@ -91,11 +92,13 @@ pub async fn names(
     if ids.is_empty() {
         return Ok(Default::default());
     }
-    Ok(organization::Entity::find()
+    let pairs: Vec<(String, String)> = organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .column(organization::Column::Name)
         .filter(organization::Column::Id.is_in(ids.iter().cloned()))
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect())
+        .await?;
+    Ok(pairs.into_iter().collect())
 }

@@ -195,6 +195,22 @@ pub async fn by_ids(
         .await
 }
 
+/// The names of some outlets by id (for lists naming each row's outlet).
+pub async fn names(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, DbErr> {
+    let pairs: Vec<(String, String)> = outlet::Entity::find()
+        .select_only()
+        .column(outlet::Column::Id)
+        .column(outlet::Column::Name)
+        .filter(outlet::Column::Id.is_in(ids.iter().map(String::as_str)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(pairs.into_iter().collect())
+}
+
 /// Every outlet of one kind of an enterprise, by name: the points a task may bind.
 pub async fn of_kind(
     db: &impl ConnectionTrait,

@@ -383,6 +383,22 @@ pub async fn by_ids(
         .await
 }
 
+/// The names of some tasks by id (for lists naming each row's task).
+pub async fn names(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, DbErr> {
+    let pairs: Vec<(String, String)> = maintenance_task::Entity::find()
+        .select_only()
+        .column(maintenance_task::Column::Id)
+        .column(maintenance_task::Column::Name)
+        .filter(maintenance_task::Column::Id.is_in(ids.iter().map(String::as_str)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(pairs.into_iter().collect())
+}
+
 /// The agency's task with this number, if any.
 pub async fn by_number(
     db: &impl ConnectionTrait,
