@@ -22,6 +22,30 @@ pub mod setting;
 pub mod task;
 
 use sea_orm::sea_query::LikeExpr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::HashMap;
+
+/// The names of some rows by id, reading those two columns only: lists name each row's task,
+/// outlet or organisation without loading them whole.
+pub(crate) async fn names_by_id<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id: E::Column,
+    name: E::Column,
+    ids: &[String],
+) -> Result<HashMap<String, String>, DbErr> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let pairs: Vec<(String, String)> = E::find()
+        .select_only()
+        .column(id)
+        .column(name)
+        .filter(id.is_in(ids.iter().map(String::as_str)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(pairs.into_iter().collect())
+}
 
 /// `%keyword%` with the LIKE wildcards in the keyword escaped, so `50%` finds "50%" literally.
 pub fn contains_pattern(keyword: &str) -> LikeExpr {

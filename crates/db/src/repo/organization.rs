@@ -3,10 +3,7 @@
 use crate::entity::organization;
 use chrono::{DateTime, Utc};
 use emss_domain::{AgencyCategory, OrgKind};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 
 pub struct NewOrganization<'a> {
     pub id: String,
@@ -89,16 +86,11 @@ pub async fn names(
     db: &impl ConnectionTrait,
     ids: &[String],
 ) -> Result<std::collections::HashMap<String, String>, DbErr> {
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    let pairs: Vec<(String, String)> = organization::Entity::find()
-        .select_only()
-        .column(organization::Column::Id)
-        .column(organization::Column::Name)
-        .filter(organization::Column::Id.is_in(ids.iter().cloned()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(pairs.into_iter().collect())
+    super::names_by_id::<organization::Entity>(
+        db,
+        organization::Column::Id,
+        organization::Column::Name,
+        ids,
+    )
+    .await
 }

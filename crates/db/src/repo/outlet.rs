@@ -200,15 +200,7 @@ pub async fn names(
     db: &impl ConnectionTrait,
     ids: &[String],
 ) -> Result<std::collections::HashMap<String, String>, DbErr> {
-    let pairs: Vec<(String, String)> = outlet::Entity::find()
-        .select_only()
-        .column(outlet::Column::Id)
-        .column(outlet::Column::Name)
-        .filter(outlet::Column::Id.is_in(ids.iter().map(String::as_str)))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(pairs.into_iter().collect())
+    super::names_by_id::<outlet::Entity>(db, outlet::Column::Id, outlet::Column::Name, ids).await
 }
 
 /// Every outlet of one kind of an enterprise, by name: the points a task may bind.

@@ -388,15 +388,13 @@ pub async fn names(
     db: &impl ConnectionTrait,
     ids: &[String],
 ) -> Result<std::collections::HashMap<String, String>, DbErr> {
-    let pairs: Vec<(String, String)> = maintenance_task::Entity::find()
-        .select_only()
-        .column(maintenance_task::Column::Id)
-        .column(maintenance_task::Column::Name)
-        .filter(maintenance_task::Column::Id.is_in(ids.iter().map(String::as_str)))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(pairs.into_iter().collect())
+    super::names_by_id::<maintenance_task::Entity>(
+        db,
+        maintenance_task::Column::Id,
+        maintenance_task::Column::Name,
+        ids,
+    )
+    .await
 }
 
 /// The agency's task with this number, if any.
