@@ -66,13 +66,14 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<AccountWithOrg, A
 async fn deny(app: &App, actor: &Actor, id: &str, action: &str, code: ErrorCode) -> AppError {
     let detail = json!({"action": action});
     let object = (!id.is_empty()).then_some(("account", id));
-    match audit::record_alone(
+    match audit::record_denial(
         app,
         Some(actor),
         "authz.denied",
+        action,
         object,
-        Outcome::Denied,
         detail,
+        code,
     )
     .await
     {
@@ -408,9 +409,11 @@ pub async fn change_own_password(
     let mut errors = FieldErrors::new();
     if change.current_password.is_empty() {
         errors.add("current_password", "请输入当前密码");
-    } else if !password::verify(
-        change.current_password.clone(),
-        found.account.password_hash.clone(),
+    } else if !crate::auth::check_own_password(
+        app,
+        &auth.actor,
+        &change.current_password,
+        "password_change",
     )
     .await?
     {
@@ -519,10 +522,7 @@ pub async fn reveal_phone(
     if reason.chars().count() < 4 {
         errors.add("reason", "请填写查看原因（至少 4 个字）");
     }
-    let own = repo::account::find_with_org(&app.db().conn, &actor.account_id)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
-    if !password::verify(password_again.to_string(), own.account.password_hash).await? {
+    if !crate::auth::check_own_password(app, actor, password_again, "pi.reveal").await? {
         errors.add("password", "密码不正确");
     }
     errors.into_result()?;

@@ -44,15 +44,7 @@ pub async fn record(
             at: app.now(),
             actor_id: actor.map(|a| a.account_id.clone()),
             org_id: actor.map(|a| a.org_id.clone()),
-            roles: actor
-                .map(|a| {
-                    a.roles
-                        .iter()
-                        .map(|r| r.as_str())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                })
-                .unwrap_or_default(),
+            roles: roles_of(actor),
             action: action.to_string(),
             object_type: object.map(|(t, _)| t.to_string()),
             object_id: object.map(|(_, id)| id.to_string()),
@@ -80,6 +72,121 @@ pub async fn record_alone(
     record(&txn, app, actor, action, object, outcome, detail).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// How long one window of counted refusals lasts (see [`record_denial`]).
+pub const DENIAL_WINDOW_SECONDS: i64 = 300;
+
+/// Records a refused request without letting one client grow the log without bound: the first
+/// refusal of a principal (account, or address when signed out) on `route` in a window of
+/// [`DENIAL_WINDOW_SECONDS`] is written at once; the rest are counted, and
+/// [`summarize_denials`] writes one entry for them when the window closes or the instance stops.
+pub async fn record_denial(
+    app: &App,
+    actor: Option<&Actor>,
+    action: &str,
+    route: &str,
+    object: Option<(&str, &str)>,
+    detail: Value,
+    code: emss_domain::ErrorCode,
+) -> Result<(), AppError> {
+    let request = context::current();
+    let now = app.now();
+    let principal = match (actor, &request.ip) {
+        (Some(a), _) => a.account_id.clone(),
+        (None, Some(ip)) => format!("ip:{ip}"),
+        (None, None) => "anonymous".to_string(),
+    };
+    let start = now.timestamp() - now.timestamp().rem_euclid(DENIAL_WINDOW_SECONDS);
+    let key = repo::denial::DenialKey {
+        principal,
+        route: route.to_string(),
+        window_start: chrono::DateTime::from_timestamp(start, 0).unwrap_or(now),
+    };
+    let refused = repo::denial::Refused {
+        action: action.to_string(),
+        actor_id: actor.map(|a| a.account_id.clone()),
+        org_id: actor.map(|a| a.org_id.clone()),
+        roles: roles_of(actor),
+        ip: request.ip.clone(),
+    };
+    let txn = app.db().begin_write().await?;
+    if repo::denial::count(&txn, &key, refused, now, code.code()).await? {
+        record(&txn, app, actor, action, object, Outcome::Denied, detail).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Writes one summary entry (`denied.summary`) for each window whose counted refusals the log
+/// does not report yet: the closed windows, or every window when `stopping`. Returns how many
+/// entries it wrote. Several instances may run it together: each window is reported once.
+pub async fn summarize_denials(app: &App, stopping: bool) -> Result<u64, AppError> {
+    let now = app.now();
+    let closed_before = (!stopping).then(|| now - chrono::Duration::seconds(DENIAL_WINDOW_SECONDS));
+    let rows = repo::denial::unreported(&app.db().conn, closed_before).await?;
+    let mut written = 0;
+    for row in rows {
+        let txn = app.db().begin_write().await?;
+        if !repo::denial::mark_reported(&txn, &row).await? {
+            txn.rollback().await?;
+            continue;
+        }
+        repo::audit::append(
+            &txn,
+            NewEntry {
+                at: now,
+                actor_id: row.actor_id.clone(),
+                org_id: row.org_id.clone(),
+                roles: row.roles.clone(),
+                action: "denied.summary".to_string(),
+                object_type: None,
+                object_id: None,
+                outcome: Outcome::Denied.as_str().to_string(),
+                request_id: None,
+                ip: row.ip.clone(),
+                detail: serde_json::json!({
+                    "action": row.action,
+                    "route": row.route,
+                    "principal": row.principal,
+                    "count": row.count - row.reported,
+                    "window_start": audit::format_at(row.window_start),
+                    "first_at": audit::format_at(row.first_at),
+                    "last_at": audit::format_at(row.last_at),
+                    "codes": row.codes.split(',').collect::<Vec<_>>(),
+                }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        written += 1;
+    }
+    repo::denial::forget_reported(&app.db().conn, now - chrono::Duration::days(1)).await?;
+    Ok(written)
+}
+
+/// Summarises closed windows of refusals every minute (see [`summarize_denials`]).
+pub async fn run_denial_summaries(app: App) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = summarize_denials(&app, false).await {
+            tracing::error!(error = %e, "summarising refusals failed");
+        }
+    }
+}
+
+fn roles_of(actor: Option<&Actor>) -> String {
+    actor
+        .map(|a| {
+            a.roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default()
 }
 
 /// The SM2 key that signs checkpoints: from `EMSS_AUDIT_SIGNING_KEY` (hex) when given, otherwise
@@ -146,6 +253,42 @@ pub async fn checkpoint(app: &App) -> Result<Option<u64>, AppError> {
     Ok(inserted.then_some(size))
 }
 
+/// Signs a checkpoint every `every` and in the first minute of each day (Shanghai time), and
+/// hands the newest to the witness when one is configured (`witness`), retrying at every tick
+/// until the witness holds it. Runs until the process ends.
+pub async fn run_checkpoints(
+    app: App,
+    every: std::time::Duration,
+    mut witness: Option<crate::witness::Pusher>,
+) {
+    use std::time::{Duration, Instant};
+    let mut last_day = None;
+    let mut last_signed: Option<Instant> = None;
+    let mut tick = tokio::time::interval(every.min(Duration::from_secs(60)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let day = emss_domain::time::shanghai_date(app.now());
+        let new_day = last_day.is_some_and(|d| d != day);
+        last_day = Some(day);
+        if new_day || last_signed.is_none_or(|t| t.elapsed() >= every) {
+            match checkpoint(&app).await {
+                Ok(_) => last_signed = Some(Instant::now()),
+                Err(e) => tracing::error!(error = %e, "audit checkpoint failed"),
+            }
+        }
+        if let Some(pusher) = witness.as_mut() {
+            match pusher.push(&app).await {
+                Ok(Some(size)) => tracing::info!(size, "audit checkpoint held by the witness"),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "audit checkpoint not delivered to the witness")
+                }
+            }
+        }
+    }
+}
+
 /// The result of checking the stored log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DbVerification {
@@ -176,7 +319,7 @@ pub async fn verify_stored(app: &App) -> Result<DbVerification, AppError> {
     for c in &checkpoints {
         verifier.checkpoint(&c.note);
     }
-    let report = verifier.finish();
+    let report = verifier.finish(audit::Tail::Allowed);
     Ok(DbVerification {
         entries: report.entries,
         checkpoints: report.checkpoints,

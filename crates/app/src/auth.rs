@@ -56,6 +56,8 @@ pub mod ended {
     pub const ENDED: &str = "ended";
     /// The account was disabled.
     pub const DISABLED: &str = "disabled";
+    /// Too many wrong passwords locked the account.
+    pub const LOCKED: &str = "locked";
     /// The password was changed in another session.
     pub const PASSWORD_CHANGED: &str = "password_changed";
 }
@@ -87,49 +89,72 @@ pub struct LoginOutcome {
 }
 
 /// Checks the credentials and opens a session. Unknown user, wrong password, disabled account,
-/// expired one-time password and locked account all give the same answer (AUTH-04).
+/// expired one-time password and locked account all give the same answer (AUTH-04). Every attempt
+/// is counted before the password is checked — towards the per-address throttle and the
+/// username's lockout — so attempts sent together cannot outrun either; a login that succeeds is
+/// taken off both counts, so an office behind one address can sign in together at the start of
+/// a shift.
 pub async fn login(app: &App, input: LoginInput) -> Result<LoginOutcome, AppError> {
-    let username = normalize_username(&input.username);
     let denied = || AppError::new(ErrorCode::InvalidCredentials);
     let policy = app.policy().await?;
     let now = app.now();
     let db = &app.db().conn;
+    let mut attempt = None;
     if let Some(ip) = &input.ip {
-        let attempts = repo::login_guard::count_attempt(db, ip, now).await?;
-        if attempts > u64::from(policy.ip_attempts_per_minute) {
+        attempt = Some(repo::login_guard::record_attempt(db, ip, now).await?);
+        if repo::login_guard::recent_attempts(db, ip, now).await?
+            > u64::from(policy.ip_attempts_per_minute)
+        {
             tracing::warn!(ip = %ip, "login throttled");
-            audit::record_alone(
+            audit::record_denial(
                 app,
                 None,
                 "auth.throttled",
+                "auth.login",
                 None,
-                Outcome::Denied,
                 json!({}),
+                ErrorCode::RateLimited,
             )
             .await?;
             return Err(AppError::new(ErrorCode::RateLimited));
         }
     }
-    if username.is_empty() || input.password.is_empty() {
-        return Err(denied());
-    }
-    if repo::login_guard::locked_until(db, &username, now)
-        .await?
-        .is_some()
-    {
-        password::verify_dummy(input.password).await?;
-        tracing::info!(username = %username, "login refused: locked");
+    // Credentials longer than any valid one are refused before anything else reads them; the
+    // log keeps the username cut to its limit.
+    let (shown, cut) = emss_domain::account::username_for_log(&input.username);
+    if cut || input.password.chars().count() > emss_domain::password_policy::MAX_LENGTH {
         audit::record_alone(
             app,
             None,
             "auth.login",
             None,
             Outcome::Denied,
-            json!({"username": username, "reason": "locked"}),
+            json!({"username": shown, "username_cut": cut, "reason": "too_long"}),
         )
         .await?;
         return Err(denied());
     }
+    let username = normalize_username(&input.username);
+    if username.is_empty() || input.password.is_empty() {
+        return Err(denied());
+    }
+    let attempt_no = match reserve(app, &username).await? {
+        Some(n) => n,
+        None => {
+            password::verify_dummy(input.password).await?;
+            tracing::info!(username = %username, "login refused: locked");
+            audit::record_alone(
+                app,
+                None,
+                "auth.login",
+                None,
+                Outcome::Denied,
+                json!({"username": username, "reason": "locked"}),
+            )
+            .await?;
+            return Err(denied());
+        }
+    };
     let found = repo::account::find_by_username(db, &username).await?;
     let ok = match &found {
         Some(f) => {
@@ -143,19 +168,10 @@ pub async fn login(app: &App, input: LoginInput) -> Result<LoginOutcome, AppErro
         }
     };
     let Some(found) = found.filter(|_| ok) else {
-        let locked = repo::login_guard::record_failure(
-            db,
-            &username,
-            now,
-            policy.lockout_threshold,
-            Duration::minutes(i64::from(policy.lockout_window_minutes)),
-            Duration::minutes(i64::from(policy.lockout_minutes)),
-        )
-        .await?;
-        if locked {
-            tracing::warn!(username = %username, "account locked after repeated failures");
-        }
-        audit::record_alone(
+        let txn = app.db().begin_write().await?;
+        let locked = settle_failure(&txn, app, &username, attempt_no).await?;
+        audit::record(
+            &txn,
             app,
             None,
             "auth.login",
@@ -164,11 +180,15 @@ pub async fn login(app: &App, input: LoginInput) -> Result<LoginOutcome, AppErro
             json!({"username": username, "reason": "bad_credentials", "locks_account": locked}),
         )
         .await?;
+        txn.commit().await?;
         return Err(denied());
     };
 
     let txn = app.db().begin_write().await?;
     repo::login_guard::clear(&txn, &username).await?;
+    if let Some(id) = attempt {
+        repo::login_guard::forget_attempt(&txn, id).await?;
+    }
     let mut outcome = open_session(
         &txn,
         &found,
@@ -212,6 +232,131 @@ pub async fn login(app: &App, input: LoginInput) -> Result<LoginOutcome, AppErro
     txn.commit().await?;
     tracing::info!(account = %found.account.id, kind = input.kind.as_str(), "login");
     Ok(outcome)
+}
+
+/// Counts one password check of `username` before it is made (see
+/// [`repo::login_guard::reserve`]): the attempt's number in the window, or `None` when the
+/// username is locked or the window's attempts are taken.
+async fn reserve(app: &App, username: &str) -> Result<Option<i32>, AppError> {
+    let policy = app.policy().await?;
+    let txn = app.db().begin_write().await?;
+    let reserved = repo::login_guard::reserve(
+        &txn,
+        username,
+        app.now(),
+        policy.lockout_threshold,
+        Duration::minutes(i64::from(policy.lockout_window_minutes)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(match reserved {
+        repo::login_guard::Reservation::Check(n) => Some(n),
+        repo::login_guard::Reservation::Refuse => None,
+    })
+}
+
+/// The check reserved as attempt `n` found a wrong password: the last one the window allows
+/// locks the username. Returns whether it did. Call in a transaction.
+async fn settle_failure(
+    txn: &impl sea_orm::ConnectionTrait,
+    app: &App,
+    username: &str,
+    n: i32,
+) -> Result<bool, AppError> {
+    let policy = app.policy().await?;
+    let locked = repo::login_guard::settle_failure(
+        txn,
+        username,
+        n,
+        policy.lockout_threshold,
+        app.now(),
+        Duration::minutes(i64::from(policy.lockout_minutes)),
+    )
+    .await?;
+    if locked {
+        tracing::warn!(username = %username, "account locked after repeated failures");
+    }
+    Ok(locked)
+}
+
+/// Ends every session of a signed-in account whose own password was guessed wrong until it
+/// locked, the guessing one included, with an audit entry. (A lock from failed logins alone ends
+/// no session: otherwise anyone knowing a username could sign its owner out.)
+async fn lock_out(
+    txn: &impl sea_orm::ConnectionTrait,
+    app: &App,
+    actor: &Actor,
+) -> Result<(), AppError> {
+    let policy = app.policy().await?;
+    let ended = repo::session::end_for_account(txn, &actor.account_id, ended::LOCKED, None).await?;
+    audit::record(
+        txn,
+        app,
+        Some(actor),
+        "auth.locked",
+        Some(("account", &actor.account_id)),
+        Outcome::Denied,
+        json!({"minutes": policy.lockout_minutes, "sessions_ended": ended}),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Checks the signed-in account's own password, asked again before changing it or revealing
+/// personal data (`purpose`). A wrong one counts as a failed login of the account, with the same
+/// threshold and lockout: the failure that locks the account ends every session of it, the
+/// asking one included, and answers `account_locked` — a stolen session cannot guess the
+/// password. Returns whether the password is right.
+pub async fn check_own_password(
+    app: &App,
+    actor: &Actor,
+    password_given: &str,
+    purpose: &str,
+) -> Result<bool, AppError> {
+    let db = &app.db().conn;
+    let found = repo::account::find_with_org(db, &actor.account_id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
+    let username = found.account.username.clone();
+    let Some(n) = reserve(app, &username).await? else {
+        // Locked meanwhile (by failed logins elsewhere, or guesses sent together).
+        let txn = app.db().begin_write().await?;
+        lock_out(&txn, app, actor).await?;
+        txn.commit().await?;
+        return Err(AppError::new(ErrorCode::AccountLocked));
+    };
+    let fits = password_given.chars().count() <= emss_domain::password_policy::MAX_LENGTH;
+    if fits
+        && password::verify(
+            password_given.to_string(),
+            found.account.password_hash.clone(),
+        )
+        .await?
+    {
+        repo::login_guard::clear(db, &username).await?;
+        return Ok(true);
+    }
+    let txn = app.db().begin_write().await?;
+    let locked = settle_failure(&txn, app, &username, n).await?;
+    audit::record(
+        &txn,
+        app,
+        Some(actor),
+        "auth.password_check",
+        Some(("account", &found.account.id)),
+        Outcome::Denied,
+        json!({"purpose": purpose, "locks_account": locked}),
+    )
+    .await?;
+    if locked {
+        lock_out(&txn, app, actor).await?;
+    }
+    txn.commit().await?;
+    if locked {
+        Err(AppError::new(ErrorCode::AccountLocked))
+    } else {
+        Ok(false)
+    }
 }
 
 /// Opens a session for `found`, ending its oldest sessions beyond the limit. Call in a transaction.
@@ -276,7 +421,12 @@ pub async fn resume_on_device(
     let Some(found) = repo::account::find_with_org(db, &binding.account_id).await? else {
         return Ok(None);
     };
-    if found.account.disabled || found.account.must_change_password {
+    if found.account.disabled
+        || found.account.must_change_password
+        || repo::login_guard::locked_until(db, &found.account.username, now)
+            .await?
+            .is_some()
+    {
         return Ok(None);
     }
     let txn = app.db().begin_write().await?;
@@ -330,13 +480,14 @@ pub async fn revoke_device(app: &App, actor: &Actor, id: &str) -> Result<(), App
     let revoked = repo::device_binding::revoke(&txn, id, &actor.account_id, app.now()).await?;
     if !revoked {
         txn.rollback().await?;
-        audit::record_alone(
+        audit::record_denial(
             app,
             Some(actor),
             "authz.denied",
+            "device.revoke",
             Some(("device_binding", id)),
-            Outcome::Denied,
             json!({"action": "device.revoke"}),
+            ErrorCode::NotFound,
         )
         .await?;
         return Err(AppError::new(ErrorCode::NotFound));

@@ -287,13 +287,14 @@ pub async fn publish(
     note: &str,
 ) -> Result<Arc<FormDefinition>, AppError> {
     if !Permission::PublishCatalogue.allows(Some(actor)) {
-        audit::record_alone(
+        audit::record_denial(
             app,
             Some(actor),
             "authz.denied",
+            "catalogue.publish",
             Some(("form_type", code)),
-            AuditOutcome::Denied,
             json!({"action": "catalogue.publish"}),
+            ErrorCode::Forbidden,
         )
         .await?;
         return Err(AppError::new(ErrorCode::Forbidden));

@@ -12,8 +12,9 @@ use emss_domain::{AgencyCategory, OrgKind, Role};
 /// Marks a database whose data the demo loader made.
 const DEMO_MARKER: &str = "demo_data";
 
-/// A one-page PDF: the file behind the demo's scanned contract and monthly report.
-pub(crate) const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n";
+/// A well-formed PDF (catalog, empty page tree, correct cross-reference table): the file behind the
+/// demo's scanned contract and monthly report, and the tests' sample document.
+pub const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\nxref\n0 3\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \ntrailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n110\n%%EOF\n";
 
 struct DemoOrg {
     key: &'static str,

@@ -92,14 +92,19 @@ fn check_uploads(uploads: &[Upload], errors: &mut FieldErrors) {
     }
 }
 
-/// Each document through the malware scan, its verdict at its field.
+/// Each document through the active-content check and the malware scan, the verdict at its
+/// field.
 async fn scan_uploads(
     app: &App,
     uploads: &[Upload],
     errors: &mut FieldErrors,
 ) -> Result<(), AppError> {
     for u in uploads {
-        if let Some(problem) = crate::scan::problem(app, &u.bytes).await? {
+        if document_problem(&u.bytes).is_none()
+            && let Some(problem) = crate::inspect::problem(app, &u.bytes).await?
+        {
+            errors.add(&u.kind, problem);
+        } else if let Some(problem) = crate::scan::problem(app, &u.bytes).await? {
             errors.add(&u.kind, problem);
         }
     }
@@ -465,13 +470,14 @@ pub async fn check_registration_rate(app: &App) -> Result<(), AppError> {
             .await?;
     if n > REGISTRATIONS_PER_MINUTE {
         tracing::warn!(ip = %ip, "registration throttled");
-        audit::record_alone(
+        audit::record_denial(
             app,
             None,
             "filing.throttled",
+            "filing.register",
             None,
-            Outcome::Denied,
             json!({}),
+            ErrorCode::RateLimited,
         )
         .await?;
         return Err(AppError::new(ErrorCode::RateLimited));
@@ -787,14 +793,14 @@ pub async fn attachment_file(
     let found = repo::filing::attachment(&app.db().conn, org_id, id)
         .await?
         .ok_or(AppError::new(ErrorCode::NotFound))?;
-    let key = emss_db::blob::BlobKey::parse(&found.blob_key)
-        .ok_or_else(|| AppError::internal("a stored attachment has a malformed key"))?;
-    let bytes = app
-        .blobs()
-        .get(&key)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::internal(format!("attachment file {key} is missing")))?;
+    let bytes = crate::files::download(
+        app,
+        actor,
+        &found.blob_key,
+        ("filing_attachment", &found.id),
+        serde_json::json!({"org_id": org_id, "kind": found.kind}),
+    )
+    .await?;
     Ok((attachment_view(found), bytes))
 }
 

@@ -16,8 +16,10 @@ pub mod evidence;
 pub mod files;
 pub mod filing;
 pub mod filing_change;
+pub mod http_client;
 pub mod idempotency;
 pub mod import;
+pub mod inspect;
 pub mod keys;
 pub mod outlets;
 pub mod password;
@@ -25,6 +27,7 @@ pub mod records;
 pub mod scan;
 mod secret;
 pub mod tasks;
+pub mod witness;
 
 pub use error::AppError;
 
@@ -52,6 +55,11 @@ pub struct AppSettings {
     pub audit_signing_key: Option<String>,
     /// The malware scanner documents are given to before they are stored (see [`scan`]).
     pub malware_scan_command: Option<String>,
+    /// SM2 public keys (hex) of the other EMSS logs this instance witnesses (see [`witness`]).
+    pub witness_log_keys: Vec<String>,
+    /// The executable whose `inspect-document` command parses uploaded documents in a process of
+    /// its own (see [`inspect`]); `emss serve` names itself.
+    pub document_inspector: Option<PathBuf>,
 }
 
 /// Why EMSS could not start. Each reads as one line for the operator.
@@ -89,6 +97,8 @@ struct Inner {
     /// Parsed form definitions by (code, version). Published versions never change, so entries
     /// never go stale; which version is current is always read from the database.
     forms: catalogue::Cache,
+    /// The logs this instance witnesses.
+    witnessed: Vec<emss_domain::witness::WitnessedLog>,
 }
 
 const POLICY_TTL: Duration = Duration::from_secs(30);
@@ -120,6 +130,8 @@ impl App {
             .map_err(StartError::Keys)?;
         let data_keys =
             keys::DataKeys::load_or_create(&settings.keys_dir).map_err(StartError::Keys)?;
+        let witnessed =
+            witness::parse_logs(&settings.witness_log_keys).map_err(StartError::Keys)?;
         Ok(App {
             inner: Arc::new(Inner {
                 db,
@@ -131,6 +143,7 @@ impl App {
                 settings,
                 policy: RwLock::new(None),
                 forms: catalogue::Cache::default(),
+                witnessed,
             }),
         })
     }
@@ -150,6 +163,11 @@ impl App {
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.inner.clock.now()
+    }
+
+    /// The logs this instance keeps checkpoints of, as a witness.
+    pub fn witnessed_logs(&self) -> &[emss_domain::witness::WitnessedLog] {
+        &self.inner.witnessed
     }
 
     /// The key that signs audit checkpoints.

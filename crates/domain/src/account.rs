@@ -9,6 +9,16 @@ pub fn normalize_username(raw: &str) -> String {
     raw.nfkc().collect::<String>().trim().to_lowercase()
 }
 
+/// The longest username a login form takes; anything longer is refused before it is read.
+pub const MAX_LOGIN_USERNAME_CHARS: usize = 64;
+
+/// A username as the audit log keeps it from a refused login: at most
+/// [`MAX_LOGIN_USERNAME_CHARS`] characters, and whether it was cut.
+pub fn username_for_log(raw: &str) -> (String, bool) {
+    let cut = raw.chars().count() > MAX_LOGIN_USERNAME_CHARS;
+    (raw.chars().take(MAX_LOGIN_USERNAME_CHARS).collect(), cut)
+}
+
 /// Checks a username that is being created. `None` when valid, otherwise the message for the field.
 pub fn username_problem(normalized: &str) -> Option<&'static str> {
     let len = normalized.chars().count();

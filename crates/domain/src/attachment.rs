@@ -29,7 +29,8 @@ impl FileType {
 
     /// A report (上传报告) or a contract's attachment may also be a Word or Excel document: Office
     /// Open XML only, as a well-formed archive holding the document's main part. The old binary
-    /// formats and macro-enabled files are refused: they are how macros travel.
+    /// formats are refused: they are how macros travel (macros in the new ones are refused by
+    /// [`crate::active_content`]).
     pub fn sniff_with_office(bytes: &[u8]) -> Option<FileType> {
         FileType::sniff(bytes).or_else(|| office_type(bytes))
     }
@@ -77,17 +78,9 @@ fn office_type(bytes: &[u8]) -> Option<FileType> {
     if !bytes.starts_with(b"PK\x03\x04") {
         return None;
     }
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
-    // Macros are found by what the package declares, whatever its parts are called.
-    let mut types = String::new();
-    {
-        let entry = archive.by_name("[Content_Types].xml").ok()?;
-        std::io::Read::read_to_string(&mut std::io::Read::take(entry, 256 * 1024), &mut types)
-            .ok()?;
-    }
-    let lower = types.to_ascii_lowercase();
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
     let has = |name: &str| archive.index_for_name(name).is_some();
-    if lower.contains("macroenabled") || lower.contains("vbaproject") {
+    if !has("[Content_Types].xml") {
         None
     } else if has("word/document.xml") {
         Some(FileType::Docx)
@@ -95,6 +88,18 @@ fn office_type(bytes: &[u8]) -> Option<FileType> {
         Some(FileType::Xlsx)
     } else {
         None
+    }
+}
+
+/// What active content (scripts, macros, launch actions, embedded files, external references)
+/// makes a document unsafe to open, in the words shown next to its field. Parsing a hostile file
+/// can exhaust a process, so the server runs this in a process of its own (`emss
+/// inspect-document`).
+pub fn active_content_problem(bytes: &[u8]) -> Option<&'static str> {
+    match FileType::sniff_with_office(bytes)? {
+        FileType::Pdf => crate::active_content::pdf_problem(bytes),
+        FileType::Docx | FileType::Xlsx => crate::active_content::ooxml_problem(bytes),
+        FileType::Jpeg | FileType::Png => None,
     }
 }
 
@@ -122,7 +127,7 @@ pub fn office_file_problem(bytes: &[u8]) -> Option<&'static str> {
     } else if bytes.len() > MAX_DOCUMENT_BYTES {
         Some("文件不能超过 10 MB")
     } else if FileType::sniff_with_office(bytes).is_none() {
-        Some("只能上传 PDF、Word（docx）、Excel（xlsx）、JPG 或 PNG 文件，不接受含宏的文件")
+        Some("只能上传 PDF、Word（docx）、Excel（xlsx）、JPG 或 PNG 文件")
     } else {
         None
     }
@@ -176,12 +181,24 @@ mod tests {
             Some("只能上传 PDF、JPG 或 PNG 文件")
         );
         assert_eq!(document_problem(b""), Some("文件是空的，请重新选择"));
-        let mut big = b"%PDF-".to_vec();
-        big.resize(MAX_DOCUMENT_BYTES + 1, b'0');
+        let mut big = PDF.to_vec();
+        big.resize(MAX_DOCUMENT_BYTES + 1, b'\n');
         assert_eq!(document_problem(&big), Some("文件不能超过 10 MB"));
         big.truncate(MAX_DOCUMENT_BYTES);
         assert_eq!(document_problem(&big), None);
+        assert_eq!(document_problem(PDF), None);
+        assert_eq!(active_content_problem(PDF), None);
+        // A PDF signature on something no reader can open.
+        assert!(
+            active_content_problem(b"%PDF-1.7\n")
+                .unwrap()
+                .contains("无法解析")
+        );
     }
+
+    /// The smallest well-formed PDF: a catalog, an empty page tree, a correct cross-reference
+    /// table.
+    const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\nxref\n0 3\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \ntrailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n110\n%%EOF\n";
 
     /// A package of `parts`, each holding `<Types/>` (so a listed `[Content_Types].xml` declares
     /// nothing unusual).
@@ -226,8 +243,8 @@ mod tests {
             &["word/document.xml", "word/renamed.bin"],
             r#"<Types><Override PartName="/word/renamed.bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>"#,
         );
-        assert_eq!(FileType::sniff_with_office(&docm), None);
-        assert!(office_file_problem(&docm).is_some());
+        assert_eq!(office_file_problem(&docm), None, "a well-formed package");
+        assert!(active_content_problem(&docm).unwrap().contains("宏"));
         // A zip that is no Office document, and a truncated one.
         assert_eq!(FileType::sniff_with_office(&archive(&["a.txt"])), None);
         assert_eq!(FileType::sniff_with_office(&docx[..docx.len() / 2]), None);
@@ -236,7 +253,7 @@ mod tests {
             FileType::sniff_with_office(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]),
             None
         );
-        assert_eq!(office_file_problem(b"%PDF-1.4"), None);
+        assert_eq!(office_file_problem(PDF), None);
         assert_eq!(
             FileType::of_content_type(FileType::Xlsx.content_type()),
             Some(FileType::Xlsx)

@@ -159,6 +159,7 @@ pub fn action_label(action: &str) -> &str {
         "task.change_reject" => "任务变更申请驳回",
         "evidence.upload" => "上传照片或签名",
         "evidence.view" => "查看照片或签名",
+        "document.download" => "下载文件",
         "occurrence.export" => "导出运维管理",
         "outlet.create" => "新增排口",
         "outlet.update" => "修改排口",
@@ -166,7 +167,11 @@ pub fn action_label(action: &str) -> &str {
         "instrument.create" => "新增监测仪器",
         "instrument.update" => "修改监测仪器",
         "authz.denied" => "越权访问被拒绝",
+        "denied.summary" => "同一窗口内其余被拒绝的请求（汇总）",
+        "auth.password_check" => "核对本人密码",
+        "auth.locked" => "密码错误过多，账户锁定",
         "audit.export" => "导出审计日志",
+        "witness.checkpoint" => "保存所见证日志的检查点",
         "demo.load" => "载入演示数据",
         "demo.passwords" => "重置演示账户密码",
         "bootstrap.administrators" => "首次启动创建三员账户",
@@ -364,8 +369,23 @@ impl CompactRange {
 pub struct Report {
     pub entries: u64,
     pub checkpoints: u64,
+    /// How many entries, from the first, the newest valid checkpoint covers.
+    pub covered: u64,
+    /// The largest checkpoint the verifier already held (from an earlier export or a witness)
+    /// that the log was shown to contain; `None` when none was given.
+    pub anchored: Option<u64>,
     /// The first problem found, naming the entry or checkpoint; `None` when everything holds.
     pub problem: Option<String>,
+}
+
+/// Whether entries after the newest checkpoint are acceptable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tail {
+    /// An export: every entry must be covered by a signed checkpoint, so nothing in it rests on
+    /// the hash chain alone (which anyone can recompute without the key).
+    Refused,
+    /// The live log: entries newer than the newest checkpoint are waiting for the next one.
+    Allowed,
 }
 
 /// Checks a log as it streams past: every entry against its stored hashes and the chain, and
@@ -377,6 +397,8 @@ pub struct Verifier {
     previous: Hash,
     leaves: Vec<Hash>,
     checkpoints: Vec<Checkpoint>,
+    /// Checkpoints the verifier held before it saw this log (rollback detection).
+    held: Vec<Checkpoint>,
     problem: Option<String>,
 }
 
@@ -388,6 +410,7 @@ impl Verifier {
             previous: GENESIS,
             leaves: Vec::new(),
             checkpoints: Vec::new(),
+            held: Vec::new(),
             problem: None,
         }
     }
@@ -425,7 +448,7 @@ impl Verifier {
         self.leaves.push(leaf);
     }
 
-    /// A signed checkpoint note.
+    /// A signed checkpoint note carried by the log.
     pub fn checkpoint(&mut self, note: &str) {
         match Checkpoint::verify_note(note, &self.public_key) {
             Ok(cp) => {
@@ -438,35 +461,81 @@ impl Verifier {
         }
     }
 
-    pub fn finish(mut self) -> Report {
+    /// A checkpoint the verifier already held (kept from an earlier export, or a witness's
+    /// copy): the log must reach at least its size and agree with its root, or it was rolled
+    /// back or is another log.
+    pub fn held(&mut self, note: &str) {
+        match Checkpoint::verify_note(note, &self.public_key) {
+            Ok(cp) => self.held.push(cp),
+            Err(e) => self.fail(format!("已持有的检查点无效：{e}")),
+        }
+    }
+
+    pub fn finish(mut self, tail: Tail) -> Report {
         let entries = self.range.size();
         let mut checkpoints = std::mem::take(&mut self.checkpoints);
         checkpoints.sort_by_key(|c| c.size);
+        let mut held = std::mem::take(&mut self.held);
+        held.sort_by_key(|c| c.size);
         let leaves = std::mem::take(&mut self.leaves);
-        // One pass over the leaves gives the root at every checkpoint's size.
-        let mut range = CompactRange::default();
-        for cp in &checkpoints {
+        for cp in checkpoints.iter().chain(&held) {
             if cp.origin != ORIGIN {
                 self.fail(format!(
                     "大小为 {} 的检查点来自其他日志（{}）",
                     cp.size, cp.origin
                 ));
-                continue;
             }
+        }
+        for cp in &held {
+            if cp.size > entries {
+                self.fail(format!(
+                    "导出只有 {entries} 条审计记录，少于已持有的大小为 {} 的检查点：日志被回滚或截断",
+                    cp.size
+                ));
+            }
+        }
+        // One pass over the leaves gives the root at every checkpoint's size.
+        let mut range = CompactRange::default();
+        let mut all: Vec<(&Checkpoint, bool)> = checkpoints
+            .iter()
+            .map(|c| (c, false))
+            .chain(held.iter().map(|c| (c, true)))
+            .filter(|(c, _)| c.size <= entries)
+            .collect();
+        all.sort_by_key(|(c, _)| c.size);
+        for (cp, was_held) in all {
+            while range.size() < cp.size {
+                range.push(leaves[range.size() as usize]);
+            }
+            if range.root() != cp.root {
+                self.fail(if was_held {
+                    format!(
+                        "与已持有的大小为 {} 的检查点不符（根哈希不同）：这不是同一份日志，或其历史被改写",
+                        cp.size
+                    )
+                } else {
+                    format!("大小为 {} 的检查点与审计记录不符（根哈希不同）", cp.size)
+                });
+            }
+        }
+        for cp in &checkpoints {
             if cp.size > entries {
                 self.fail(format!(
                     "检查点声明有 {} 条审计记录，但只有 {entries} 条（记录被截断或删除）",
                     cp.size
                 ));
-                continue;
             }
-            while range.size() < cp.size {
-                range.push(leaves[range.size() as usize]);
-            }
-            if range.root() != cp.root {
+        }
+        let covered = checkpoints.last().map_or(0, |c| c.size.min(entries));
+        if tail == Tail::Refused {
+            if checkpoints.is_empty() {
+                self.fail(
+                    "没有以给定公钥签名的检查点：任何一条审计记录都无法证明未被改动".to_string(),
+                );
+            } else if covered < entries {
                 self.fail(format!(
-                    "大小为 {} 的检查点与审计记录不符（根哈希不同）",
-                    cp.size
+                    "第 {covered} 至第 {} 条审计记录不在任何签名检查点之内（未签名的尾部）",
+                    entries - 1
                 ));
             }
         }
@@ -493,6 +562,8 @@ impl Verifier {
         Report {
             entries,
             checkpoints: checkpoints.len() as u64,
+            covered,
+            anchored: held.last().map(|c| c.size),
             problem: self.problem,
         }
     }
@@ -690,5 +761,156 @@ mod tests {
         assert!(Checkpoint::verify_note(&note, &other.public_key()).is_err());
         let forged = note.replace("\n42\n", "\n43\n");
         assert!(Checkpoint::verify_note(&forged, &signer.public_key()).is_err());
+    }
+
+    /// A log of `n` entries with their stored hashes, and a note of its first `size` signed by
+    /// `signer`.
+    fn log(n: u64) -> Vec<(Entry, String, String)> {
+        let mut previous = GENESIS;
+        (0..n)
+            .map(|seq| {
+                let entry = Entry {
+                    seq,
+                    at: "2026-12-06T00:00:00.000000Z".into(),
+                    actor_id: None,
+                    org_id: None,
+                    roles: String::new(),
+                    action: "test".into(),
+                    object_type: None,
+                    object_id: None,
+                    outcome: "ok".into(),
+                    request_id: None,
+                    ip: None,
+                    detail: serde_json::json!({"n": seq}),
+                };
+                let leaf = entry.leaf_hash();
+                previous = chain(&previous, &leaf);
+                (entry, hex::encode(leaf), hex::encode(previous))
+            })
+            .collect()
+    }
+
+    fn note(log: &[(Entry, String, String)], size: u64, signer: &dyn Signer) -> String {
+        let leaves: Vec<Hash> = log[..size as usize]
+            .iter()
+            .map(|(e, _, _)| e.leaf_hash())
+            .collect();
+        Checkpoint {
+            origin: ORIGIN.into(),
+            size,
+            root: root(&leaves),
+        }
+        .sign(signer)
+        .unwrap()
+    }
+
+    fn verify(
+        log: &[(Entry, String, String)],
+        notes: &[String],
+        held: &[String],
+        key: &[u8],
+        tail: Tail,
+    ) -> Report {
+        let mut v = Verifier::new(key.to_vec());
+        for (e, l, c) in log {
+            v.entry(e, l, c);
+        }
+        for n in notes {
+            v.checkpoint(n);
+        }
+        for n in held {
+            v.held(n);
+        }
+        v.finish(tail)
+    }
+
+    #[test]
+    fn an_export_is_proven_only_up_to_its_newest_signed_checkpoint() {
+        let (signer, _) = SoftwareSigner::generate().unwrap();
+        let key = signer.public_key();
+        let entries = log(9);
+        let whole = vec![note(&entries, 4, &signer), note(&entries, 9, &signer)];
+        let report = verify(&entries, &whole, &[], &key, Tail::Refused);
+        assert_eq!(report.problem, None);
+        assert_eq!(
+            (report.entries, report.covered, report.anchored),
+            (9, 9, None)
+        );
+
+        // No checkpoint at all: nothing is proven, whatever the chain says.
+        let report = verify(&entries, &[], &[], &key, Tail::Refused);
+        assert!(
+            report
+                .problem
+                .unwrap()
+                .contains("没有以给定公钥签名的检查点")
+        );
+        // …while the live log may wait for its first one.
+        assert_eq!(
+            verify(&entries, &[], &[], &key, Tail::Allowed).problem,
+            None
+        );
+
+        // Entries after the newest checkpoint are an unsigned tail.
+        let report = verify(&entries, &whole[..1], &[], &key, Tail::Refused);
+        assert!(report.problem.unwrap().contains("第 4 至第 8 条"));
+        assert_eq!(
+            verify(&entries, &whole[..1], &[], &key, Tail::Allowed).problem,
+            None
+        );
+
+        // Checkpoints signed with another key prove nothing.
+        let (other, _) = SoftwareSigner::generate().unwrap();
+        let foreign = vec![note(&entries, 9, &other)];
+        let report = verify(&entries, &foreign, &[], &key, Tail::Refused);
+        assert!(report.problem.unwrap().contains("签名无效"));
+    }
+
+    #[test]
+    fn a_held_checkpoint_catches_a_rollback_and_another_history() {
+        let (signer, _) = SoftwareSigner::generate().unwrap();
+        let key = signer.public_key();
+        let entries = log(9);
+        let held = vec![note(&entries, 9, &signer)];
+        // The log as it was at 5, with its own genuine checkpoint: consistent in itself, but
+        // shorter than what the verifier already holds.
+        let rolled = &entries[..5];
+        let report = verify(
+            rolled,
+            &[note(rolled, 5, &signer)],
+            &held,
+            &key,
+            Tail::Refused,
+        );
+        assert!(report.problem.unwrap().contains("日志被回滚或截断"));
+        // The whole log reaches the held checkpoint.
+        let report = verify(
+            &entries,
+            &held,
+            &[note(&entries, 6, &signer)],
+            &key,
+            Tail::Refused,
+        );
+        assert_eq!(report.problem, None);
+        assert_eq!(report.anchored, Some(6));
+        // A different history of the same length, signed by the same key (a fork).
+        let forked = log(12);
+        let mut fork = forked[..9].to_vec();
+        fork[3].0.detail = serde_json::json!({"n": "forked"});
+        let mut previous = GENESIS;
+        for (e, l, c) in fork.iter_mut() {
+            let leaf = e.leaf_hash();
+            previous = chain(&previous, &leaf);
+            *l = hex::encode(leaf);
+            *c = hex::encode(previous);
+        }
+        let report = verify(
+            &fork,
+            &[note(&fork, 9, &signer)],
+            &held,
+            &key,
+            Tail::Refused,
+        );
+        assert!(report.problem.unwrap().contains("不是同一份日志"));
     }
 }

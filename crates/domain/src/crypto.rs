@@ -168,6 +168,11 @@ impl Signer for SoftwareSigner {
     }
 }
 
+/// Whether `public_key` is an SM2 public key (SEC1 bytes of a point on the curve).
+pub fn sm2_public_key_is_valid(public_key: &[u8]) -> bool {
+    VerifyingKey::from_sec1_bytes(SM2_DISTID, public_key).is_ok()
+}
+
 /// Checks an SM2 signature made by `public_key` (SEC1 bytes).
 pub fn sm2_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
     let Ok(key) = VerifyingKey::from_sec1_bytes(SM2_DISTID, public_key) else {

@@ -10,6 +10,9 @@ pub enum ErrorCode {
     InvalidCredentials,
     SessionExpired,
     SessionReplaced,
+    /// Wrong passwords given while signed in reached the lockout: every session of the account
+    /// ended.
+    AccountLocked,
     PasswordChangeRequired,
     CsrfFailed,
     Forbidden,
@@ -26,13 +29,14 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tests that check the map is complete and unambiguous.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::BadRequest,
         ErrorCode::ValidationFailed,
         ErrorCode::Unauthenticated,
         ErrorCode::InvalidCredentials,
         ErrorCode::SessionExpired,
         ErrorCode::SessionReplaced,
+        ErrorCode::AccountLocked,
         ErrorCode::PasswordChangeRequired,
         ErrorCode::CsrfFailed,
         ErrorCode::Forbidden,
@@ -56,6 +60,7 @@ impl ErrorCode {
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::SessionExpired => "session_expired",
             ErrorCode::SessionReplaced => "session_replaced",
+            ErrorCode::AccountLocked => "account_locked",
             ErrorCode::PasswordChangeRequired => "password_change_required",
             ErrorCode::CsrfFailed => "csrf_failed",
             ErrorCode::Forbidden => "forbidden",
@@ -80,6 +85,9 @@ impl ErrorCode {
             ErrorCode::InvalidCredentials => "用户名或密码错误",
             ErrorCode::SessionExpired => "登录已超时，请重新登录",
             ErrorCode::SessionReplaced => "您的账户已在别处登录或被结束会话，请重新登录",
+            ErrorCode::AccountLocked => {
+                "密码错误次数过多，账户已锁定并退出所有登录，请稍后重新登录"
+            }
             ErrorCode::PasswordChangeRequired => "请先修改初始密码",
             ErrorCode::CsrfFailed => "页面已过期或请求来源不可信，请刷新页面后重试",
             ErrorCode::Forbidden => "您没有执行此操作的权限",
@@ -103,7 +111,8 @@ impl ErrorCode {
             ErrorCode::Unauthenticated
             | ErrorCode::InvalidCredentials
             | ErrorCode::SessionExpired
-            | ErrorCode::SessionReplaced => 401,
+            | ErrorCode::SessionReplaced
+            | ErrorCode::AccountLocked => 401,
             ErrorCode::PasswordChangeRequired => 403,
             ErrorCode::CsrfFailed | ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod account_rights;
+pub mod active_content;
 pub mod actor;
 pub mod attachment;
 pub mod audit;
@@ -28,6 +29,7 @@ pub mod role;
 pub mod task;
 pub mod time;
 pub mod uscc;
+pub mod witness;
 
 pub use actor::{Actor, Scope};
 pub use error::ErrorCode;

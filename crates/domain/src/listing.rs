@@ -9,9 +9,13 @@ pub const DEFAULT_PAGE_SIZE: u64 = 10;
 pub const MAX_PAGE_SIZE: u64 = 100;
 /// The most rows one export may hold (ACL-08).
 pub const MAX_EXPORT_ROWS: u64 = 50_000;
+/// The last page number anyone can ask for: a million pages of the largest size is far beyond the
+/// biggest list, and keeps every offset well inside what the databases take.
+pub const MAX_PAGE: u64 = 1_000_000;
 
-/// Which page of a list is asked for. Out-of-range values are clamped, never refused: a stale
-/// bookmark should still show a list.
+/// Which page of a list is asked for. List pages clamp values out of range (a stale bookmark
+/// should still show a list, [`PageRequest::new`]); the API refuses them
+/// ([`PageRequest::checked`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
     pub page: u64,
@@ -23,8 +27,31 @@ impl PageRequest {
         let page_size = page_size
             .unwrap_or(DEFAULT_PAGE_SIZE)
             .clamp(1, MAX_PAGE_SIZE);
-        let page = page.unwrap_or(1).max(1);
+        let page = page.unwrap_or(1).clamp(1, MAX_PAGE);
         Self { page, page_size }
+    }
+
+    /// The API's paging: values out of range are refused with the field's message (`page`,
+    /// `page_size`) instead of being clamped, so a client learns its request was not what it got.
+    pub fn checked(
+        page: Option<u64>,
+        page_size: Option<u64>,
+    ) -> Result<Self, Vec<(&'static str, String)>> {
+        let mut problems = Vec::new();
+        if page.is_some_and(|p| !(1..=MAX_PAGE).contains(&p)) {
+            problems.push(("page", format!("页码应在 1 到 {MAX_PAGE} 之间")));
+        }
+        if page_size.is_some_and(|s| !(1..=MAX_PAGE_SIZE).contains(&s)) {
+            problems.push((
+                "page_size",
+                format!("每页条数应在 1 到 {MAX_PAGE_SIZE} 之间"),
+            ));
+        }
+        if problems.is_empty() {
+            Ok(Self::new(page, page_size))
+        } else {
+            Err(problems)
+        }
     }
 
     /// Everything up to the export limit, in one page.
@@ -74,6 +101,16 @@ impl<T> Page<T> {
         }
     }
 
+    /// The row number (from 1) of this page's first item, as list pages number their rows.
+    pub fn first_number(&self) -> u64 {
+        PageRequest {
+            page: self.page,
+            page_size: self.page_size,
+        }
+        .offset()
+        .saturating_add(1)
+    }
+
     /// How many pages the whole list has (at least one, so an empty list still has page 1).
     pub fn page_count(&self) -> u64 {
         self.total.div_ceil(self.page_size.max(1)).max(1)
@@ -111,6 +148,29 @@ impl<T> Page<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paging_never_overflows_and_the_api_refuses_what_it_would_clamp() {
+        let far = PageRequest::new(Some(u64::MAX), Some(u64::MAX));
+        assert_eq!((far.page, far.page_size), (MAX_PAGE, MAX_PAGE_SIZE));
+        assert!(far.offset() < i64::MAX as u64);
+        assert_eq!(
+            PageRequest::checked(Some(3), Some(20)),
+            Ok(PageRequest {
+                page: 3,
+                page_size: 20
+            })
+        );
+        assert_eq!(PageRequest::checked(None, None), Ok(PageRequest::default()));
+        let fields: Vec<&str> = PageRequest::checked(Some(u64::MAX), Some(0))
+            .unwrap_err()
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        assert_eq!(fields, ["page", "page_size"]);
+        assert!(PageRequest::checked(Some(0), None).is_err());
+        assert!(PageRequest::checked(None, Some(101)).is_err());
+    }
 
     #[test]
     fn clamps_requests() {

@@ -118,13 +118,24 @@ pub fn position_problem(p: &Position) -> Option<&'static str> {
 /// taken (a phone offline longer than this files again).
 pub const MAX_STAMP_AGE_HOURS: i64 = 72;
 
-/// Why a stamp's time cannot be taken, or None.
+/// How far a phone's clock may differ from the server's: beyond it a stamp is flagged, and a stamp
+/// this much later than the server's clock is not taken at all.
+pub const CLOCK_TOLERANCE_SECONDS: i64 = 300;
+
+/// Why a stamp's time cannot be taken, or None: older than 72 hours, or later than the server's
+/// clock allows (a visit dated in the future proves nothing and would file under a day not yet
+/// come).
 pub fn stamp_time_problem(
     phone_at: DateTime<Utc>,
     server_at: DateTime<Utc>,
 ) -> Option<&'static str> {
-    (server_at - phone_at > chrono::Duration::hours(MAX_STAMP_AGE_HOURS))
-        .then_some("定位时间早于 72 小时前，不能补录，请在现场重新定位")
+    if server_at - phone_at > chrono::Duration::hours(MAX_STAMP_AGE_HOURS) {
+        Some("定位时间早于 72 小时前，不能补录，请在现场重新定位")
+    } else if phone_at - server_at > chrono::Duration::seconds(CLOCK_TOLERANCE_SECONDS) {
+        Some("定位时间晚于服务器时间，请把手机时间设为自动后重新定位")
+    } else {
+        None
+    }
 }
 
 /// Metres between two points on the earth (haversine on the mean radius; metres matter here, not
@@ -245,7 +256,7 @@ impl VisitRules {
             outlet_lon,
             radius_m: 500,
             minimum_visit_minutes: None,
-            clock_tolerance_seconds: 300,
+            clock_tolerance_seconds: CLOCK_TOLERANCE_SECONDS,
             offline_tolerance_seconds: 3_600,
         }
     }
@@ -449,6 +460,12 @@ mod tests {
         let now = check_in.phone_at;
         assert_eq!(stamp_time_problem(now - Duration::hours(72), now), None);
         assert!(stamp_time_problem(now - Duration::hours(73), now).is_some());
+        assert_eq!(stamp_time_problem(now + Duration::minutes(5), now), None);
+        assert_eq!(
+            stamp_time_problem(now + Duration::minutes(6), now),
+            Some("定位时间晚于服务器时间，请把手机时间设为自动后重新定位")
+        );
+        assert!(stamp_time_problem(now + Duration::days(365 * 75), now).is_some());
         // A position that claims ±1 200 m proves nothing about being at the outlet.
         let mut vague = stamp("31.2212", "121.5441", 0, 0);
         vague.position.accuracy_m = Decimal::from(1_200);

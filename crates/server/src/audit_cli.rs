@@ -31,12 +31,28 @@ struct CheckpointLine {
     checkpoint: String,
 }
 
-/// Signs a fresh checkpoint, then writes every entry and checkpoint to `file`.
-pub async fn export(app: &App, file: &Path) -> Result<(u64, u64), String> {
-    emss_app::audit::checkpoint(app)
+/// What an export wrote.
+pub struct Exported {
+    pub entries: u64,
+    pub checkpoints: u64,
+}
+
+/// Signs a fresh checkpoint, then writes the entries it covers and every checkpoint up to it to
+/// `file`: entries written later are left for the next export, so nothing in the file rests on
+/// the hash chain alone.
+pub async fn export(app: &App, file: &Path) -> Result<Exported, String> {
+    let signed = emss_app::audit::checkpoint(app)
         .await
         .map_err(|e| e.to_string())?;
     let db = &app.db().conn;
+    let size = match signed {
+        Some(size) => size,
+        None => repo::audit::latest_checkpoint(db)
+            .await
+            .map_err(|e| e.to_string())?
+            .map(|c| c.size as u64)
+            .ok_or("审计日志为空，没有可导出的记录")?,
+    };
     let out = std::fs::File::create(file).map_err(|e| format!("{}：{e}", file.display()))?;
     let mut w = BufWriter::new(out);
     let io = |e: std::io::Error| format!("{}：{e}", file.display());
@@ -47,10 +63,9 @@ pub async fn export(app: &App, file: &Path) -> Result<(u64, u64), String> {
         exported_at: audit::format_at(app.now()),
     };
     writeln!(w, "{}", json(&header)?).map_err(io)?;
-    let size = repo::audit::size(db).await.map_err(|e| e.to_string())?;
     let mut from = 0;
     while from < size {
-        let rows = repo::audit::slice(db, from, 5_000)
+        let rows = repo::audit::slice(db, from, (size - from).min(5_000))
             .await
             .map_err(|e| e.to_string())?;
         if rows.is_empty() {
@@ -66,9 +81,12 @@ pub async fn export(app: &App, file: &Path) -> Result<(u64, u64), String> {
         }
         from += rows.len() as u64;
     }
-    let checkpoints = repo::audit::checkpoints(db)
+    let checkpoints: Vec<_> = repo::audit::checkpoints(db)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|c| c.size as u64 <= size)
+        .collect();
     for c in &checkpoints {
         writeln!(
             w,
@@ -84,17 +102,19 @@ pub async fn export(app: &App, file: &Path) -> Result<(u64, u64), String> {
         .map_err(|e| e.to_string())?
         .sync_all()
         .map_err(io)?;
-    Ok((from, checkpoints.len() as u64))
+    Ok(Exported {
+        entries: from,
+        checkpoints: checkpoints.len() as u64,
+    })
 }
 
 fn json<T: Serialize>(v: &T) -> Result<String, String> {
     serde_json::to_string(v).map_err(|e| e.to_string())
 }
 
-/// Checks an export without any database. `trusted_key` (hex) is the log's public key as the
-/// verifier knows it; without it the key written in the file is used, which proves only that the
-/// file is internally consistent.
-pub fn verify(file: &Path, trusted_key: Option<&str>) -> Result<audit::Report, String> {
+/// Checks an export without any database against the log's public key `key_hex` as the verifier
+/// holds it, and the checkpoints `held` it kept from before (earlier exports, a witness).
+pub fn verify(file: &Path, key_hex: &str, held: &[String]) -> Result<audit::Report, String> {
     let f = std::fs::File::open(file).map_err(|e| format!("{}：{e}", file.display()))?;
     let mut lines = std::io::BufReader::new(f).lines();
     let first = lines.next().ok_or("文件为空")?.map_err(|e| e.to_string())?;
@@ -103,7 +123,6 @@ pub fn verify(file: &Path, trusted_key: Option<&str>) -> Result<audit::Report, S
     if header.format != FORMAT {
         return Err(format!("不支持的导出格式 {}", header.format));
     }
-    let key_hex = trusted_key.unwrap_or(&header.public_key);
     let key = hex::decode(key_hex.trim()).map_err(|_| "公钥不是十六进制".to_string())?;
     let mut verifier = Verifier::new(key);
     for (n, line) in lines.enumerate() {
@@ -116,12 +135,29 @@ pub fn verify(file: &Path, trusted_key: Option<&str>) -> Result<audit::Report, S
         } else if let Ok(c) = serde_json::from_str::<CheckpointLine>(&line) {
             verifier.checkpoint(&c.checkpoint);
         } else {
-            return Ok(audit::Report {
-                entries: 0,
-                checkpoints: 0,
-                problem: Some(format!("第 {} 行无法解析", n + 2)),
-            });
+            return Err(format!("第 {} 行无法解析", n + 2));
         }
     }
-    Ok(verifier.finish())
+    for note in held {
+        verifier.held(note);
+    }
+    Ok(verifier.finish(audit::Tail::Refused))
+}
+
+/// A checkpoint kept from before, read from `file`: a signed note as the integrity page shows
+/// it, or an earlier export (its newest checkpoint).
+pub fn held_checkpoint(file: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}：{e}", file.display()))?;
+    if !text.trim_start().starts_with('{') {
+        return Ok(text.trim_start().replace("\r\n", "\n"));
+    }
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<CheckpointLine>(l).ok())
+        .filter_map(|c| {
+            let size = c.checkpoint.lines().nth(1)?.parse::<u64>().ok()?;
+            Some((size, c.checkpoint))
+        })
+        .max_by_key(|(size, _)| *size)
+        .map(|(_, note)| note)
+        .ok_or_else(|| format!("{} 中没有检查点", file.display()))
 }

@@ -31,6 +31,20 @@ pub struct Config {
     pub demo_password: Option<String>,
     /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C.
     pub shutdown_grace_seconds: u64,
+    /// Seconds a client has to send a request's head; also how long a kept-alive connection
+    /// may wait for its next request.
+    pub http_header_read_timeout_seconds: u64,
+    /// Seconds a connection may pass with nothing read or written before it is closed.
+    pub http_idle_timeout_seconds: u64,
+    /// Open connections at most (sockets, not requests); lowered to fit the process's open-file
+    /// limit.
+    pub http_max_connections: usize,
+    /// Reverse proxies (addresses or networks) whose forwarding header names the client; from
+    /// anyone else it is ignored.
+    pub trusted_proxies: Vec<String>,
+    /// The header those proxies append the client's address to: `x-forwarded-for` or
+    /// `forwarded`. The other one is never read (a proxy may pass a client's own through).
+    pub trusted_proxy_header: String,
     /// Age after which a stored file no row refers to is removed (at start, then daily). Must
     /// exceed the longest upload of any instance sharing the file store.
     pub orphan_file_grace_seconds: u64,
@@ -41,6 +55,14 @@ pub struct Config {
     /// The malware scanner documents go through before they are stored, e.g.
     /// `clamdscan --no-summary -` (file on standard input; exit 0 clean, 1 found).
     pub malware_scan_command: Option<String>,
+    /// Seconds between audit checkpoints (one is also signed at the start of each day).
+    pub audit_checkpoint_interval_seconds: u64,
+    /// The witness this log pushes each checkpoint to: the address of another EMSS instance
+    /// (`https://…`) that lists this log's public key in its `witness_log_keys`.
+    pub audit_witness_url: Option<String>,
+    /// SM2 public keys (hex) of other EMSS logs this instance keeps checkpoints of, as their
+    /// witness.
+    pub witness_log_keys: Vec<String>,
     /// Serves the benchmark's floor handlers under `/bench/floor/` (set by the benchmark
     /// command only; never in production).
     pub bench_floor: bool,
@@ -59,10 +81,18 @@ impl Default for Config {
             log_level: "info".into(),
             demo_password: None,
             shutdown_grace_seconds: 30,
+            http_header_read_timeout_seconds: 10,
+            http_idle_timeout_seconds: 60,
+            http_max_connections: 1024,
+            trusted_proxies: Vec::new(),
+            trusted_proxy_header: "x-forwarded-for".into(),
             orphan_file_grace_seconds: 3_600,
             keys_dir: None,
             audit_signing_key: None,
             malware_scan_command: None,
+            audit_checkpoint_interval_seconds: 600,
+            audit_witness_url: None,
+            witness_log_keys: Vec::new(),
             bench_floor: false,
         }
     }
@@ -106,10 +136,18 @@ const ENV_KEYS: &[&str] = &[
     "log_level",
     "demo_password",
     "shutdown_grace_seconds",
+    "http_header_read_timeout_seconds",
+    "http_idle_timeout_seconds",
+    "http_max_connections",
+    "trusted_proxies",
+    "trusted_proxy_header",
     "orphan_file_grace_seconds",
     "keys_dir",
     "audit_signing_key",
     "malware_scan_command",
+    "audit_checkpoint_interval_seconds",
+    "audit_witness_url",
+    "witness_log_keys",
     "bench_floor",
 ];
 
@@ -172,6 +210,28 @@ impl Config {
                 emss_db::connect::redact_url(url)
             ));
         }
+        if !(1..=300).contains(&self.http_header_read_timeout_seconds) {
+            return Err("配置有误：http_header_read_timeout_seconds 应在 1 到 300 之间".into());
+        }
+        if !(1..=3600).contains(&self.http_idle_timeout_seconds) {
+            return Err("配置有误：http_idle_timeout_seconds 应在 1 到 3600 之间".into());
+        }
+        if self.http_max_connections == 0 {
+            return Err("配置有误：http_max_connections 至少为 1".into());
+        }
+        self.proxies().map_err(|e| format!("配置有误：{e}"))?;
+        if self.audit_checkpoint_interval_seconds == 0
+            || self.audit_checkpoint_interval_seconds > 24 * 3600
+        {
+            return Err("配置有误：audit_checkpoint_interval_seconds 应在 1 到 86400 之间".into());
+        }
+        if let Some(url) = &self.audit_witness_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(format!(
+                "配置有误：audit_witness_url 应以 http:// 或 https:// 开头（{url}）"
+            ));
+        }
         if let Some(p) = &self.demo_password
             && p.chars().count() < 8
         {
@@ -197,6 +257,48 @@ impl Config {
         }
     }
 
+    /// Connection limits, with the connection cap lowered to what the open-file limit allows
+    /// (database connections, stored files and logs need descriptors too).
+    pub fn serve_settings(&self) -> emss_web::ServeSettings {
+        const RESERVED: u64 = 64;
+        let cap = match open_file_limit() {
+            Some(limit) => {
+                let fits = limit
+                    .saturating_sub(RESERVED + u64::from(self.db_pool_size))
+                    .max(1);
+                if (self.http_max_connections as u64) > fits {
+                    tracing::warn!(
+                        configured = self.http_max_connections,
+                        open_file_limit = limit,
+                        used = fits,
+                        "http_max_connections lowered to fit the open-file limit"
+                    );
+                }
+                (self.http_max_connections as u64).min(fits) as usize
+            }
+            None => self.http_max_connections,
+        };
+        emss_web::ServeSettings {
+            header_read_timeout: std::time::Duration::from_secs(
+                self.http_header_read_timeout_seconds,
+            ),
+            idle_timeout: std::time::Duration::from_secs(self.http_idle_timeout_seconds),
+            max_connections: cap,
+        }
+    }
+
+    fn proxies(&self) -> Result<emss_web::TrustedProxies, String> {
+        emss_web::TrustedProxies::parse(
+            &self.trusted_proxies,
+            emss_web::ForwardedHeader::parse(&self.trusted_proxy_header)?,
+        )
+    }
+
+    pub fn trusted_proxies(&self) -> emss_web::TrustedProxies {
+        // Checked when the configuration was loaded.
+        self.proxies().unwrap_or_default()
+    }
+
     pub fn app_settings(&self) -> emss_app::AppSettings {
         emss_app::AppSettings {
             data_dir: self.data_dir.clone(),
@@ -211,8 +313,18 @@ impl Config {
                 .unwrap_or_else(|| self.data_dir.join("keys")),
             audit_signing_key: self.audit_signing_key.clone(),
             malware_scan_command: self.malware_scan_command.clone(),
+            witness_log_keys: self.witness_log_keys.clone(),
+            // Uploaded documents are parsed by this very executable in a process of its own.
+            document_inspector: std::env::current_exe().ok(),
         }
     }
+}
+
+/// The soft limit of open files of this process (Linux), from `/proc/self/limits`.
+fn open_file_limit() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 #[cfg(test)]

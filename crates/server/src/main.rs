@@ -4,6 +4,7 @@
 mod audit_cli;
 mod banner;
 mod config;
+mod inspect_cmd;
 
 use clap::{Args, Parser, Subcommand};
 use config::{Config, Overrides};
@@ -39,6 +40,9 @@ enum Command {
     /// Keys of personal data.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Check the document on standard input for active content (run by the server for every
+    /// uploaded document, in a process of its own).
+    InspectDocument,
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,18 +56,27 @@ enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Sign a fresh checkpoint and write every entry and checkpoint to FILE.
+    /// Sign a fresh checkpoint and write the entries it covers, with every checkpoint, to FILE.
     Export {
         file: PathBuf,
         #[command(flatten)]
         storage: StorageArgs,
     },
-    /// Check an export offline: entries, chain, checkpoint signatures, Merkle roots and proofs.
+    /// Check an export offline: entries, chain, checkpoint signatures, Merkle roots and proofs;
+    /// every entry must be covered by a checkpoint signed with the given key.
     Verify {
         file: PathBuf,
-        /// The log's SM2 public key (hex) as you hold it; default: the key written in the file.
+        /// The log's SM2 public key (hex) as you hold it (never the one written in the file).
         #[arg(long)]
-        public_key: Option<String>,
+        public_key: String,
+        /// A checkpoint you kept from before — a signed note, or an earlier export — which the
+        /// export must reach: proves it was not rolled back. May be given more than once.
+        #[arg(long)]
+        checkpoint: Vec<PathBuf>,
+        /// The witness's address (another EMSS instance): its copy of the newest checkpoint is
+        /// fetched and used like --checkpoint.
+        #[arg(long)]
+        witness: Option<String>,
     },
 }
 
@@ -106,33 +119,24 @@ fn main() -> ExitCode {
         print!("{}", emss_web::openapi::document_json());
         return ExitCode::SUCCESS;
     }
-    if let Command::Audit(AuditCommand::Verify { file, public_key }) = &command {
-        return match audit_cli::verify(file, public_key.as_deref()) {
-            Ok(report) => match report.problem {
-                None => {
-                    println!(
-                        "审计日志校验通过：{} 条记录，{} 个检查点{}。",
-                        report.entries,
-                        report.checkpoints,
-                        if public_key.is_some() {
-                            ""
-                        } else {
-                            "（使用文件中的公钥）"
-                        }
-                    );
-                    ExitCode::SUCCESS
-                }
-                Some(problem) => fail(&format!("审计日志校验失败：{problem}")),
-            },
-            Err(e) => fail(&e),
-        };
+    if let Command::InspectDocument = command {
+        return inspect_cmd::run();
+    }
+    if let Command::Audit(AuditCommand::Verify {
+        file,
+        public_key,
+        checkpoint,
+        witness,
+    }) = &command
+    {
+        return verify(file, public_key, checkpoint, witness.as_deref());
     }
     let overrides = match &command {
         Command::Serve(a) => a.storage.overrides(a.listen.clone()),
         Command::Migrate(a) => a.overrides(None),
         Command::Audit(AuditCommand::Export { storage, .. })
         | Command::Keys(KeysCommand::Rotate { storage }) => storage.overrides(None),
-        Command::Openapi | Command::Audit(_) => Overrides::default(),
+        Command::Openapi | Command::Audit(_) | Command::InspectDocument => Overrides::default(),
     };
     let config = match Config::load(cli.config.as_deref(), overrides) {
         Ok(c) => c,
@@ -152,13 +156,68 @@ fn main() -> ExitCode {
             Command::Migrate(_) => migrate(config).await,
             Command::Audit(AuditCommand::Export { file, .. }) => export(config, &file).await,
             Command::Keys(KeysCommand::Rotate { .. }) => rotate(config).await,
-            Command::Openapi | Command::Audit(_) => Ok(()),
+            Command::Openapi | Command::Audit(_) | Command::InspectDocument => Ok(()),
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }
+}
+
+/// `emss audit verify`: the verdict in one line (and what it could not prove).
+fn verify(
+    file: &std::path::Path,
+    public_key: &str,
+    checkpoints: &[PathBuf],
+    witness: Option<&str>,
+) -> ExitCode {
+    let mut held = Vec::new();
+    for path in checkpoints {
+        match audit_cli::held_checkpoint(path) {
+            Ok(note) => held.push(note),
+            Err(e) => return fail(&e),
+        }
+    }
+    if let Some(url) = witness {
+        let Ok(key) = hex::decode(public_key.trim()) else {
+            return fail("公钥不是十六进制");
+        };
+        let fetched = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|rt| rt.block_on(emss_app::witness::fetch(url, &key)));
+        match fetched {
+            Ok(note) => held.push(note),
+            Err(e) => return fail(&format!("无法取得见证服务器的检查点：{e}")),
+        }
+    }
+    let report = match audit_cli::verify(file, public_key, &held) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    if let Some(problem) = report.problem {
+        return fail(&format!("审计日志校验失败：{problem}"));
+    }
+    println!(
+        "审计日志校验通过：{} 条记录全部在以给定公钥签名的检查点之内（{} 个检查点）。",
+        report.entries, report.checkpoints
+    );
+    match report.anchored {
+        Some(size) => println!(
+            "导出包含已持有的大小为 {size} 的检查点{}：没有被回滚或截断。",
+            if witness.is_some() {
+                "（含见证服务器的副本）"
+            } else {
+                ""
+            }
+        ),
+        None => println!(
+            "注意：未提供已持有的检查点（--checkpoint 或 --witness），无法发现整体回滚或截断到更早的检查点。"
+        ),
+    }
+    ExitCode::SUCCESS
 }
 
 /// One line naming the problem, and a non-zero exit: never a panic or a stack trace.
@@ -200,10 +259,14 @@ async fn export(config: Config, file: &std::path::Path) -> Result<(), String> {
     let app = emss_app::App::start_with_system_clock(config.app_settings())
         .await
         .map_err(|e| e.to_string())?;
-    let (entries, checkpoints) = audit_cli::export(&app, file).await?;
+    let exported = audit_cli::export(&app, file).await?;
     println!(
-        "已导出 {entries} 条审计记录和 {checkpoints} 个检查点到 {}；用 emss audit verify 校验。",
-        file.display()
+        "已导出 {} 条审计记录和 {} 个检查点到 {}；用 emss audit verify {} --public-key {} 校验。",
+        exported.entries,
+        exported.checkpoints,
+        file.display(),
+        file.display(),
+        hex::encode(app.signer().public_key())
     );
     Ok(())
 }
@@ -215,25 +278,6 @@ async fn rotate(config: Config) -> Result<(), String> {
     let (key_id, count) = app.rotate_data_key().await.map_err(|e| e.to_string())?;
     println!("已启用新的数据密钥 {key_id}，重新加密了 {count} 项个人信息。");
     Ok(())
-}
-
-/// Signs a checkpoint every ten minutes, and at the first minute of each day (Shanghai time).
-async fn checkpoints(app: emss_app::App) {
-    let mut last_day = None;
-    let mut last_signed = std::time::Instant::now() - Duration::from_secs(600);
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
-    loop {
-        tick.tick().await;
-        let day = emss_domain::time::shanghai_date(app.now());
-        let new_day = last_day.is_some_and(|d| d != day);
-        last_day = Some(day);
-        if new_day || last_signed.elapsed() >= Duration::from_secs(600) {
-            match emss_app::audit::checkpoint(&app).await {
-                Ok(_) => last_signed = std::time::Instant::now(),
-                Err(e) => tracing::error!(error = %e, "audit checkpoint failed"),
-            }
-        }
-    }
 }
 
 /// At start and then daily: forgets idempotency answers past their keeping, and removes stored
@@ -295,6 +339,7 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
         &emss_web::WebSettings {
             secure_cookies: config.secure_cookies,
             bench_floor: config.bench_floor,
+            trusted_proxies: config.trusted_proxies(),
         },
     );
     banner::print(
@@ -305,7 +350,16 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
         &first_admins,
     );
     tracing::info!(%local, backend = app.db().backend.name(), "EMSS started");
-    tokio::spawn(checkpoints(app.clone()));
+    let witness = match &config.audit_witness_url {
+        Some(url) => Some(emss_app::witness::Pusher::new(url)?),
+        None => None,
+    };
+    tokio::spawn(emss_app::audit::run_checkpoints(
+        app.clone(),
+        Duration::from_secs(config.audit_checkpoint_interval_seconds),
+        witness,
+    ));
+    tokio::spawn(emss_app::audit::run_denial_summaries(app.clone()));
     tokio::spawn(housekeeping(
         app.clone(),
         Duration::from_secs(config.orphan_file_grace_seconds),
@@ -318,7 +372,14 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
         let _ = signalled_tx.send(());
     };
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
-    let served = emss_web::serve(listener, router, shutdown);
+    let serve_settings = config.serve_settings();
+    tracing::info!(
+        max_connections = serve_settings.max_connections,
+        header_read_timeout_s = serve_settings.header_read_timeout.as_secs(),
+        idle_timeout_s = serve_settings.idle_timeout.as_secs(),
+        "connection limits"
+    );
+    let served = emss_web::serve(listener, router, shutdown, &serve_settings);
     tokio::pin!(served);
     tokio::select! {
         result = &mut served => result.map_err(|e| format!("服务异常退出：{e}"))?,
@@ -331,6 +392,14 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
         } => {
             tracing::warn!(seconds = grace.as_secs(), "requests still running after the grace period; stopping");
         }
+    }
+    // Refusals counted in windows still open are reported before the instance goes.
+    match emss_app::audit::summarize_denials(&app, true).await {
+        Ok(n) => tracing::info!(
+            summaries = n,
+            "refusals counted so far written to the audit log"
+        ),
+        Err(e) => tracing::error!(error = %e, "summarising refusals at shutdown failed"),
     }
     if let Err(e) = app.db().conn.close_by_ref().await {
         tracing::warn!(error = %e, "database pool did not close cleanly");

@@ -80,6 +80,9 @@ struct Subject {
 
 const LOGIN_ROUTES: [&str; 3] = ["api.auth.login", "page.login.submit", "h5.login.submit"];
 const LOGOUT_ROUTES: [&str; 3] = ["api.auth.logout", "page.logout", "h5.logout"];
+/// The witness answers everyone in its protocol's plain text: its refusal of a checkpoint it does
+/// not keep is the route working.
+const WITNESS_ROUTES: [&str; 2] = ["witness.add_checkpoint", "witness.latest"];
 
 async fn subject(t: &TestApp, login: Option<&'static str>, filer_b: &str) -> Subject {
     let Some(login) = login else {
@@ -148,6 +151,23 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
         "health.live" => (Method::GET, "/healthz".into(), None),
         "health.ready" => (Method::GET, "/readyz".into(), None),
         "static.file" => (Method::GET, "/static/app.css".into(), None),
+        "witness.add_checkpoint" => {
+            let res = reqwest::Client::new()
+                .post(t.url("/witness/add-checkpoint"))
+                .body("old 0\n\nemss.sthj.sh.gov.cn/audit\n1\nAAAA\n\n— emss.sthj.sh.gov.cn/audit AAAA\n");
+            return match &s.token {
+                Some(token) => res.bearer_auth(token),
+                None => res,
+            }
+            .send()
+            .await
+            .unwrap();
+        }
+        "witness.latest" => (
+            Method::GET,
+            "/witness/logs/0a1b2c3d/checkpoint".into(),
+            None,
+        ),
         "api.openapi" => (Method::GET, "/api/v1/openapi.json".into(), None),
         "api.auth.login" => (
             Method::POST,
@@ -778,16 +798,17 @@ async fn demo_task(t: &TestApp, state: &str) -> String {
         .clone()
 }
 
-/// agency_a's demo contract with ent_a in `state`, read from the database.
+/// agency_a's demo contract with ent_a in `state`, read from the database as agency_a sees it.
 async fn demo_contract(t: &TestApp, state: &str) -> String {
     let db = &t.app.db().conn;
     let ent_a = org_of(t, "ent_a").await;
+    let agency_a = emss_domain::Scope::Agency(org_of(t, "agency_a").await);
     let filter = emss_db::repo::contract::ContractFilter {
         enterprise_id: Some(ent_a),
         state: Some(state.to_string()),
         ..Default::default()
     };
-    emss_db::repo::contract::list(db, &emss_domain::Scope::City, &filter, Default::default())
+    emss_db::repo::contract::list(db, &agency_a, &filter, Default::default())
         .await
         .unwrap()
         .items[0]
@@ -1348,6 +1369,14 @@ fn allowed(route: &str, res: &reqwest::Response) -> bool {
     if status.is_server_error() {
         return false;
     }
+    if WITNESS_ROUTES.contains(&route) {
+        let plain = res
+            .headers()
+            .get("content-type")
+            .and_then(|c| c.to_str().ok())
+            .is_some_and(|c| c.starts_with("text/plain") || c.starts_with("text/x.tlog"));
+        return plain && status != StatusCode::UNAUTHORIZED;
+    }
     if LOGIN_ROUTES.contains(&route) {
         // Signing in is open to all: a wrong password reaching the check is the route working.
         return status != StatusCode::FORBIDDEN && status != StatusCode::NOT_FOUND;
@@ -1414,4 +1443,61 @@ async fn every_route_for_every_kind_of_user() {
     );
     assert_eq!(cells, rows.len() * PRINCIPALS.len());
     let _ = DEMO_PASSWORD;
+}
+
+/// A draft — contract or task — is seen only inside the organisation drafting it: party A and the
+/// regulators find neither its page nor its row in their lists until the agency submits it.
+#[tokio::test]
+async fn drafts_are_seen_only_inside_the_drafting_agency() {
+    let t = TestApp::spawn().await.unwrap();
+    let contract = demo_contract(&t, "draft").await;
+    let task = demo_task(&t, "draft").await;
+    let c = reqwest::Client::new();
+    for (principal, login) in PRINCIPALS {
+        let Some(login) = login else { continue };
+        t.clock.advance(chrono::Duration::seconds(61));
+        let token = t.token(login).await.unwrap();
+        // agency_a's own staff may or may not hold the right to read it; outsiders never see it.
+        let drafting = login == "agency_a";
+        if !drafting && ["filer_a", "reviewer_a"].contains(&login) {
+            continue;
+        }
+        for (object, id) in [("contracts", &contract), ("tasks", &task)] {
+            let res = c
+                .get(t.url(&format!("/api/v1/{object}/{id}")))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            if drafting {
+                assert_eq!(
+                    res.status(),
+                    StatusCode::OK,
+                    "{principal} reads its {object} draft"
+                );
+            } else {
+                assert!(
+                    matches!(res.status(), StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+                    "{principal} reads the {object} draft: {}",
+                    res.status()
+                );
+            }
+            let res = c
+                .get(t.url(&format!("/api/v1/{object}?page_size=100")))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            if res.status() != StatusCode::OK {
+                continue;
+            }
+            let list: Value = res.json().await.unwrap();
+            let listed = list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|row| row["id"] == id.as_str());
+            assert_eq!(listed, drafting, "{principal} lists the {object} draft");
+        }
+    }
 }

@@ -111,6 +111,53 @@ fn recompute_chain(lines: &mut [String]) {
     }
 }
 
+/// Numbers the entries 0, 1, 2, … again, as someone covering a deletion would.
+fn renumber(lines: &mut [String]) {
+    let mut seq = 0;
+    for line in lines.iter_mut() {
+        let Ok(mut v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if v.get("entry").is_none() {
+            continue;
+        }
+        v["entry"]["seq"] = json!(seq);
+        seq += 1;
+        *line = v.to_string();
+    }
+}
+
+/// Exports the log of `t` with the binary to `name` in its data folder.
+fn export(t: &TestApp, name: &str) -> std::path::PathBuf {
+    let file = t.data_dir.path().join(name);
+    let data_dir = t.data_dir.path().display().to_string();
+    let (ok, out) = emss(&[
+        "audit",
+        "export",
+        file.to_str().unwrap(),
+        "--data-dir",
+        &data_dir,
+        "--database-url",
+        &t.database_url,
+    ]);
+    assert!(ok, "{out}");
+    file
+}
+
+async fn create_accounts(t: &TestApp, prefix: &str, n: usize) {
+    let main = t.token("agency_a").await.unwrap();
+    for i in 0..n {
+        let res = reqwest::Client::new()
+            .post(t.url("/api/v1/accounts"))
+            .bearer_auth(&main)
+            .json(&json!({"username": format!("staff_{prefix}{i}"), "name": "测试", "roles": ["filer"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+}
+
 #[tokio::test]
 async fn an_untampered_export_verifies_and_every_tampering_is_named() {
     let (t, file, key) = exported().await;
@@ -125,6 +172,10 @@ async fn an_untampered_export_verifies_and_every_tampering_is_named() {
     ]);
     assert!(ok, "{out}");
     assert!(out.contains("审计日志校验通过"), "{out}");
+    assert!(out.contains("无法发现整体回滚或截断"), "{out}");
+    // No key, no verdict: the key written in the file proves nothing.
+    let (ok, out) = emss(&["audit", "verify", file.to_str().unwrap()]);
+    assert!(!ok && out.contains("--public-key"), "{out}");
     let entries = entry_lines(&original);
     assert!(entries.len() >= 10, "{} entries", entries.len());
     let middle = entries[entries.len() / 2];
@@ -217,6 +268,55 @@ async fn an_untampered_export_verifies_and_every_tampering_is_named() {
     l.push(checkpoint);
     let (ok, out) = verify(dir, "twice.jsonl", &l, &key);
     assert!(!ok && out.contains("两个大小同为"), "same size: {out}");
+
+    // Every checkpoint stripped: the chain alone proves nothing, whoever recomputed it.
+    let stripped: Vec<String> = original
+        .iter()
+        .filter(|x| !x.starts_with("{\"checkpoint\""))
+        .cloned()
+        .collect();
+    let (ok, out) = verify(dir, "stripped.jsonl", &stripped, &key);
+    assert!(
+        !ok && out.contains("没有以给定公钥签名的检查点"),
+        "stripped: {out}"
+    );
+
+    // An entry deleted (say a voiding), the rest renumbered and rechained, checkpoints stripped.
+    let mut l = stripped.clone();
+    l.remove(middle);
+    renumber(&mut l);
+    recompute_chain(&mut l);
+    let (ok, out) = verify(dir, "deleted-rechained.jsonl", &l, &key);
+    assert!(
+        !ok && out.contains("没有以给定公钥签名的检查点"),
+        "deleted and rechained: {out}"
+    );
+
+    // An entry appended after the newest checkpoint, correctly chained.
+    let mut l = original.clone();
+    let last = *entries.last().unwrap();
+    let mut v: Value = serde_json::from_str(&l[last]).unwrap();
+    v["entry"]["seq"] = json!(entries.len());
+    v["entry"]["action"] = json!("record.approve");
+    l.insert(last + 1, v.to_string());
+    recompute_chain(&mut l);
+    let (ok, out) = verify(dir, "appended.jsonl", &l, &key);
+    assert!(
+        !ok && out.contains("不在任何签名检查点之内"),
+        "appended: {out}"
+    );
+
+    // Genuine checkpoints, but the verifier holds another key: nothing is accepted.
+    let (ok, out) = verify(
+        dir,
+        "other-key.jsonl",
+        &original,
+        &hex::encode(other.public_key()),
+    );
+    assert!(
+        !ok && out.contains("签名无效"),
+        "checkpoints of another key: {out}"
+    );
 
     // The stored log itself verifies.
     let report = emss_app::audit::verify_stored(&t.app).await.unwrap();
@@ -625,4 +725,280 @@ async fn rotating_the_data_key_re_encrypts_every_personal_value() {
         .await
         .unwrap();
     assert_eq!(res["phone"], "13916000106");
+}
+
+#[tokio::test]
+async fn a_rollback_is_caught_against_a_checkpoint_the_verifier_kept() {
+    let (t, first, key) = exported().await;
+    let dir = t.data_dir.path();
+    create_accounts(&t, "later", 3).await;
+    let second = export(&t, "second.jsonl");
+    let older = lines(&first);
+    let newer = lines(&second);
+    assert!(entry_lines(&newer).len() > entry_lines(&older).len());
+
+    // The newer export reaches what the earlier one proved.
+    let (ok, out) = emss(&[
+        "audit",
+        "verify",
+        second.to_str().unwrap(),
+        "--public-key",
+        &key,
+        "--checkpoint",
+        first.to_str().unwrap(),
+    ]);
+    assert!(ok && out.contains("没有被回滚或截断"), "{out}");
+
+    // The newer log cut back to an older checkpoint, the newer checkpoints stripped: valid on its
+    // own, caught by the checkpoint the verifier kept (here a bare note, as the integrity page
+    // shows it).
+    let newest_note: String = {
+        let line = newer
+            .iter()
+            .rfind(|x| x.starts_with("{\"checkpoint\""))
+            .unwrap();
+        serde_json::from_str::<Value>(line).unwrap()["checkpoint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let kept = dir.join("kept.note");
+    std::fs::write(&kept, &newest_note).unwrap();
+    let (ok, out) = verify(dir, "rolled-back.jsonl", &older, &key);
+    assert!(ok, "on its own the older log verifies: {out}");
+    let rolled = dir.join("rolled-back.jsonl");
+    let (ok, out) = emss(&[
+        "audit",
+        "verify",
+        rolled.to_str().unwrap(),
+        "--public-key",
+        &key,
+        "--checkpoint",
+        kept.to_str().unwrap(),
+    ]);
+    assert!(!ok && out.contains("日志被回滚或截断"), "rollback: {out}");
+
+    // A kept checkpoint of another key is refused, not ignored.
+    let (other, _) = SoftwareSigner::generate().unwrap();
+    let foreign = dir.join("foreign.note");
+    std::fs::write(
+        &foreign,
+        Checkpoint {
+            origin: ORIGIN.into(),
+            size: 1,
+            root: [0; 32],
+        }
+        .sign(&other)
+        .unwrap(),
+    )
+    .unwrap();
+    let (ok, out) = emss(&[
+        "audit",
+        "verify",
+        second.to_str().unwrap(),
+        "--public-key",
+        &key,
+        "--checkpoint",
+        foreign.to_str().unwrap(),
+    ]);
+    assert!(!ok && out.contains("已持有的检查点无效"), "{out}");
+}
+
+/// Waits until the witness `w` holds a checkpoint of the log signed by `key` of at least `size`.
+async fn witnessed(w: &TestApp, key: &[u8], size: u64) -> String {
+    let url = emss_app::witness::checkpoint_url(&w.base, key);
+    for _ in 0..200 {
+        let res = reqwest::get(&url).await.unwrap();
+        if res.status() == StatusCode::OK {
+            let note = res.text().await.unwrap();
+            let held: u64 = note.lines().nth(1).unwrap().parse().unwrap();
+            if held >= size {
+                return note;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the witness never held a checkpoint of {size} entries");
+}
+
+// Several threads: the `emss` command this test runs waits for the witness served in-process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoints_reach_the_witness_and_prove_an_export_was_not_rolled_back() {
+    let (signer, secret) = SoftwareSigner::generate().unwrap();
+    let key = signer.public_key();
+    let witness = TestApp::spawn_with(emss_testkit::Options {
+        witness_log_keys: vec![hex::encode(&key)],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let log = TestApp::spawn_with(emss_testkit::Options {
+        audit_signing_key: Some(hex::encode(secret)),
+        checkpoints: Some((
+            std::time::Duration::from_secs(1),
+            Some(witness.base.clone()),
+        )),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+
+    // Each checkpoint the log signs reaches the witness, which keeps every one in order.
+    create_accounts(&log, "w", 2).await;
+    let size = audit_size(&log).await;
+    witnessed(&witness, &key, size).await;
+    create_accounts(&log, "x", 2).await;
+    let size = audit_size(&log).await;
+    let note = witnessed(&witness, &key, size).await;
+    let held = Checkpoint::verify_note(&note, &key).unwrap();
+    let rows = witness
+        .app
+        .db()
+        .conn
+        .query_all_raw(Statement::from_string(
+            witness.app.db().conn.get_database_backend(),
+            "SELECT size FROM witnessed_checkpoint ORDER BY size",
+        ))
+        .await
+        .unwrap();
+    assert!(rows.len() >= 2, "{} checkpoints held", rows.len());
+    // …and records taking each in its own audit log.
+    let taken = witness
+        .app
+        .db()
+        .conn
+        .query_all_raw(Statement::from_string(
+            witness.app.db().conn.get_database_backend(),
+            "SELECT COUNT(*) FROM audit_entry WHERE action = 'witness.checkpoint'",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        taken[0].try_get_by_index::<i64>(0).unwrap() as usize,
+        rows.len()
+    );
+
+    // An export verified against the witness's copy.
+    let file = export(&log, "witnessed.jsonl");
+    let key_hex = hex::encode(&key);
+    let (ok, out) = emss(&[
+        "audit",
+        "verify",
+        file.to_str().unwrap(),
+        "--public-key",
+        &key_hex,
+        "--witness",
+        &witness.base,
+    ]);
+    assert!(ok && out.contains("见证服务器"), "{out}");
+
+    // The export cut back below what the witness holds, newer checkpoints stripped.
+    let l = lines(&file);
+    let keep = (held.size / 2) as usize;
+    let mut cut: Vec<String> = Vec::new();
+    let mut seen = 0;
+    for line in &l {
+        if line.starts_with("{\"entry\"") {
+            if seen < keep {
+                cut.push(line.clone());
+            }
+            seen += 1;
+        } else if !line.starts_with("{\"checkpoint\"") {
+            cut.push(line.clone());
+        }
+    }
+    let leaves: Vec<_> = cut
+        .iter()
+        .filter(|x| x.starts_with("{\"entry\""))
+        .map(|x| {
+            let v: Value = serde_json::from_str(x).unwrap();
+            serde_json::from_value::<Entry>(v["entry"].clone())
+                .unwrap()
+                .leaf_hash()
+        })
+        .collect();
+    // Signed by the real key (an insider with the key rolling back): still caught.
+    cut.push(
+        json!({"checkpoint": Checkpoint {
+            origin: ORIGIN.into(),
+            size: leaves.len() as u64,
+            root: audit::root(&leaves),
+        }
+        .sign(&signer)
+        .unwrap()})
+        .to_string(),
+    );
+    let rolled = log.data_dir.path().join("rolled.jsonl");
+    std::fs::write(&rolled, cut.join("\n") + "\n").unwrap();
+    let (ok, out) = emss(&[
+        "audit",
+        "verify",
+        rolled.to_str().unwrap(),
+        "--public-key",
+        &key_hex,
+    ]);
+    assert!(ok, "on its own the cut log verifies: {out}");
+    let (ok, out) = emss(&[
+        "audit",
+        "verify",
+        rolled.to_str().unwrap(),
+        "--public-key",
+        &key_hex,
+        "--witness",
+        &witness.base,
+    ]);
+    assert!(!ok && out.contains("日志被回滚或截断"), "rollback: {out}");
+
+    // The witness takes nothing it cannot check.
+    let c = reqwest::Client::new();
+    let (stranger, _) = SoftwareSigner::generate().unwrap();
+    let foreign = Checkpoint {
+        origin: ORIGIN.into(),
+        size: held.size + 1,
+        root: [7; 32],
+    }
+    .sign(&stranger)
+    .unwrap();
+    let res = c
+        .post(witness.url("/witness/add-checkpoint"))
+        .body(format!("old {}\n\n{foreign}", held.size))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // A genuine checkpoint claimed from the wrong starting point: told what is held.
+    let res = c
+        .post(witness.url("/witness/add-checkpoint"))
+        .body(format!("old 1\n\n{note}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let told: u64 = res.text().await.unwrap().trim().parse().unwrap();
+    assert!(told >= held.size);
+    // A forged extension signed with the log's key but unrelated to what is held (the log may
+    // push meanwhile: then the witness names its new size and the forgery is sent again).
+    let mut told = told;
+    let mut status = StatusCode::CONFLICT;
+    for _ in 0..5 {
+        let forged = Checkpoint {
+            origin: ORIGIN.into(),
+            size: told + 5,
+            root: [9; 32],
+        }
+        .sign(&signer)
+        .unwrap();
+        let res = c
+            .post(witness.url("/witness/add-checkpoint"))
+            .body(format!("old {told}\n{}\n\n{forged}", "A".repeat(43) + "="))
+            .send()
+            .await
+            .unwrap();
+        status = res.status();
+        if status != StatusCode::CONFLICT {
+            break;
+        }
+        told = res.text().await.unwrap().trim().parse().unwrap();
+    }
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -576,5 +576,11 @@ fn audit_verifies(data_dir: &Path, database_url: &str, work: &Path) {
     };
     let path = file.display().to_string();
     run(&["audit", "export", &path]);
-    run(&["audit", "verify", &path]);
+    // The key the log was signed with, read from its key file as its holder would.
+    let secret = std::fs::read_to_string(data_dir.join("keys/audit-sm2.key")).unwrap();
+    let signer =
+        emss_domain::crypto::SoftwareSigner::from_bytes(&hex::decode(secret.trim()).unwrap())
+            .unwrap();
+    let key = hex::encode(emss_domain::crypto::Signer::public_key(&signer));
+    run(&["audit", "verify", &path, "--public-key", &key]);
 }

@@ -141,6 +141,28 @@ async fn a_record_goes_from_check_in_to_approval() {
             .contains("72 小时")
     );
 
+    // …nor one dated in the future (a year ahead would number the record YW2027…).
+    for minutes_ahead in [10, 365 * 24 * 60] {
+        let mut ahead = base.clone();
+        ahead["check_in"] = stamp(&t, -minutes_ahead, s.lat, s.lon);
+        let (status, body) = t
+            .call(Method::POST, &filer, "/api/v1/records", Some(ahead))
+            .await
+            .unwrap();
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{minutes_ahead}: {body}"
+        );
+        assert!(
+            body["fields"]["check_in"]
+                .as_str()
+                .unwrap()
+                .contains("晚于服务器时间"),
+            "{body}"
+        );
+    }
+
     // Check-in, sent twice with one key: one record.
     let mut create = base.clone();
     create["check_in"] = stamp(&t, 30, s.lat + 0.0003, s.lon);

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A small PDF, as an uploaded document.
-pub const SAMPLE_PDF: &[u8] = b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n";
+pub const SAMPLE_PDF: &[u8] = emss_app::demo::DEMO_PDF;
 
 /// The password of every demo login in tests.
 pub const DEMO_PASSWORD: &str = "Demo-Pass-2026";
@@ -29,6 +29,27 @@ pub fn backend() -> Backend {
         Ok(url) if !url.is_empty() => Backend::Postgres,
         _ => Backend::Sqlite,
     }
+}
+
+/// What a test changes about the EMSS it starts.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The malware scanner documents go through.
+    pub malware_scan_command: Option<String>,
+    /// Public keys (hex) of the logs this EMSS witnesses.
+    pub witness_log_keys: Vec<String>,
+    /// The audit signing key (hex) instead of a new key file.
+    pub audit_signing_key: Option<String>,
+    /// Runs the checkpoint loop: its interval, and the witness address it pushes to.
+    pub checkpoints: Option<(Duration, Option<String>)>,
+    /// Connection limits (the defaults of `emss serve` when `None`).
+    pub serve: Option<emss_web::ServeSettings>,
+    /// Reverse proxies whose forwarding header is believed, and that header.
+    pub trusted_proxies: Vec<String>,
+    pub trusted_proxy_header: emss_web::ForwardedHeader,
+    /// The `emss` executable that parses uploaded documents in a process of its own; without it
+    /// they are parsed on a blocking thread of the test process.
+    pub document_inspector: Option<std::path::PathBuf>,
 }
 
 /// A running EMSS with its own database and data folder.
@@ -43,6 +64,7 @@ pub struct TestApp {
     pub database_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+    checkpoint_loop: Option<tokio::task::JoinHandle<()>>,
     pg: Option<postgres::ScratchDatabase>,
 }
 
@@ -58,7 +80,16 @@ impl TestApp {
 
     /// EMSS with demo data whose documents go through `command` as malware scanner.
     pub async fn spawn_scanning(command: &str) -> Result<TestApp> {
-        let t = TestApp::start(Some(command.to_string())).await?;
+        TestApp::spawn_with(Options {
+            malware_scan_command: Some(command.to_string()),
+            ..Options::default()
+        })
+        .await
+    }
+
+    /// EMSS with demo data and the given options.
+    pub async fn spawn_with(options: Options) -> Result<TestApp> {
+        let t = TestApp::start(options).await?;
         emss_app::demo::load(&t.app, DEMO_PASSWORD)
             .await
             .context("loading demo data")?;
@@ -67,10 +98,20 @@ impl TestApp {
 
     /// EMSS on an empty database.
     pub async fn spawn_empty() -> Result<TestApp> {
-        TestApp::start(None).await
+        TestApp::start(Options::default()).await
     }
 
-    async fn start(malware_scan_command: Option<String>) -> Result<TestApp> {
+    async fn start(options: Options) -> Result<TestApp> {
+        let Options {
+            malware_scan_command,
+            witness_log_keys,
+            audit_signing_key,
+            checkpoints,
+            serve,
+            trusted_proxies,
+            trusted_proxy_header,
+            document_inspector,
+        } = options;
         let data_dir = tempfile::tempdir()?;
         let (database_url, pg) = match std::env::var("TEST_DATABASE_URL") {
             Ok(admin) if !admin.is_empty() => {
@@ -91,20 +132,54 @@ impl TestApp {
                 connect_timeout: Duration::from_secs(10),
             },
             keys_dir: data_dir.path().join("keys"),
-            audit_signing_key: None,
+            audit_signing_key,
             malware_scan_command,
+            witness_log_keys,
+            document_inspector,
         };
         let app = App::start(settings, clock.clone())
             .await
             .map_err(|e| anyhow!("{e}"))?;
-        let router = emss_web::router(app.clone(), &emss_web::WebSettings::default());
+        let checkpoint_loop = match checkpoints {
+            Some((every, witness)) => {
+                let pusher = match witness {
+                    Some(url) => {
+                        Some(emss_app::witness::Pusher::new(&url).map_err(|e| anyhow!(e))?)
+                    }
+                    None => None,
+                };
+                Some(tokio::spawn(emss_app::audit::run_checkpoints(
+                    app.clone(),
+                    every,
+                    pusher,
+                )))
+            }
+            None => None,
+        };
+        let router = emss_web::router(
+            app.clone(),
+            &emss_web::WebSettings {
+                trusted_proxies: emss_web::TrustedProxies::parse(
+                    &trusted_proxies,
+                    trusted_proxy_header,
+                )
+                .map_err(|e| anyhow!(e))?,
+                ..Default::default()
+            },
+        );
+        let serve = serve.unwrap_or_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
-            let _ = emss_web::serve(listener, router, async {
-                let _ = rx.await;
-            })
+            let _ = emss_web::serve(
+                listener,
+                router,
+                async {
+                    let _ = rx.await;
+                },
+                &serve,
+            )
             .await;
         });
         Ok(TestApp {
@@ -115,6 +190,7 @@ impl TestApp {
             database_url,
             shutdown: Some(tx),
             server: Some(server),
+            checkpoint_loop,
             pg,
         })
     }
@@ -397,6 +473,9 @@ impl Drop for TestApp {
         }
         if let Some(server) = self.server.take() {
             server.abort();
+        }
+        if let Some(task) = self.checkpoint_loop.take() {
+            task.abort();
         }
         if let Some(pg) = self.pg.take() {
             pg.drop_blocking();

@@ -37,7 +37,28 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
         .layer(from_fn(security_headers))
         .layer(from_fn(catch_panic))
         .layer(from_fn(request_id))
+        .layer(from_fn_with_state(state.clone(), client_address))
         .with_state(state)
+}
+
+/// The client's address as everything after sees it (see [`crate::client_addr`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientIp(pub std::net::IpAddr);
+
+fn client_ip(req: &Request) -> Option<String> {
+    req.extensions().get::<ClientIp>().map(|c| c.0.to_string())
+}
+
+async fn client_address(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if let Some(peer) = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+    {
+        let ip = crate::client_addr::client_ip(peer, req.headers(), &state.trusted_proxies);
+        req.extensions_mut().insert(ClientIp(ip));
+    }
+    next.run(req).await
 }
 
 pub(crate) fn refuse(path: &str, code: ErrorCode) -> Response {
@@ -60,10 +81,7 @@ async fn request_id(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let info = emss_app::context::RequestInfo {
         request_id: id.clone(),
-        ip: req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string()),
+        ip: client_ip(&req),
     };
     let mut response = emss_app::context::REQUEST
         .scope(info, next.run(req))
@@ -135,12 +153,21 @@ async fn security_headers(req: Request, next: Next) -> Response {
     if !h.contains_key(header::CACHE_CONTROL) {
         set(h, "cache-control", "no-store");
     }
+    // Every throttle counts over one minute, so a refused client may try again after one.
+    if response.status() == axum::http::StatusCode::TOO_MANY_REQUESTS
+        && !response.headers().contains_key(header::RETRY_AFTER)
+    {
+        set(response.headers_mut(), "retry-after", "60");
+    }
     response
 }
 
 /// Paths that never need to know who is asking.
 fn is_anonymous_path(path: &str) -> bool {
-    path.starts_with("/static/") || path == "/healthz" || path == "/readyz"
+    path.starts_with("/static/")
+        || path.starts_with("/witness/")
+        || path == "/healthz"
+        || path == "/readyz"
 }
 
 /// Finds the session (bearer token first, then cookie) and records it with the request.
@@ -148,10 +175,7 @@ async fn session(State(state): State<AppState>, mut req: Request, next: Next) ->
     let headers = req.headers();
     let mut ctx = Ctx {
         request_id: crate::context::current_request_id(),
-        client_ip: req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string()),
+        client_ip: client_ip(&req),
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())

@@ -4,6 +4,7 @@
 
 mod api;
 mod assets;
+pub mod client_addr;
 mod context;
 mod error;
 mod floor;
@@ -15,17 +16,19 @@ pub mod menu;
 pub mod openapi;
 mod pages;
 pub mod routes;
+pub mod serve;
 mod session_cookie;
 mod shell;
 mod upload;
+mod witness;
 
+pub use client_addr::{ForwardedHeader, TrustedProxies};
 pub use context::Ctx;
 pub use error::{ApiError, PageError};
+pub use serve::{ServeSettings, serve};
 
 use axum::Router;
 use emss_app::App;
-use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// What every handler can reach.
@@ -36,6 +39,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The OpenAPI document, rendered once.
     pub openapi_json: Arc<String>,
+    /// The reverse proxies whose forwarding headers name the client.
+    pub trusted_proxies: Arc<TrustedProxies>,
 }
 
 /// Options of the HTTP layer.
@@ -44,6 +49,7 @@ pub struct WebSettings {
     pub secure_cookies: bool,
     /// Mounts the benchmark's floor handlers (`crate::floor`); never set in production.
     pub bench_floor: bool,
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// The complete EMSS router with all middleware.
@@ -52,6 +58,7 @@ pub fn router(app: App, settings: &WebSettings) -> Router {
         app,
         secure_cookies: settings.secure_cookies,
         openapi_json: Arc::new(openapi::document_json()),
+        trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
     };
     let bench_floor = settings.bench_floor.then(|| floor::router(state.clone()));
     let router = layers::wrap(routes::build(state.clone()), state);
@@ -59,18 +66,4 @@ pub fn router(app: App, settings: &WebSettings) -> Router {
         Some(floor) => floor.merge(router),
         None => router,
     }
-}
-
-/// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests in flight.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

@@ -147,7 +147,70 @@ impl Modify for Security {
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     unique_operation_ids(&mut doc);
+    common_refusals(&mut doc);
     doc
+}
+
+/// The refusals every route of a kind can answer, documented on each operation that has not
+/// described them itself: signed out (401) and not permitted (403) on every signed-in route, an
+/// object not found or out of scope (404) wherever the path names one, and for bodies and query
+/// strings the answers of the request readers (400 unreadable, 413 too large, 415 wrong content
+/// type, 422 invalid).
+fn common_refusals(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let has_query = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter().any(|p| {
+                    matches!(p, utoipa::openapi::RefOr::T(p)
+                        if p.parameter_in == utoipa::openapi::path::ParameterIn::Query)
+                })
+            });
+            let has_body = op.request_body.is_some();
+            let mut add = |status: &str, description: &str| {
+                op.responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| error(description).into());
+            };
+            if secured {
+                add("401", "未登录或会话已过期");
+                add("403", "没有权限，或须先修改初始密码");
+            }
+            if path.contains('{') {
+                add("404", "对象不存在或不在调用者的数据范围内");
+            }
+            if has_body {
+                add("400", "请求内容无法读取（不是合法的 JSON 或表单）");
+                add("413", "请求内容过大");
+                add("415", "请求内容类型与接口要求的不符");
+            }
+            if has_body || has_query {
+                add("422", "请求参数或内容有误，fields 中按字段说明");
+            }
+        }
+    }
 }
 
 /// Handlers in different modules share names (`get`, `list` …), so operation ids are made from

@@ -96,6 +96,9 @@ pub fn table() -> Vec<RouteDef> {
         route!("health.live", GET, "/healthz", Public, api::health::live),
         route!("health.ready", GET, "/readyz", Public, api::health::ready),
         route!("static.file", GET, "/static/{file}", Public, assets::serve),
+        // The audit witness (plain text, for other EMSS instances and verifiers).
+        route!("witness.add_checkpoint", POST, "/witness/add-checkpoint", Public, crate::witness::add_checkpoint),
+        route!("witness.latest", GET, "/witness/logs/{key_id}/checkpoint", Public, crate::witness::latest),
         // API.
         route!("api.openapi", GET, "/api/v1/openapi.json", Public, api::openapi_json),
         route!("api.auth.login", POST, "/api/v1/auth/login", Public, api::auth::login),
@@ -399,13 +402,14 @@ async fn guard(
     } else {
         ErrorCode::Forbidden
     };
-    let recorded = emss_app::audit::record_alone(
+    let recorded = emss_app::audit::record_denial(
         &state.app,
         ctx.actor(),
         "authz.denied",
+        route_id,
         None,
-        emss_app::audit::Outcome::Denied,
         serde_json::json!({"route": route_id, "path": req.uri().path()}),
+        code,
     )
     .await;
     if let Err(e) = recorded {

@@ -60,6 +60,12 @@ pub async fn upload_attachment(
         None => errors.add("file", "请选择合同附件"),
         Some(f) => {
             errors.check("file", office_file_problem(&f.bytes));
+            if office_file_problem(&f.bytes).is_none() {
+                errors.check(
+                    "file",
+                    crate::inspect::problem(app, &f.bytes).await?.as_deref(),
+                );
+            }
             errors.check("file", crate::scan::problem(app, &f.bytes).await?);
         }
     }
@@ -138,14 +144,14 @@ pub async fn attachment_file(
     let a = repo::contract::attachment(&app.db().conn, &found.id, id)
         .await?
         .ok_or(AppError::new(ErrorCode::NotFound))?;
-    let key = emss_db::blob::BlobKey::parse(&a.blob_key)
-        .ok_or_else(|| AppError::internal("a stored contract attachment has a malformed key"))?;
-    let bytes = app
-        .blobs()
-        .get(&key)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::internal(format!("contract file {key} is missing")))?;
+    let bytes = crate::files::download(
+        app,
+        actor,
+        &a.blob_key,
+        ("contract_attachment", &a.id),
+        serde_json::json!({"contract_id": found.id}),
+    )
+    .await?;
     Ok((view(a), bytes))
 }
 

@@ -117,6 +117,12 @@ pub async fn upload_report(
         None => errors.add("file", "请选择报告附件"),
         Some(f) => {
             errors.check("file", office_file_problem(&f.bytes));
+            if office_file_problem(&f.bytes).is_none() {
+                errors.check(
+                    "file",
+                    crate::inspect::problem(app, &f.bytes).await?.as_deref(),
+                );
+            }
             errors.check("file", crate::scan::problem(app, &f.bytes).await?);
         }
     }
@@ -193,13 +199,13 @@ pub async fn report_file(
     let found = repo::task::report(&app.db().conn, &task.id, report_id)
         .await?
         .ok_or(AppError::new(ErrorCode::NotFound))?;
-    let key = emss_db::blob::BlobKey::parse(&found.blob_key)
-        .ok_or_else(|| AppError::internal("a stored report has a malformed key"))?;
-    let bytes = app
-        .blobs()
-        .get(&key)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::internal(format!("report file {key} is missing")))?;
+    let bytes = crate::files::download(
+        app,
+        actor,
+        &found.blob_key,
+        ("task_report", &found.id),
+        serde_json::json!({"task_id": task.id}),
+    )
+    .await?;
     Ok((view(found), bytes))
 }

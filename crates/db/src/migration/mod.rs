@@ -18,6 +18,8 @@ mod m20261130_000012_records;
 mod m20261130_000013_blob_refs;
 mod m20261201_000014_list_indexes;
 mod m20261205_000015_flagged_record;
+mod m20261206_000016_witness;
+mod m20261206_000017_denial_window;
 
 pub struct Migrator;
 
@@ -40,6 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_blob_refs::Migration),
             Box::new(m20261201_000014_list_indexes::Migration),
             Box::new(m20261205_000015_flagged_record::Migration),
+            Box::new(m20261206_000016_witness::Migration),
+            Box::new(m20261206_000017_denial_window::Migration),
         ]
     }
 }

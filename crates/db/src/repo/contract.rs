@@ -12,22 +12,27 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+/// An agency sees its own contracts, drafts included; party A and the regulators only those the
+/// agency submitted (a draft is seen only inside the organisation drafting it).
 fn scope_condition(scope: &Scope) -> Condition {
+    let submitted = contract::Column::State.ne("draft");
     match scope {
         Scope::Agency(id) => Condition::all().add(contract::Column::AgencyId.eq(id.as_str())),
-        Scope::Enterprise(id) => {
-            Condition::all().add(contract::Column::EnterpriseId.eq(id.as_str()))
-        }
-        Scope::District(code) => Condition::all().add(
-            contract::Column::EnterpriseId.in_subquery(
-                Query::select()
-                    .column(organization::Column::Id)
-                    .from(organization::Entity)
-                    .and_where(organization::Column::DistrictCode.eq(code.as_str()))
-                    .to_owned(),
-            ),
-        ),
-        Scope::City => Condition::all(),
+        Scope::Enterprise(id) => Condition::all()
+            .add(contract::Column::EnterpriseId.eq(id.as_str()))
+            .add(submitted),
+        Scope::District(code) => Condition::all()
+            .add(
+                contract::Column::EnterpriseId.in_subquery(
+                    Query::select()
+                        .column(organization::Column::Id)
+                        .from(organization::Entity)
+                        .and_where(organization::Column::DistrictCode.eq(code.as_str()))
+                        .to_owned(),
+                ),
+            )
+            .add(submitted),
+        Scope::City => Condition::all().add(submitted),
         Scope::Nothing => Condition::all().add(contract::Column::Id.is_null()),
     }
 }

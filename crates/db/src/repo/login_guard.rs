@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set,
+    QueryFilter, QuerySelect, Set,
 };
 
 /// Until when `username` is locked, if it is locked at `now`.
@@ -21,51 +21,144 @@ pub async fn locked_until(
         .filter(|until| *until > now))
 }
 
-/// Counts a failure. Returns true when this failure locks the username.
-pub async fn record_failure(
+/// What the guard of a username says about one more password check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// Check it; it is the `n`-th attempt of the window (counted already, as a failure until
+    /// [`clear`] says otherwise).
+    Check(i32),
+    /// Locked, or the window's attempts are all taken by checks still running: refuse without
+    /// checking.
+    Refuse,
+}
+
+/// Counts one password check of `username` before the password is checked, so that checks sent
+/// together cannot outrun the lockout: at most `threshold` are checked per window. Call in a
+/// write transaction (the row is locked on PostgreSQL; SQLite's write transaction is exclusive).
+pub async fn reserve(
     db: &impl ConnectionTrait,
     username: &str,
     now: DateTime<Utc>,
     threshold: u32,
     window: Duration,
-    lock_for: Duration,
-) -> Result<bool, DbErr> {
-    let current = login_guard::Entity::find_by_id(username.to_string())
-        .one(db)
-        .await?;
-    let (failures, window_start) =
-        match current.and_then(|g| g.window_start.map(|w| (g.failures, w))) {
-            Some((n, start)) if now - start <= window => (n + 1, start),
-            _ => (1, now),
-        };
-    let locks = failures >= threshold as i32;
-    let model = login_guard::ActiveModel {
+) -> Result<Reservation, DbErr> {
+    login_guard::Entity::insert(login_guard::ActiveModel {
         username: Set(username.to_string()),
-        failures: Set(if locks { 0 } else { failures }),
-        window_start: Set(if locks { None } else { Some(window_start) }),
-        locked_until: Set(locks.then(|| now + lock_for)),
+        failures: Set(0),
+        window_start: Set(None),
+        locked_until: Set(None),
+    })
+    .on_conflict(
+        OnConflict::column(login_guard::Column::Username)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    let Some(guard) = login_guard::Entity::find_by_id(username.to_string())
+        .lock_exclusive()
+        .one(db)
+        .await?
+    else {
+        return Ok(Reservation::Refuse);
     };
-    login_guard::Entity::insert(model)
-        .on_conflict(
-            OnConflict::column(login_guard::Column::Username)
-                .update_columns([
-                    login_guard::Column::Failures,
-                    login_guard::Column::WindowStart,
-                    login_guard::Column::LockedUntil,
-                ])
-                .to_owned(),
-        )
-        .exec(db)
-        .await?;
-    Ok(locks)
+    if guard.locked_until.is_some_and(|until| until > now) {
+        return Ok(Reservation::Refuse);
+    }
+    let (n, start) = match guard.window_start {
+        Some(start) if now - start <= window => (guard.failures + 1, start),
+        _ => (1, now),
+    };
+    login_guard::Entity::update(login_guard::ActiveModel {
+        username: Set(username.to_string()),
+        failures: Set(n),
+        window_start: Set(Some(start)),
+        locked_until: Set(None),
+    })
+    .exec(db)
+    .await?;
+    Ok(if n > threshold as i32 {
+        Reservation::Refuse
+    } else {
+        Reservation::Check(n)
+    })
 }
 
-/// A successful login clears the failures.
+/// The check reserved as attempt `n` failed: the last attempt the window allows (`n` =
+/// `threshold`) locks the username for `lock_for`. Returns whether it did.
+pub async fn settle_failure(
+    db: &impl ConnectionTrait,
+    username: &str,
+    n: i32,
+    threshold: u32,
+    now: DateTime<Utc>,
+    lock_for: Duration,
+) -> Result<bool, DbErr> {
+    if n < threshold as i32 {
+        return Ok(false);
+    }
+    login_guard::Entity::insert(login_guard::ActiveModel {
+        username: Set(username.to_string()),
+        failures: Set(0),
+        window_start: Set(None),
+        locked_until: Set(Some(now + lock_for)),
+    })
+    .on_conflict(
+        OnConflict::column(login_guard::Column::Username)
+            .update_columns([
+                login_guard::Column::Failures,
+                login_guard::Column::WindowStart,
+                login_guard::Column::LockedUntil,
+            ])
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    Ok(true)
+}
+
+/// A right password clears the failures counted, those of checks still running included.
 pub async fn clear(db: &impl ConnectionTrait, username: &str) -> Result<(), DbErr> {
     login_guard::Entity::delete_by_id(username.to_string())
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Records an attempt from `ip` (`ip` may carry a prefix naming what is throttled); returns its
+/// id, to forget it when it succeeds.
+pub async fn record_attempt(
+    db: &impl ConnectionTrait,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<i32, DbErr> {
+    Ok(login_attempt::ActiveModel {
+        ip: Set(ip.to_string()),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?
+    .id)
+}
+
+/// Forgets one recorded attempt (a login that succeeded does not count towards the throttle).
+pub async fn forget_attempt(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    login_attempt::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// How many attempts `ip` recorded in the minute up to `now`.
+pub async fn recent_attempts(
+    db: &impl ConnectionTrait,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    login_attempt::Entity::find()
+        .filter(login_attempt::Column::Ip.eq(ip))
+        .filter(login_attempt::Column::At.gt(now - Duration::minutes(1)))
+        .count(db)
+        .await
 }
 
 /// Records an attempt from `ip` and returns how many attempts it made in the minute up to `now`.
@@ -74,18 +167,8 @@ pub async fn count_attempt(
     ip: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    login_attempt::ActiveModel {
-        ip: Set(ip.to_string()),
-        at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    login_attempt::Entity::find()
-        .filter(login_attempt::Column::Ip.eq(ip))
-        .filter(login_attempt::Column::At.gt(now - Duration::minutes(1)))
-        .count(db)
-        .await
+    record_attempt(db, ip, now).await?;
+    recent_attempts(db, ip, now).await
 }
 
 /// Forgets attempts older than a day.

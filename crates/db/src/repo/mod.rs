@@ -8,6 +8,7 @@ pub mod audit;
 pub mod blob_refs;
 pub mod change_request;
 pub mod contract;
+pub mod denial;
 pub mod device_binding;
 pub mod evidence;
 pub mod filing;
@@ -20,6 +21,7 @@ pub mod record;
 pub mod session;
 pub mod setting;
 pub mod task;
+pub mod witness;
 
 use sea_orm::sea_query::LikeExpr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};

@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use emss_db::repo::account::{AccountFilter, AccountRow, AccountWithOrg};
 use emss_domain::account_rights::AccountAction;
-use emss_domain::listing::PageRequest;
 use emss_domain::password_policy::SecurityPolicy;
 use emss_domain::{ErrorCode, OrgKind};
 use serde::{Deserialize, Serialize};
@@ -18,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct AccountQuery {
     /// 1-based page number.
     pub page: Option<u64>,
@@ -100,7 +100,7 @@ pub async fn list(
         &state.app,
         actor,
         &filter,
-        PageRequest::new(q.page, q.page_size),
+        super::paging(q.page, q.page_size)?,
     )
     .await?;
     Ok(Json(AccountPage {
@@ -448,6 +448,7 @@ pub struct Revealed {
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 200, body = Revealed),
+        (status = 401, body = ErrorBody, description = "未登录；或本人密码连续输错达到锁定次数（account_locked）：账户锁定，所有会话结束"),
         (status = 422, body = ErrorBody, description = "原因未填或密码不正确"),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)

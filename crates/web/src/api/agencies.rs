@@ -15,7 +15,6 @@ use chrono::{DateTime, Utc};
 use emss_app::filing::{AttachmentView, FilingInput, FilingVersionView, FilingView, Registration};
 use emss_db::repo::filing::FilingFilter;
 use emss_domain::ErrorCode;
-use emss_domain::listing::PageRequest;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -89,7 +88,7 @@ pub struct RegistrationRequest {
 
 /// A document of a filing (PDF, JPG or PNG, at most 10 MB).
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Attachment {
+pub struct FilingAttachment {
     pub id: String,
     /// `business_licence` (营业执照) | `commitment_letter` (承诺书) | `cma_certificate` (CMA).
     pub kind: String,
@@ -103,9 +102,9 @@ pub struct Attachment {
     pub uploaded_at: DateTime<Utc>,
 }
 
-impl From<AttachmentView> for Attachment {
+impl From<AttachmentView> for FilingAttachment {
     fn from(v: AttachmentView) -> Self {
-        Attachment {
+        FilingAttachment {
             id: v.id,
             kind: v.kind,
             kind_label: v.kind_label,
@@ -157,7 +156,7 @@ pub struct Agency {
     pub submitted_at: Option<DateTime<Utc>>,
     pub filed_at: Option<DateTime<Utc>>,
     /// The documents in force; for the agency itself and regulators only.
-    pub attachments: Vec<Attachment>,
+    pub attachments: Vec<FilingAttachment>,
 }
 
 impl From<FilingView> for Agency {
@@ -247,7 +246,8 @@ fn detail_of((v, trail): (FilingView, Vec<FilingVersionView>)) -> AgencyDetail {
     ),
     responses(
         (status = 201, body = Registered),
-        (status = 422, body = ErrorBody)
+        (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "同一地址注册过于频繁；Retry-After 头给出可重试的秒数")
     )
 )]
 pub async fn register(
@@ -360,7 +360,7 @@ pub struct RegistrationForm {
 /// One document, as `multipart/form-data`. Only describes the body in the OpenAPI document.
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct AttachmentForm {
+pub struct FilingAttachmentForm {
     /// `business_licence` | `commitment_letter` | `cma_certificate`.
     kind: String,
     /// PDF, JPG or PNG, at most 10 MB.
@@ -374,15 +374,15 @@ pub struct AttachmentForm {
     path = "/api/v1/filing/attachments",
     tag = "filing",
     summary = "上传备案附件",
-    request_body(content = AttachmentForm, content_type = "multipart/form-data"),
+    request_body(content = FilingAttachmentForm, content_type = "multipart/form-data"),
     security(("bearer" = []), ("cookie" = [])),
-    responses((status = 201, body = Attachment), (status = 422, body = ErrorBody))
+    responses((status = 201, body = FilingAttachment), (status = 422, body = ErrorBody))
 )]
 pub async fn upload(
     State(state): State<AppState>,
     ctx: Ctx,
     req: Request,
-) -> Result<(StatusCode, Json<Attachment>), ApiError> {
+) -> Result<(StatusCode, Json<FilingAttachment>), ApiError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let (fields, files) = crate::upload::form(req, &state).await?;
     let kind = fields
@@ -445,6 +445,7 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Agen
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct AgencyQuery {
     /// Name, or the exact USCC.
     pub keyword: Option<String>,
@@ -490,7 +491,7 @@ pub async fn search(
         &state.app,
         ctx.actor(),
         filter,
-        PageRequest::new(q.page, q.page_size),
+        super::paging(q.page, q.page_size)?,
     )
     .await?;
     Ok(Json(AgencyPage {

@@ -81,7 +81,8 @@ pub struct LoginResponse {
     request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
-        (status = 401, body = ErrorBody, description = "用户名或密码错误（账户不存在、密码错误或被停用时回答相同）")
+        (status = 401, body = ErrorBody, description = "用户名或密码错误（账户不存在、密码错误或被停用时回答相同）"),
+        (status = 429, body = ErrorBody, description = "同一地址登录失败过多；Retry-After 头给出可重试的秒数")
     )
 )]
 pub async fn login(
@@ -178,6 +179,7 @@ pub struct PasswordRequest {
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 204, description = "已修改"),
+        (status = 401, body = ErrorBody, description = "未登录；或当前密码连续输错达到锁定次数（account_locked）：账户锁定，所有会话结束"),
         (status = 422, body = ErrorBody, description = "当前密码不正确或新密码不符合策略，见 fields")
     )
 )]

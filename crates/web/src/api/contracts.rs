@@ -16,7 +16,6 @@ use emss_app::contracts::{
 use emss_db::repo::contract::ContractFilter;
 use emss_domain::ErrorCode;
 use emss_domain::contract::{ContractAction, ContractState};
-use emss_domain::listing::PageRequest;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -158,6 +157,7 @@ impl From<ContractAttachmentView> for ContractAttachment {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ContractQuery {
     /// Party A (甲方).
     pub enterprise_id: Option<String>,
@@ -210,7 +210,7 @@ pub async fn list(
         &state.app,
         actor,
         filter,
-        PageRequest::new(q.page, q.page_size),
+        super::paging(q.page, q.page_size)?,
     )
     .await?;
     Ok(Json(ContractPage {

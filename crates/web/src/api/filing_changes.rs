@@ -13,7 +13,6 @@ use chrono::{DateTime, Utc};
 use emss_app::filing_change::ChangeView;
 use emss_domain::ErrorCode;
 use emss_domain::change_request::ChangeState;
-use emss_domain::listing::PageRequest;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -119,6 +118,7 @@ pub async fn own(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct QueueQuery {
     /// `pending` (default) | `approved` | `rejected` | `all`.
     pub state: Option<String>,
@@ -165,7 +165,7 @@ pub async fn queue(
         &state.app,
         actor,
         queue_state(q.state.as_deref())?,
-        PageRequest::new(q.page, q.page_size),
+        super::paging(q.page, q.page_size)?,
     )
     .await?;
     Ok(Json(ChangeRequestPage {

@@ -11,13 +11,13 @@ use axum::http::StatusCode;
 use emss_app::AppError;
 use emss_domain::ErrorCode;
 use emss_domain::form::{FormDefinition, NoPrevious, OutletKind};
-use emss_domain::listing::PageRequest;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct FormTypeQuery {
     /// `wastewater` or `flue_gas`.
     pub outlet_kind: Option<String>,
@@ -88,7 +88,7 @@ pub async fn list(
 ) -> Result<Json<FormTypePage>, ApiError> {
     let kind = outlet_kind(q.outlet_kind.as_deref())?;
     let all = state.app.form_types(kind).await?;
-    let request = PageRequest::new(q.page, q.page_size);
+    let request = super::paging(q.page, q.page_size)?;
     let items = all
         .iter()
         .skip(usize::try_from(request.offset()).unwrap_or(usize::MAX))
@@ -105,6 +105,7 @@ pub async fn list(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct VersionQuery {
     /// A published version; the current one when absent.
     pub version: Option<u32>,

@@ -66,6 +66,21 @@ fn content_disposition(file_name: &str, content_type: &str) -> String {
     )
 }
 
+/// A list's `page` and `page_size`, refused with 422 naming the field when out of range.
+pub(crate) fn paging(
+    page: Option<u64>,
+    page_size: Option<u64>,
+) -> Result<emss_domain::listing::PageRequest, ApiError> {
+    emss_domain::listing::PageRequest::checked(page, page_size).map_err(|problems| {
+        ApiError(AppError::validation(
+            problems
+                .into_iter()
+                .map(|(field, message)| (field.to_string(), message))
+                .collect(),
+        ))
+    })
+}
+
 /// The `Idempotency-Key` header of a request, if any, with the route it was sent to.
 pub(crate) fn keyed(
     route: &'static str,

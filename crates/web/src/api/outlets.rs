@@ -10,7 +10,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use emss_app::outlets::{InstrumentView, OutletView};
 use emss_domain::ErrorCode;
-use emss_domain::listing::PageRequest;
 use emss_domain::monitoring::{InstrumentInput, OutletInput};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -141,6 +140,7 @@ impl From<InstrumentView> for Instrument {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct OutletQuery {
     pub enterprise_id: Option<String>,
     pub page: Option<u64>,
@@ -188,7 +188,7 @@ pub async fn list(
         &state.app,
         actor,
         q.enterprise_id.as_deref(),
-        PageRequest::new(q.page, q.page_size),
+        super::paging(q.page, q.page_size)?,
     )
     .await?;
     Ok(Json(OutletPage {

@@ -17,7 +17,6 @@ use emss_app::records::{
 };
 use emss_db::repo::record::RecordFilter;
 use emss_domain::ErrorCode;
-use emss_domain::listing::PageRequest;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -184,6 +183,7 @@ pub async fn get(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RecordParams {
     /// `draft` | `submitted` | `confirmed` | `approved` | `voided`.
@@ -257,7 +257,7 @@ pub async fn list(
         &state.app,
         actor,
         filter,
-        PageRequest::new(q.page, q.page_size),
+        super::paging(q.page, q.page_size)?,
     )
     .await?;
     Ok(Json(RecordPage {

@@ -17,7 +17,6 @@ use emss_app::tasks::{
 };
 use emss_db::repo::task::TaskFilter;
 use emss_domain::ErrorCode;
-use emss_domain::listing::PageRequest;
 use emss_domain::task::{TaskState, Window};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -273,6 +272,7 @@ impl From<TaskDetail> for TaskDetailBody {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct TaskQuery {
     /// `draft` | `in_progress` | `completed`.
     pub state: Option<String>,
@@ -328,7 +328,7 @@ pub async fn list(
         &state.app,
         actor,
         filter,
-        PageRequest::new(q.page, q.page_size),
+        super::paging(q.page, q.page_size)?,
     )
     .await?;
     Ok(Json(TaskPage {
@@ -414,6 +414,7 @@ pub async fn close(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct OccurrenceParams {
     /// `week` (本周) | `month` (本月) | `all` (全部, the default) | `overdue` (超期).
     pub window: Option<String>,
@@ -511,7 +512,7 @@ async fn occurrence_page(
         &state.app,
         actor,
         query,
-        PageRequest::new(q.page, q.page_size),
+        super::paging(q.page, q.page_size)?,
     )
     .await?;
     Ok(Json(OccurrencePage {

@@ -370,7 +370,7 @@ async fn list_page(
     };
     let export = (!public).then_some("/agencies/export.csv");
     let pager = pager(&page, base, &q.pairs(), export);
-    let first = (page.page - 1) * page.page_size + 1;
+    let first = page.first_number();
     let rows = page
         .items
         .into_iter()

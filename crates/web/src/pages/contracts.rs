@@ -68,7 +68,7 @@ pub async fn list(
         ("state", filter.state.clone().unwrap_or_default()),
     ];
     let pager = pager(&page, "/contracts", &pairs, None);
-    let first = (page.page - 1) * page.page_size + 1;
+    let first = page.first_number();
     let rows = page
         .items
         .into_iter()

@@ -126,7 +126,7 @@ pub async fn queue(
         &[("state", chosen.clone())],
         None,
     );
-    let first = (page.page - 1) * page.page_size + 1;
+    let first = page.first_number();
     let rows = page
         .items
         .into_iter()

@@ -55,7 +55,7 @@ pub async fn list(
     .await?;
     let names = emss_app::outlets::enterprise_names(&state.app, &page.items).await?;
     let pager = pager(&page, "/outlets", &[], None);
-    let first = (page.page - 1) * page.page_size + 1;
+    let first = page.first_number();
     let rows = page
         .items
         .into_iter()

@@ -116,7 +116,7 @@ pub async fn list(
         ],
         None,
     );
-    let first = (page.page - 1) * page.page_size + 1;
+    let first = page.first_number();
     let rows = page
         .items
         .into_iter()

@@ -80,7 +80,7 @@ pub async fn list(
         ],
         None,
     );
-    let first = (page.page - 1) * page.page_size + 1;
+    let first = page.first_number();
     let rows = page
         .items
         .into_iter()
@@ -832,7 +832,7 @@ pub async fn maintenance(
         &filters,
         Some("/tasks/maintenance/export.csv"),
     );
-    let first = (page.page - 1) * page.page_size + 1;
+    let first = page.first_number();
     let rows = page
         .items
         .into_iter()
