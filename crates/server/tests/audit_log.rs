@@ -34,32 +34,11 @@ async fn audit_size(t: &TestApp) -> u64 {
 /// A running EMSS with some history, exported to a file.
 async fn exported() -> (TestApp, std::path::PathBuf, String) {
     let t = TestApp::spawn().await.unwrap();
-    let main = t.token("agency_a").await.unwrap();
-    let c = reqwest::Client::new();
-    for i in 0..8 {
-        if i == 4 {
-            // An older checkpoint, so the export carries two and their consistency is proven.
-            emss_app::audit::checkpoint(&t.app).await.unwrap();
-        }
-        c.post(t.url("/api/v1/accounts"))
-            .bearer_auth(&main)
-            .json(&json!({"username": format!("auditee{i}"), "name": "测试", "roles": ["filer"]}))
-            .send()
-            .await
-            .unwrap();
-    }
-    let file = t.data_dir.path().join("audit.jsonl");
-    let data_dir = t.data_dir.path().display().to_string();
-    let (ok, out) = emss(&[
-        "audit",
-        "export",
-        file.to_str().unwrap(),
-        "--data-dir",
-        &data_dir,
-        "--database-url",
-        &t.database_url,
-    ]);
-    assert!(ok, "{out}");
+    create_accounts(&t, "auditee", 4).await;
+    // An older checkpoint, so the export carries two and their consistency is proven.
+    emss_app::audit::checkpoint(&t.app).await.unwrap();
+    create_accounts(&t, "auditor", 4).await;
+    let file = export(&t, "audit.jsonl");
     let key = hex::encode(t.app.signer().public_key());
     (t, file, key)
 }
