@@ -181,13 +181,13 @@ mod tests {
             Some("只能上传 PDF、JPG 或 PNG 文件")
         );
         assert_eq!(document_problem(b""), Some("文件是空的，请重新选择"));
-        let mut big = PDF.to_vec();
+        let mut big = pdf();
         big.resize(MAX_DOCUMENT_BYTES + 1, b'\n');
         assert_eq!(document_problem(&big), Some("文件不能超过 10 MB"));
         big.truncate(MAX_DOCUMENT_BYTES);
         assert_eq!(document_problem(&big), None);
-        assert_eq!(document_problem(PDF), None);
-        assert_eq!(active_content_problem(PDF), None);
+        assert_eq!(document_problem(&pdf()), None);
+        assert_eq!(active_content_problem(&pdf()), None);
         // A PDF signature on something no reader can open.
         assert!(
             active_content_problem(b"%PDF-1.7\n")
@@ -198,7 +198,12 @@ mod tests {
 
     /// The smallest well-formed PDF: a catalog, an empty page tree, a correct cross-reference
     /// table.
-    const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\nxref\n0 3\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \ntrailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n110\n%%EOF\n";
+    fn pdf() -> Vec<u8> {
+        crate::active_content::tests::raw_pdf(&[
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [] /Count 0 >>",
+        ])
+    }
 
     /// A package of `parts`, each holding `<Types/>` (so a listed `[Content_Types].xml` declares
     /// nothing unusual).
@@ -253,7 +258,7 @@ mod tests {
             FileType::sniff_with_office(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]),
             None
         );
-        assert_eq!(office_file_problem(PDF), None);
+        assert_eq!(office_file_problem(&pdf()), None);
         assert_eq!(
             FileType::of_content_type(FileType::Xlsx.content_type()),
             Some(FileType::Xlsx)

@@ -161,3 +161,45 @@ pub fn held_checkpoint(file: &Path) -> Result<String, String> {
         .map(|(_, note)| note)
         .ok_or_else(|| format!("{} 中没有检查点", file.display()))
 }
+
+/// `emss audit verify`: the verdict, with what it could not prove; or the problem.
+pub fn verify_command(
+    file: &Path,
+    public_key: &str,
+    checkpoints: &[std::path::PathBuf],
+    witness: Option<&str>,
+) -> Result<String, String> {
+    let mut held = checkpoints
+        .iter()
+        .map(|path| held_checkpoint(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(url) = witness {
+        let key = hex::decode(public_key.trim()).map_err(|_| "公钥不是十六进制".to_string())?;
+        let note = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|rt| rt.block_on(emss_app::witness::fetch(url, &key)))
+            .map_err(|e| format!("无法取得见证服务器的检查点：{e}"))?;
+        held.push(note);
+    }
+    let report = verify(file, public_key, &held)?;
+    if let Some(problem) = report.problem {
+        return Err(format!("审计日志校验失败：{problem}"));
+    }
+    let anchor = match report.anchored {
+        Some(size) => format!(
+            "导出包含已持有的大小为 {size} 的检查点{}：没有被回滚或截断。",
+            if witness.is_some() {
+                "（含见证服务器的副本）"
+            } else {
+                ""
+            }
+        ),
+        None => "注意：未提供已持有的检查点（--checkpoint 或 --witness），无法发现整体回滚或截断到更早的检查点。".to_string(),
+    };
+    Ok(format!(
+        "审计日志校验通过：{} 条记录全部在以给定公钥签名的检查点之内（{} 个检查点）。\n{anchor}",
+        report.entries, report.checkpoints
+    ))
+}

@@ -225,13 +225,6 @@ impl Config {
         {
             return Err("配置有误：audit_checkpoint_interval_seconds 应在 1 到 86400 之间".into());
         }
-        if let Some(url) = &self.audit_witness_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            return Err(format!(
-                "配置有误：audit_witness_url 应以 http:// 或 https:// 开头（{url}）"
-            ));
-        }
         if let Some(p) = &self.demo_password
             && p.chars().count() < 8
         {

@@ -129,7 +129,13 @@ fn main() -> ExitCode {
         witness,
     }) = &command
     {
-        return verify(file, public_key, checkpoint, witness.as_deref());
+        return match audit_cli::verify_command(file, public_key, checkpoint, witness.as_deref()) {
+            Ok(verdict) => {
+                println!("{verdict}");
+                ExitCode::SUCCESS
+            }
+            Err(problem) => fail(&problem),
+        };
     }
     let overrides = match &command {
         Command::Serve(a) => a.storage.overrides(a.listen.clone()),
@@ -163,61 +169,6 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }
-}
-
-/// `emss audit verify`: the verdict in one line (and what it could not prove).
-fn verify(
-    file: &std::path::Path,
-    public_key: &str,
-    checkpoints: &[PathBuf],
-    witness: Option<&str>,
-) -> ExitCode {
-    let mut held = Vec::new();
-    for path in checkpoints {
-        match audit_cli::held_checkpoint(path) {
-            Ok(note) => held.push(note),
-            Err(e) => return fail(&e),
-        }
-    }
-    if let Some(url) = witness {
-        let Ok(key) = hex::decode(public_key.trim()) else {
-            return fail("公钥不是十六进制");
-        };
-        let fetched = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())
-            .and_then(|rt| rt.block_on(emss_app::witness::fetch(url, &key)));
-        match fetched {
-            Ok(note) => held.push(note),
-            Err(e) => return fail(&format!("无法取得见证服务器的检查点：{e}")),
-        }
-    }
-    let report = match audit_cli::verify(file, public_key, &held) {
-        Ok(r) => r,
-        Err(e) => return fail(&e),
-    };
-    if let Some(problem) = report.problem {
-        return fail(&format!("审计日志校验失败：{problem}"));
-    }
-    println!(
-        "审计日志校验通过：{} 条记录全部在以给定公钥签名的检查点之内（{} 个检查点）。",
-        report.entries, report.checkpoints
-    );
-    match report.anchored {
-        Some(size) => println!(
-            "导出包含已持有的大小为 {size} 的检查点{}：没有被回滚或截断。",
-            if witness.is_some() {
-                "（含见证服务器的副本）"
-            } else {
-                ""
-            }
-        ),
-        None => println!(
-            "注意：未提供已持有的检查点（--checkpoint 或 --witness），无法发现整体回滚或截断到更早的检查点。"
-        ),
-    }
-    ExitCode::SUCCESS
 }
 
 /// One line naming the problem, and a non-zero exit: never a panic or a stack trace.

@@ -51,17 +51,24 @@ fn lines(file: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Writes `lines` as a new file and verifies it with the trusted key.
-fn verify(dir: &Path, name: &str, lines: &[String], key: &str) -> (bool, String) {
-    let file = dir.join(name);
-    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
-    emss(&[
+/// `emss audit verify FILE --public-key KEY` with `extra` arguments.
+fn verify_file(file: &Path, key: &str, extra: &[&str]) -> (bool, String) {
+    let mut args = vec![
         "audit",
         "verify",
         file.to_str().unwrap(),
         "--public-key",
         key,
-    ])
+    ];
+    args.extend_from_slice(extra);
+    emss(&args)
+}
+
+/// Writes `lines` as a new file and verifies it with the trusted key.
+fn verify(dir: &Path, name: &str, lines: &[String], key: &str) -> (bool, String) {
+    let file = dir.join(name);
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    verify_file(&file, key, &[])
 }
 
 fn entry_lines(lines: &[String]) -> Vec<usize> {
@@ -142,13 +149,7 @@ async fn an_untampered_export_verifies_and_every_tampering_is_named() {
     let (t, file, key) = exported().await;
     let dir = t.data_dir.path();
     let original = lines(&file);
-    let (ok, out) = emss(&[
-        "audit",
-        "verify",
-        file.to_str().unwrap(),
-        "--public-key",
-        &key,
-    ]);
+    let (ok, out) = verify_file(&file, &key, &[]);
     assert!(ok, "{out}");
     assert!(out.contains("审计日志校验通过"), "{out}");
     assert!(out.contains("无法发现整体回滚或截断"), "{out}");
@@ -717,15 +718,7 @@ async fn a_rollback_is_caught_against_a_checkpoint_the_verifier_kept() {
     assert!(entry_lines(&newer).len() > entry_lines(&older).len());
 
     // The newer export reaches what the earlier one proved.
-    let (ok, out) = emss(&[
-        "audit",
-        "verify",
-        second.to_str().unwrap(),
-        "--public-key",
-        &key,
-        "--checkpoint",
-        first.to_str().unwrap(),
-    ]);
+    let (ok, out) = verify_file(&second, &key, &["--checkpoint", first.to_str().unwrap()]);
     assert!(ok && out.contains("没有被回滚或截断"), "{out}");
 
     // The newer log cut back to an older checkpoint, the newer checkpoints stripped: valid on its
@@ -746,15 +739,7 @@ async fn a_rollback_is_caught_against_a_checkpoint_the_verifier_kept() {
     let (ok, out) = verify(dir, "rolled-back.jsonl", &older, &key);
     assert!(ok, "on its own the older log verifies: {out}");
     let rolled = dir.join("rolled-back.jsonl");
-    let (ok, out) = emss(&[
-        "audit",
-        "verify",
-        rolled.to_str().unwrap(),
-        "--public-key",
-        &key,
-        "--checkpoint",
-        kept.to_str().unwrap(),
-    ]);
+    let (ok, out) = verify_file(&rolled, &key, &["--checkpoint", kept.to_str().unwrap()]);
     assert!(!ok && out.contains("日志被回滚或截断"), "rollback: {out}");
 
     // A kept checkpoint of another key is refused, not ignored.
@@ -771,15 +756,7 @@ async fn a_rollback_is_caught_against_a_checkpoint_the_verifier_kept() {
         .unwrap(),
     )
     .unwrap();
-    let (ok, out) = emss(&[
-        "audit",
-        "verify",
-        second.to_str().unwrap(),
-        "--public-key",
-        &key,
-        "--checkpoint",
-        foreign.to_str().unwrap(),
-    ]);
+    let (ok, out) = verify_file(&second, &key, &["--checkpoint", foreign.to_str().unwrap()]);
     assert!(!ok && out.contains("已持有的检查点无效"), "{out}");
 }
 
@@ -860,15 +837,7 @@ async fn checkpoints_reach_the_witness_and_prove_an_export_was_not_rolled_back()
     // An export verified against the witness's copy.
     let file = export(&log, "witnessed.jsonl");
     let key_hex = hex::encode(&key);
-    let (ok, out) = emss(&[
-        "audit",
-        "verify",
-        file.to_str().unwrap(),
-        "--public-key",
-        &key_hex,
-        "--witness",
-        &witness.base,
-    ]);
+    let (ok, out) = verify_file(&file, &key_hex, &["--witness", &witness.base]);
     assert!(ok && out.contains("见证服务器"), "{out}");
 
     // The export cut back below what the witness holds, newer checkpoints stripped.
@@ -909,23 +878,9 @@ async fn checkpoints_reach_the_witness_and_prove_an_export_was_not_rolled_back()
     );
     let rolled = log.data_dir.path().join("rolled.jsonl");
     std::fs::write(&rolled, cut.join("\n") + "\n").unwrap();
-    let (ok, out) = emss(&[
-        "audit",
-        "verify",
-        rolled.to_str().unwrap(),
-        "--public-key",
-        &key_hex,
-    ]);
+    let (ok, out) = verify_file(&rolled, &key_hex, &[]);
     assert!(ok, "on its own the cut log verifies: {out}");
-    let (ok, out) = emss(&[
-        "audit",
-        "verify",
-        rolled.to_str().unwrap(),
-        "--public-key",
-        &key_hex,
-        "--witness",
-        &witness.base,
-    ]);
+    let (ok, out) = verify_file(&rolled, &key_hex, &["--witness", &witness.base]);
     assert!(!ok && out.contains("日志被回滚或截断"), "rollback: {out}");
 
     // The witness takes nothing it cannot check.

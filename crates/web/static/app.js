@@ -519,7 +519,8 @@
     });
   }
   ready(function () {
-    if (!document.body.classList.contains("h5") || !document.querySelector('meta[name="csrf-token"]').content) return;
+    var csrf = document.querySelector('meta[name="csrf-token"]');
+    if (!document.body.classList.contains("h5") || !csrf || !csrf.content) return;
     flushQueue();
     window.addEventListener("online", flushQueue);
   });
