@@ -272,6 +272,7 @@ pub async fn check(
             fields,
             instrument_ids,
             previous,
+            registered: None,
         },
     );
     Ok((def, evaluation, errors))

@@ -40,6 +40,9 @@ pub struct InstrumentView {
     pub range_upper: String,
     pub unit: String,
     pub installed_on: chrono::NaiveDate,
+    /// The version of the instrument's record: each change adds one; a record names the
+    /// version it checked in against.
+    pub version: i32,
 }
 
 fn outlet_view(o: outlet::Model) -> OutletView {
@@ -70,6 +73,7 @@ fn instrument_view(i: instrument::Model) -> InstrumentView {
         range_upper: i.range_upper,
         unit: i.unit,
         installed_on: i.installed_on,
+        version: i.version,
     }
 }
 
@@ -136,6 +140,7 @@ fn instrument_model(
         range_upper: i.range_upper.to_string(),
         unit: i.unit,
         installed_on: i.installed_on,
+        version: 1,
         created_at: now,
         updated_at: now,
     }
@@ -310,7 +315,7 @@ pub async fn add_instrument(
     fits_outlet(&o, &checked.parameter)?;
     let model = instrument_model(emss_domain::ids::new_id(), &o, checked, app.now());
     let txn = app.db().begin_write().await?;
-    repo::outlet::insert_instrument(&txn, model.clone()).await?;
+    repo::outlet::insert_instrument(&txn, model.clone(), Some(&actor.account_id)).await?;
     audit::record(
         &txn,
         app,
@@ -349,10 +354,11 @@ pub async fn update_instrument(
     fits_outlet(&o, &checked.parameter)?;
     let model = instrument::Model {
         created_at: current.created_at,
+        version: current.version + 1,
         ..instrument_model(current.id.clone(), &o, checked, app.now())
     };
     let txn = app.db().begin_write().await?;
-    repo::outlet::update_instrument(&txn, model.clone()).await?;
+    repo::outlet::update_instrument(&txn, model.clone(), Some(&actor.account_id)).await?;
     audit::record(
         &txn,
         app,
@@ -542,6 +548,7 @@ pub async fn import(app: &App, actor: &Actor, bytes: &[u8]) -> Result<Imported, 
             repo::outlet::insert_instrument(
                 &txn,
                 instrument_model(emss_domain::ids::new_id(), &model, i, now),
+                Some(&actor.account_id),
             )
             .await?;
             count.instruments += 1;
@@ -664,6 +671,7 @@ pub(crate) async fn load_demo(
             repo::outlet::insert_instrument(
                 txn,
                 instrument_model(emss_domain::ids::new_id(), &model, checked, now),
+                None,
             )
             .await?;
         }

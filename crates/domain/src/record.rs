@@ -168,10 +168,12 @@ pub enum FlagKind {
     DuplicatePhoto,
     /// Taken offline and sent much later: the time it claims rests on the phone alone.
     LateUpload,
+    /// Judged again after its reference calibration was voided or an earlier one arrived late.
+    Rejudged,
 }
 
 impl FlagKind {
-    pub const ALL: [FlagKind; 8] = [
+    pub const ALL: [FlagKind; 9] = [
         FlagKind::FarFromOutlet,
         FlagKind::ImpreciseLocation,
         FlagKind::CheckOutBeforeCheckIn,
@@ -180,6 +182,7 @@ impl FlagKind {
         FlagKind::FailedVerdict,
         FlagKind::DuplicatePhoto,
         FlagKind::LateUpload,
+        FlagKind::Rejudged,
     ];
 
     /// The stored and API name.
@@ -193,6 +196,7 @@ impl FlagKind {
             FlagKind::FailedVerdict => "failed_verdict",
             FlagKind::DuplicatePhoto => "duplicate_photo",
             FlagKind::LateUpload => "late_upload",
+            FlagKind::Rejudged => "rejudged",
         }
     }
 
@@ -210,6 +214,7 @@ impl FlagKind {
             FlagKind::FailedVerdict => "判定不合格",
             FlagKind::DuplicatePhoto => "照片重复使用",
             FlagKind::LateUpload => "离线后补传",
+            FlagKind::Rejudged => "已复判",
         }
     }
 }

@@ -18,11 +18,11 @@
 use emss_domain::form::number::parse_decimal;
 use emss_domain::form::{
     Errors, Evaluation, FormDefinition, Input, Kind, NoPrevious, Outcome, OutletKind, PeriodGroup,
-    PreviousValues, Repeat, Rule, Verdict, evaluate,
+    PreviousValues, Registered, Repeat, Rule, Verdict, evaluate, typed_inputs,
 };
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -97,6 +97,7 @@ fn the_fifteen_form_types_load() {
             fields: &serde_json::json!({}),
             instrument_ids: None,
             previous: &NoPrevious,
+            registered: None,
         },
     );
 }
@@ -272,6 +273,7 @@ fn run(
             fields,
             instrument_ids,
             previous,
+            registered: None,
         },
     )
 }
@@ -1232,4 +1234,127 @@ fn the_harness_helpers() {
     assert_eq!(at(fields, "a.b[1].c"), Some(&json!(4)));
     assert_eq!(at(fields, "a.b[2].c"), None);
     assert_eq!(at(fields, "f.g"), Some(&json!(true)));
+}
+
+/// The calibration form with `analyte` for instrument i1, judged with i1 registered as SO₂ on
+/// 0–200 mg/m³ (extractive) and its last post-calibration span value 160.0.
+fn bound(analyte: Value) -> Result<Evaluation, Errors> {
+    let mut a = json!({"instrument_id": "i1", "zero_reference": "0", "zero_pre": "0.4",
+        "zero_post": "0.2", "span_reference": "160", "span_pre": "165.2", "span_post": "160.2"});
+    for (k, v) in analyte.as_object().unwrap() {
+        a[k] = v.clone();
+    }
+    let fields = json!({
+        "header": {"calibrated_on": "2026-11-18", "started_at": "2026-11-18T09:10:00+08:00",
+            "ended_at": "2026-11-18T10:05:00+08:00", "cems_maker": "聚光科技",
+            "cems_model": "CEMS-2000B"},
+        "analytes": [a],
+        "evidence": {"photos": ["ph-1"]}
+    });
+    let registered: Registered = HashMap::from([(
+        "i1".to_string(),
+        HashMap::from(
+            [
+                ("parameter", "二氧化硫"),
+                ("principle", "完全抽取法"),
+                ("range_lower", "0"),
+                ("range_upper", "200"),
+                ("unit", "mg/m³"),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+        ),
+    )]);
+    let previous = Previous::new(
+        "fg_calibration",
+        &[
+            ("i1/二氧化硫/zero_post", "0.2"),
+            ("i1/二氧化硫/span_post", "160.0"),
+        ],
+    );
+    let ids = vec!["i1".to_string()];
+    evaluate(
+        &form("fg_calibration"),
+        &Input {
+            fields: &fields,
+            instrument_ids: Some(&ids),
+            previous: &previous,
+            registered: Some(&registered),
+        },
+    )
+}
+
+#[test]
+fn fields_bound_to_the_instrument_take_its_registered_values() {
+    // Nothing typed: parameter, principle, range and unit come from the instrument's record, and
+    // the span drift (165.2 − 160.0) / 200 = 2.6 %F.S. fails on 0–200.
+    let ev = bound(json!({})).unwrap();
+    assert_eq!(field(&ev, "analytes[0].range_upper"), "200");
+    assert_eq!(field(&ev, "analytes[0].parameter"), "二氧化硫");
+    assert_eq!(field(&ev, "analytes[0].principle"), "完全抽取法");
+    assert_eq!(field(&ev, "analytes[0].span_drift"), "2.6");
+    assert_eq!(
+        verdict(&ev, "analytes[0].span_drift_verdict").outcome,
+        Outcome::Fail
+    );
+    // The same values typed as the record registers them (200.0 is 200) are accepted.
+    let same = bound(json!({"range_upper": "200.0", "parameter": "二氧化硫", "unit": "mg/m³"}));
+    assert_eq!(
+        verdict(&same.unwrap(), "analytes[0].span_drift_verdict").outcome,
+        Outcome::Fail
+    );
+}
+
+#[test]
+fn a_typed_value_that_disagrees_with_the_instrument_is_refused_by_field() {
+    // 250 would make the drift 2.08 % and pass; the parameter another limit.
+    for (typed, path, registered) in [
+        (
+            json!({"range_upper": "250"}),
+            "analytes[0].range_upper",
+            "200",
+        ),
+        (
+            json!({"range_lower": "-10"}),
+            "analytes[0].range_lower",
+            "0",
+        ),
+        (
+            json!({"parameter": "颗粒物"}),
+            "analytes[0].parameter",
+            "二氧化硫",
+        ),
+        (json!({"unit": "µmol/mol"}), "analytes[0].unit", "mg/m³"),
+        (
+            json!({"principle": "稀释采样法"}),
+            "analytes[0].principle",
+            "完全抽取法",
+        ),
+    ] {
+        let errors = bound(typed.clone()).unwrap_err();
+        let message = errors
+            .get(path)
+            .unwrap_or_else(|| panic!("{typed} not refused: {errors:?}"));
+        assert!(
+            message.contains("仪器档案") && message.contains(registered),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn typed_inputs_leave_what_the_system_fills_for_a_new_judgement() {
+    let ev = bound(json!({})).unwrap();
+    let inputs = typed_inputs(&form("fg_calibration"), &ev.fields);
+    let a = &inputs["analytes"][0];
+    assert_eq!(a["span_pre"], "165.2");
+    assert_eq!(a["instrument_id"], "i1");
+    for gone in [
+        "span_drift",
+        "span_drift_verdict",
+        "span_last_post",
+        "calibration_ok",
+    ] {
+        assert!(a.get(gone).is_none(), "{gone} kept in {a}");
+    }
+    assert_eq!(inputs["header"]["cems_model"], "CEMS-2000B");
 }

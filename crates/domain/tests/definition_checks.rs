@@ -45,6 +45,19 @@ fn each_kind_of_mistake_is_named() {
             "kind = \"clock\"",
             "clock",
         ),
+        // Fields bound to the instrument's record.
+        (
+            "fg_calibration",
+            "prefill = \"instrument.range_upper\"",
+            "prefill = \"instrument.range_max\"",
+            "prefill 只能是",
+        ),
+        (
+            "fg_calibration",
+            "kind = \"date\"",
+            "kind = \"date\"\nprefill = \"instrument.unit\"",
+            "取自仪器档案的字段只能是按仪器重复分区中的",
+        ),
         // References.
         (
             "fg_calibration",

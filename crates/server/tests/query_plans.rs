@@ -24,6 +24,8 @@ const LARGE: &[&str] = &[
     "maintenance_task",
     "organization",
     "account",
+    "calibration_reading",
+    "rejudgement",
 ];
 
 async fn plan(db: &Database, stmt: Statement) -> Vec<String> {
@@ -112,6 +114,12 @@ async fn the_benchmark_list_queries_use_indexes_on_both_databases() {
     let today = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
     let district = Scope::District("310115".into());
     let mut problems = Vec::new();
+    let reading = repo::calibration::ReadingKey {
+        instrument_id: "i1".into(),
+        parameter: "二氧化硫".into(),
+        form_code: "fg_calibration".into(),
+    };
+    let now = chrono::Utc::now();
     let flag_only = RecordFilter {
         flag: Some("short_visit".into()),
         ..Default::default()
@@ -234,6 +242,22 @@ async fn the_benchmark_list_queries_use_indexes_on_both_databases() {
         (
             "record detail: trail",
             audit::trail_query("record", "r1").build(backend),
+        ),
+        (
+            "submission: reference calibration",
+            repo::calibration::reference_query(&reading, now, "r1")
+                .limit(1)
+                .build(backend),
+        ),
+        (
+            "submission: the next calibration after a late one",
+            repo::calibration::next_query(&reading, now, "r1")
+                .limit(1)
+                .build(backend),
+        ),
+        (
+            "void: the records judged against it",
+            repo::calibration::referencing_query(&["r1".to_string()]).build(backend),
         ),
     ];
     for (name, stmt) in queries {

@@ -58,6 +58,8 @@ pub struct ItemView {
     pub multiline: bool,
     /// Filled by the system from the previous calibration, never typed.
     pub system_filled: bool,
+    /// Taken from the instrument's record (parameter, range, unit): read-only on a draft.
+    pub bound: bool,
     pub verdict: Option<VerdictView>,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<ItemView>>,
@@ -229,6 +231,14 @@ fn item(f: &Field, raw: Option<&Value>, path: &str, verdicts: &[Verdict]) -> Ite
         value = o.get("result").map(text_of).unwrap_or_default();
         remark = o.get("remark").map(text_of).filter(|r| !r.is_empty());
     }
+    // A time as people read it, in Shanghai time: 2026-12-04 09:44.
+    if f.kind == Kind::Datetime
+        && let Some(t) = raw
+            .and_then(Value::as_str)
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+    {
+        value = emss_domain::time::format_datetime(t.with_timezone(&chrono::Utc));
+    }
     if f.kind == Kind::Photos {
         let n = raw.and_then(Value::as_array).map(Vec::len).unwrap_or(0);
         value = if n > 0 {
@@ -244,8 +254,10 @@ fn item(f: &Field, raw: Option<&Value>, path: &str, verdicts: &[Verdict]) -> Ite
     let system_note = match f.kind {
         Kind::Computed => f.formula.map(|x| format!("由系统计算：{}", x.describe())),
         Kind::Verdict => Some("由系统判定".into()),
-        _ if f.previous.is_some() => Some("由系统取上次已审核的校准记录，不可填写".into()),
-        _ => f.prefill.as_ref().map(|_| "取自仪器档案".to_string()),
+        _ if f.previous.is_some() => Some("由系统取该仪器上一次已提交的校准记录，不可填写".into()),
+        _ => f.prefill.as_ref().map(|_| {
+            "取自仪器档案（签到时的版本），不可填写；现场变更须由企业变更仪器档案".to_string()
+        }),
     };
     let (columns, rows) = if f.kind == Kind::Rows {
         let list: Vec<&Map<String, Value>> = raw
@@ -279,7 +291,8 @@ fn item(f: &Field, raw: Option<&Value>, path: &str, verdicts: &[Verdict]) -> Ite
         value,
         remark,
         unit,
-        help: f.help.clone(),
+        // Where a value from the reference record comes from is the system note's to say.
+        help: f.help.clone().filter(|_| f.previous.is_none()),
         system_note,
         period: f
             .period_days
@@ -289,6 +302,7 @@ fn item(f: &Field, raw: Option<&Value>, path: &str, verdicts: &[Verdict]) -> Ite
         multiple: f.multiple,
         multiline: f.multiline,
         system_filled: f.previous.is_some(),
+        bound: f.prefill.is_some(),
         verdict: verdict.map(verdict_view),
         columns,
         rows,

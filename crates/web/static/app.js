@@ -142,7 +142,11 @@
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": window.emssCsrfToken() },
-        body: JSON.stringify({ fields: collect(), version: Number(form.getAttribute("data-form-version")) })
+        // A draft is checked as its submission will be: with its instruments' records and the
+        // reference calibration.
+        body: JSON.stringify(form.hasAttribute("data-record")
+          ? { fields: collect(), record_id: form.getAttribute("data-record") }
+          : { fields: collect(), version: Number(form.getAttribute("data-form-version")) })
       }).then(function (r) {
         return r.json().then(function (body) { return { status: r.status, body: body }; });
       }).then(function (res) {

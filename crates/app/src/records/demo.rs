@@ -4,6 +4,7 @@
 //! reusing an earlier photo) — and today's draft. Judged by the same evaluation as any
 //! submission; the images are generated, then checked and stored like uploads.
 
+use super::reference;
 use crate::evidence::{EvidenceKind, store_generated};
 use crate::{App, AppError};
 use chrono::{DateTime, Days, Duration, NaiveDate, TimeZone, Utc};
@@ -12,7 +13,6 @@ use emss_db::entity::{evidence, instrument, record, record_evidence};
 use emss_db::repo;
 use emss_db::repo::task::TaskFilter;
 use emss_domain::Scope;
-use emss_domain::form::evaluate::{Input, NoPrevious, evaluate};
 use emss_domain::listing::PageRequest;
 use emss_domain::record::{Flag, FlagKind, Position, RecordState, Stamp, VisitRules, visit_flags};
 use image::{ImageEncoder, Rgb, RgbImage};
@@ -103,8 +103,7 @@ fn fields(
             } else {
                 Decimal::new(103, 2)
             };
-            json!({"instrument_id": i.id, "parameter": i.parameter, "unit": i.unit,
-                "range_upper": i.range_upper, "standard_value": standard.to_string(),
+            json!({"instrument_id": i.id, "standard_value": standard.to_string(),
                 "reading": (standard * factor).round_dp(3).to_string(), "calibrated": "否"})
         })
         .collect();
@@ -228,6 +227,10 @@ pub(crate) async fn load_demo(
             server_at: check_out_at + Duration::seconds(2),
         };
         let chosen: Vec<String> = instruments.iter().map(|i| i.id.clone()).collect();
+        let versions: reference::Versions = instruments
+            .iter()
+            .map(|i| (i.id.clone(), i.version))
+            .collect();
         let filled = fields(
             &instruments,
             check_in_at + Duration::minutes(10),
@@ -245,6 +248,7 @@ pub(crate) async fn load_demo(
             form_code: def.code.clone(),
             form_version: i32::try_from(def.version).map_err(AppError::internal)?,
             instrument_ids: serde_json::to_string(&chosen).map_err(AppError::internal)?,
+            instrument_versions: serde_json::to_string(&versions).map_err(AppError::internal)?,
             fields: filled.to_string(),
             verdicts: "[]".into(),
             failed: false,
@@ -282,15 +286,10 @@ pub(crate) async fn load_demo(
             repo::record::insert(txn, model).await?;
             continue;
         }
-        let evaluation = evaluate(
-            &def,
-            &Input {
-                fields: &filled,
-                instrument_ids: Some(&chosen),
-                previous: &NoPrevious,
-            },
-        )
-        .map_err(|e| AppError::internal(format!("demo record does not evaluate: {e:?}")))?;
+        let (registered, _) = reference::registered(txn, &versions).await?;
+        let refs = reference::references(txn, &def, &registered, &id, check_in_at).await?;
+        let evaluation = reference::judge(&def, &filled, &chosen, &refs, &registered)
+            .map_err(|e| AppError::internal(format!("demo record does not evaluate: {e:?}")))?;
         let rules = VisitRules {
             minimum_visit_minutes: def.minimum_visit_minutes,
             ..VisitRules::at(outlet_lat, outlet_lon)
@@ -403,6 +402,11 @@ pub(crate) async fn load_demo(
         repo::record::insert(txn, model.clone()).await?;
         let flag_rows = super::flag_rows(&id, &flags)?;
         repo::record::insert_flags(txn, &model, flag_rows).await?;
+        repo::calibration::insert_readings(
+            txn,
+            reference::readings(&model, &evaluation.fields, &refs),
+        )
+        .await?;
         repo::record::link_evidence(
             txn,
             links

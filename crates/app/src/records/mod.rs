@@ -7,12 +7,13 @@
 mod confirm;
 mod demo;
 pub mod field;
-mod history;
+mod reference;
 mod review;
 mod submit;
 
 pub use confirm::{ConfirmInput, Confirmed, MAX_BATCH, PendingDay, confirm, pending_days};
 pub(crate) use demo::{DemoPeople, load_demo};
+pub use reference::ReferenceRef;
 pub use review::{ReviewInput, ReviewResult, Reviewed, review};
 pub use submit::{SubmitInput, Submitted, submit};
 
@@ -24,8 +25,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use emss_db::entity::{maintenance_task, record, record_flag, task_binding};
 use emss_db::repo;
 use emss_db::repo::record::RecordFilter;
+use emss_domain::form::definition::FormDefinition;
 use emss_domain::form::definition::Repeat;
-use emss_domain::form::evaluate::Verdict;
+use emss_domain::form::evaluate::{Errors, Evaluation, Input, Verdict, evaluate_partly};
 use emss_domain::listing::{Page, PageRequest};
 use emss_domain::record::{
     Flag, FlagKind, Position, RecordState, position_problem, stamp_time_problem,
@@ -36,6 +38,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The largest draft a phone may keep on the server (the fields as JSON).
 pub const MAX_FIELDS_BYTES: usize = 256 * 1024;
@@ -183,6 +186,56 @@ pub struct RecordDetail {
     pub outlet_lat: Option<String>,
     pub outlet_lon: Option<String>,
     pub trail: Vec<TrailLine>,
+    /// What each chosen instrument's record registered at check-in (parameter, range, unit):
+    /// the values the verdicts were judged with.
+    pub registered: Vec<RegisteredInstrument>,
+    /// The earlier calibration each instrument was last judged against (none: 首次校准).
+    pub references: Vec<ReferenceRef>,
+    /// Later judgements of the record, oldest first (its own verdicts stay as filed).
+    pub rejudgements: Vec<RejudgementView>,
+}
+
+/// An instrument's record in the version a record checked in against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RegisteredInstrument {
+    pub instrument_id: String,
+    pub version: i32,
+    pub parameter: String,
+    pub principle: Option<String>,
+    pub range_lower: String,
+    pub range_upper: String,
+    pub unit: String,
+}
+
+impl RecordDetail {
+    /// Whether any chosen instrument registers a principle (gaseous CEMS).
+    pub fn any_principle(&self) -> bool {
+        self.registered.iter().any(|i| i.principle.is_some())
+    }
+}
+
+impl RegisteredInstrument {
+    /// "0–200 mg/L".
+    pub fn range_label(&self) -> String {
+        format!("{}–{} {}", self.range_lower, self.range_upper, self.unit)
+    }
+}
+
+impl RejudgementView {
+    pub fn at_label(&self) -> String {
+        emss_domain::time::format_datetime(self.at)
+    }
+}
+
+/// 复判: the record judged again, with why and against what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RejudgementView {
+    pub at: DateTime<Utc>,
+    pub reason: String,
+    pub failed: bool,
+    pub references: Vec<ReferenceRef>,
+    #[schema(value_type = Vec<Object>)]
+    pub verdicts: Vec<Verdict>,
 }
 
 pub(crate) fn role_label(role: &str) -> &'static str {
@@ -205,6 +258,7 @@ fn action_label(action: &str) -> String {
         "record.confirm" => "企业确认",
         "record.approve" => "审核通过",
         "record.void" => "作废",
+        "record.rejudge" => "复判",
         other => other,
     }
     .to_string()
@@ -461,11 +515,16 @@ async fn create_once(
     };
     let instruments = repo::outlet::instruments(db, &outlet.id).await?;
     let mut chosen: Vec<String> = Vec::new();
+    // The version of each instrument's record now: the record is judged with what it registers.
+    let mut versions: std::collections::BTreeMap<String, i32> = Default::default();
     for id in &input.instrument_ids {
-        if !instruments.iter().any(|i| &i.id == id) {
-            errors.add("instrument_ids", "只能选择该排口登记的监测仪器");
-        } else if !chosen.contains(id) {
-            chosen.push(id.clone());
+        match instruments.iter().find(|i| &i.id == id) {
+            None => errors.add("instrument_ids", "只能选择该排口登记的监测仪器"),
+            Some(i) if !chosen.contains(id) => {
+                chosen.push(id.clone());
+                versions.insert(id.clone(), i.version);
+            }
+            Some(_) => {}
         }
     }
     let per_instrument = def
@@ -497,6 +556,7 @@ async fn create_once(
         form_code: def.code.clone(),
         form_version: i32::try_from(def.version).map_err(AppError::internal)?,
         instrument_ids: serde_json::to_string(&chosen).map_err(AppError::internal)?,
+        instrument_versions: serde_json::to_string(&versions).map_err(AppError::internal)?,
         fields: "{}".to_string(),
         verdicts: "[]".to_string(),
         failed: false,
@@ -589,6 +649,39 @@ pub async fn save_draft(
     view(app, found).await
 }
 
+/// 检查填写 of the filer's own draft: the fields checked as its submission will check them,
+/// with the instruments' registered values and the reference calibration. Nothing is saved.
+pub async fn check_draft(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    form_code: &str,
+    fields: &Value,
+) -> Result<(Arc<FormDefinition>, Evaluation, Errors), AppError> {
+    let found = own_draft(app, actor, id).await?;
+    if found.form_code != form_code {
+        return Err(AppError::new(ErrorCode::NotFound));
+    }
+    let db = &app.db().conn;
+    let version = u32::try_from(found.form_version).map_err(AppError::internal)?;
+    let def = app.form_type(&found.form_code, Some(version)).await?;
+    let chosen: Vec<String> =
+        serde_json::from_str(&found.instrument_ids).map_err(AppError::internal)?;
+    let versions = reference::versions_of(db, &found).await?;
+    let (registered, _) = reference::registered(db, &versions).await?;
+    let refs = reference::references(db, &def, &registered, &found.id, found.check_in_at).await?;
+    let (evaluation, errors) = evaluate_partly(
+        &def,
+        &Input {
+            fields,
+            instrument_ids: Some(&chosen),
+            previous: &refs,
+            registered: Some(&registered),
+        },
+    );
+    Ok((def, evaluation, errors))
+}
+
 /// 记录详情 for whoever may see the record.
 pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<RecordDetail, AppError> {
     let found = visible(app, actor, id).await?;
@@ -639,7 +732,39 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<RecordDetail, 
             actor: e.actor,
         })
         .collect();
+    let versions = reference::versions_of(db, &found).await?;
+    let (_, version_rows) = reference::registered(db, &versions).await?;
+    let registered = chosen
+        .iter()
+        .filter_map(|id| version_rows.iter().find(|v| &v.instrument_id == id))
+        .map(|v| RegisteredInstrument {
+            instrument_id: v.instrument_id.clone(),
+            version: v.version,
+            parameter: v.parameter.clone(),
+            principle: v.principle.clone(),
+            range_lower: v.range_lower.clone(),
+            range_upper: v.range_upper.clone(),
+            unit: v.unit.clone(),
+        })
+        .collect();
+    let references = reference::stored_references(app, &found).await?;
+    let rejudgements = repo::calibration::rejudgements_of(db, &found.id)
+        .await?
+        .into_iter()
+        .map(|j| {
+            Ok(RejudgementView {
+                at: j.created_at,
+                reason: j.reason,
+                failed: j.failed,
+                references: serde_json::from_str(&j.references).map_err(AppError::internal)?,
+                verdicts: serde_json::from_str(&j.verdicts).map_err(AppError::internal)?,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
     Ok(RecordDetail {
+        registered,
+        references,
+        rejudgements,
         record: view(app, found).await?,
         fields,
         verdicts,

@@ -3,6 +3,7 @@
 //! such records are refused by name and the rest go through.
 
 use super::confirm::MAX_BATCH;
+use super::reference::{self, Cause};
 use super::stored_state;
 use super::submit::own_image;
 use crate::audit::{self, Outcome};
@@ -199,6 +200,10 @@ async fn review_once(
             json!({"reason": r.void_reason, "signature": signature.blob_key}),
         )
         .await?;
+        if next == RecordState::Voided {
+            // The records judged against this one are judged again, after the void is logged.
+            reference::rejudge_after(&txn, app, actor, Cause::Voided(&r)).await?;
+        }
         results.push(ReviewResult {
             record_id: id.clone(),
             ok: true,

@@ -2,7 +2,7 @@
 //! verdict computed here, the flags raised with their reasons, the images bound to the record,
 //! the due occurrence marked done. From here on the record's content never changes.
 
-use super::history::History;
+use super::reference::{self, Cause, ReferenceRef};
 use super::{FlagView, StampInput, flag_rows, own_draft};
 use crate::audit::{self, Outcome};
 use crate::error::FieldErrors;
@@ -12,7 +12,7 @@ use crate::{App, AppError};
 use emss_db::entity::{evidence, record, record_evidence};
 use emss_db::repo;
 use emss_domain::form::definition::{FormDefinition, Kind};
-use emss_domain::form::evaluate::{Input, Verdict, evaluate};
+use emss_domain::form::evaluate::Verdict;
 use emss_domain::record::{
     Flag, FlagKind, Position, RecordState, Stamp, VisitRules, stamp_time_problem, visit_flags,
 };
@@ -43,6 +43,8 @@ pub struct Submitted {
     pub id: String,
     pub number: String,
     pub state: String,
+    /// The earlier calibration each instrument's drift was judged against (none: 首次校准).
+    pub references: Vec<ReferenceRef>,
     /// Each judged verdict with its value, limit and source.
     #[schema(value_type = Vec<Object>)]
     pub verdicts: Vec<Verdict>,
@@ -273,15 +275,12 @@ async fn submit_once(
     let fields: Value = serde_json::from_str(&found.fields).map_err(AppError::internal)?;
     let chosen: Vec<String> =
         serde_json::from_str(&found.instrument_ids).map_err(AppError::internal)?;
-    let history = History::load(app, &found.outlet_id, &found.form_code).await?;
-    let evaluation = match evaluate(
-        &def,
-        &Input {
-            fields: &fields,
-            instrument_ids: Some(&chosen),
-            previous: &history,
-        },
-    ) {
+    // Parameter, range and unit come from the instruments' records as they stood at check-in;
+    // "上次校准后测试值" from the latest earlier submitted calibration.
+    let versions = reference::versions_of(db, &found).await?;
+    let (registered, _) = reference::registered(db, &versions).await?;
+    let refs = reference::references(db, &def, &registered, &found.id, found.check_in_at).await?;
+    let evaluation = match reference::judge(&def, &fields, &chosen, &refs, &registered) {
         Ok(e) => Some(e),
         Err(problems) => {
             for (path, message) in problems {
@@ -347,6 +346,7 @@ async fn submit_once(
     .await?;
     let expected = found.version;
     found.fields = serde_json::to_string(&evaluation.fields).map_err(AppError::internal)?;
+    found.instrument_versions = serde_json::to_string(&versions).map_err(AppError::internal)?;
     found.verdicts = serde_json::to_string(&evaluation.verdicts).map_err(AppError::internal)?;
     found.failed = evaluation.failures().next().is_some();
     found.flagged = !flags.is_empty();
@@ -388,10 +388,12 @@ async fn submit_once(
         }
     }
     let flag_rows = flag_rows(&found.id, &flags)?;
+    let readings = reference::readings(&found, &evaluation.fields, &refs);
     let answer = Submitted {
         id: found.id.clone(),
         number: found.number.clone(),
         state: found.state.clone(),
+        references: reference::references_of(&readings, &refs),
         verdicts: evaluation.verdicts.clone(),
         flags: flags
             .iter()
@@ -408,6 +410,7 @@ async fn submit_once(
         return Err(AppError::field("version", "记录已被修改，请刷新后再提交"));
     }
     repo::record::insert_flags(&txn, &found, flag_rows).await?;
+    repo::calibration::insert_readings(&txn, readings).await?;
     repo::record::link_evidence(&txn, links).await?;
     if let Some(o) = &occurrence {
         repo::record::fulfil(&txn, &o.id, &found.id).await?;
@@ -426,6 +429,10 @@ async fn submit_once(
             "occurrence_id": found.occurrence_id}),
     )
     .await?;
+    if reference::uses_references(&def) {
+        // A calibration of an earlier visit arriving now changes the reference of the next one.
+        reference::rejudge_after(&txn, app, actor, Cause::Late(&found)).await?;
+    }
     idempotency::keep(&txn, app, actor, keyed, &answer).await?;
     txn.commit().await?;
     Ok(answer)

@@ -5,7 +5,8 @@ use crate::scale::Scale;
 use anyhow::{Result, anyhow};
 use chrono::{DateTime, NaiveDate, Utc};
 use emss_db::entity::{
-    account, account_role, agency_staff, filing, instrument, organization, outlet,
+    account, account_role, agency_staff, filing, instrument, instrument_version, organization,
+    outlet,
 };
 use indicatif::ProgressBar;
 use sea_orm::ConnectionTrait;
@@ -260,7 +261,7 @@ pub(super) async fn organisations(
     put(db, std::mem::take(&mut filings)).await?;
     put(db, std::mem::take(&mut staff)).await?;
 
-    let (mut outlets, mut instruments) = (Vec::new(), Vec::new());
+    let (mut outlets, mut instruments, mut versions) = (Vec::new(), Vec::new(), Vec::new());
     let per_outlet = scale.instruments as f64 / scale.outlets.max(1) as f64;
     let mut placed = 0usize;
     for e in 0..scale.enterprises {
@@ -325,7 +326,7 @@ pub(super) async fn organisations(
                 } else {
                     ["SO2", "NOx", "颗粒物"][mine.len() % 3]
                 };
-                instruments.push(instrument::Model {
+                let registered = instrument::Model {
                     id: instrument_id.clone(),
                     outlet_id: outlet_id.clone(),
                     enterprise_id: id.clone(),
@@ -344,9 +345,12 @@ pub(super) async fn organisations(
                     .into(),
                     installed_on: NaiveDate::from_ymd_opt(2022, 1 + (placed % 12) as u32, 1)
                         .unwrap_or_default(),
+                    version: 1,
                     created_at: at,
                     updated_at: at,
-                });
+                };
+                versions.push(first_version(&registered));
+                instruments.push(registered);
                 mine.push(instrument_id);
                 placed += 1;
             }
@@ -361,13 +365,34 @@ pub(super) async fn organisations(
             put(db, orgs.split_off(0)).await?;
             put(db, outlets.split_off(0)).await?;
             put(db, instruments.split_off(0)).await?;
+            put(db, versions.split_off(0)).await?;
         }
         bar.inc(1);
     }
     put(db, orgs).await?;
     put(db, outlets).await?;
     put(db, instruments).await?;
+    put(db, versions).await?;
     put(db, accounts).await?;
     put(db, roles).await?;
     Ok(ids)
+}
+
+/// The first version of an instrument's record, as registering it writes.
+fn first_version(i: &instrument::Model) -> instrument_version::Model {
+    let i = i.clone();
+    instrument_version::Model {
+        instrument_id: i.id,
+        version: i.version,
+        parameter: i.parameter,
+        principle: i.principle,
+        range_lower: i.range_lower,
+        range_upper: i.range_upper,
+        unit: i.unit,
+        maker: i.maker,
+        model: i.model,
+        serial_no: i.serial_no,
+        recorded_by: None,
+        recorded_at: i.updated_at,
+    }
 }

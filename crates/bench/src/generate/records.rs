@@ -299,6 +299,7 @@ fn one_record(
         form_code: FORM.into(),
         form_version,
         instrument_ids: json!([instruments[0]]).to_string(),
+        instrument_versions: json!({ instruments[0].clone(): 1 }).to_string(),
         fields: fields.to_string(),
         // No judged values on this form's generated fields; the flag carries the failure.
         verdicts: "[]".into(),

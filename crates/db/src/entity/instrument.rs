@@ -19,6 +19,8 @@ pub struct Model {
     pub range_upper: String,
     pub unit: String,
     pub installed_on: Date,
+    /// The latest of its `instrument_version` rows.
+    pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

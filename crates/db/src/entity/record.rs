@@ -19,6 +19,8 @@ pub struct Model {
     pub form_version: i32,
     /// JSON array of instrument ids, in the order chosen.
     pub instrument_ids: String,
+    /// JSON object: instrument id → the version of its record at check-in.
+    pub instrument_versions: String,
     /// JSON object: a draft's fields as typed; once submitted, as evaluated (computed values in).
     pub fields: String,
     /// JSON array of judged verdicts (empty for a draft).

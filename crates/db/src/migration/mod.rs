@@ -20,6 +20,7 @@ mod m20261201_000014_list_indexes;
 mod m20261205_000015_flagged_record;
 mod m20261206_000016_witness;
 mod m20261206_000017_denial_window;
+mod m20261206_000018_instrument_versions;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000015_flagged_record::Migration),
             Box::new(m20261206_000016_witness::Migration),
             Box::new(m20261206_000017_denial_window::Migration),
+            Box::new(m20261206_000018_instrument_versions::Migration),
         ]
     }
 }

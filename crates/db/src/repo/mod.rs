@@ -6,6 +6,7 @@ pub mod account;
 pub mod agency_resources;
 pub mod audit;
 pub mod blob_refs;
+pub mod calibration;
 pub mod change_request;
 pub mod contract;
 pub mod denial;

@@ -2,7 +2,9 @@
 //! the points of its tasks, a district regulator those of enterprises in its district, the city
 //! all.
 
-use crate::entity::{instrument, maintenance_task, organization, outlet, task_binding};
+use crate::entity::{
+    instrument, instrument_version, maintenance_task, organization, outlet, task_binding,
+};
 use emss_domain::Scope;
 use emss_domain::listing::{Page, PageRequest};
 use sea_orm::sea_query::{Query, SelectStatement};
@@ -151,20 +153,68 @@ pub async fn get_instrument(
     Ok(get(db, scope, &found.outlet_id).await?.map(|o| (found, o)))
 }
 
+/// The version row of an instrument as it now stands.
+fn version_row(model: &instrument::Model, by: Option<&str>) -> instrument_version::Model {
+    instrument_version::Model {
+        instrument_id: model.id.clone(),
+        version: model.version,
+        parameter: model.parameter.clone(),
+        principle: model.principle.clone(),
+        range_lower: model.range_lower.clone(),
+        range_upper: model.range_upper.clone(),
+        unit: model.unit.clone(),
+        maker: model.maker.clone(),
+        model: model.model.clone(),
+        serial_no: model.serial_no.clone(),
+        recorded_by: by.map(str::to_string),
+        recorded_at: model.updated_at,
+    }
+}
+
+/// Adds an instrument with its first version; `by` is the account registering it.
 pub async fn insert_instrument(
     db: &impl ConnectionTrait,
     model: instrument::Model,
+    by: Option<&str>,
 ) -> Result<(), DbErr> {
+    let version = version_row(&model, by);
     instrument::Entity::insert(model.into_active_model())
+        .exec_without_returning(db)
+        .await?;
+    instrument_version::Entity::insert(version.into_active_model())
         .exec_without_returning(db)
         .await?;
     Ok(())
 }
 
+/// Instrument versions by (instrument id, version).
+pub async fn instrument_versions(
+    db: &impl ConnectionTrait,
+    wanted: &[(String, i32)],
+) -> Result<Vec<instrument_version::Model>, DbErr> {
+    use instrument_version::Column as C;
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut any = Condition::any();
+    for (id, version) in wanted {
+        any = any.add(
+            Condition::all()
+                .add(C::InstrumentId.eq(id.as_str()))
+                .add(C::Version.eq(*version)),
+        );
+    }
+    instrument_version::Entity::find().filter(any).all(db).await
+}
+
+/// Saves a changed instrument as a new version (`model.version` one above the last); `by` is
+/// the account making the change.
 pub async fn update_instrument(
     db: &impl ConnectionTrait,
     model: instrument::Model,
+    by: Option<&str>,
 ) -> Result<(), DbErr> {
+    let version = version_row(&model, by);
     let mut active = model.into_active_model();
     for col in [
         instrument::Column::Parameter,
@@ -176,11 +226,15 @@ pub async fn update_instrument(
         instrument::Column::RangeUpper,
         instrument::Column::Unit,
         instrument::Column::InstalledOn,
+        instrument::Column::Version,
         instrument::Column::UpdatedAt,
     ] {
         active.reset(col);
     }
     active.update(db).await?;
+    instrument_version::Entity::insert(version.into_active_model())
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use crate::entity::{evidence, flagged_record, occurrence, record, record_evidenc
 use chrono::NaiveDate;
 use emss_domain::Scope;
 use emss_domain::listing::{Page, PageRequest};
+use emss_domain::record::Flag;
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
@@ -287,23 +288,55 @@ pub async fn pending_days(
         .collect())
 }
 
-/// The approved records of a form type at an outlet, latest visit first: where
-/// "上次校准后测试值" comes from.
-pub async fn approved_before(
+/// Adds flags to a submitted record after the fact (a re-judgement): after those it has, a
+/// `flagged_record` row for each kind it did not carry yet; `failed` marks it failed as well.
+/// The record's version does not move: no state changes, and a confirmation or review in
+/// flight is not disturbed.
+pub async fn append_flags(
     db: &impl ConnectionTrait,
-    outlet_id: &str,
-    form_code: &str,
-    limit: u64,
-) -> Result<Vec<record::Model>, DbErr> {
-    use record::Column as C;
-    record::Entity::find()
-        .filter(C::OutletId.eq(outlet_id))
-        .filter(C::FormCode.eq(form_code))
-        .filter(C::State.eq("approved"))
-        .order_by_desc(C::CheckInAt)
-        .limit(limit)
-        .all(db)
-        .await
+    record: &record::Model,
+    flags: &[Flag],
+    failed: bool,
+) -> Result<(), DbErr> {
+    let held = flags_of(db, std::slice::from_ref(&record.id)).await?;
+    let next = held.iter().map(|f| f.position + 1).max().unwrap_or(0);
+    let rows: Vec<record_flag::Model> = flags
+        .iter()
+        .zip(next..)
+        .map(|(f, position)| record_flag::Model {
+            record_id: record.id.clone(),
+            position,
+            kind: f.kind.as_str().to_string(),
+            reason: f.reason.clone(),
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let new_kinds: Vec<record_flag::Model> = rows
+        .iter()
+        .filter(|r| !held.iter().any(|h| h.kind == r.kind))
+        .cloned()
+        .collect();
+    let flagged = flagged_rows(record, &new_kinds);
+    record_flag::Entity::insert_many(rows.into_iter().map(IntoActiveModel::into_active_model))
+        .exec_without_returning(db)
+        .await?;
+    if !flagged.is_empty() {
+        flagged_record::Entity::insert_many(
+            flagged.into_iter().map(IntoActiveModel::into_active_model),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
+    let mut update = record::Entity::update_many()
+        .col_expr(record::Column::Flagged, Expr::value(true))
+        .filter(record::Column::Id.eq(record.id.as_str()));
+    if failed {
+        update = update.col_expr(record::Column::Failed, Expr::value(true));
+    }
+    update.exec(db).await?;
+    Ok(())
 }
 
 /// The `flagged_record` rows of a record's flags: one per kind.

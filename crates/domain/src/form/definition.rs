@@ -108,6 +108,15 @@ pub enum Rule {
 }
 
 /// One field. The attributes that apply depend on `kind`; the check names any that do not.
+/// What an instrument's record registers and a form field may be bound to (`prefill`).
+pub const REGISTERED: [&str; 5] = [
+    "parameter",
+    "principle",
+    "range_lower",
+    "range_upper",
+    "unit",
+];
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
@@ -118,7 +127,9 @@ pub struct Field {
     pub required: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
-    /// Where the field loop fills this from (e.g. `instrument.range_upper`); shown to users.
+    /// The instrument's registered value this field is bound to (e.g. `instrument.range_upper`):
+    /// on submission the server takes it from the instrument version the record checked in
+    /// against and refuses a typed value that disagrees; the form shows it read-only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefill: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -177,8 +188,9 @@ pub struct Field {
     /// Or a limit per value of the section's `parameter` field; `*` is the default.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub limit_by_parameter: BTreeMap<String, String>,
-    /// Number filled by the system from this field of the previous approved record of the same
-    /// instrument and parameter ("上次校准后测试值"); never typed.
+    /// Number filled by the system from this field of the reference record: the latest earlier
+    /// submitted, not voided record of the same form type, instrument and parameter
+    /// ("上次校准后测试值"); never typed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<String>,
     /// Required when another (earlier) choice has this answer, e.g. 校准时间 when 是否进行校准 = 是.
@@ -653,6 +665,25 @@ impl FormDefinition {
         }
         if let Some(other) = &f.greater_than {
             lookup(other, &[Kind::Number], true)?;
+        }
+        if let Some(p) = &f.prefill {
+            if !REGISTERED
+                .iter()
+                .any(|r| p.strip_prefix("instrument.") == Some(*r))
+            {
+                return Err(err(format!(
+                    "prefill 只能是 {}",
+                    REGISTERED.map(|r| format!("instrument.{r}")).join("、")
+                )));
+            }
+            if self.sections[section].repeat != Repeat::PerInstrument
+                || !matches!(f.kind, Kind::Text | Kind::Number | Kind::Choice)
+                || f.multiple
+            {
+                return Err(err(
+                    "取自仪器档案的字段只能是按仪器重复分区中的文本、数字或单选字段".into(),
+                ));
+            }
         }
         match f.kind {
             Kind::Number => {

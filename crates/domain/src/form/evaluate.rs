@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// The values of earlier approved records that a form may need ("上次校准后测试值"). The field loop
-/// answers from the database: the previous approved, not voided record of the same form type,
-/// instrument and parameter.
+/// The values of earlier records that a form may need ("上次校准后测试值"). The field loop
+/// answers from the database: the latest earlier submitted, not voided record of the same form
+/// type, instrument and parameter, by check-in time.
 pub trait PreviousValues: Sync {
     fn previous(
         &self,
@@ -41,7 +41,15 @@ pub struct Input<'a> {
     /// The instruments chosen for the record, when known: each repeated section covers exactly these.
     pub instrument_ids: Option<&'a [String]>,
     pub previous: &'a dyn PreviousValues,
+    /// What each chosen instrument's record registers (`parameter`, `range_upper`, …) in the
+    /// version the record checked in against, by instrument id. Fields bound to it (`prefill`)
+    /// take these values and refuse typed ones that disagree. `None` only where no record
+    /// exists yet (a preview): the bound fields are then read as typed.
+    pub registered: Option<&'a Registered>,
 }
+
+/// Instrument id → registered name (`range_upper`) → value as written.
+pub type Registered = HashMap<String, HashMap<String, String>>;
 
 /// One judged verdict, explained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +106,59 @@ type Frame = HashMap<String, V>;
 
 const FIRST_CALIBRATION: &str = "首次校准，无上次校准后测试值";
 
+/// A stored evaluation's fields as they were typed: the values the system fills (computed,
+/// verdicts, those from the reference record) taken out, so the record can be judged again
+/// against another reference (a re-judgement).
+pub fn typed_inputs(def: &FormDefinition, stored: &Map<String, Value>) -> Value {
+    fn strip(fields: &[Field], obj: &Map<String, Value>) -> Map<String, Value> {
+        let mut out = Map::new();
+        for (key, value) in obj {
+            let Some(f) = fields.iter().find(|f| &f.id == key) else {
+                out.insert(key.clone(), value.clone());
+                continue;
+            };
+            if !f.kind.is_input() || f.previous.is_some() {
+                continue;
+            }
+            let value = match (f.kind, value) {
+                (Kind::Rows, Value::Array(rows)) => Value::Array(
+                    rows.iter()
+                        .map(|r| match r {
+                            Value::Object(o) => Value::Object(strip(&f.fields, o)),
+                            other => other.clone(),
+                        })
+                        .collect(),
+                ),
+                _ => value.clone(),
+            };
+            out.insert(key.clone(), value);
+        }
+        out
+    }
+    let mut out = Map::new();
+    for (key, value) in stored {
+        let Some(section) = def.sections.iter().find(|s| &s.id == key) else {
+            out.insert(key.clone(), value.clone());
+            continue;
+        };
+        let value = match value {
+            Value::Object(o) => Value::Object(strip(&section.fields, o)),
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|i| match i {
+                        Value::Object(o) => Value::Object(strip(&section.fields, o)),
+                        other => other.clone(),
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        out.insert(key.clone(), value);
+    }
+    Value::Object(out)
+}
+
 /// Checks and evaluates a filled form: the evaluation when every field is right, otherwise the
 /// problems per field. This is what a submission must pass.
 pub fn evaluate(def: &FormDefinition, input: &Input) -> Result<Evaluation, Errors> {
@@ -115,6 +176,7 @@ pub fn evaluate_partly(def: &FormDefinition, input: &Input) -> (Evaluation, Erro
     let mut ev = Evaluator {
         def,
         previous: input.previous,
+        registered: input.registered,
         instrument_ids: input.instrument_ids,
         errors: Errors::new(),
         verdicts: Vec::new(),
@@ -202,6 +264,7 @@ pub fn evaluate_partly(def: &FormDefinition, input: &Input) -> (Evaluation, Erro
 struct Evaluator<'a> {
     def: &'a FormDefinition,
     previous: &'a dyn PreviousValues,
+    registered: Option<&'a Registered>,
     instrument_ids: Option<&'a [String]>,
     errors: Errors,
     verdicts: Vec<Verdict>,
@@ -340,6 +403,11 @@ impl<'a> Evaluator<'a> {
                     );
                 }
                 self.previous_value(f, from, frames, out)
+            } else if let Some(value) = self.bound_value(f, &fp, raw) {
+                match value {
+                    Some(registered) => self.input(f, &fp, Some(&registered), frames, out),
+                    None => V::Missing(None),
+                }
             } else {
                 self.input(f, &fp, raw, frames, out)
             };
@@ -354,6 +422,65 @@ impl<'a> Evaluator<'a> {
                 self.err(&format!("{path}.{key}"), "表单中没有这一项");
             }
         }
+    }
+
+    /// For a field bound to the instrument's record: `Some(Some(value))` to judge with the
+    /// registered value, `Some(None)` when it cannot be (refused, with the reason on the field),
+    /// `None` when the field is not bound here (no instrument, or a preview without a record).
+    fn bound_value(&mut self, f: &Field, fp: &str, raw: Option<&Value>) -> Option<Option<Value>> {
+        let name = f.prefill.as_deref()?.strip_prefix("instrument.")?;
+        let registered = self.registered?;
+        let instrument = self.instrument.as_deref()?;
+        let value = registered
+            .get(instrument)
+            .and_then(|r| r.get(name))
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty());
+        let Some(value) = value else {
+            // Only gaseous CEMS register a principle (抽取/稀释/直接测量); the rest are required
+            // when an instrument is registered.
+            if f.required && name != "principle" {
+                self.err(
+                    fp,
+                    format!("仪器档案未登记{}，请企业补充仪器信息后再提交", f.label),
+                );
+            }
+            return Some(None);
+        };
+        if f.kind == Kind::Choice && !f.options.iter().any(|o| o == value) {
+            self.err(
+                fp,
+                format!("仪器档案登记的{}“{value}”不适用于本表单", f.label),
+            );
+            return Some(None);
+        }
+        let typed = raw.and_then(|v| match v {
+            Value::String(s) if s.trim().is_empty() => None,
+            Value::String(s) => Some(s.trim().to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            other => Some(other.to_string()),
+        });
+        let same = |typed: &str| match f.kind {
+            Kind::Number => parse_decimal(typed).is_some_and(|t| Some(t) == parse_decimal(value)),
+            _ => typed == value,
+        };
+        if let Some(typed) = typed.filter(|t| !same(t)) {
+            self.err(
+                fp,
+                format!(
+                    "{}应与仪器档案一致（登记为 {value}，填写为 {typed}）；现场变更的，请企业先变更仪器档案",
+                    f.label
+                ),
+            );
+            return Some(None);
+        }
+        let value = match f.kind {
+            Kind::Number => {
+                parse_decimal(value).map_or(value.to_string(), |d| d.normalize().to_string())
+            }
+            _ => value.to_string(),
+        };
+        Some(Some(Value::String(value)))
     }
 
     fn previous_value(

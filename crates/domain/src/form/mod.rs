@@ -12,6 +12,7 @@ pub use definition::{
     Section,
 };
 pub use evaluate::{
-    Errors, Evaluation, Input, NoPrevious, PreviousValues, Verdict, evaluate, evaluate_partly,
+    Errors, Evaluation, Input, NoPrevious, PreviousValues, Registered, Verdict, evaluate,
+    evaluate_partly, typed_inputs,
 };
 pub use limit::{Band, Confidence, ErrorKind, Limit, Outcome};

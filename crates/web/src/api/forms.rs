@@ -146,6 +146,10 @@ pub struct CheckRequest {
     pub instrument_ids: Option<Vec<String>>,
     /// The version to check against; the current one when absent.
     pub version: Option<u32>,
+    /// The caller's own draft these fields belong to: then the draft's form version and
+    /// instruments are used, fields bound to the instruments' records take the registered
+    /// values, and drift is judged against the reference calibration, as on submission.
+    pub record_id: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -166,8 +170,9 @@ pub struct CheckResult {
 
 /// Checks a filled form exactly as a submission will be checked, without saving anything: the
 /// problems per field (`valid` false), and the derived values and verdicts of whatever is filled
-/// in so far. "上次校准后测试值" is not known here (no record yet), so drift is judged only on
-/// submission.
+/// in so far. With `record_id` (the caller's draft) it is checked as that draft will be on
+/// submission; without, fields bound to an instrument's record are read as typed and
+/// "上次校准后测试值" is not known, so drift is judged only on submission.
 #[utoipa::path(
     post,
     path = "/api/v1/form-types/{code}/check",
@@ -184,18 +189,27 @@ pub struct CheckResult {
 )]
 pub async fn check(
     State(state): State<AppState>,
+    ctx: Ctx,
     Path(code): Path<String>,
     ApiJson(body): ApiJson<CheckRequest>,
 ) -> Result<Json<CheckResult>, ApiError> {
-    let (def, evaluation, errors) = emss_app::catalogue::check(
-        &state.app,
-        &code,
-        body.version,
-        &body.fields,
-        body.instrument_ids.as_deref(),
-        &NoPrevious,
-    )
-    .await?;
+    let (def, evaluation, errors) = match &body.record_id {
+        Some(id) => {
+            let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+            emss_app::records::check_draft(&state.app, actor, id, &code, &body.fields).await?
+        }
+        None => {
+            emss_app::catalogue::check(
+                &state.app,
+                &code,
+                body.version,
+                &body.fields,
+                body.instrument_ids.as_deref(),
+                &NoPrevious,
+            )
+            .await?
+        }
+    };
     Ok(Json(CheckResult {
         code: def.code.clone(),
         version: def.version,

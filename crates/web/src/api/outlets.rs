@@ -118,6 +118,9 @@ pub struct Instrument {
     pub range_upper: String,
     pub unit: String,
     pub installed_on: chrono::NaiveDate,
+    /// The version of the instrument's record: each change adds one. A maintenance record is
+    /// judged with the version it checked in against.
+    pub version: i32,
 }
 
 impl From<InstrumentView> for Instrument {
@@ -134,6 +137,7 @@ impl From<InstrumentView> for Instrument {
             range_upper: v.range_upper,
             unit: v.unit,
             installed_on: v.installed_on,
+            version: v.version,
         }
     }
 }

@@ -197,7 +197,7 @@ pub struct RecordParams {
     pub to: Option<NaiveDate>,
     /// Only records carrying this flag: `far_from_outlet` | `imprecise_location` |
     /// `check_out_before_check_in` | `short_visit` | `clock_skew` | `failed_verdict` |
-    /// `duplicate_photo` | `late_upload`.
+    /// `duplicate_photo` | `late_upload` | `rejudged`.
     pub flag: Option<String>,
     /// `pass`: every verdict passed; `fail`: a verdict failed.
     pub verdict: Option<String>,

@@ -16,7 +16,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use chrono::NaiveDate;
 use emss_app::records::field::{FieldSite, FieldTask};
-use emss_app::records::{PendingDay, RecordDetail, RecordView};
+use emss_app::records::{PendingDay, RecordDetail, RecordView, RegisteredInstrument};
 use emss_db::repo::record::RecordFilter;
 use emss_domain::form::definition::{FormDefinition, Repeat};
 use emss_domain::form::evaluate::Evaluation;
@@ -92,8 +92,14 @@ pub async fn site(
 }
 
 /// The draft's fields with one entry per chosen instrument in each repeated section, so the
-/// page shows one copy of the section for each (values already typed are kept).
-fn with_instruments(def: &FormDefinition, fields: &Value, ids: &[String]) -> Map<String, Value> {
+/// page shows one copy of the section for each (values already typed are kept), and the fields
+/// bound to an instrument's record holding what it registers.
+fn with_instruments(
+    def: &FormDefinition,
+    fields: &Value,
+    ids: &[String],
+    registered: &[RegisteredInstrument],
+) -> Map<String, Value> {
     let mut out = fields.as_object().cloned().unwrap_or_default();
     for s in def
         .sections
@@ -108,11 +114,29 @@ fn with_instruments(def: &FormDefinition, fields: &Value, ids: &[String]) -> Map
         let list = ids
             .iter()
             .map(|id| {
-                typed
+                let mut instance = typed
                     .iter()
                     .find(|v| v.get("instrument_id").and_then(Value::as_str) == Some(id))
                     .cloned()
-                    .unwrap_or_else(|| json!({ "instrument_id": id }))
+                    .unwrap_or_else(|| json!({ "instrument_id": id }));
+                let found = registered.iter().find(|r| &r.instrument_id == id);
+                if let (Value::Object(obj), Some(r)) = (&mut instance, found) {
+                    for f in &s.fields {
+                        let value = match f.prefill.as_deref() {
+                            Some("instrument.parameter") => Some(r.parameter.clone()),
+                            Some("instrument.principle") => r.principle.clone(),
+                            Some("instrument.range_lower") => Some(r.range_lower.clone()),
+                            Some("instrument.range_upper") => Some(r.range_upper.clone()),
+                            Some("instrument.unit") => Some(r.unit.clone()),
+                            _ => continue,
+                        };
+                        match value {
+                            Some(v) => obj.insert(f.id.clone(), Value::String(v)),
+                            None => obj.remove(&f.id),
+                        };
+                    }
+                }
+                instance
             })
             .collect();
         out.insert(s.id.clone(), Value::Array(list));
@@ -154,7 +178,7 @@ pub async fn record(
             .app
             .form_type(&r.form_type, u32::try_from(r.form_version).ok())
             .await?;
-        let fields = with_instruments(&def, &detail.fields, &r.instrument_ids);
+        let fields = with_instruments(&def, &detail.fields, &r.instrument_ids, &detail.registered);
         let mut form = form_view::build(
             &def,
             Some(&Evaluation {
@@ -268,18 +292,28 @@ mod tests {
             .unwrap()
             .into_iter()
             .map(|s| s.definition)
-            .find(|d| d.sections.iter().any(|s| s.repeat == Repeat::PerInstrument))
+            .find(|d| d.code == "fg_calibration")
             .unwrap();
-        let section = def
-            .sections
-            .iter()
-            .find(|s| s.repeat == Repeat::PerInstrument)
-            .unwrap();
-        let typed = json!({ section.id.clone(): [{ "instrument_id": "b", "note": "kept" }] });
-        let out = with_instruments(&def, &typed, &["a".into(), "b".into()]);
-        let list = out[&section.id].as_array().unwrap();
+        let typed = json!({ "analytes": [
+            { "instrument_id": "b", "zero_pre": "1.5", "range_upper": "250" }
+        ] });
+        let registered = [RegisteredInstrument {
+            instrument_id: "b".into(),
+            version: 2,
+            parameter: "二氧化硫".into(),
+            principle: None,
+            range_lower: "0".into(),
+            range_upper: "200".into(),
+            unit: "mg/m³".into(),
+        }];
+        let out = with_instruments(&def, &typed, &["a".into(), "b".into()], &registered);
+        let list = out["analytes"].as_array().unwrap();
         assert_eq!(list.len(), 2);
         assert_eq!(list[0], json!({ "instrument_id": "a" }));
-        assert_eq!(list[1]["note"], "kept");
+        assert_eq!(list[1]["zero_pre"], "1.5");
+        // What the instrument's record registers, never what was typed.
+        assert_eq!(list[1]["range_upper"], "200");
+        assert_eq!(list[1]["parameter"], "二氧化硫");
+        assert!(list[1].get("principle").is_none());
     }
 }

@@ -1,0 +1,547 @@
+//! Verdicts a filer cannot steer (issue 18, first part), through the API: the range, parameter and
+//! unit that choose a limit and a full scale come from the instrument's record as it stood at
+//! check-in, and drift is judged against the latest earlier *submitted* calibration — re-judged,
+//! by an appended judgement, when that one is voided or an earlier one arrives late.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chrono::{Duration, SecondsFormat, TimeZone, Utc};
+use emss_domain::clock::Clock;
+use emss_testkit::TestApp;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn call(
+    t: &TestApp,
+    method: Method,
+    token: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    t.call(method, token, path, body).await.unwrap()
+}
+
+/// A flue-gas task of agency_a at ent_a's 废气排口, running, with every active staff member on it.
+struct Site {
+    task_id: String,
+    outlet_id: String,
+    so2: String,
+    lat: f64,
+    lon: f64,
+}
+
+async fn site(t: &TestApp) -> Site {
+    // Wednesday 3 March 2027, 10:00 in Shanghai.
+    t.clock
+        .set(Utc.with_ymd_and_hms(2027, 3, 3, 2, 0, 0).unwrap());
+    let agency = t.token("agency_a").await.unwrap();
+    let party = t.token("ent_a").await.unwrap();
+    let city = t.token("city").await.unwrap();
+    let enterprise = t.org_of("ent_a").await.unwrap();
+    let body = json!({"enterprise_id": enterprise, "title": "高桥东方废气运维合同",
+        "nature": "maintenance", "amount": "36000.00", "performance_start": "2027-03-01",
+        "performance_end": "2027-12-31", "submit": true});
+    let (status, c) = call(t, Method::POST, &agency, "/api/v1/contracts", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let contract = c["id"].as_str().unwrap().to_string();
+    let (status, _) = call(
+        t,
+        Method::POST,
+        &party,
+        &format!("/api/v1/contracts/{contract}/decision"),
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, outlets) = call(
+        t,
+        Method::GET,
+        &city,
+        &format!("/api/v1/outlets?enterprise_id={enterprise}&page_size=100"),
+        None,
+    )
+    .await;
+    let outlet = outlets["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "flue_gas")
+        .unwrap()
+        .clone();
+    let outlet_id = outlet["id"].as_str().unwrap().to_string();
+    let agency_org = t.org_of("agency_a").await.unwrap();
+    let (_, resources) = call(
+        t,
+        Method::GET,
+        &city,
+        &format!("/api/v1/agencies/{agency_org}/resources"),
+        None,
+    )
+    .await;
+    let staff: Vec<&str> = resources["staff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["resigned"] == false)
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    let equipment = resources["equipment"][0]["id"].as_str().unwrap();
+    let task = json!({"contract_id": contract, "name": "高桥东方废气在线监测运维（2027）",
+        "number": "PQ-YW-2027-077", "kind": "flue_gas",
+        "start_date": "2027-03-01", "end_date": "2027-04-30",
+        "outlet_ids": [outlet_id], "staff_ids": staff, "equipment_ids": [equipment],
+        "plans": [{"title": "定期校准", "frequency": "weekly", "form_types": ["fg_calibration"]}]});
+    let (status, draft) = call(t, Method::POST, &agency, "/api/v1/tasks", Some(task)).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let task_id = draft["id"].as_str().unwrap().to_string();
+    let (status, running) = call(
+        t,
+        Method::POST,
+        &agency,
+        &format!("/api/v1/tasks/{task_id}/submit"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{running}");
+    let (_, instruments) = call(
+        t,
+        Method::GET,
+        &party,
+        &format!("/api/v1/outlets/{outlet_id}/instruments"),
+        None,
+    )
+    .await;
+    let so2 = instruments["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["parameter"] == "二氧化硫")
+        .unwrap();
+    assert_eq!(
+        (so2["range_upper"].as_str(), so2["version"].as_i64()),
+        (Some("200"), Some(1))
+    );
+    Site {
+        task_id,
+        outlet_id,
+        so2: so2["id"].as_str().unwrap().to_string(),
+        lat: outlet["latitude"].as_str().unwrap().parse().unwrap(),
+        lon: outlet["longitude"].as_str().unwrap().parse().unwrap(),
+    }
+}
+
+fn stamp(t: &TestApp, minutes_ago: i64, s: &Site) -> Value {
+    let at = t.clock.now() - Duration::minutes(minutes_ago);
+    json!({"at": at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "sent_at": t.clock.now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        "lat": s.lat, "lon": s.lon, "accuracy_m": 10})
+}
+
+/// A calibration begun (checked in) `minutes_ago`: its id. Nothing is filled yet.
+async fn check_in(t: &TestApp, s: &Site, minutes_ago: i64) -> String {
+    let filer = t.token("filer_a").await.unwrap();
+    let body = json!({"task_id": s.task_id, "outlet_id": s.outlet_id,
+        "form_type": "fg_calibration", "instrument_ids": [s.so2],
+        "check_in": stamp(t, minutes_ago, s)});
+    let (status, r) = call(t, Method::POST, &filer, "/api/v1/records", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    r["id"].as_str().unwrap().to_string()
+}
+
+/// The SO₂ section as the filer types it, with `extra` typed on top.
+fn analyte(s: &Site, span_pre: &str, span_post: &str, extra: Value) -> Value {
+    let mut a = json!({"instrument_id": s.so2, "zero_reference": "0", "zero_pre": "0.4",
+        "zero_post": "0.2", "span_reference": "160", "span_pre": span_pre,
+        "span_post": span_post});
+    for (k, v) in extra.as_object().unwrap() {
+        a[k] = v.clone();
+    }
+    a
+}
+
+/// Fills and submits a checked-in calibration, leaving the site `minutes_ago − 30` minutes ago:
+/// the answer of the submission.
+async fn submit(
+    t: &TestApp,
+    s: &Site,
+    id: &str,
+    minutes_ago: i64,
+    analyte: Value,
+) -> (StatusCode, Value) {
+    let filer = t.token("filer_a").await.unwrap();
+    let attach = format!("/api/v1/records/{id}/attachments");
+    let seed = u64::try_from(minutes_ago).unwrap() * 10;
+    let photo = t
+        .image(&filer, &attach, "evidence_photo", seed)
+        .await
+        .unwrap();
+    let face = t
+        .image(&filer, &attach, "work_photo", seed + 1)
+        .await
+        .unwrap();
+    let signature = t
+        .image(&filer, &attach, "signature", seed + 2)
+        .await
+        .unwrap();
+    let fields = json!({
+        "header": {"calibrated_on": "2027-03-03", "started_at": "2027-03-03T08:00:00+08:00",
+            "ended_at": "2027-03-03T08:40:00+08:00", "cems_maker": "聚光科技",
+            "cems_model": "CEMS-2000"},
+        "analytes": [analyte],
+        "evidence": {"photos": [photo]}
+    });
+    let (status, saved) = call(
+        t,
+        Method::PUT,
+        &filer,
+        &format!("/api/v1/records/{id}"),
+        Some(json!({"fields": fields})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    call(
+        t,
+        Method::POST,
+        &filer,
+        &format!("/api/v1/records/{id}/submit"),
+        Some(
+            json!({"check_out": stamp(t, minutes_ago - 30, s), "work_photo_id": face,
+            "signature_id": signature}),
+        ),
+    )
+    .await
+}
+
+fn outcome(answer: &Value, path: &str) -> String {
+    answer["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["path"] == path)
+        .unwrap_or_else(|| panic!("no verdict {path} in {answer}"))["outcome"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+const SPAN_DRIFT: &str = "analytes[0].span_drift_verdict";
+
+async fn detail(t: &TestApp, id: &str) -> Value {
+    let reviewer = t.token("reviewer_a").await.unwrap();
+    let (status, d) = call(
+        t,
+        Method::GET,
+        &reviewer,
+        &format!("/api/v1/records/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    d
+}
+
+/// The enterprise confirms the record and the reviewer voids it.
+async fn void(t: &TestApp, id: &str) {
+    let ent = t.token("ent_a").await.unwrap();
+    let date = detail(t, id).await["record"]["visit_date"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sig = t
+        .image(&ent, "/api/v1/attachments", "signature", 901)
+        .await
+        .unwrap();
+    let face = t
+        .image(&ent, "/api/v1/attachments", "work_photo", 902)
+        .await
+        .unwrap();
+    let (status, body) = call(
+        t,
+        Method::POST,
+        &ent,
+        "/api/v1/confirmations",
+        Some(
+            json!({"date": date, "record_ids": [id], "signature_id": sig,
+            "work_photo_id": face}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let reviewer = t.token("reviewer_a").await.unwrap();
+    let r_sig = t
+        .image(&reviewer, "/api/v1/attachments", "signature", 903)
+        .await
+        .unwrap();
+    let (status, body) = call(
+        t,
+        Method::POST,
+        &reviewer,
+        "/api/v1/reviews",
+        Some(
+            json!({"record_ids": [id], "decision": "void", "reason": "标气证书过期，校准无效",
+            "signature_id": r_sig}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["results"][0]["ok"], true, "{body}");
+}
+
+#[tokio::test]
+async fn a_typed_range_or_parameter_cannot_change_a_verdict() {
+    let t = TestApp::spawn().await.unwrap();
+    let s = site(&t).await;
+    // The first calibration: nothing earlier exists, drift is not judged and says why.
+    let first = check_in(&t, &s, 300).await;
+    let (status, a) = submit(
+        &t,
+        &s,
+        &first,
+        300,
+        analyte(&s, "160.6", "160.4", json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    assert_eq!(outcome(&a, SPAN_DRIFT), "not_applicable");
+    assert_eq!(a["references"][0]["number"], Value::Null, "{a}");
+
+    // The next visit checks in; then the enterprise changes the analyser's range to 0–250.
+    let second = check_in(&t, &s, 120).await;
+    let ent = t.token("ent_a").await.unwrap();
+    let (_, listed) = call(
+        &t,
+        Method::GET,
+        &ent,
+        &format!("/api/v1/outlets/{}/instruments", s.outlet_id),
+        None,
+    )
+    .await;
+    let mut so2 = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == s.so2.as_str())
+        .unwrap()
+        .clone();
+    for k in ["id", "outlet_id", "version"] {
+        so2.as_object_mut().unwrap().remove(k);
+    }
+    so2["range_upper"] = json!("250");
+    let (status, changed) = call(
+        &t,
+        Method::PUT,
+        &ent,
+        &format!("/api/v1/instruments/{}", s.so2),
+        Some(so2),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["version"], 2);
+
+    // 检查填写 of the draft checks as the submission will: with the registered range; nobody but
+    // its filer can check against it.
+    let filer = t.token("filer_a").await.unwrap();
+    let check = json!({"record_id": second, "fields": {"analytes": [
+        analyte(&s, "166.0", "160.0", json!({"range_upper": "250"}))]}});
+    let (status, checked) = call(
+        &t,
+        Method::POST,
+        &filer,
+        "/api/v1/form-types/fg_calibration/check",
+        Some(check.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    assert!(
+        checked["errors"]["analytes[0].range_upper"]
+            .as_str()
+            .unwrap()
+            .contains("登记为 200"),
+        "{checked}"
+    );
+    assert_eq!(
+        checked["fields"]["analytes"][0]["span_last_post"],
+        "160.400"
+    );
+    let other = t.token("filer_a2").await.unwrap();
+    let (status, _) = call(
+        &t,
+        Method::POST,
+        &other,
+        "/api/v1/form-types/fg_calibration/check",
+        Some(check),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Typing another range or parameter than the record registers is refused, field by field.
+    let (status, refused) = submit(
+        &t,
+        &s,
+        &second,
+        120,
+        analyte(&s, "166.0", "160.0", json!({"range_upper": "250"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let message = refused["fields"]["analytes[0].range_upper"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("仪器档案") && message.contains("200"),
+        "{message}"
+    );
+    let (status, refused) = submit(
+        &t,
+        &s,
+        &second,
+        120,
+        analyte(&s, "166.0", "160.0", json!({"parameter": "氮氧化物"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(
+        refused["fields"]["analytes[0].parameter"]
+            .as_str()
+            .unwrap()
+            .contains("二氧化硫")
+    );
+
+    // Left to the server: 0–200 as registered at check-in, so a span drift of
+    // (166.0 − 160.4) / 200 = 2.8 %F.S. fails (on 0–250 it would pass at 2.24 %) — judged against
+    // the first calibration, which still waits for confirmation and review.
+    let (status, b) = submit(
+        &t,
+        &s,
+        &second,
+        120,
+        analyte(&s, "166.0", "160.0", json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(outcome(&b, SPAN_DRIFT), "fail", "{b}");
+    assert_eq!(b["references"][0]["number"], a["number"], "{b}");
+    let d = detail(&t, b["id"].as_str().unwrap()).await;
+    let registered = &d["registered"][0];
+    assert_eq!(
+        (
+            registered["range_upper"].as_str(),
+            registered["version"].as_i64()
+        ),
+        (Some("200"), Some(1)),
+        "{d}"
+    );
+    assert_eq!(d["fields"]["analytes"][0]["range_upper"], "200");
+    assert_eq!(d["fields"]["analytes"][0]["span_drift"], "2.8");
+    assert_eq!(d["fields"]["analytes"][0]["span_last_post"], "160.400");
+}
+
+#[tokio::test]
+async fn drift_is_judged_again_when_its_reference_is_voided_or_an_earlier_one_arrives_late() {
+    let t = TestApp::spawn().await.unwrap();
+    let s = site(&t).await;
+    let earliest = check_in(&t, &s, 900).await;
+    let (status, z) = submit(
+        &t,
+        &s,
+        &earliest,
+        900,
+        analyte(&s, "150.2", "150.0", json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{z}");
+    let reference = check_in(&t, &s, 700).await;
+    let (status, a) = submit(
+        &t,
+        &s,
+        &reference,
+        700,
+        analyte(&s, "150.4", "160.4", json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    // B: 161.0 against A's 160.4 is 0.3 %F.S.: passes.
+    let judged = check_in(&t, &s, 500).await;
+    let (status, b) = submit(
+        &t,
+        &s,
+        &judged,
+        500,
+        analyte(&s, "161.0", "160.0", json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(outcome(&b, SPAN_DRIFT), "pass");
+    assert_eq!(b["references"][0]["number"], a["number"]);
+
+    // A is voided: B is judged again against Z — (161.0 − 150.0) / 200 = 5.5 %F.S. fails. B's
+    // own verdicts stay as filed; the re-judgement is appended and flagged.
+    void(&t, &reference).await;
+    let d = detail(&t, &judged).await;
+    assert_eq!(outcome(&d, SPAN_DRIFT), "pass", "the filed verdicts stay");
+    let rejudged = &d["rejudgements"][0];
+    assert_eq!(rejudged["failed"], true, "{d}");
+    assert_eq!(outcome(rejudged, SPAN_DRIFT), "fail", "{rejudged}");
+    let reason = rejudged["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(a["number"].as_str().unwrap())
+            && reason.contains("作废")
+            && reason.contains(z["number"].as_str().unwrap()),
+        "{reason}"
+    );
+    assert_eq!(d["references"][0]["number"], z["number"]);
+    let kinds: Vec<&str> = d["record"]["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"rejudged") && kinds.contains(&"failed_verdict"),
+        "{kinds:?}"
+    );
+    assert_eq!(d["record"]["failed"], true);
+    let trail: Vec<&str> = d["trail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["action"].as_str().unwrap())
+        .collect();
+    assert!(trail.contains(&"复判"), "{trail:?}");
+
+    // An earlier visit filed offline arrives after a later one: the later one is judged again
+    // against it. C checked in before D but is submitted after it.
+    let late = check_in(&t, &s, 300).await;
+    let later = check_in(&t, &s, 200).await;
+    let (status, dd) = submit(
+        &t,
+        &s,
+        &later,
+        200,
+        analyte(&s, "160.1", "160.0", json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{dd}");
+    assert_eq!(dd["references"][0]["number"], b["number"]);
+    assert_eq!(outcome(&dd, SPAN_DRIFT), "pass");
+    let (status, c) = submit(&t, &s, &late, 300, analyte(&s, "160.2", "170.0", json!({}))).await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(c["references"][0]["number"], b["number"]);
+    let d = detail(&t, &later).await;
+    let rejudged = &d["rejudgements"][0];
+    // (160.1 − 170.0) / 200 = −4.95 %F.S.
+    assert_eq!(outcome(rejudged, SPAN_DRIFT), "fail", "{rejudged}");
+    assert!(
+        rejudged["reason"]
+            .as_str()
+            .unwrap()
+            .contains(c["number"].as_str().unwrap())
+    );
+    assert_eq!(d["references"][0]["number"], c["number"]);
+    // Records outside both events were not touched.
+    assert!(
+        detail(&t, &earliest).await["rejudgements"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
