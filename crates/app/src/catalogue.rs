@@ -44,10 +44,12 @@ pub fn shipped() -> Result<Vec<Shipped>, StartError> {
             file: file.clone(),
             detail: "不是 UTF-8 文本".into(),
         })?;
-        let definition = FormDefinition::parse(source).map_err(|e| StartError::Catalogue {
-            file: file.clone(),
-            detail: e.to_string(),
-        })?;
+        let definition = FormDefinition::parse(source)
+            .and_then(|d| d.check_publishable().map(|()| d))
+            .map_err(|e| StartError::Catalogue {
+                file: file.clone(),
+                detail: e.to_string(),
+            })?;
         let stem = f.path().file_stem().and_then(|s| s.to_str());
         if stem != Some(definition.code.as_str()) {
             return Err(StartError::Catalogue {
@@ -311,8 +313,9 @@ pub async fn publish(
     if source.len() > 256 * 1024 {
         return Err(AppError::field("source", "表单定义不能超过 256 KB"));
     }
-    let def =
-        FormDefinition::parse(source).map_err(|e| AppError::field("source", &e.to_string()))?;
+    let def = FormDefinition::parse(source)
+        .and_then(|d| d.check_publishable().map(|()| d))
+        .map_err(|e| AppError::field("source", &e.to_string()))?;
     if def.code != code {
         return Err(AppError::field(
             "source",

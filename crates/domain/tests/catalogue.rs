@@ -17,8 +17,9 @@
 
 use emss_domain::form::number::parse_decimal;
 use emss_domain::form::{
-    Errors, Evaluation, FormDefinition, Input, Kind, NoPrevious, Outcome, OutletKind, PeriodGroup,
-    PreviousValues, Registered, Repeat, Rule, Verdict, evaluate, typed_inputs,
+    Confidence, ErrorKind, Errors, Evaluation, FormDefinition, Input, Kind, NoPrevious, Outcome,
+    OutletKind, PeriodGroup, PreviousValues, Registered, Repeat, Rule, Verdict, evaluate,
+    typed_inputs,
 };
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
@@ -577,12 +578,17 @@ fn gas_drift_on_inside_and_outside_the_calibration_limit_and_beyond_out_of_contr
         assert_eq!(v.limit.as_deref(), Some("±2.5 %F.S.（失控限 ±5 %F.S.）"));
         match outcome {
             "fail" => assert!(
-                v.explanation.ends_with("超出校准限值，须重新校准"),
+                v.explanation
+                    .ends_with("超出校准限值，须重新校准（限值未经标准原文确认）"),
                 "{}",
                 v.explanation
             ),
             "out_of_control" => assert!(v.explanation.contains("失控"), "{}", v.explanation),
-            _ => assert!(v.explanation.ends_with("合格"), "{}", v.explanation),
+            _ => assert!(
+                v.explanation.ends_with("合格（限值未经标准原文确认）"),
+                "{}",
+                v.explanation
+            ),
         }
     }
     // Span: ±2.5 %F.S., 失控 ±10 %F.S.; last post-calibration 160.0.
@@ -619,7 +625,8 @@ fn gas_drift_on_inside_and_outside_the_calibration_limit_and_beyond_out_of_contr
 #[test]
 fn drift_is_measured_against_the_last_post_calibration_value_not_the_reference() {
     // The reference gas is 160 but the last post-calibration reading was 158.0: span_pre 163.2 is
-    // +2.6 %F.S. of drift (fail) while its calibration error is +1.6 %F.S. (pass).
+    // +2.6 %F.S. of drift (fail), though against the reference gas it reads only +1.6 %F.S. —
+    // which version 2 no longer judges (no basis in the standards).
     let previous = Previous::new(
         "fg_calibration",
         &[
@@ -639,13 +646,12 @@ fn drift_is_measured_against_the_last_post_calibration_value_not_the_reference()
     );
     assert_eq!(field(&ev, "analytes[0].span_drift"), "2.6");
     assert_eq!(field(&ev, "analytes[0].span_drift_verdict"), "fail");
-    assert_eq!(field(&ev, "analytes[0].span_error"), "1.6");
-    assert_eq!(field(&ev, "analytes[0].span_error_verdict"), "pass");
-    // 0.65 and 1.05 round to the even neighbour; 0.15 rounds up to 0.2.
+    assert!(at(&ev.fields, "analytes[0].span_error").is_none());
+    // 0.65 rounds to the even neighbour; 0.15 rounds up to 0.2.
     assert_eq!(field(&ev, "analytes[0].zero_drift"), "0.6");
-    assert_eq!(field(&ev, "analytes[0].zero_error"), "1.0");
     assert_eq!(field(&ev, "analytes[0].zero_post_error"), "0.2");
-    assert_eq!(field(&ev, "analytes[0].calibration_ok"), "pass");
+    // A failing drift makes 仪器校准是否正常 fail, whatever the post-calibration readings.
+    assert_eq!(field(&ev, "analytes[0].calibration_ok"), "fail");
     // A range that does not start at zero narrows the full scale: (110 − 100) / 400 = 2.5 %.
     let previous = Previous::new(
         "fg_calibration",
@@ -666,7 +672,7 @@ fn drift_is_measured_against_the_last_post_calibration_value_not_the_reference()
 }
 
 #[test]
-fn first_calibration_has_no_drift_but_calibration_error_is_still_judged() {
+fn first_calibration_has_no_drift_and_judges_only_the_post_calibration_readings() {
     let ev = calibration(
         &Cal {
             parameter: "二氧化硫",
@@ -690,14 +696,13 @@ fn first_calibration_has_no_drift_but_calibration_error_is_still_judged() {
         assert!(v.explanation.contains("首次校准"), "{}", v.explanation);
         assert!(!v.outcome.is_failure());
     }
-    // (6.0 − 0) / 200 = 3.0 %F.S. against ±2.5: the calibration error is judged without history.
-    assert_eq!(field(&ev, "analytes[0].zero_error"), "3.0");
-    assert_eq!(field(&ev, "analytes[0].zero_error_verdict"), "fail");
-    assert_eq!(field(&ev, "analytes[0].span_error"), "1.0");
-    assert_eq!(field(&ev, "analytes[0].span_error_verdict"), "pass");
+    // A pre-calibration reading of 6.0 on 0–200 is not judged against the reference gas (version
+    // 1's 校准误差 had no basis in the standards); the readings after adjustment are.
+    assert!(at(&ev.fields, "analytes[0].zero_error_verdict").is_none());
+    assert_eq!(field(&ev, "analytes[0].zero_post_error"), "0.2");
+    assert_eq!(field(&ev, "analytes[0].zero_post_verdict"), "pass");
     assert_eq!(field(&ev, "analytes[0].calibration_ok"), "pass");
-    let failing: Vec<&str> = ev.failures().map(|v| v.path.as_str()).collect();
-    assert_eq!(failing, ["analytes[0].zero_error_verdict"]);
+    assert_eq!(ev.failures().count(), 0);
 }
 
 #[test]
@@ -723,9 +728,8 @@ fn particulate_and_flow_choose_their_own_limits() {
     assert_eq!(field(&ev, "analytes[0].zero_drift_verdict"), "fail");
     let v = verdict(&ev, "analytes[0].zero_drift_verdict");
     assert_eq!(v.limit.as_deref(), Some("±2 %F.S.（失控限 ±8 %F.S.）"));
-    assert_eq!(field(&ev, "analytes[0].zero_error_verdict"), "fail");
     assert_eq!(
-        verdict(&ev, "analytes[0].zero_error_verdict")
+        verdict(&ev, "analytes[0].zero_post_verdict")
             .limit
             .as_deref(),
         Some("±2 %F.S.")
@@ -798,10 +802,10 @@ fn verdict_explanations_carry_value_limit_and_source() {
     let source = &def.limit("tn").unwrap().source;
     assert_eq!(v.value.as_deref(), Some("-15.0"));
     assert_eq!(v.unit.as_deref(), Some("%"));
-    assert_eq!(v.limit.as_deref(), Some("≥ 2：相对误差 ±15 %"));
+    assert_eq!(v.limit.as_deref(), Some("≥ 2 mg/L：相对误差 ±15 %"));
     for part in [
         "-15.0",
-        "≥ 2：相对误差 ±15 %",
+        "≥ 2 mg/L：相对误差 ±15 %",
         "参比值 2",
         source.as_str(),
         "合格",
@@ -851,9 +855,9 @@ fn pair_outcome(parameter: &str, online: &str, lab: &str) -> (String, String, St
 #[test]
 fn sample_comparison_bands_are_chosen_by_the_lab_value() {
     let abs5 = "其余：绝对误差 ±5 mg/L";
-    let rel30 = "≥ 30：相对误差 ±30 %";
-    let rel20 = "≥ 60：相对误差 ±20 %";
-    let rel15 = "≥ 100：相对误差 ±15 %";
+    let rel30 = "≥ 30 mg/L：相对误差 ±30 %";
+    let rel20 = "≥ 60 mg/L：相对误差 ±20 %";
+    let rel15 = "≥ 100 mg/L：相对误差 ±15 %";
     // (online, lab, outcome, error, band)
     let cod = [
         ("34.99", "29.99", "pass", "5.0", abs5),
@@ -1037,7 +1041,10 @@ fn periodic_verification_bands() {
         (v.outcome, v.value.as_deref()),
         (Outcome::Pass, Some("1.0"))
     );
-    assert_eq!(v.limit.as_deref(), Some("≥ 250：相对准确度 ±15 %"));
+    assert_eq!(
+        v.limit.as_deref(),
+        Some("≥ 250 µmol/mol（715 mg/m³）：相对准确度 ±15 %")
+    );
     assert!(
         v.explanation.contains("相对准确度 1.0%"),
         "{}",
@@ -1082,7 +1089,7 @@ fn periodic_verification_bands() {
         (
             Outcome::Pass,
             "6.0".into(),
-            "其余：绝对误差 ±6 µmol/mol".into()
+            "其余：绝对误差 ±6 µmol/mol（17 mg/m³）".into()
         )
     );
     assert_eq!(
@@ -1090,19 +1097,23 @@ fn periodic_verification_bands() {
         (
             Outcome::Fail,
             "6.1".into(),
-            "其余：绝对误差 ±6 µmol/mol".into()
+            "其余：绝对误差 ±6 µmol/mol（17 mg/m³）".into()
         )
     );
     assert_eq!(
         band("20", "26"),
-        (Outcome::Pass, "30.0".into(), "≥ 20：相对误差 ±30 %".into())
+        (
+            Outcome::Pass,
+            "30.0".into(),
+            "≥ 20 µmol/mol（57 mg/m³）：相对误差 ±30 %".into()
+        )
     );
     assert_eq!(
         band("100", "121"),
         (
             Outcome::Fail,
             "21.0".into(),
-            "≥ 50：绝对误差 ±20 µmol/mol".into()
+            "≥ 50 µmol/mol（143 mg/m³）：绝对误差 ±20 µmol/mol（57 mg/m³）".into()
         )
     );
 
@@ -1357,4 +1368,274 @@ fn typed_inputs_leave_what_the_system_fills_for_a_new_judgement() {
         assert!(a.get(gone).is_none(), "{gone} kept in {a}");
     }
     assert_eq!(inputs["header"]["cems_model"], "CEMS-2000B");
+}
+
+/// The band (by its description) and outcome an SO₂ or NOx verification in `unit` lands in,
+/// nine equal pairs of `reference` and `cems`.
+fn landing(parameter: &str, unit: &str, reference: &str, cems: &str) -> (String, String, String) {
+    let r = [reference; 9];
+    let c = [cems; 9];
+    let ev = verification(parameter, unit, &pairs_of(&r, &c));
+    let v = verdict(&ev, "parameters[0].accuracy_verdict").clone();
+    (
+        v.limit.unwrap_or_default(),
+        field(&ev, "parameters[0].accuracy_verdict")
+            .as_str()
+            .unwrap()
+            .to_string(),
+        v.explanation,
+    )
+}
+
+#[test]
+fn a_mg_reading_is_judged_against_the_umol_bands_by_the_printed_figures_at_each_edge() {
+    // SO₂ in mg/m³: the standard prints 57, 143 and 715 mg/m³ beside 20, 50 and 250 µmol/mol.
+    // Exact conversion would put 57.0 mg/m³ (19.93 µmol/mol) below 20; the printed figure puts
+    // it in the 20–50 band.
+    let cases = [
+        ("56.9", "其余"),
+        ("57", "≥ 20 µmol/mol"),
+        ("57.1", "≥ 20 µmol/mol"),
+        ("142.9", "≥ 20 µmol/mol"),
+        ("143", "≥ 50 µmol/mol"),
+        ("143.1", "≥ 50 µmol/mol"),
+        ("714.9", "≥ 50 µmol/mol"),
+        ("715", "≥ 250 µmol/mol"),
+        ("715.1", "≥ 250 µmol/mol"),
+    ];
+    for (reference, band) in cases {
+        let (limit, _, explanation) = landing("二氧化硫", "mg/m³", reference, reference);
+        assert!(limit.starts_with(band), "{reference} mg/m³ → {limit}");
+        assert!(
+            explanation.contains("按标准所列 mg/m³ 数值"),
+            "{explanation}"
+        );
+    }
+    // NOx (as NO₂): 41, 103 and 513 mg/m³.
+    for (reference, band) in [
+        ("40.9", "其余"),
+        ("41", "≥ 20 µmol/mol"),
+        ("102.9", "≥ 20 µmol/mol"),
+        ("103", "≥ 50 µmol/mol"),
+        ("512.9", "≥ 50 µmol/mol"),
+        ("513", "≥ 250 µmol/mol"),
+    ] {
+        let (limit, _, _) = landing("氮氧化物", "mg/m³", reference, reference);
+        assert!(limit.starts_with(band), "NOx {reference} mg/m³ → {limit}");
+    }
+    // The absolute limits in mg/m³ are the printed ones too: ±17 below 57, ±57 from 143.
+    assert_eq!(landing("二氧化硫", "mg/m³", "40", "57").1, "pass");
+    assert_eq!(landing("二氧化硫", "mg/m³", "40", "57.1").1, "fail");
+    assert_eq!(landing("二氧化硫", "mg/m³", "200", "257").1, "pass");
+    assert_eq!(landing("二氧化硫", "mg/m³", "200", "257.1").1, "fail");
+    // Read in µmol/mol, the µmol/mol figures apply directly.
+    assert!(
+        landing("二氧化硫", "µmol/mol", "20", "20")
+            .0
+            .starts_with("≥ 20 µmol/mol")
+    );
+    assert!(
+        landing("二氧化硫", "ppm", "19.9", "19.9")
+            .0
+            .starts_with("其余")
+    );
+}
+
+#[test]
+fn a_unit_the_catalogue_cannot_convert_is_refused_never_compared() {
+    let r = ["100"; 9];
+    let fields = json!({
+        "header": {"verified_on": "2026-11-10", "cems_maker": "雪迪龙 SCS-900",
+            "reference_instruments": "崂应 3012H"},
+        "parameters": [{ "instrument_id": "i1", "parameter": "二氧化硫", "unit": "mg/L",
+            "pairs": pairs_of(&r, &r).iter().enumerate().map(|(i, (a, b))| json!({
+                "measured_at": format!("2026-11-10T09:{:02}:00+08:00", i * 5),
+                "reference": a, "cems": b})).collect::<Vec<_>>() }],
+        "conclusion": { "adjustment_remark": "无", "coefficient_remark": "无", "photos": ["ph-1"] }
+    });
+    let ids = vec!["i1".to_string()];
+    let errors = run(
+        &form("fg_periodic_verification"),
+        &fields,
+        Some(&ids),
+        &NoPrevious,
+    )
+    .unwrap_err();
+    let message = &errors["parameters[0].accuracy_verdict"];
+    assert!(
+        message.contains("mg/L") && message.contains("µmol/mol"),
+        "{message}"
+    );
+}
+
+#[test]
+fn without_printed_figures_a_reading_is_converted_exactly_and_the_conversion_shown() {
+    // The same SO₂ bands with no printed mg/m³ figures: 57.0 mg/m³ is 19.93 µmol/mol, below 20.
+    let text = std::fs::read_to_string(format!(
+        "{}/../../catalogue/forms/fg_periodic_verification.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let stripped: String = text
+        .lines()
+        .map(|l| match l.find(", printed = {") {
+            Some(i) => format!("{} }},", &l[..i]),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let def = FormDefinition::parse(&stripped).unwrap();
+    let l = def.limit("so2").unwrap();
+    assert!(l.bands.iter().all(|b| b.printed.is_none()));
+    let judge = |reference: &str| {
+        let rows: Vec<Value> = (0..9)
+            .map(|i| {
+                json!({"measured_at": format!("2026-11-10T09:{:02}:00+08:00", i * 5),
+                "reference": reference, "cems": reference})
+            })
+            .collect();
+        let fields = json!({
+            "header": {"verified_on": "2026-11-10", "cems_maker": "雪迪龙 SCS-900",
+                "reference_instruments": "崂应 3012H"},
+            "parameters": [{ "instrument_id": "i1", "parameter": "二氧化硫", "unit": "mg/m³",
+                "pairs": rows }],
+            "conclusion": { "adjustment_remark": "无", "coefficient_remark": "无",
+                "photos": ["ph-1"] }
+        });
+        let ev = ok(&def, &fields, &["i1"], &NoPrevious);
+        verdict(&ev, "parameters[0].accuracy_verdict").clone()
+    };
+    let v = judge("57");
+    assert!(v.limit.as_deref().unwrap().starts_with("其余"), "{v:?}");
+    assert!(
+        v.explanation.contains("57 mg/m³ = 19.93 µmol/mol")
+            && v.explanation.contains("64.058 g/mol"),
+        "{}",
+        v.explanation
+    );
+    // 57.3 mg/m³ is 20.04 µmol/mol: the relative band.
+    assert!(
+        judge("57.3")
+            .limit
+            .as_deref()
+            .unwrap()
+            .starts_with("≥ 20 µmol/mol")
+    );
+}
+
+#[test]
+fn every_band_edge_of_the_catalogue_is_judged_by_its_operator() {
+    let step = Decimal::new(1, 3);
+    let mut edges = 0;
+    for code in [
+        "fg_periodic_verification",
+        "ww_sample_comparison",
+        "ww_standard_check",
+    ] {
+        let def = form(code);
+        for l in &def.limits {
+            for (i, b) in l.bands.iter().enumerate().skip(1) {
+                let edge = b.from.unwrap().0;
+                let below = &l.bands[i - 1];
+                let at_edge = l.band_for(edge).unwrap();
+                let expected_at = match b.from_op {
+                    emss_domain::form::Edge::AtLeast => b,
+                    emss_domain::form::Edge::Above => below,
+                };
+                assert_eq!(at_edge, expected_at, "{code} {} at {edge}", l.id);
+                assert_eq!(l.band_for(edge - step).unwrap(), below, "{} below", l.id);
+                assert_eq!(l.band_for(edge + step).unwrap(), b, "{} above", l.id);
+                if let Some(p) = &b.printed {
+                    let printed = p.from.unwrap().0;
+                    let at_printed = l.band_by_printed(printed, &p.unit).unwrap();
+                    assert_eq!(at_printed, expected_at, "{} printed {printed}", l.id);
+                    assert_eq!(l.band_by_printed(printed - step, &p.unit).unwrap(), below);
+                    assert_eq!(l.band_by_printed(printed + step, &p.unit).unwrap(), b);
+                }
+                edges += 1;
+            }
+        }
+    }
+    assert!(edges >= 20, "{edges} edges");
+    // The wording decides: O₂ "> 5.0 %" keeps 5.0 in the absolute band; SO₂ "≥ 250" does not.
+    let pv = form("fg_periodic_verification");
+    let o2 = pv.limit("o2").unwrap();
+    assert_eq!(
+        o2.band_for(Decimal::new(50, 1)).unwrap().error,
+        ErrorKind::Absolute
+    );
+    let so2 = pv.limit("so2").unwrap();
+    assert_eq!(
+        so2.band_for(Decimal::from(250)).unwrap().error,
+        ErrorKind::RelativeAccuracy
+    );
+}
+
+#[test]
+fn ph_is_judged_by_the_mean_of_the_paired_differences() {
+    // Differences +0.45, +0.45, +0.45, +0.70: three of four pairs within ±0.5 (the pass-count
+    // rule would pass), but the mean difference 0.5125 → 0.51 fails.
+    let ev = comparison(
+        "pH值",
+        &[
+            ("7.45", "7.00"),
+            ("7.55", "7.10"),
+            ("7.65", "7.20"),
+            ("7.90", "7.20"),
+        ],
+    );
+    let v = verdict(&ev, "analytes[0].mean_difference_verdict");
+    assert_eq!(
+        (v.outcome, v.value.as_deref()),
+        (Outcome::Fail, Some("0.51"))
+    );
+    assert!(v.explanation.contains("平均为 0.51"), "{}", v.explanation);
+    assert_eq!(
+        verdict(&ev, "analytes[0].analyte_verdict").outcome,
+        Outcome::NotApplicable
+    );
+    assert_eq!(
+        verdict(&ev, "analytes[0].pairs[3].pair_verdict").outcome,
+        Outcome::NotApplicable
+    );
+    assert_eq!(field(&ev, "conclusion.overall_verdict"), "fail");
+    // +0.6, +0.6, −0.3: two pairs beyond ±0.5, yet the mean 0.30 passes.
+    let ev = comparison("pH值", &[("7.6", "7.0"), ("7.7", "7.1"), ("6.9", "7.2")]);
+    let v = verdict(&ev, "analytes[0].mean_difference_verdict");
+    assert_eq!(
+        (v.outcome, v.value.as_deref()),
+        (Outcome::Pass, Some("0.30"))
+    );
+    assert_eq!(field(&ev, "conclusion.overall_verdict"), "pass");
+    // Other parameters keep the per-pair rule; the mean verdict says it does not apply.
+    let ev = comparison("总氮", &[("1.7", "2.0"), ("2.0", "2.0"), ("2.1", "2.0")]);
+    let v = verdict(&ev, "analytes[0].mean_difference_verdict");
+    assert_eq!(v.outcome, Outcome::NotApplicable);
+    assert!(v.explanation.contains("不按本项判定"), "{}", v.explanation);
+    assert_eq!(field(&ev, "analytes[0].analyte_verdict"), "pass");
+}
+
+#[test]
+fn a_verdict_on_an_unconfirmed_limit_says_so_and_the_minimum_pairs_rule_is_shown() {
+    let reference = ["300"; 9];
+    let ev = verification("二氧化硫", "µmol/mol", &pairs_of(&reference, &reference));
+    let v = verdict(&ev, "parameters[0].accuracy_verdict");
+    assert_eq!(v.confidence, Some(Confidence::Unconfirmed));
+    assert!(
+        v.explanation
+            .contains("有效数据 9 对（至少 9 对：HJ 75-2017 §9（6 对或 9 对")
+            && v.explanation.ends_with("（限值未经标准原文确认）"),
+        "{}",
+        v.explanation
+    );
+    // One public implementation is said as such; two carry no note (pH, code_2).
+    let ev = comparison("总氮", &[("1.7", "2.0")]);
+    let v = verdict(&ev, "analytes[0].pairs[0].pair_verdict");
+    assert!(
+        v.explanation
+            .ends_with("（限值仅见于一个公开实现，未经标准原文确认）")
+    );
+    let ev = comparison("pH值", &[("7.6", "7.0"), ("7.7", "7.1"), ("6.9", "7.2")]);
+    let v = verdict(&ev, "analytes[0].mean_difference_verdict");
+    assert!(!v.explanation.contains("未经"), "{}", v.explanation);
 }

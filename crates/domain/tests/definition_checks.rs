@@ -210,3 +210,30 @@ fn an_unused_limit_is_a_mistake() {
     let err = FormDefinition::parse(&text).unwrap_err().to_string();
     assert!(err.contains("限值 spare：限值未被任何判定使用"), "{err}");
 }
+
+#[test]
+fn a_limit_without_its_unit_is_not_published() {
+    let text = shipped("ww_sample_comparison").replacen("unit = \"mg/L\"\n", "", 1);
+    let def = FormDefinition::parse(&text).unwrap();
+    let e = def.check_publishable().unwrap_err().to_string();
+    assert!(e.contains("限值 cod") && e.contains("单位"), "{e}");
+    for code in [
+        "fg_calibration",
+        "fg_periodic_verification",
+        "ww_sample_comparison",
+    ] {
+        FormDefinition::parse(&shipped(code))
+            .unwrap()
+            .check_publishable()
+            .unwrap();
+    }
+    // An unknown gas, or printed figures without the edge they print, are refused outright.
+    let gas = broken("fg_periodic_verification", "gas = \"SO2\"", "gas = \"H2S\"");
+    assert!(gas.contains("gas 只能是"), "{gas}");
+    let printed = broken(
+        "fg_periodic_verification",
+        "printed = { unit = \"mg/m³\", from = 57 }",
+        "printed = { unit = \"mg/m³\" }",
+    );
+    assert!(printed.contains("printed"), "{printed}");
+}

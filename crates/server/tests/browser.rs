@@ -502,15 +502,19 @@ async fn form_check_on_phone(client: &Client, app: &TestApp, shots: &Path) -> Re
         date_error.is_some(),
         "the date error is cleared once the date is filled",
     )?;
-    // 3.0 on a 0–200 range is 1.5 %F.S.; the server judges it against ±2.5.
-    let computed = text_of(client, "output[data-computed='analytes[0].zero_error']").await?;
+    // After adjustment 0.2 on a 0–200 range is 0.1 %F.S.; the server judges it against ±2.5.
+    let computed = text_of(
+        client,
+        "output[data-computed='analytes[0].zero_post_error']",
+    )
+    .await?;
     check(
-        computed == "1.5",
-        &format!("zero calibration error {computed:?}"),
+        computed == "0.1",
+        &format!("zero post-calibration error {computed:?}"),
     )?;
     let verdict = text_of(
         client,
-        "output[data-verdict='analytes[0].zero_error_verdict']",
+        "output[data-verdict='analytes[0].zero_post_verdict']",
     )
     .await?;
     check(

@@ -49,7 +49,13 @@ async fn form_types_are_listed_by_outlet_kind() {
     assert_eq!(ww["total"], 6);
     for item in ww["items"].as_array().unwrap() {
         assert_eq!(item["outlet_kind"], "wastewater");
-        assert_eq!(item["version"], 1);
+        // 实际水样比对 judges pH by the mean difference since version 2.
+        let version = if item["code"] == "ww_sample_comparison" {
+            2
+        } else {
+            1
+        };
+        assert_eq!(item["version"], version, "{item}");
         assert!(item["code"].as_str().unwrap().starts_with("ww_"));
     }
     let (_, fg) = get(
@@ -179,12 +185,14 @@ async fn the_check_computes_and_judges_as_the_server_will() {
     assert_eq!(status, StatusCode::OK, "{ok}");
     assert_eq!(
         (ok["version"].as_u64(), ok["valid"].as_bool()),
-        (Some(1), Some(true)),
+        (Some(2), Some(true)),
         "{ok}"
     );
     let a = &ok["fields"]["analytes"][0];
-    assert_eq!(a["zero_error"], "1.5");
-    assert_eq!(a["span_error"], "1.0");
+    // Version 2 judges the readings after adjustment, not the reading before it.
+    assert!(a.get("zero_error").is_none(), "{a}");
+    assert_eq!(a["zero_post_error"], "0.1");
+    assert_eq!(a["span_post_error"], "0.2");
     // No previous calibration here: drift is not judged, and says why.
     let verdicts = ok["verdicts"].as_array().unwrap();
     let drift = verdicts
@@ -195,25 +203,27 @@ async fn the_check_computes_and_judges_as_the_server_will() {
     assert!(drift["explanation"].as_str().unwrap().contains("首次校准"));
     let error = verdicts
         .iter()
-        .find(|v| v["path"] == "analytes[0].zero_error_verdict")
+        .find(|v| v["path"] == "analytes[0].zero_post_verdict")
         .unwrap();
     assert_eq!(error["outcome"], "pass");
     assert_eq!(error["limit"], "±2.5 %F.S.");
-    assert!(error["explanation"].as_str().unwrap().contains("1.5"));
+    assert_eq!(error["confidence"], "unconfirmed");
+    assert!(
+        error["explanation"]
+            .as_str()
+            .unwrap()
+            .ends_with("（限值未经标准原文确认）")
+    );
 
-    // 6.0 on a 0–200 range is 3 %F.S. against the gas limit of ±2.5.
-    let (_, failing) = post(
-        &t,
-        &filer,
-        path,
-        json!({"fields": calibration("6.0", "162.0")}),
-    )
-    .await;
+    // A post-calibration reading of 6.0 on a 0–200 range is 3 %F.S. against ±2.5.
+    let mut failing = calibration("3.0", "162.0");
+    failing["analytes"][0]["zero_post"] = json!("6.0");
+    let (_, failing) = post(&t, &filer, path, json!({"fields": failing})).await;
     let error = failing["verdicts"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|v| v["path"] == "analytes[0].zero_error_verdict")
+        .find(|v| v["path"] == "analytes[0].zero_post_verdict")
         .unwrap();
     assert_eq!(error["outcome"], "fail");
     assert_eq!(error["value"], "3.0");
@@ -239,7 +249,7 @@ async fn the_check_computes_and_judges_as_the_server_will() {
     assert_eq!(f["analytes[0].parameter"], "监测参数只能从给定选项中选择");
     assert_eq!(f.as_object().unwrap().len(), 5, "{f}");
     // What can be judged still is: the span block was filled correctly.
-    assert_eq!(err["fields"]["analytes"][0]["span_error"], "1.0");
+    assert_eq!(err["fields"]["analytes"][0]["span_post_error"], "0.2");
 
     // The chosen instruments must each have their section.
     let (status, err) = post(
@@ -610,4 +620,124 @@ async fn an_edited_definition_without_a_new_version_stops_start_up() {
         .await
         .unwrap();
     assert_eq!(t.app.form_type("ww_repair", None).await.unwrap().version, 2);
+}
+
+/// The 定期校验 form for SO₂ read in `unit`: nine pairs of `reference` and `cems`.
+fn verification(unit: &str, reference: &str, cems: &str) -> Value {
+    let pairs: Vec<Value> = (0..9)
+        .map(|i| {
+            json!({"measured_at": format!("2026-11-10T09:{:02}:00+08:00", i * 5),
+                "reference": reference, "cems": cems})
+        })
+        .collect();
+    json!({
+        "header": {"verified_on": "2026-11-10", "cems_maker": "雪迪龙 SCS-900",
+            "reference_instruments": "崂应 3012H 自动烟尘（气）测试仪"},
+        "parameters": [{"instrument_id": "so2-1", "parameter": "二氧化硫", "unit": unit,
+            "pairs": pairs}],
+        "conclusion": {"adjustment_remark": "无", "coefficient_remark": "无", "photos": ["p1"]}
+    })
+}
+
+#[tokio::test]
+async fn a_mg_reading_meets_the_umol_bands_on_both_sides_of_an_edge_and_ph_is_judged_by_its_mean() {
+    let t = TestApp::spawn().await.unwrap();
+    let filer = t.token("filer_a").await.unwrap();
+    let path = "/api/v1/form-types/fg_periodic_verification/check";
+    let judged = |body: &Value| {
+        body["verdicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["path"] == "parameters[0].accuracy_verdict")
+            .unwrap()
+            .clone()
+    };
+    // HJ 75-2017 prints 57 mg/m³ beside 20 µmol/mol: 56.9 is in the lowest band (±17 mg/m³
+    // absolute), 57 in the 20–50 band (±30 % relative).
+    for (reference, cems, band, outcome) in [
+        ("56.9", "73.9", "其余", "pass"),
+        ("56.9", "74.0", "其余", "fail"),
+        ("57", "74.0", "≥ 20 µmol/mol", "pass"),
+        ("57", "74.2", "≥ 20 µmol/mol", "fail"),
+    ] {
+        let (status, body) = post(
+            &t,
+            &filer,
+            path,
+            json!({"fields": verification("mg/m³", reference, cems)}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let v = judged(&body);
+        assert!(
+            v["limit"].as_str().unwrap().starts_with(band),
+            "{reference}/{cems}: {v}"
+        );
+        assert_eq!(v["outcome"], outcome, "{reference}/{cems}: {v}");
+        assert!(
+            v["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("按标准所列 mg/m³ 数值"),
+            "{v}"
+        );
+    }
+    // A unit the catalogue cannot convert is refused on the verdict, never compared.
+    let (_, body) = post(
+        &t,
+        &filer,
+        path,
+        json!({"fields": verification("mg/L", "57", "57")}),
+    )
+    .await;
+    assert_eq!(body["valid"], false);
+    assert!(
+        body["errors"]["parameters[0].accuracy_verdict"]
+            .as_str()
+            .unwrap()
+            .contains("不能换算"),
+        "{body}"
+    );
+
+    // pH: the mean of the paired differences, shown, against ±0.5.
+    let rows: Vec<Value> = [
+        ("7.45", "7.00"),
+        ("7.55", "7.10"),
+        ("7.65", "7.20"),
+        ("7.90", "7.20"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (online, lab))| {
+        json!({"sampled_at": format!("2026-11-12T{:02}:30:00+08:00", 9 + i),
+                "online": online, "lab_1": lab})
+    })
+    .collect();
+    let fields = json!({
+        "header": {"compared_on": "2026-11-12", "lab_method": "GB 6920-86 玻璃电极法",
+            "lab_name": "上海浦江环境检测有限公司"},
+        "analytes": [{"instrument_id": "ph-1", "parameter": "pH值", "unit": "无量纲",
+            "pairs": rows}],
+        "conclusion": {"photos": ["p1"]}
+    });
+    let (status, body) = post(
+        &t,
+        &filer,
+        "/api/v1/form-types/ww_sample_comparison/check",
+        json!({"fields": fields}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mean = body["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["path"] == "analytes[0].mean_difference_verdict")
+        .unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(
+        (mean["outcome"].as_str(), mean["value"].as_str()),
+        (Some("fail"), Some("0.51")),
+        "{mean}"
+    );
 }

@@ -101,13 +101,15 @@ pub enum Rule {
     Accuracy,
     /// Enough passing pairs among `rows` (judged by the row verdict `value`).
     PassCount,
+    /// The mean of the paired differences `value − reference` over `rows` against the limit's
+    /// ±max_abs (the pH comparison of HJ 355-2019).
+    MeanDifference,
     /// Date `value` (expiry) not before date `reference` (the date it was used).
     NotBefore,
     /// Passes when every verdict listed in `verdicts` passes.
     All,
 }
 
-/// One field. The attributes that apply depend on `kind`; the check names any that do not.
 /// What an instrument's record registers and a form field may be bound to (`prefill`).
 pub const REGISTERED: [&str; 5] = [
     "parameter",
@@ -117,6 +119,10 @@ pub const REGISTERED: [&str; 5] = [
     "unit",
 ];
 
+/// In `limit_by_parameter`: this parameter is judged by another verdict of the form, not this one.
+pub const JUDGED_ELSEWHERE: &str = "-";
+
+/// One field. The attributes that apply depend on `kind`; the check names any that do not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
@@ -482,6 +488,23 @@ impl FormDefinition {
         Ok(())
     }
 
+    /// What a version must also meet to be published (shipped or by the city regulator), beyond
+    /// what every stored version meets: each limit states the unit of its figures, so no value is
+    /// compared across units. Versions published before this rule still read.
+    pub fn check_publishable(&self) -> Result<(), DefinitionError> {
+        for l in &self.limits {
+            let numeric =
+                l.min.is_some() || l.max.is_some() || l.max_abs.is_some() || !l.bands.is_empty();
+            if numeric && l.unit.as_deref().is_none_or(|u| u.trim().is_empty()) {
+                return Err(DefinitionError {
+                    at: format!("限值 {}", l.id),
+                    message: "须注明限值的单位 unit（分段限为分段下限的单位）".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     fn check_limits(&self) -> Result<(), DefinitionError> {
         let mut ids = HashSet::new();
         for l in &self.limits {
@@ -526,6 +549,22 @@ impl FormDefinition {
                 }
                 if b.max_abs.0.is_sign_negative() {
                     return Err(err("允许误差不能为负"));
+                }
+            }
+            if let Some(g) = &l.gas
+                && super::unit::gas(g).is_none()
+            {
+                return Err(err("gas 只能是 SO2、NO2、NO 或 CO"));
+            }
+            for b in &l.bands {
+                if let Some(p) = &b.printed
+                    && (p.unit.trim().is_empty()
+                        || b.from.is_some() != p.from.is_some()
+                        || (p.max_abs.is_some() && b.error != super::limit::ErrorKind::Absolute))
+                {
+                    return Err(err(
+                        "printed 须写单位，有下限的分段须写其下限，只有绝对误差分段可写 max_abs",
+                    ));
                 }
             }
             let mut last = (0, 0);
@@ -789,6 +828,7 @@ impl FormDefinition {
         // Which kind of limit the rule needs.
         let wants: fn(&Limit) -> bool = match rule {
             Rule::Within => |l| l.min.is_some() || l.max.is_some() || l.max_abs.is_some(),
+            Rule::MeanDifference => |l| l.max_abs.is_some(),
             Rule::Banded | Rule::Accuracy => |l| !l.bands.is_empty(),
             Rule::PassCount => |l| !l.pass_count.is_empty(),
             Rule::NotBefore => |l| l.bands.is_empty() && l.pass_count.is_empty(),
@@ -802,7 +842,7 @@ impl FormDefinition {
                 lookup(&need(&f.value, "value")?, &numeric, true)?;
                 lookup(&need(&f.reference, "reference")?, &numeric, true)?;
             }
-            Rule::Accuracy => {
+            Rule::Accuracy | Rule::MeanDifference => {
                 let rows = need(&f.rows, "rows")?;
                 column(&format!("{rows}.{}", need(&f.value, "value")?), &numeric)?;
                 column(
@@ -863,6 +903,9 @@ impl FormDefinition {
             lookup("parameter", &[Kind::Choice], true)?;
         }
         for id in limit_ids {
+            if id == JUDGED_ELSEWHERE {
+                continue;
+            }
             let l = self
                 .limit(id)
                 .ok_or_else(|| err(format!("限值“{id}”不存在")))?;

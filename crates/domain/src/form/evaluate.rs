@@ -2,9 +2,9 @@
 //! derived value computed (GB/T 8170 rounding before any comparison), every verdict judged and
 //! explained with its value, limit and source. Clients may pre-validate; this is what counts.
 
-use super::definition::{Field, FormDefinition, Kind, PeriodGroup, Repeat, Rule};
+use super::definition::{Field, FormDefinition, JUDGED_ELSEWHERE, Kind, PeriodGroup, Repeat, Rule};
 use super::formula::{self, Formula};
-use super::limit::{Confidence, ErrorKind, Limit, Outcome};
+use super::limit::{Band, Confidence, ErrorKind, Limit, Outcome};
 use super::number::{format_decimal, parse_decimal, round_gb8170};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use chrono_tz::Asia::Shanghai;
@@ -97,14 +97,50 @@ enum V {
     Choice(Vec<String>),
     Rows(Vec<Frame>),
     Verdict(Outcome),
-    /// Given but not a number/date (text, photos, checks), or absent with the reason.
+    /// Text as given (a section's `unit`).
+    Text(String),
+    /// Given but not a number, date or text (photos, checks), or absent with the reason.
     Other,
     Missing(Option<String>),
 }
 
 type Frame = HashMap<String, V>;
 
+/// A comparison made ready for its band: values in the unit the band's figures are in.
+struct Judging<'l> {
+    band: &'l Band,
+    reference: Decimal,
+    measured: Decimal,
+    pairs: Vec<(Decimal, Decimal)>,
+    /// The absolute limit the error is held against (the band's, or its printed figure).
+    max_abs: Decimal,
+    /// The unit `reference` is shown in.
+    unit: Option<String>,
+    /// The unit of an absolute error.
+    absolute_unit: String,
+    /// How the units were handled, for the explanation.
+    how: Option<String>,
+}
+
 const FIRST_CALIBRATION: &str = "首次校准，无上次校准后测试值";
+
+/// The minimum-pairs rule as shown on the record: "有效数据 9 对（至少 9 对：HJ 75-2017 §9）".
+fn pairs_rule(l: &Limit, pairs: usize) -> String {
+    let need = l.min_pairs.unwrap_or(1);
+    let source = l.min_pairs_source.as_deref().unwrap_or(&l.source);
+    format!("有效数据 {pairs} 对（至少 {need} 对：{source}）")
+}
+
+/// The refusal when there are fewer valid pairs than the limit asks for.
+fn too_few_pairs(l: &Limit, pairs: usize) -> Option<String> {
+    let need = l.min_pairs.unwrap_or(1);
+    (pairs < need as usize).then(|| {
+        format!(
+            "有效数据 {pairs} 对，少于要求的 {need} 对（{}）：不合格",
+            l.min_pairs_source.as_deref().unwrap_or(&l.source)
+        )
+    })
+}
 
 /// A stored evaluation's fields as they were typed: the values the system fills (computed,
 /// verdicts, those from the reference record) taken out, so the record can be judged again
@@ -565,7 +601,7 @@ impl<'a> Evaluator<'a> {
                     self.err(fp, format!("{}含有不可见的控制字符", f.label));
                 }
                 out.insert(f.id.clone(), Value::String(s.trim().to_string()));
-                V::Other
+                V::Text(s.trim().to_string())
             }
             Kind::Number => self.number(f, fp, raw, frames, out),
             Kind::Date => {
@@ -927,11 +963,10 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// The limit of a verdict: fixed, or chosen by the section's parameter.
-    fn limit_for(&self, f: &Field, frames: &[Frame]) -> Option<&'a Limit> {
-        let def = self.def;
+    /// The id of the limit a verdict applies here: fixed, or chosen by the section's parameter.
+    fn limit_id<'f>(f: &'f Field, frames: &[Frame]) -> Option<&'f str> {
         if let Some(id) = &f.limit {
-            return def.limit(id);
+            return Some(id);
         }
         let parameter = match Self::lookup(frames, "parameter") {
             V::Choice(c) => c.into_iter().next(),
@@ -940,7 +975,7 @@ impl<'a> Evaluator<'a> {
         f.limit_by_parameter
             .get(&parameter)
             .or_else(|| f.limit_by_parameter.get("*"))
-            .and_then(|id| def.limit(id))
+            .map(String::as_str)
     }
 
     fn verdict(
@@ -964,7 +999,8 @@ impl<'a> Evaluator<'a> {
             confidence: None,
             explanation: String::new(),
         };
-        let limit = self.limit_for(f, frames);
+        let limit_id = Self::limit_id(f, frames);
+        let limit = limit_id.and_then(|id| self.def.limit(id));
         if let Some(l) = limit {
             let text = l.describe();
             v.limit = Some(if text.is_empty() {
@@ -979,6 +1015,9 @@ impl<'a> Evaluator<'a> {
         let decimals = f.decimals.unwrap_or(1);
         match (rule, limit) {
             (Rule::All, _) => self.judge_all(f, frames, &mut v),
+            (_, None) if limit_id == Some(JUDGED_ELSEWHERE) => {
+                v.explanation = "该参数不按本项判定，见本表的其他判定项".into();
+            }
             (_, None) => {
                 v.explanation = "该参数没有适用的限值，未作判定".into();
             }
@@ -1025,26 +1064,51 @@ impl<'a> Evaluator<'a> {
                 let m = Self::num_arg(frames, f.value.as_deref().unwrap_or(""));
                 let r = Self::num_arg(frames, f.reference.as_deref().unwrap_or(""));
                 match (m, r) {
-                    (Ok(m), Ok(r)) => self.judge_band(l, r, m, &[(r, m)], decimals, &mut v),
+                    (Ok(m), Ok(r)) => {
+                        let unit = Self::reading_unit(frames);
+                        self.judge_band(l, r, m, &[(r, m)], decimals, unit.as_deref(), &mut v)
+                    }
                     _ => v.explanation = "测量值或参比值缺失，未作判定".into(),
                 }
             }
             (Rule::Accuracy, Some(l)) => {
                 let pairs = Self::pairs(frames, f);
                 let mean_of = |xs: Vec<Decimal>| formula::mean(&xs).ok();
-                let need = l.min_pairs.unwrap_or(1) as usize;
-                if pairs.len() < need {
+                if let Some(short) = too_few_pairs(l, pairs.len()) {
                     v.outcome = Outcome::Fail;
-                    v.explanation = format!(
-                        "有效数据 {} 对，少于要求的 {need} 对（{}）：不合格",
-                        pairs.len(),
-                        l.source
-                    );
+                    v.explanation = short;
                 } else if let (Some(rm), Some(cm)) = (
                     mean_of(pairs.iter().map(|p| p.0).collect()),
                     mean_of(pairs.iter().map(|p| p.1).collect()),
                 ) {
-                    self.judge_band(l, rm, cm, &pairs, decimals, &mut v);
+                    let unit = Self::reading_unit(frames);
+                    self.judge_band(l, rm, cm, &pairs, decimals, unit.as_deref(), &mut v);
+                    v.explanation = format!("{}；{}", pairs_rule(l, pairs.len()), v.explanation);
+                } else {
+                    v.explanation = "没有成对数据，未作判定".into();
+                }
+            }
+            (Rule::MeanDifference, Some(l)) => {
+                let pairs = Self::pairs(frames, f);
+                let differences: Vec<Decimal> = pairs.iter().map(|(r, m)| m - r).collect();
+                if let Some(short) = too_few_pairs(l, pairs.len()) {
+                    v.outcome = Outcome::Fail;
+                    v.explanation = short;
+                } else if let Ok(mean) = formula::mean(&differences) {
+                    let mean = round_gb8170(mean, decimals);
+                    v.outcome = l.judge(mean);
+                    v.value = Some(format_decimal(mean, Some(decimals)));
+                    let unit = l.unit.clone().unwrap_or_default();
+                    v.explanation = format!(
+                        "{} 对比对的差值（{} − {}）平均为 {}{unit}，限值 {}（{}）：{}",
+                        pairs.len(),
+                        field_label(self.def, f.value.as_deref().unwrap_or("")),
+                        field_label(self.def, f.reference.as_deref().unwrap_or("")),
+                        format_decimal(mean, Some(decimals)),
+                        l.describe(),
+                        l.source,
+                        v.outcome.label()
+                    );
                 } else {
                     v.explanation = "没有成对数据，未作判定".into();
                 }
@@ -1111,6 +1175,19 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
+        // How sure the limit is travels with the verdict, wherever it is shown.
+        if let Some(l) = limit
+            && v.outcome != Outcome::NotApplicable
+            && rule != Rule::All
+        {
+            match l.confidence {
+                Confidence::Unconfirmed => v.explanation.push_str("（限值未经标准原文确认）"),
+                Confidence::Code1 => v
+                    .explanation
+                    .push_str("（限值仅见于一个公开实现，未经标准原文确认）"),
+                _ => {}
+            }
+        }
         out.insert(
             f.id.clone(),
             serde_json::to_value(v.outcome).unwrap_or(Value::Null),
@@ -1137,24 +1214,61 @@ impl<'a> Evaluator<'a> {
             .collect()
     }
 
-    /// Comparison against the band chosen by the reference value.
+    /// The unit the section's readings are in (its `unit` field), when it has one.
+    fn reading_unit(frames: &[Frame]) -> Option<String> {
+        match Self::lookup(frames, "unit") {
+            V::Text(u) if !u.trim().is_empty() => Some(u),
+            _ => None,
+        }
+    }
+
+    /// Comparison against the band chosen by the reference value. Readings in another unit than
+    /// the limit's are judged with the figures the standard prints in their unit, or else
+    /// converted exactly; a unit that cannot be converted is refused, never compared.
+    #[allow(clippy::too_many_arguments)]
     fn judge_band(
-        &self,
+        &mut self,
         l: &Limit,
         reference: Decimal,
         measured: Decimal,
         pairs: &[(Decimal, Decimal)],
         decimals: u32,
+        reading_unit: Option<&str>,
         v: &mut Verdict,
     ) {
-        let Some(band) = l.band_for(reference) else {
-            v.explanation = "参比值不在任何浓度段内，未作判定".into();
-            return;
+        let limit_unit = l.unit.as_deref();
+        // A single relative band has neither an edge nor an absolute figure: units do not enter.
+        let unit_matters =
+            l.bands.len() > 1 || l.bands.iter().any(|b| b.error == ErrorKind::Absolute);
+        let judging = match (reading_unit, limit_unit) {
+            (Some(r), Some(u)) if unit_matters && !super::unit::same(r, u) => {
+                match self.in_other_unit(l, reference, measured, pairs, r, u, v) {
+                    Some(j) => j,
+                    None => return,
+                }
+            }
+            _ => match l.band_for(reference) {
+                Some(band) => Judging {
+                    band,
+                    reference,
+                    measured,
+                    pairs: pairs.to_vec(),
+                    max_abs: band.max_abs.0,
+                    unit: reading_unit.or(limit_unit).map(str::to_string),
+                    absolute_unit: band.unit.clone(),
+                    how: None,
+                },
+                None => {
+                    v.explanation = "参比值不在任何浓度段内，未作判定".into();
+                    return;
+                }
+            },
         };
+        let band = judging.band;
         let error = match band.error {
-            ErrorKind::Absolute => Ok(formula::absolute_error(measured, reference)),
-            ErrorKind::Relative => formula::relative_error(measured, reference),
-            ErrorKind::RelativeAccuracy => formula::relative_accuracy(pairs),
+            ErrorKind::Absolute => Ok(formula::absolute_error(judging.measured, judging.reference)),
+            ErrorKind::Relative => formula::relative_error(judging.measured, judging.reference),
+            ErrorKind::RelativeAccuracy => formula::relative_accuracy(&judging.pairs),
         };
         let decimals = band.decimals.unwrap_or(decimals);
         let e = match error {
@@ -1164,20 +1278,109 @@ impl<'a> Evaluator<'a> {
                 return;
             }
         };
-        v.outcome = band.judge(e);
+        v.outcome = band.judge_against(e, judging.max_abs);
+        let error_unit = match band.error {
+            ErrorKind::Absolute => judging.absolute_unit.clone(),
+            _ => band.unit.clone(),
+        };
+        let shown = band.describe_in(limit_unit);
         v.value = Some(format_decimal(e, Some(decimals)));
-        v.unit = Some(band.unit.clone());
-        v.limit = Some(band.describe());
+        v.unit = Some(error_unit.clone());
+        v.limit = Some(shown.clone());
+        let how = judging.how.map(|h| format!("{h}；")).unwrap_or_default();
+        let unit = judging.unit.map(|u| format!(" {u}")).unwrap_or_default();
         v.explanation = format!(
-            "参比值 {}，适用“{}”（{}）；{} {}{}：{}",
-            format_decimal(reference, None),
-            band.describe(),
+            "{how}参比值 {}{unit}，适用“{shown}”（{}）；{} {}{error_unit}：{}",
+            format_decimal(judging.reference, None),
             l.source,
             band.error.label(),
             format_decimal(e, Some(decimals)),
-            band.unit,
             v.outcome.label()
         );
+    }
+
+    /// How readings in `r_unit` meet a limit stated in `l_unit`: by the standard's printed
+    /// figures in `r_unit` when it has them for every band, else converted exactly. None (with
+    /// the reason on the verdict, and refused when the unit cannot be converted) when they cannot.
+    #[allow(clippy::too_many_arguments)]
+    fn in_other_unit<'l>(
+        &mut self,
+        l: &'l Limit,
+        reference: Decimal,
+        measured: Decimal,
+        pairs: &[(Decimal, Decimal)],
+        r_unit: &str,
+        l_unit: &str,
+        v: &mut Verdict,
+    ) -> Option<Judging<'l>> {
+        if let Some(band) = l.band_by_printed(reference, r_unit) {
+            let printed_max = band.printed.as_ref().and_then(|p| p.max_abs).map(|m| m.0);
+            let max_abs = match (band.error, printed_max) {
+                (ErrorKind::Absolute, Some(m)) => m,
+                (ErrorKind::Absolute, None) => {
+                    v.explanation = format!(
+                        "标准未列出该浓度段的 {r_unit} 限值，读数单位 {r_unit} 与限值单位 {l_unit} 不同，未作判定"
+                    );
+                    return None;
+                }
+                _ => band.max_abs.0,
+            };
+            return Some(Judging {
+                band,
+                reference,
+                measured,
+                pairs: pairs.to_vec(),
+                max_abs,
+                unit: Some(r_unit.to_string()),
+                absolute_unit: r_unit.to_string(),
+                how: Some(format!(
+                    "读数单位 {r_unit}，按标准所列 {r_unit} 数值选段和判定"
+                )),
+            });
+        }
+        let gas = l.gas.as_deref().and_then(super::unit::gas);
+        let to = |x: Decimal| super::unit::convert(x, r_unit, l_unit, gas);
+        let converted = to(reference).and_then(|r| {
+            let m = to(measured)?;
+            let ps = pairs
+                .iter()
+                .map(|(a, b)| Ok((to(*a)?, to(*b)?)))
+                .collect::<Result<Vec<_>, String>>()?;
+            Ok((r, m, ps))
+        });
+        let (r, m, ps) = match converted {
+            Ok(c) => c,
+            Err(reason) => {
+                // Refused until the instrument's record states a unit the catalogue converts.
+                self.err(
+                    &v.path,
+                    format!("{reason}，无法判定；请企业核对仪器档案中的计量单位"),
+                );
+                v.explanation = format!("{reason}，未作判定");
+                return None;
+            }
+        };
+        let Some(band) = l.band_for(r) else {
+            v.explanation = "参比值不在任何浓度段内，未作判定".into();
+            return None;
+        };
+        let by = gas
+            .map(|g| format!("（{}）", super::unit::describe(g)))
+            .unwrap_or_default();
+        Some(Judging {
+            band,
+            reference: r,
+            measured: m,
+            pairs: ps,
+            max_abs: band.max_abs.0,
+            unit: Some(l_unit.to_string()),
+            absolute_unit: band.unit.clone(),
+            how: Some(format!(
+                "读数单位 {r_unit}，参比值 {} {r_unit} = {} {l_unit}{by}",
+                format_decimal(reference, None),
+                format_decimal(round_gb8170(r, 2), None),
+            )),
+        })
     }
 
     fn judge_all(&self, f: &Field, frames: &[Frame], v: &mut Verdict) {

@@ -59,19 +59,102 @@ impl ErrorKind {
     }
 }
 
-/// One concentration band: applies when the reference value is ≥ `from` (and below the next band).
+/// How a band's lower edge is compared, from the standard's wording: "≥ 250" or "> 200".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Edge {
+    /// The edge belongs to this band (≥); L25's convention where the wording does not say.
+    #[default]
+    #[serde(rename = ">=")]
+    AtLeast,
+    /// The edge belongs to the band below (>).
+    #[serde(rename = ">")]
+    Above,
+}
+
+impl Edge {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Edge::AtLeast => "≥",
+            Edge::Above => ">",
+        }
+    }
+
+    fn holds(self, value: Decimal, edge: Decimal) -> bool {
+        match self {
+            Edge::AtLeast => value >= edge,
+            Edge::Above => value > edge,
+        }
+    }
+}
+
+/// How an error is held against its limit: "不超过 ±6" (≤) or "小于 ±6" (<).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Bound {
+    #[default]
+    #[serde(rename = "<=")]
+    AtMost,
+    #[serde(rename = "<")]
+    Below,
+}
+
+impl Bound {
+    fn holds(self, value: Decimal, limit: Decimal) -> bool {
+        match self {
+            Bound::AtMost => value <= limit,
+            Bound::Below => value < limit,
+        }
+    }
+
+    fn symbol(self) -> &'static str {
+        match self {
+            Bound::AtMost => "±",
+            Bound::Below => "小于 ±",
+        }
+    }
+}
+
+fn is_default<T: Default + PartialEq>(t: &T) -> bool {
+    *t == T::default()
+}
+
+/// A band's figures as the standard prints them in another unit, e.g. "20 µmol/mol（57 mg/m³）".
+/// A reading in that unit is judged with these, not with an exact conversion: the two can
+/// differ at the edge, and the printed figure is the standard's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Printed {
+    pub unit: String,
+    /// The lower edge in `unit` (bands that have one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Dec>,
+    /// The absolute limit in `unit` (absolute-error bands).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_abs: Option<Dec>,
+}
+
+/// One concentration band: applies when the reference value passes `from` (by `from_op`) and
+/// not the next band's edge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Band {
-    /// Lower edge, inclusive; absent on the lowest band.
+    /// Lower edge, in the limit's unit; absent on the lowest band.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Dec>,
+    /// "≥" (default) or ">" at the lower edge, as the standard words it.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub from_op: Edge,
     pub error: ErrorKind,
     pub max_abs: Dec,
+    /// "≤" (default) or "<" against `max_abs`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub max_op: Bound,
     pub unit: String,
     /// Places the error is rounded to (GB/T 8170) before it is compared; default 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decimals: Option<u32>,
+    /// The standard's own figures in another unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printed: Option<Printed>,
 }
 
 /// A limit of the catalogue.
@@ -105,6 +188,16 @@ pub struct Limit {
     pub pass_count: Vec<[u32; 2]>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_pairs: Option<u32>,
+    /// Where the minimum number of pairs comes from, shown on the record beside the count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_pairs_source: Option<String>,
+    /// The gas a concentration limit is stated for (`SO2`, `NO2` for NOx): readings in another
+    /// unit are converted with its molar mass (form::unit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas: Option<String>,
+    /// "≤" (default) or "<" against `max_abs` and `max`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub max_op: Bound,
 }
 
 /// The outcome of one verdict.
@@ -148,7 +241,7 @@ impl Limit {
         let u = self.unit_suffix();
         let f = |d: Dec| format_decimal(d.0, None);
         let mut text = match (self.min, self.max, self.max_abs) {
-            (_, _, Some(a)) => format!("±{}{u}", f(a)),
+            (_, _, Some(a)) => format!("{}{}{u}", self.max_op.symbol(), f(a)),
             (Some(lo), Some(hi), None) => format!("{}–{}{u}", f(lo), f(hi)),
             (Some(lo), None, None) => format!("≥ {}{u}", f(lo)),
             (None, Some(hi), None) => format!("≤ {}{u}", f(hi)),
@@ -161,9 +254,12 @@ impl Limit {
             text = self
                 .bands
                 .iter()
-                .map(Band::describe)
+                .map(|b| b.describe_in(self.unit.as_deref()))
                 .collect::<Vec<_>>()
                 .join("；");
+            if let Some(m) = self.min_pairs {
+                text.push_str(&format!("（至少 {m} 对）"));
+            }
         }
         if !self.pass_count.is_empty() {
             text = self
@@ -186,18 +282,43 @@ impl Limit {
         {
             return Outcome::OutOfControl;
         }
-        let ok = self.max_abs.is_none_or(|a| value.abs() <= a.0)
+        let ok = self
+            .max_abs
+            .is_none_or(|a| self.max_op.holds(value.abs(), a.0))
             && self.min.is_none_or(|m| value >= m.0)
-            && self.max.is_none_or(|m| value <= m.0);
+            && self.max.is_none_or(|m| self.max_op.holds(value, m.0));
         if ok { Outcome::Pass } else { Outcome::Fail }
     }
 
-    /// The band for a reference value: the highest band whose lower edge is ≤ the value (L25).
+    /// The band for a reference value in the limit's unit: the highest band whose lower edge
+    /// the value passes (≥ or >, per band).
     pub fn band_for(&self, reference: Decimal) -> Option<&Band> {
         self.bands
             .iter()
             .rev()
-            .find(|b| b.from.is_none_or(|f| reference >= f.0))
+            .find(|b| b.from.is_none_or(|f| b.from_op.holds(reference, f.0)))
+    }
+
+    /// The band for a reference value in `unit` by the figures the standard prints in that
+    /// unit, when every band's edge is printed in it.
+    pub fn band_by_printed(&self, reference: Decimal, unit: &str) -> Option<&Band> {
+        fn printed<'b>(b: &'b Band, unit: &str) -> Option<&'b Printed> {
+            b.printed
+                .as_ref()
+                .filter(|p| super::unit::same(&p.unit, unit))
+        }
+        let all = self
+            .bands
+            .iter()
+            .all(|b| printed(b, unit).is_some_and(|p| b.from.is_none() || p.from.is_some()));
+        if !all {
+            return None;
+        }
+        self.bands.iter().rev().find(|b| {
+            printed(b, unit)
+                .and_then(|p| p.from)
+                .is_none_or(|f| b.from_op.holds(reference, f.0))
+        })
     }
 
     /// How many passing pairs `pairs` comparisons need, or None when there are too few pairs.
@@ -215,20 +336,44 @@ impl Limit {
 
 impl Band {
     pub fn describe(&self) -> String {
+        self.describe_in(None)
+    }
+
+    /// The band as shown to users, its edge in `edge_unit` when known, with the printed figures:
+    /// "≥ 20 µmol/mol（57 mg/m³）：相对误差 ±30 %".
+    pub fn describe_in(&self, edge_unit: Option<&str>) -> String {
+        let f = |d: Dec| format_decimal(d.0, None);
+        let unit = edge_unit.map(|u| format!(" {u}")).unwrap_or_default();
+        let printed = self.printed.as_ref();
         let range = match self.from {
-            Some(f) => format!("≥ {}", format_decimal(f.0, None)),
+            Some(edge) => {
+                let also = printed
+                    .and_then(|p| p.from.map(|x| format!("（{} {}）", f(x), p.unit)))
+                    .unwrap_or_default();
+                format!("{} {}{unit}{also}", self.from_op.symbol(), f(edge))
+            }
             None => "其余".to_string(),
         };
+        let also = printed
+            .and_then(|p| p.max_abs.map(|x| format!("（{} {}）", f(x), p.unit)))
+            .unwrap_or_default();
         format!(
-            "{range}：{} ±{} {}",
+            "{range}：{} {}{} {}{also}",
             self.error.label(),
-            format_decimal(self.max_abs.0, None),
+            self.max_op.symbol(),
+            f(self.max_abs),
             self.unit
         )
     }
 
     pub fn judge(&self, error: Decimal) -> Outcome {
-        if error.abs() <= self.max_abs.0 {
+        self.judge_against(error, self.max_abs.0)
+    }
+
+    /// Judges an error against `limit` (the band's own, or its printed figure) by the band's
+    /// operator.
+    pub fn judge_against(&self, error: Decimal, limit: Decimal) -> Outcome {
+        if self.max_op.holds(error.abs(), limit) {
             Outcome::Pass
         } else {
             Outcome::Fail
@@ -330,6 +475,35 @@ mod tests {
         assert!(
             l.describe()
                 .starts_with("其余：绝对误差 ±5 mg/L；≥ 30：相对误差 ±30 %")
+        );
+    }
+
+    #[test]
+    fn operators_follow_the_wording_at_the_edge() {
+        let l = limit(
+            r#"id = "o2"
+            label = "氧气准确度"
+            unit = "%"
+            source = "HJ 75-2017"
+            confidence = "unconfirmed"
+            bands = [
+              { error = "absolute", max_abs = 1.0, unit = "%", max_op = "<" },
+              { from = 5.0, from_op = ">", error = "relative_accuracy", max_abs = 15, unit = "%" },
+            ]"#,
+        );
+        // "> 5.0 %": 5.0 itself is in the absolute band, 5.01 in the upper one.
+        assert_eq!(l.band_for(d("5.0")).unwrap().error, ErrorKind::Absolute);
+        assert_eq!(
+            l.band_for(d("5.01")).unwrap().error,
+            ErrorKind::RelativeAccuracy
+        );
+        // "小于 ±1.0": 1.0 itself fails.
+        let low = l.band_for(d("3")).unwrap();
+        assert_eq!(low.judge(d("0.99")), Outcome::Pass);
+        assert_eq!(low.judge(d("1.0")), Outcome::Fail);
+        assert_eq!(
+            l.describe(),
+            "其余：绝对误差 小于 ±1 %；> 5 %：相对准确度 ±15 %"
         );
     }
 

@@ -6,6 +6,7 @@ pub mod evaluate;
 pub mod formula;
 pub mod limit;
 pub mod number;
+pub mod unit;
 
 pub use definition::{
     DefinitionError, Field, FormDefinition, Frequency, Kind, OutletKind, PeriodGroup, Repeat, Rule,
@@ -15,4 +16,4 @@ pub use evaluate::{
     Errors, Evaluation, Input, NoPrevious, PreviousValues, Registered, Verdict, evaluate,
     evaluate_partly, typed_inputs,
 };
-pub use limit::{Band, Confidence, ErrorKind, Limit, Outcome};
+pub use limit::{Band, Bound, Confidence, Edge, ErrorKind, Limit, Outcome, Printed};
