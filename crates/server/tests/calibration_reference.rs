@@ -35,56 +35,16 @@ async fn site(t: &TestApp) -> Site {
         .set(Utc.with_ymd_and_hms(2027, 3, 3, 2, 0, 0).unwrap());
     let agency = t.token("agency_a").await.unwrap();
     let party = t.token("ent_a").await.unwrap();
-    let city = t.token("city").await.unwrap();
-    let enterprise = t.org_of("ent_a").await.unwrap();
-    let body = json!({"enterprise_id": enterprise, "title": "高桥东方废气运维合同",
-        "nature": "maintenance", "amount": "36000.00", "performance_start": "2027-03-01",
-        "performance_end": "2027-12-31", "submit": true});
-    let (status, c) = call(t, Method::POST, &agency, "/api/v1/contracts", Some(body)).await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-    let contract = c["id"].as_str().unwrap().to_string();
-    let (status, _) = call(
-        t,
-        Method::POST,
-        &party,
-        &format!("/api/v1/contracts/{contract}/decision"),
-        Some(json!({"decision": "approve"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    let (_, outlets) = call(
-        t,
-        Method::GET,
-        &city,
-        &format!("/api/v1/outlets?enterprise_id={enterprise}&page_size=100"),
-        None,
-    )
-    .await;
-    let outlet = outlets["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["kind"] == "flue_gas")
-        .unwrap()
-        .clone();
+    let contract = t.confirmed_contract("maintenance").await.unwrap();
+    let outlet = t.outlet_of("ent_a", "flue_gas").await.unwrap();
     let outlet_id = outlet["id"].as_str().unwrap().to_string();
-    let agency_org = t.org_of("agency_a").await.unwrap();
-    let (_, resources) = call(
-        t,
-        Method::GET,
-        &city,
-        &format!("/api/v1/agencies/{agency_org}/resources"),
-        None,
-    )
-    .await;
-    let staff: Vec<&str> = resources["staff"]
-        .as_array()
-        .unwrap()
+    let (staff, equipment) = t.agency_resources("agency_a").await.unwrap();
+    let staff: Vec<&str> = staff
         .iter()
-        .filter(|s| s["resigned"] == false)
-        .map(|s| s["id"].as_str().unwrap())
+        .filter(|(_, resigned)| !resigned)
+        .map(|(id, _)| id.as_str())
         .collect();
-    let equipment = resources["equipment"][0]["id"].as_str().unwrap();
+    let equipment = &equipment[0];
     let task = json!({"contract_id": contract, "name": "高桥东方废气在线监测运维（2027）",
         "number": "PQ-YW-2027-077", "kind": "flue_gas",
         "start_date": "2027-03-01", "end_date": "2027-04-30",

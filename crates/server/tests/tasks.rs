@@ -26,47 +26,12 @@ async fn org_of(t: &TestApp, username: &str) -> String {
 
 /// A contract of agency_a with ent_a, submitted and confirmed by party A: its id.
 async fn confirmed_contract(t: &TestApp, nature: &str) -> String {
-    let agency = t.token("agency_a").await.unwrap();
-    let party = t.token("ent_a").await.unwrap();
-    let body = json!({"enterprise_id": org_of(t, "ent_a").await,
-        "title": format!("高桥东方{nature}合同"), "nature": nature, "amount": "36000.00",
-        "performance_start": "2027-03-01", "performance_end": "2027-12-31", "submit": true});
-    let (status, c) = call(t, Method::POST, &agency, "/api/v1/contracts", Some(body)).await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-    let id = c["id"].as_str().unwrap().to_string();
-    let (status, c) = call(
-        t,
-        Method::POST,
-        &party,
-        &format!("/api/v1/contracts/{id}/decision"),
-        Some(json!({"decision": "approve"})),
-    )
-    .await;
-    assert_eq!(
-        (status, c["state"].as_str()),
-        (StatusCode::OK, Some("approved"))
-    );
-    id
+    t.confirmed_contract(nature).await.unwrap()
 }
 
 /// The id of `enterprise`'s outlet of `kind`.
 async fn outlet(t: &TestApp, enterprise: &str, kind: &str) -> String {
-    let city = t.token("city").await.unwrap();
-    let org = org_of(t, enterprise).await;
-    let (_, page) = call(
-        t,
-        Method::GET,
-        &city,
-        &format!("/api/v1/outlets?enterprise_id={org}&page_size=100"),
-        None,
-    )
-    .await;
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["kind"] == kind)
-        .unwrap()["id"]
+    t.outlet_of(enterprise, kind).await.unwrap()["id"]
         .as_str()
         .unwrap()
         .to_string()
@@ -74,35 +39,7 @@ async fn outlet(t: &TestApp, enterprise: &str, kind: &str) -> String {
 
 /// An agency's staff (id, resigned) and equipment ids, as the city reads them.
 async fn resources(t: &TestApp, agency: &str) -> (Vec<(String, bool)>, Vec<String>) {
-    let city = t.token("city").await.unwrap();
-    let org = org_of(t, agency).await;
-    let (status, r) = call(
-        t,
-        Method::GET,
-        &city,
-        &format!("/api/v1/agencies/{org}/resources"),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{r}");
-    let staff = r["staff"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["id"].as_str().unwrap().to_string(),
-                s["resigned"].as_bool().unwrap(),
-            )
-        })
-        .collect();
-    let equipment = r["equipment"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap().to_string())
-        .collect();
-    (staff, equipment)
+    t.agency_resources(agency).await.unwrap()
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 
 mod field;
 mod postgres;
+mod setup;
 
 pub use postgres::ScratchDatabase;
 
