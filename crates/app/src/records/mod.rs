@@ -214,7 +214,33 @@ impl RecordDetail {
     }
 }
 
+impl From<emss_db::entity::instrument_version::Model> for RegisteredInstrument {
+    fn from(v: emss_db::entity::instrument_version::Model) -> Self {
+        RegisteredInstrument {
+            instrument_id: v.instrument_id,
+            version: v.version,
+            parameter: v.parameter,
+            principle: v.principle,
+            range_lower: v.range_lower,
+            range_upper: v.range_upper,
+            unit: v.unit,
+        }
+    }
+}
+
 impl RegisteredInstrument {
+    /// The registered value a form field is bound to (`prefill = "instrument.<name>"`).
+    pub fn value(&self, name: &str) -> Option<&str> {
+        match name {
+            "parameter" => Some(&self.parameter),
+            "principle" => self.principle.as_deref(),
+            "range_lower" => Some(&self.range_lower),
+            "range_upper" => Some(&self.range_upper),
+            "unit" => Some(&self.unit),
+            _ => None,
+        }
+    }
+
     /// "0–200 mg/L".
     pub fn range_label(&self) -> String {
         format!("{}–{} {}", self.range_lower, self.range_upper, self.unit)
@@ -733,18 +759,14 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<RecordDetail, 
         })
         .collect();
     let versions = reference::versions_of(db, &found).await?;
-    let (_, version_rows) = reference::registered(db, &versions).await?;
+    let (_, mut listed_versions) = reference::registered(db, &versions).await?;
     let registered = chosen
         .iter()
-        .filter_map(|id| version_rows.iter().find(|v| &v.instrument_id == id))
-        .map(|v| RegisteredInstrument {
-            instrument_id: v.instrument_id.clone(),
-            version: v.version,
-            parameter: v.parameter.clone(),
-            principle: v.principle.clone(),
-            range_lower: v.range_lower.clone(),
-            range_upper: v.range_upper.clone(),
-            unit: v.unit.clone(),
+        .filter_map(|id| {
+            let at = listed_versions
+                .iter()
+                .position(|v| &v.instrument_id == id)?;
+            Some(listed_versions.swap_remove(at))
         })
         .collect();
     let references = reference::stored_references(app, &found).await?;

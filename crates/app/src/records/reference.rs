@@ -5,14 +5,15 @@
 //! voided, or an earlier calibration arrives late, the records judged against it are judged
 //! again: a re-judgement is appended, the record's own verdicts stay as filed.
 
+use super::RegisteredInstrument;
 use crate::audit::{self, Outcome};
 use crate::{App, AppError};
 use chrono::{DateTime, Utc};
-use emss_db::entity::{calibration_reading, instrument_version, record, rejudgement};
+use emss_db::entity::{calibration_reading, record, rejudgement};
 use emss_db::repo;
 use emss_db::repo::calibration::ReadingKey;
 use emss_domain::Actor;
-use emss_domain::form::definition::FormDefinition;
+use emss_domain::form::definition::{FormDefinition, REGISTERED};
 use emss_domain::form::evaluate::{
     Evaluation, Input, PreviousValues, Registered, Verdict, evaluate, typed_inputs,
 };
@@ -98,22 +99,21 @@ pub(super) async fn versions_of(
 pub(super) async fn registered(
     db: &impl ConnectionTrait,
     versions: &Versions,
-) -> Result<(Registered, Vec<instrument_version::Model>), AppError> {
+) -> Result<(Registered, Vec<RegisteredInstrument>), AppError> {
     let wanted: Vec<(String, i32)> = versions.iter().map(|(k, v)| (k.clone(), *v)).collect();
-    let rows = repo::outlet::instrument_versions(db, &wanted).await?;
+    let rows: Vec<RegisteredInstrument> = repo::outlet::instrument_versions(db, &wanted)
+        .await?
+        .into_iter()
+        .map(RegisteredInstrument::from)
+        .collect();
     let registered = rows
         .iter()
-        .map(|v| {
-            let mut values = HashMap::from([
-                ("parameter".to_string(), v.parameter.clone()),
-                ("range_lower".to_string(), v.range_lower.clone()),
-                ("range_upper".to_string(), v.range_upper.clone()),
-                ("unit".to_string(), v.unit.clone()),
-            ]);
-            if let Some(p) = &v.principle {
-                values.insert("principle".to_string(), p.clone());
-            }
-            (v.instrument_id.clone(), values)
+        .map(|r| {
+            let values = REGISTERED
+                .iter()
+                .filter_map(|name| r.value(name).map(|v| (name.to_string(), v.to_string())))
+                .collect();
+            (r.instrument_id.clone(), values)
         })
         .collect();
     Ok((registered, rows))

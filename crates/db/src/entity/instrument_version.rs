@@ -18,7 +18,8 @@ pub struct Model {
     pub maker: String,
     pub model: String,
     pub serial_no: String,
-    /// The account that made the change (none for versions copied when versions began).
+    /// The account that made the change (none for demo data and for the versions copied when
+    /// versions began).
     pub recorded_by: Option<String>,
     pub recorded_at: DateTimeUtc,
 }

@@ -122,16 +122,15 @@ fn with_instruments(
                 let found = registered.iter().find(|r| &r.instrument_id == id);
                 if let (Value::Object(obj), Some(r)) = (&mut instance, found) {
                     for f in &s.fields {
-                        let value = match f.prefill.as_deref() {
-                            Some("instrument.parameter") => Some(r.parameter.clone()),
-                            Some("instrument.principle") => r.principle.clone(),
-                            Some("instrument.range_lower") => Some(r.range_lower.clone()),
-                            Some("instrument.range_upper") => Some(r.range_upper.clone()),
-                            Some("instrument.unit") => Some(r.unit.clone()),
-                            _ => continue,
+                        let Some(name) = f
+                            .prefill
+                            .as_deref()
+                            .and_then(|p| p.strip_prefix("instrument."))
+                        else {
+                            continue;
                         };
-                        match value {
-                            Some(v) => obj.insert(f.id.clone(), Value::String(v)),
+                        match r.value(name) {
+                            Some(v) => obj.insert(f.id.clone(), Value::String(v.to_string())),
                             None => obj.remove(&f.id),
                         };
                     }
