@@ -13,6 +13,7 @@ pub mod contract;
 pub mod crypto;
 pub mod district;
 pub mod error;
+pub mod fault;
 pub mod filing;
 pub mod form;
 pub mod ids;

@@ -1639,3 +1639,46 @@ fn a_verdict_on_an_unconfirmed_limit_says_so_and_the_minimum_pairs_rule_is_shown
     let v = verdict(&ev, "analytes[0].mean_difference_verdict");
     assert!(!v.explanation.contains("未经"), "{}", v.explanation);
 }
+
+#[test]
+fn the_out_of_control_rule_and_the_follow_up_deadline_are_data_with_their_source() {
+    let cal = form("fg_calibration");
+    assert_eq!(
+        cal.start_rule(),
+        emss_domain::form::definition::StartRule::LastPassing
+    );
+    let rule = cal.out_of_control.as_ref().unwrap();
+    assert!(rule.source.contains("HJ 75-2017") && rule.conflict.is_some());
+    assert_eq!(cal.follow_up_days(), 1);
+    // A form type that names no follow-up takes the documented default.
+    let check = form("ww_standard_check");
+    assert!(check.follow_up.is_none());
+    assert_eq!(
+        check.follow_up_days(),
+        emss_domain::fault::DEFAULT_FOLLOW_UP_DAYS
+    );
+
+    let text = std::fs::read_to_string(forms_dir().join("fg_calibration.toml")).unwrap();
+    let refused = |from: &str, to: &str| {
+        assert!(text.contains(from), "{from}");
+        FormDefinition::parse(&text.replacen(from, to, 1))
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(refused("days = 1\n", "days = 0\n").contains("1 至 90 天"));
+    assert!(refused("days = 1\n", "days = 91\n").contains("1 至 90 天"));
+    // Reaching back to the last passing calibration needs a form that reads one.
+    let comparison =
+        std::fs::read_to_string(forms_dir().join("ww_sample_comparison.toml")).unwrap();
+    let with_rule = comparison.replacen(
+        "\n[[limits]]",
+        "\n[out_of_control]\nstart = \"last_passing\"\nsource = \"x\"\nconfidence = \"unconfirmed\"\n\n[[limits]]",
+        1,
+    );
+    assert!(
+        FormDefinition::parse(&with_rule)
+            .unwrap_err()
+            .to_string()
+            .contains("last_passing")
+    );
+}

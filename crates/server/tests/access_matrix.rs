@@ -315,6 +315,11 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             None,
         ),
         "api.records.list" => (Method::GET, "/api/v1/records?state=confirmed".into(), None),
+        "api.fault_periods.list" => (
+            Method::GET,
+            "/api/v1/fault-periods?status=open".into(),
+            None,
+        ),
         // Refused as invalid (422) once past the access check: no check-in position.
         "api.records.create" => (
             Method::POST,
@@ -1189,6 +1194,7 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
             vec![],
         ),
         "page.records" => (false, "/records?state=confirmed".into(), vec![]),
+        "page.fault_periods" => (false, "/fault-periods?status=overdue".into(), vec![]),
         "page.records.show" => (
             false,
             format!("/records/{}", demo_record(t, "confirmed").await),

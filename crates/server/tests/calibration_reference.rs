@@ -1,7 +1,8 @@
-//! Verdicts a filer cannot steer (issue 18, first part), through the API: the range, parameter and
-//! unit that choose a limit and a full scale come from the instrument's record as it stood at
-//! check-in, and drift is judged against the latest earlier *submitted* calibration — re-judged,
-//! by an appended judgement, when that one is voided or an earlier one arrives late.
+//! Verdicts a filer cannot steer (issue 18), through the API: the range, parameter and unit that
+//! choose a limit and a full scale come from the instrument's record as it stood at check-in;
+//! drift is judged against the latest earlier *submitted* calibration — re-judged, by an appended
+//! judgement, when that one is voided or an earlier one arrives late; and a 失控 drift opens a
+//! period that shows on the outlet, falls overdue, and closes at the next passing calibration.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::{Duration, SecondsFormat, TimeZone, Utc};
@@ -199,8 +200,8 @@ async fn detail(t: &TestApp, id: &str) -> Value {
     d
 }
 
-/// The enterprise confirms the record and the reviewer voids it.
-async fn void(t: &TestApp, id: &str) {
+/// The enterprise confirms the record.
+async fn confirm(t: &TestApp, id: &str) {
     let ent = t.token("ent_a").await.unwrap();
     let date = detail(t, id).await["record"]["visit_date"]
         .as_str()
@@ -226,24 +227,174 @@ async fn void(t: &TestApp, id: &str) {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// The reviewer's decision on one record, with `extra` in the body: the record's result.
+async fn review(t: &TestApp, id: &str, decision: &str, extra: Value) -> Value {
     let reviewer = t.token("reviewer_a").await.unwrap();
     let r_sig = t
         .image(&reviewer, "/api/v1/attachments", "signature", 903)
         .await
         .unwrap();
-    let (status, body) = call(
+    let mut body = json!({"record_ids": [id], "decision": decision,
+        "reason": "标气证书过期，校准无效", "signature_id": r_sig});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let (status, answer) = call(t, Method::POST, &reviewer, "/api/v1/reviews", Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    answer["results"][0].clone()
+}
+
+/// The enterprise confirms the record and the reviewer voids it.
+async fn void(t: &TestApp, id: &str) {
+    confirm(t, id).await;
+    let result = review(t, id, "void", json!({})).await;
+    assert_eq!(result["ok"], true, "{result}");
+}
+
+/// The periods `login` sees at the site's outlet.
+async fn periods(t: &TestApp, login: &str, s: &Site, query: &str) -> Vec<Value> {
+    let token = t.token(login).await.unwrap();
+    let (status, page) = call(
         t,
-        Method::POST,
-        &reviewer,
-        "/api/v1/reviews",
-        Some(
-            json!({"record_ids": [id], "decision": "void", "reason": "标气证书过期，校准无效",
-            "signature_id": r_sig}),
-        ),
+        Method::GET,
+        &token,
+        &format!("/api/v1/fault-periods?outlet_id={}{query}", s.outlet_id),
+        None,
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["results"][0]["ok"], true, "{body}");
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn an_out_of_control_drift_opens_a_period_until_the_next_passing_calibration() {
+    let t = TestApp::spawn().await.unwrap();
+    let s = site(&t).await;
+    let first = check_in(&t, &s, 300).await;
+    let (status, a) = submit(
+        &t,
+        &s,
+        &first,
+        300,
+        analyte(&s, "160.6", "160.4", json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    assert!(periods(&t, "ent_a", &s, "").await.is_empty());
+
+    // (185.0 − 160.4) / 200 = 12.3 %F.S., beyond the ±10 %F.S. 失控 limit of a gas span.
+    let second = check_in(&t, &s, 120).await;
+    let (status, b) = submit(
+        &t,
+        &s,
+        &second,
+        120,
+        analyte(&s, "185.0", "160.0", json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(outcome(&b, SPAN_DRIFT), "out_of_control", "{b}");
+    let listed = periods(&t, "ent_a", &s, "").await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let p = &listed[0];
+    assert_eq!(
+        (
+            p["kind"].as_str(),
+            p["status"].as_str(),
+            p["parameter"].as_str()
+        ),
+        (Some("out_of_control"), Some("open"), Some("二氧化硫")),
+        "{p}"
+    );
+    assert_eq!(p["instrument_id"], s.so2.as_str());
+    assert_eq!(p["opened_by"]["number"], b["number"]);
+    assert!(p["reason"].as_str().unwrap().contains("量程漂移"), "{p}");
+    // fg_calibration's rule reaches back to the last passing calibration, with its source; the
+    // follow-up is due a day after the visit that found it.
+    let a_check_in =
+        detail(&t, a["id"].as_str().unwrap()).await["record"]["check_in"]["at"].clone();
+    let b_check_in = detail(&t, &second).await["record"]["check_in"]["at"].clone();
+    assert_eq!(p["start_rule"], "last_passing");
+    assert_eq!(p["starts_at"], a_check_in, "{p}");
+    assert_eq!(p["found_at"], b_check_in, "{p}");
+    assert!(
+        p["start_source"].as_str().unwrap().contains("HJ 75-2017"),
+        "{p}"
+    );
+    let found_at = chrono::DateTime::parse_from_rfc3339(p["found_at"].as_str().unwrap()).unwrap();
+    let due_at = chrono::DateTime::parse_from_rfc3339(p["due_at"].as_str().unwrap()).unwrap();
+    assert_eq!(due_at - found_at, Duration::days(1));
+
+    // It shows on the outlet with the record that opened it, and the analyser reads 失控.
+    let ent = t.browser("ent_a").await.unwrap();
+    let page = ent
+        .page(&format!("/outlets/{}", s.outlet_id))
+        .await
+        .unwrap();
+    let section = page.split("失控时段与不合格待处理").nth(1).unwrap();
+    assert!(section.contains(b["number"].as_str().unwrap()), "{section}");
+    assert!(section.contains("待处理"));
+    assert!(page.contains("<span class=\"bad\">失控</span>"));
+    // Regulators of the district see it; another district and another agency do not.
+    assert_eq!(periods(&t, "district_a", &s, "").await.len(), 1);
+    assert!(periods(&t, "district_b", &s, "").await.is_empty());
+    assert!(periods(&t, "agency_b", &s, "").await.is_empty());
+
+    // The reviewer cannot approve it without saying what was done about it.
+    confirm(&t, &second).await;
+    let refused = review(&t, &second, "approve", json!({})).await;
+    assert_eq!(refused["code"], "acknowledgement_required", "{refused}");
+    let approved = review(
+        &t,
+        &second,
+        "approve",
+        json!({"acknowledgements": [{"record_id": second, "comment": "量程漂移失控，已安排次日重新校准"}]}),
+    )
+    .await;
+    assert_eq!(approved["ok"], true, "{approved}");
+
+    // Two days on and still open: overdue, in the list and on the home page's to-dos.
+    t.clock.set(t.clock.now() + Duration::days(2));
+    let overdue = periods(&t, "district_a", &s, "&status=overdue").await;
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0]["status"], "overdue");
+    let regulator = t.browser("district_a").await.unwrap();
+    let home = regulator.page("/").await.unwrap();
+    assert!(home.contains("失控与不合格逾期未处理"), "{home}");
+    let list = regulator
+        .page("/fault-periods?status=overdue")
+        .await
+        .unwrap();
+    assert!(list.contains(b["number"].as_str().unwrap()) && list.contains("已逾期"));
+
+    // The next calibration passes: (160.5 − 160.0) / 200 = 0.3 %F.S. The period closes there.
+    let third = check_in(&t, &s, 60).await;
+    let (status, c) = submit(&t, &s, &third, 60, analyte(&s, "160.5", "160.2", json!({}))).await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(outcome(&c, SPAN_DRIFT), "pass", "{c}");
+    let closed = periods(&t, "ent_a", &s, "").await;
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0]["status"], "closed", "{closed:?}");
+    assert_eq!(closed[0]["closed_by"]["number"], c["number"]);
+    assert!(
+        periods(&t, "district_a", &s, "&status=overdue")
+            .await
+            .is_empty()
+    );
+    let d = detail(&t, &third).await;
+    assert_eq!(d["periods"][0]["closed_by"]["id"], third.as_str(), "{d}");
+    assert_eq!(
+        detail(&t, &second).await["record"]["acknowledgement"],
+        "量程漂移失控，已安排次日重新校准"
+    );
+
+    // Voiding the closing calibration opens the period again.
+    void(&t, &third).await;
+    let reopened = periods(&t, "ent_a", &s, "").await;
+    assert_eq!(reopened[0]["status"], "overdue", "{reopened:?}");
+    assert_eq!(reopened[0]["closed_by"], Value::Null);
 }
 
 #[tokio::test]

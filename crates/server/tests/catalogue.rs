@@ -185,11 +185,11 @@ async fn the_check_computes_and_judges_as_the_server_will() {
     assert_eq!(status, StatusCode::OK, "{ok}");
     assert_eq!(
         (ok["version"].as_u64(), ok["valid"].as_bool()),
-        (Some(2), Some(true)),
+        (Some(3), Some(true)),
         "{ok}"
     );
     let a = &ok["fields"]["analytes"][0];
-    // Version 2 judges the readings after adjustment, not the reading before it.
+    // Since version 2 the readings after adjustment are judged, not the reading before it.
     assert!(a.get("zero_error").is_none(), "{a}");
     assert_eq!(a["zero_post_error"], "0.1");
     assert_eq!(a["span_post_error"], "0.2");

@@ -259,6 +259,48 @@ async fn the_benchmark_list_queries_use_indexes_on_both_databases() {
             "void: the records judged against it",
             repo::calibration::referencing_query(&["r1".to_string()]).build(backend),
         ),
+        (
+            "district: overdue 失控与不合格",
+            first_page(
+                repo::fault::list_query(
+                    &district,
+                    &repo::fault::FaultFilter {
+                        status: Some(repo::fault::Status::Overdue),
+                        ..Default::default()
+                    },
+                    now,
+                ),
+                backend,
+            ),
+        ),
+        (
+            "enterprise: 失控与不合格 of an outlet",
+            first_page(
+                repo::fault::list_query(
+                    &Scope::Enterprise("e1".into()),
+                    &repo::fault::FaultFilter {
+                        outlet_id: Some("o1".into()),
+                        ..Default::default()
+                    },
+                    now,
+                ),
+                backend,
+            ),
+        ),
+        (
+            "city: overdue 失控与不合格",
+            first_page(
+                repo::fault::list_query(
+                    &Scope::City,
+                    &repo::fault::FaultFilter {
+                        status: Some(repo::fault::Status::Overdue),
+                        ..Default::default()
+                    },
+                    now,
+                ),
+                backend,
+            ),
+        ),
     ];
     for (name, stmt) in queries {
         check(db, name, stmt, &mut problems).await;

@@ -404,6 +404,42 @@ async fn a_record_goes_from_check_in_to_approval() {
         .unwrap();
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["fields"]["reason"], "作废须填写原因");
+    // Its failed verdict must be acknowledged, record by record, before it is approved.
+    let (status, refused) = t
+        .call(
+            Method::POST,
+            &reviewer,
+            "/api/v1/reviews",
+            Some(json!({"record_ids": [id], "decision": "approve", "signature_id": r_sig})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::OK, "{refused}");
+    assert_eq!(refused["results"][0]["code"], "acknowledgement_required");
+    assert!(
+        refused["results"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("处理意见")
+    );
+    let (status, blank) = t
+        .call(
+            Method::POST,
+            &reviewer,
+            "/api/v1/reviews",
+            Some(
+                json!({"record_ids": [id], "decision": "approve", "signature_id": r_sig,
+                "acknowledgements": [{"record_id": id, "comment": "  "}]}),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{blank}");
+    assert_eq!(
+        blank["fields"]["acknowledgements[0].comment"],
+        "请填写处理意见"
+    );
+    let acknowledgement = "氨氮偏高已重新校准，复测合格后恢复数据";
     let (status, reviewed) = t
         .call(
             Method::POST,
@@ -411,13 +447,14 @@ async fn a_record_goes_from_check_in_to_approval() {
             "/api/v1/reviews",
             Some(
                 json!({"record_ids": [id, "0123456789abcdef0123456789abcdef"],
-                "decision": "approve", "signature_id": r_sig}),
+                "decision": "approve", "signature_id": r_sig,
+                "acknowledgements": [{"record_id": id, "comment": acknowledgement}]}),
             ),
         )
         .await
         .unwrap();
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(reviewed["results"][0]["ok"], true);
+    assert_eq!(reviewed["results"][0]["ok"], true, "{reviewed}");
     assert_eq!(reviewed["results"][1]["code"], "not_found");
 
     // Everyone in scope reads it, its evidence and its trail; 闵行 does not.
@@ -433,6 +470,7 @@ async fn a_record_goes_from_check_in_to_approval() {
         .unwrap();
     assert_eq!(status, StatusCode::OK);
     assert_eq!(seen["record"]["state"], "approved");
+    assert_eq!(seen["record"]["acknowledgement"], acknowledgement);
     assert_eq!(seen["record"]["flags"][0]["kind"], "failed_verdict");
     let roles: Vec<&str> = seen["evidence"]
         .as_array()

@@ -393,6 +393,12 @@ async fn run(w: &World, actions: Vec<Action>) -> Result<(), String> {
                     continue;
                 }
                 let ids: Vec<&str> = picked.iter().map(|i| records[*i].id.as_str()).collect();
+                // A failed record needs the reviewer's word to be approved; a word on one that
+                // passed is kept too.
+                let acknowledgements: Vec<Value> = ids
+                    .iter()
+                    .map(|id| json!({"record_id": id, "comment": "已核实，安排复测"}))
+                    .collect();
                 let (status, body) =
                     w.t.call(
                         Method::POST,
@@ -400,7 +406,8 @@ async fn run(w: &World, actions: Vec<Action>) -> Result<(), String> {
                         "/api/v1/reviews",
                         Some(json!({"record_ids": ids,
                             "decision": if *void { "void" } else { "approve" },
-                            "reason": "复核不通过", "signature_id": person.signature})),
+                            "reason": "复核不通过", "signature_id": person.signature,
+                            "acknowledgements": acknowledgements})),
                     )
                     .await
                     .unwrap();

@@ -141,6 +141,10 @@ pub const PORTAL: &[Section] = &[
                         title: "运维记录",
                         route: "page.records",
                     },
+                    Item {
+                        title: "失控与不合格",
+                        route: "page.fault_periods",
+                    },
                 ],
             },
         ],

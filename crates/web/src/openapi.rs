@@ -76,6 +76,7 @@ use utoipa::{Modify, OpenApi};
         api::records::pending,
         api::records::confirm,
         api::records::review,
+        api::records::fault_periods,
         api::tasks::list,
         api::tasks::create,
         api::tasks::get,

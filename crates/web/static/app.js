@@ -617,10 +617,16 @@
       clearErrors(form);
       var boxes = form.querySelectorAll("input[name=record_ids]:checked");
       var decision = form.querySelector("input[name=decision]:checked");
+      // A failed record is approved only with the reviewer's word on it.
+      var acknowledgements = [];
+      Array.prototype.forEach.call(boxes, function (b) {
+        var note = form.querySelector('textarea[data-ack-for="' + CSS.escape(b.value) + '"]');
+        if (note && note.value.trim()) acknowledgements.push({ record_id: b.value, comment: note.value });
+      });
       call("POST", "/api/v1/reviews", {
         record_ids: Array.prototype.map.call(boxes, function (i) { return i.value; }),
         decision: decision ? decision.value : "", reason: form.querySelector("[name=reason]").value,
-        signature_id: pad.id()
+        signature_id: pad.id(), acknowledgements: acknowledgements
       }, key).then(function (res) {
         if (res.status !== 200) {
           var unplaced = showErrors(form, res.body.fields);

@@ -278,6 +278,7 @@ pub(crate) async fn load_demo(
             reviewed_by_name: None,
             reviewed_at: None,
             void_reason: None,
+            acknowledgement: None,
             version: 1,
             created_at: check_in.server_at,
             updated_at: check_in.server_at,
@@ -407,6 +408,14 @@ pub(crate) async fn load_demo(
             reference::readings(&model, &evaluation.fields, &refs),
         )
         .await?;
+        super::faults::after_submit(txn, app, None, &model, &def, &evaluation, |key| {
+            refs.of(&key.instrument_id, &key.parameter)
+                .map(|(id, _)| id.to_string())
+        })
+        .await?;
+        if state == RecordState::Voided {
+            super::faults::after_void(txn, app, None, &model).await?;
+        }
         repo::record::link_evidence(
             txn,
             links

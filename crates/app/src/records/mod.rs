@@ -6,6 +6,7 @@
 
 mod confirm;
 mod demo;
+pub mod faults;
 pub mod field;
 mod reference;
 mod review;
@@ -14,7 +15,7 @@ mod submit;
 pub use confirm::{ConfirmInput, Confirmed, MAX_BATCH, PendingDay, confirm, pending_days};
 pub(crate) use demo::{DemoPeople, load_demo};
 pub use reference::ReferenceRef;
-pub use review::{ReviewInput, ReviewResult, Reviewed, review};
+pub use review::{Acknowledgement, ReviewInput, ReviewResult, Reviewed, review};
 pub use submit::{SubmitInput, Submitted, submit};
 
 use crate::audit::{self, Outcome};
@@ -138,6 +139,8 @@ pub struct RecordView {
     pub reviewed_by_name: Option<String>,
     pub reviewed_at: Option<DateTime<Utc>>,
     pub void_reason: Option<String>,
+    /// The reviewer's acknowledgement of its failed or 失控 verdicts, given when approving.
+    pub acknowledgement: Option<String>,
     pub version: i32,
     pub updated_at: DateTime<Utc>,
 }
@@ -193,6 +196,8 @@ pub struct RecordDetail {
     pub references: Vec<ReferenceRef>,
     /// Later judgements of the record, oldest first (its own verdicts stay as filed).
     pub rejudgements: Vec<RejudgementView>,
+    /// The 失控时段 and failed results awaiting follow-up this record opened or closed.
+    pub periods: Vec<faults::FaultPeriodView>,
 }
 
 /// An instrument's record in the version a record checked in against.
@@ -411,6 +416,7 @@ pub(crate) async fn views(
                 reviewed_by_name: r.reviewed_by_name,
                 reviewed_at: r.reviewed_at,
                 void_reason: r.void_reason,
+                acknowledgement: r.acknowledgement,
                 version: r.version,
                 updated_at: r.updated_at,
             })
@@ -612,6 +618,7 @@ async fn create_once(
         reviewed_by_name: None,
         reviewed_at: None,
         void_reason: None,
+        acknowledgement: None,
         version: 1,
         created_at: now,
         updated_at: now,
@@ -783,10 +790,12 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<RecordDetail, 
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
+    let periods = faults::of_record(app, &found.id).await?;
     Ok(RecordDetail {
         registered,
         references,
         rejudgements,
+        periods,
         record: view(app, found).await?,
         fields,
         verdicts,

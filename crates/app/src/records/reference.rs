@@ -68,7 +68,7 @@ impl PreviousValues for References {
 
 impl References {
     /// The reference record of an instrument and parameter: (id, number).
-    fn of(&self, instrument_id: &str, parameter: &str) -> Option<(&str, &str)> {
+    pub(super) fn of(&self, instrument_id: &str, parameter: &str) -> Option<(&str, &str)> {
         self.found
             .get(&(instrument_id.to_string(), parameter.to_string()))
             .map(|(id, number, _)| (id.as_str(), number.as_str()))

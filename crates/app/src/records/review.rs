@@ -1,8 +1,10 @@
 //! 运维审核: the agency's reviewer approves or voids confirmed records, one or a batch, with a
 //! signature; voiding needs a reason. The filer of a record never reviews it: inside a batch
-//! such records are refused by name and the rest go through.
+//! such records are refused by name and the rest go through. A record with a failed or 失控 verdict
+//! is approved only with the reviewer's 处理意见 for it (its acknowledgement).
 
 use super::confirm::MAX_BATCH;
+use super::faults;
 use super::reference::{self, Cause};
 use super::stored_state;
 use super::submit::own_image;
@@ -28,6 +30,17 @@ pub struct ReviewInput {
     pub decision: String,
     pub reason: String,
     pub signature_id: String,
+    /// The reviewer's word on each failed record approved.
+    pub acknowledgements: Vec<Acknowledgement>,
+}
+
+/// The reviewer has seen a record's failed or 失控 verdicts and says what was done about them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledgement {
+    pub record_id: String,
+    /// 处理意见: at most 500 characters.
+    pub comment: String,
 }
 
 /// The outcome for one record of a batch.
@@ -35,7 +48,8 @@ pub struct ReviewInput {
 pub struct ReviewResult {
     pub record_id: String,
     pub ok: bool,
-    /// Why not: `not_found` | `own_record` | `invalid_state`.
+    /// Why not: `not_found` | `own_record` | `invalid_state` | `acknowledgement_required` (a
+    /// failed or 失控 record approved without an acknowledgement).
     pub code: Option<String>,
     pub message: Option<String>,
 }
@@ -115,6 +129,20 @@ async fn review_once(
     if reason.chars().count() > MAX_REASON_CHARS {
         errors.add("reason", "原因不能超过 500 字");
     }
+    if input.acknowledgements.len() > MAX_BATCH {
+        errors.add("acknowledgements", "一次最多确认 200 条记录");
+    }
+    let mut acknowledged: HashMap<String, String> = HashMap::new();
+    for (i, a) in input.acknowledgements.iter().take(MAX_BATCH).enumerate() {
+        let comment = a.comment.trim();
+        let at = format!("acknowledgements[{i}].comment");
+        if comment.is_empty() {
+            errors.add(&at, "请填写处理意见");
+        } else if comment.chars().count() > MAX_REASON_CHARS {
+            errors.add(&at, "处理意见不能超过 500 字");
+        }
+        acknowledged.insert(a.record_id.clone(), comment.to_string());
+    }
     let mut ids: Vec<String> = Vec::new();
     for id in &input.record_ids {
         if !ids.contains(id) {
@@ -152,6 +180,18 @@ async fn review_once(
             continue;
         }
         let Some(mut r) = found else { continue };
+        let acknowledgement = acknowledged.get(id).cloned();
+        if action == RecordAction::Approve && r.failed && acknowledgement.is_none() {
+            results.push(refused(
+                id,
+                "acknowledgement_required",
+                format!(
+                    "记录 {} 有不合格或失控的判定，审核通过前须确认并填写处理意见",
+                    r.number
+                ),
+            ));
+            continue;
+        }
         let next = action
             .next(stored_state(&r)?)
             .ok_or_else(|| AppError::internal("a judged record cannot move"))?;
@@ -161,6 +201,7 @@ async fn review_once(
         r.reviewed_by_name = Some(actor.name.clone());
         r.reviewed_at = Some(now);
         r.void_reason = (next == RecordState::Voided).then(|| reason.clone());
+        r.acknowledgement = acknowledgement.filter(|_| next == RecordState::Approved);
         r.version += 1;
         r.updated_at = now;
         if !repo::record::save(&txn, r.clone(), expected).await? {
@@ -197,12 +238,15 @@ async fn review_once(
             },
             Some(("record", &r.id)),
             Outcome::Ok,
-            json!({"reason": r.void_reason, "signature": signature.blob_key}),
+            json!({"reason": r.void_reason, "acknowledgement": r.acknowledgement,
+                "signature": signature.blob_key}),
         )
         .await?;
         if next == RecordState::Voided {
-            // The records judged against this one are judged again, after the void is logged.
+            // The records judged against this one are judged again, after the void is logged;
+            // the periods it opened or closed follow.
             reference::rejudge_after(&txn, app, actor, Cause::Voided(&r)).await?;
+            faults::after_void(&txn, app, Some(actor), &r).await?;
         }
         results.push(ReviewResult {
             record_id: id.clone(),

@@ -3,7 +3,7 @@
 //! the due occurrence marked done. From here on the record's content never changes.
 
 use super::reference::{self, Cause, ReferenceRef};
-use super::{FlagView, StampInput, flag_rows, own_draft};
+use super::{FlagView, StampInput, faults, flag_rows, own_draft};
 use crate::audit::{self, Outcome};
 use crate::error::FieldErrors;
 use crate::evidence::{SAME_PICTURE_BITS, perceptual_distance};
@@ -428,6 +428,11 @@ async fn submit_once(
             "failed": found.failed, "flags": answer.flags.iter().map(|f| &f.kind).collect::<Vec<_>>(),
             "occurrence_id": found.occurrence_id}),
     )
+    .await?;
+    faults::after_submit(&txn, app, Some(actor), &found, &def, &evaluation, |key| {
+        refs.of(&key.instrument_id, &key.parameter)
+            .map(|(id, _)| id.to_string())
+    })
     .await?;
     if reference::uses_references(&def) {
         // A calibration of an earlier visit arriving now changes the reference of the next one.

@@ -330,6 +330,7 @@ fn one_record(
         reviewed_by_name: reviewed.then(|| reviewer_name.clone()),
         reviewed_at: reviewed.then(|| check_out + Duration::hours(44)),
         void_reason: (state == "voided").then(|| "现场照片与记录不符，作废".into()),
+        acknowledgement: None,
         version: if reviewed {
             4
         } else if confirmed {

@@ -16,6 +16,7 @@ pub mod contract_version;
 pub mod denial_window;
 pub mod device_binding;
 pub mod evidence;
+pub mod fault_period;
 pub mod filing;
 pub mod filing_attachment;
 pub mod filing_capability;

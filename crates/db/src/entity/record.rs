@@ -59,6 +59,8 @@ pub struct Model {
     pub reviewed_by_name: Option<String>,
     pub reviewed_at: Option<DateTimeUtc>,
     pub void_reason: Option<String>,
+    /// The reviewer's acknowledgement of a failed or 失控 verdict, given when approving.
+    pub acknowledgement: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -394,6 +394,7 @@ mod tests {
             reviewed_by_name: None,
             reviewed_at: None,
             void_reason: None,
+            acknowledgement: None,
             version: 2,
             created_at: at,
             updated_at: at,
@@ -417,8 +418,9 @@ mod tests {
                 .await
                 .unwrap();
         }
-        // Back to before this migration, and up again: the submitted record's section is copied.
-        Migrator::down(&db.conn, Some(1)).await.unwrap();
+        // Back to before this migration (and the one after it), and up again: the submitted
+        // record's section is copied.
+        Migrator::down(&db.conn, Some(2)).await.unwrap();
         db.migrate().await.unwrap();
         let readings = calibration_reading::Entity::find()
             .all(&db.conn)

@@ -21,6 +21,7 @@ mod m20261205_000015_flagged_record;
 mod m20261206_000016_witness;
 mod m20261206_000017_denial_window;
 mod m20261206_000018_instrument_versions;
+mod m20261206_000019_fault_periods;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_witness::Migration),
             Box::new(m20261206_000017_denial_window::Migration),
             Box::new(m20261206_000018_instrument_versions::Migration),
+            Box::new(m20261206_000019_fault_periods::Migration),
         ]
     }
 }

@@ -255,11 +255,5 @@ pub async fn search(
     let query = audit_entry::Entity::find()
         .filter(cond)
         .order_by_desc(audit_entry::Column::Seq);
-    let total = query.clone().count(db).await?;
-    let items = query
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Page::new(items, total, page))
+    super::paged(db, query, page).await
 }

@@ -6,7 +6,7 @@ use emss_domain::listing::{Page, PageRequest};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder,
 };
 
 pub async fn insert(db: &impl ConnectionTrait, model: change_request::Model) -> Result<(), DbErr> {
@@ -67,13 +67,7 @@ pub async fn queue(
     let query = query
         .order_by_asc(change_request::Column::RequestedAt)
         .order_by_asc(change_request::Column::Id);
-    let total = query.clone().count(db).await?;
-    let items = query
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Page::new(items, total, page))
+    super::paged(db, query, page).await
 }
 
 pub async fn count_pending(db: &impl ConnectionTrait, subject_kind: &str) -> Result<u64, DbErr> {

@@ -9,7 +9,7 @@ use emss_domain::listing::{Page, PageRequest};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 /// An agency sees its own contracts, drafts included; party A and the regulators only those the
@@ -102,13 +102,7 @@ pub async fn list(
         .filter(cond)
         .order_by_desc(contract::Column::CreatedAt)
         .order_by_asc(contract::Column::Id);
-    let total = query.clone().count(db).await?;
-    let items = query
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Page::new(items, total, page))
+    super::paged(db, query, page).await
 }
 
 pub async fn add_version(

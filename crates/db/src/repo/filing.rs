@@ -7,7 +7,7 @@ use emss_domain::listing::{Page, PageRequest};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 pub async fn get(db: &impl ConnectionTrait, org_id: &str) -> Result<Option<filing::Model>, DbErr> {
@@ -216,13 +216,7 @@ pub async fn search(
         .filter(cond)
         .order_by_asc(filing::Column::Name)
         .order_by_asc(filing::Column::OrgId);
-    let total = query.clone().count(db).await?;
-    let items = query
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Page::new(items, total, page))
+    super::paged(db, query, page).await
 }
 
 /// How many filings wait in each review queue: (待一审, 待二审).

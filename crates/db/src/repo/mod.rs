@@ -12,6 +12,7 @@ pub mod contract;
 pub mod denial;
 pub mod device_binding;
 pub mod evidence;
+pub mod fault;
 pub mod filing;
 pub mod form_definition;
 pub mod idempotency;
@@ -24,8 +25,12 @@ pub mod setting;
 pub mod task;
 pub mod witness;
 
+use emss_domain::listing::{Page, PageRequest};
 use sea_orm::sea_query::LikeExpr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    Select,
+};
 use std::collections::HashMap;
 
 /// The names of some rows by id, reading those two columns only: lists name each row's task,
@@ -48,6 +53,24 @@ pub(crate) async fn names_by_id<E: EntityTrait>(
         .all(db)
         .await?;
     Ok(pairs.into_iter().collect())
+}
+
+/// One page of a list query, with the count of all its rows.
+pub(crate) async fn paged<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    page: PageRequest,
+) -> Result<Page<E::Model>, DbErr>
+where
+    E::Model: Send + Sync,
+{
+    let total = query.clone().count(db).await?;
+    let items = query
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(db)
+        .await?;
+    Ok(Page::new(items, total, page))
 }
 
 /// `%keyword%` with the LIKE wildcards in the keyword escaped, so `50%` finds "50%" literally.

@@ -10,7 +10,7 @@ use emss_domain::listing::{Page, PageRequest};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder,
 };
 
 /// The outlets a scope may see, as a condition on `outlet.enterprise_id`.
@@ -69,13 +69,7 @@ pub async fn list(
         .filter(cond)
         .order_by_asc(outlet::Column::EnterpriseId)
         .order_by_asc(outlet::Column::Name);
-    let total = query.clone().count(db).await?;
-    let items = query
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Page::new(items, total, page))
+    super::paged(db, query, page).await
 }
 
 pub async fn get(

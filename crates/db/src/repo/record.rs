@@ -247,13 +247,7 @@ pub async fn list(
         return Ok(Page::new(items, total, page));
     }
     let query = list_query(scope, viewer, filter);
-    let total = query.clone().count(db).await?;
-    let items = query
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Page::new(items, total, page))
+    super::paged(db, query, page).await
 }
 
 /// The query of 待确认日期 (its plan is checked in the tests).

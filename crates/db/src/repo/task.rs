@@ -156,13 +156,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<maintenance_task::Model>, DbErr> {
     let query = list_query(scope, filter, today);
-    let total = query.clone().count(db).await?;
-    let items = query
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Page::new(items, total, page))
+    super::paged(db, query, page).await
 }
 
 /// Replaces what a task binds and its plans (a draft being saved again).
@@ -340,13 +334,7 @@ pub async fn occurrences(
     page: PageRequest,
 ) -> Result<Page<occurrence::Model>, DbErr> {
     let query = occurrences_query(scope, filter);
-    let total = query.clone().count(db).await?;
-    let items = query
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    Ok(Page::new(items, total, page))
+    super::paged(db, query, page).await
 }
 
 pub async fn count_occurrences(

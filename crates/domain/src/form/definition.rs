@@ -4,6 +4,7 @@
 
 use super::formula::Formula;
 use super::limit::{Confidence, Limit};
+
 use super::number::Dec;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -52,6 +53,60 @@ pub struct Frequency {
     /// regulator is expected to settle by publishing a version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conflict: Option<String>,
+}
+
+/// Where a 失控时段 starts (sources disagree, so it is data): at the record that found it, or
+/// back at the last passing calibration of the instrument and parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum StartRule {
+    #[default]
+    Found,
+    LastPassing,
+}
+
+impl StartRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StartRule::Found => "found",
+            StartRule::LastPassing => "last_passing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<StartRule> {
+        [StartRule::Found, StartRule::LastPassing]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StartRule::Found => "自发现问题的记录签到时起",
+            StartRule::LastPassing => "自上一次合格校准的签到时起",
+        }
+    }
+}
+
+/// `[out_of_control]`: how a form type's 失控 results open a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutOfControlRule {
+    pub start: StartRule,
+    pub source: String,
+    pub confidence: Confidence,
+    /// Set when sources disagree: what each says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<String>,
+}
+
+/// `[follow_up]`: within how many days of a failed result (from the visit's check-in) its
+/// follow-up — a later record of the same form type that passes — must be filed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUp {
+    pub days: u32,
+    pub source: String,
+    pub confidence: Confidence,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -249,6 +304,12 @@ pub struct FormDefinition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum_visit_minutes: Option<u32>,
     pub frequency: Frequency,
+    /// How a 失控 result opens a period; absent: at the record that found it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_control: Option<OutOfControlRule>,
+    /// The follow-up deadline of a failed result; absent: `fault::DEFAULT_FOLLOW_UP_DAYS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUp>,
     #[serde(default)]
     pub limits: Vec<Limit>,
     pub sections: Vec<Section>,
@@ -345,6 +406,19 @@ impl FormDefinition {
         self.limits.iter().find(|l| l.id == id)
     }
 
+    pub fn start_rule(&self) -> StartRule {
+        self.out_of_control
+            .as_ref()
+            .map(|r| r.start)
+            .unwrap_or_default()
+    }
+
+    pub fn follow_up_days(&self) -> u32 {
+        self.follow_up
+            .as_ref()
+            .map_or(crate::fault::DEFAULT_FOLLOW_UP_DAYS, |f| f.days)
+    }
+
     /// Every field, columns of rows included, in document order with its section index.
     pub fn all_fields(&self) -> Vec<(usize, &Field)> {
         let mut out = Vec::new();
@@ -411,6 +485,18 @@ impl FormDefinition {
         }
         if self.sections.is_empty() {
             return Err(top("至少需要一个分区".into()));
+        }
+        if let Some(f) = &self.follow_up
+            && !(1..=90).contains(&f.days)
+        {
+            return Err(top("跟进期限 follow_up.days 须为 1 至 90 天".into()));
+        }
+        if self.start_rule() == StartRule::LastPassing
+            && !self.all_fields().iter().any(|(_, f)| f.previous.is_some())
+        {
+            return Err(top(
+                "失控时段自上一次合格校准起算（last_passing）只适用于取上次校准值的表单".into(),
+            ));
         }
         self.check_limits()?;
 

@@ -280,6 +280,36 @@ pub async fn field_loop(client: &Client, app: &TestApp, shots: &Path) -> Result<
     sign(client).await?;
     tap(client, "[data-testid=review]").await?;
     wait_contains(client, "[data-form-result]", "已处理 1 条").await?;
+
+    // The demo record whose 氨氮 check failed is approved only with the reviewer's word on it.
+    let failed = client
+        .find(Locator::XPath(
+            "//li[.//span[@class='flag' and text()='判定不合格']]//input[@name='record_ids']",
+        ))
+        .await?;
+    let failed_number = failed.attr("data-number").await?.unwrap_or_default();
+    let failed_id = failed.attr("value").await?.unwrap_or_default();
+    tap(client, &format!("input[data-number='{failed_number}']")).await?;
+    tap(client, "[data-testid=review]").await?;
+    let refused = wait_contains(client, "[data-form-result]", "处理意见").await?;
+    check(
+        refused.contains(&failed_number) && refused.contains("未处理"),
+        &format!("approving a failed record without a word is refused: {refused:?}"),
+    )?;
+    let note = client
+        .find(Locator::Css(&format!(
+            "textarea[data-ack-for='{failed_id}']"
+        )))
+        .await?;
+    check(
+        note.is_displayed().await?,
+        "the failed record shows its box for the reviewer's word",
+    )?;
+    note.send_keys("氨氮核查不合格，已安排重新校准并复测")
+        .await?;
+    save_screenshot(client, shots, "field-loop-acknowledge").await?;
+    tap(client, "[data-testid=review]").await?;
+    wait_contains(client, "[data-form-result]", "已处理 1 条").await?;
     let other = client.find(Locator::Css("input[name=record_ids]")).await?;
     let voided = other.attr("data-number").await?.unwrap_or_default();
     tap(client, &format!("input[data-number='{voided}']")).await?;

@@ -11,6 +11,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use emss_app::AppError;
+use emss_app::records::faults::{FaultPeriodView, FaultQuery};
 use emss_app::records::{
     ConfirmInput, NewRecord, PendingDay, RecordDetail, RecordView, ReviewInput, StampInput,
     SubmitInput, Submitted,
@@ -268,6 +269,57 @@ pub async fn list(
     }))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FaultParams {
+    pub outlet_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub instrument_id: Option<String>,
+    /// `out_of_control` (失控) | `failed` (不合格待处理).
+    pub kind: Option<String>,
+    /// `open` (overdue ones included) | `overdue` | `closed` | `cancelled`.
+    pub status: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FaultPage {
+    pub items: Vec<FaultPeriodView>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+/// 失控与不合格: the 失控时段 and failed results awaiting their follow-up in scope, open ones
+/// first.
+#[utoipa::path(get, path = "/api/v1/fault-periods", tag = "records", summary = "失控时段与不合格待处理",
+    params(FaultParams), security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = FaultPage), (status = 422, body = ErrorBody)))]
+pub async fn fault_periods(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiQuery(q): ApiQuery<FaultParams>,
+) -> Result<Json<FaultPage>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let page = super::paging(q.page, q.page_size)?;
+    let query = FaultQuery {
+        outlet_id: q.outlet_id,
+        enterprise_id: q.enterprise_id,
+        instrument_id: q.instrument_id,
+        kind: q.kind,
+        status: q.status,
+    };
+    let page = emss_app::records::faults::list(&state.app, actor, query, page).await?;
+    Ok(Json(FaultPage {
+        items: page.items,
+        total: page.total,
+        page: page.page,
+        page_size: page.page_size,
+    }))
+}
+
 /// 待确认日期: days with submitted records on the enterprise's outlets.
 #[utoipa::path(get, path = "/api/v1/confirmations/pending", tag = "records", summary = "待确认日期",
     security(("bearer" = []), ("cookie" = [])),
@@ -331,10 +383,15 @@ pub struct ReviewBody {
     pub reason: String,
     #[serde(default)]
     pub signature_id: String,
+    /// Required, per record, to approve a record with a failed or 失控 verdict: the reviewer's
+    /// 处理意见 (otherwise that record is refused with `acknowledgement_required`).
+    #[serde(default)]
+    pub acknowledgements: Vec<emss_app::records::Acknowledgement>,
 }
 
-/// 审核: approve or void a batch; the filer's own records and records not confirmed are refused
-/// one by one (`results`), the rest go through.
+/// 审核: approve or void a batch; the filer's own records, records not confirmed and failed
+/// records approved without an acknowledgement are refused one by one (`results`), the rest go
+/// through.
 #[utoipa::path(post, path = "/api/v1/reviews", tag = "records", summary = "审核通过或作废",
     params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer (a UUID)")),
     request_body = ReviewBody, security(("bearer" = []), ("cookie" = [])),
@@ -351,6 +408,7 @@ pub async fn review(
         decision: body.decision,
         reason: body.reason,
         signature_id: body.signature_id,
+        acknowledgements: body.acknowledgements,
     };
     let keyed = keyed("api.reviews.create", &headers);
     Ok(Json(

@@ -8,7 +8,7 @@ use crate::shell::Shell;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use emss_domain::ErrorCode;
+use emss_domain::{ErrorCode, Permission};
 
 #[derive(Template)]
 #[template(path = "portal/home.html")]
@@ -50,6 +50,14 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
     }
     todos.extend(emss_app::contracts::todos(&state.app, actor).await?);
     todos.extend(emss_app::tasks::todos(&state.app, actor).await?);
+    if Permission::ViewRecords.allows(Some(actor)) {
+        let overdue = emss_app::records::faults::overdue_count(&state.app, actor).await?;
+        todos.push((
+            "失控与不合格逾期未处理",
+            overdue,
+            "/fault-periods?status=overdue",
+        ));
+    }
     Ok(render(&HomePage {
         todos,
         name: actor.name.clone(),

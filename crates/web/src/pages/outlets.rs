@@ -13,6 +13,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use emss_app::outlets::{InstrumentView, OutletView};
+use emss_app::records::faults::{self, FaultPeriodView, FaultQuery};
 use emss_domain::form::OutletKind;
 use emss_domain::listing::PageRequest;
 use emss_domain::monitoring::{CEMS_PRINCIPLES, InstrumentInput, OutletInput, parameters};
@@ -274,9 +275,31 @@ pub struct ShowPage {
     pub outlet_errors: BTreeMap<String, String>,
     pub instrument_errors: BTreeMap<String, String>,
     pub notice: Option<&'static str>,
+    /// The outlet's 失控时段 and failed results awaiting follow-up, open ones first.
+    pub periods: Vec<FaultPeriodView>,
+    /// The periods list names no enterprise or outlet here: it is this outlet's.
+    pub show_parties: bool,
 }
 
 impl ShowPage {
+    /// An instrument's state by its open periods: 失控 before 不合格待处理.
+    pub fn instrument_state(&self, instrument_id: &str) -> &'static str {
+        let open = |kind: &str| {
+            self.periods.iter().any(|p| {
+                p.instrument_id == instrument_id
+                    && (p.status == "open" || p.status == "overdue")
+                    && p.kind == kind
+            })
+        };
+        if open("out_of_control") {
+            "失控"
+        } else if open("failed") {
+            "不合格待处理"
+        } else {
+            "正常"
+        }
+    }
+
     /// Errors of the outlet form (named as in the shared partial).
     pub fn error(&self, field: &str) -> Option<&str> {
         self.outlet_errors.get(field).map(String::as_str)
@@ -314,7 +337,20 @@ async fn show_page(
         (None, None) => InstrumentForm::default(),
     };
     let kind = OutletKind::parse(&o.kind).unwrap_or(OutletKind::Wastewater);
+    let periods = if Permission::ViewRecords.allows(Some(actor)) {
+        let query = FaultQuery {
+            outlet_id: Some(o.id.clone()),
+            ..FaultQuery::default()
+        };
+        faults::list(&state.app, actor, query, PageRequest::new(None, Some(50)))
+            .await?
+            .items
+    } else {
+        Vec::new()
+    };
     Ok(ShowPage {
+        periods,
+        show_parties: false,
         shell: Shell::portal(ctx, "page.outlets", "排口详情", &["排口管理", "排口详情"]),
         can_manage: Permission::ManageOutlets.allows(Some(actor)),
         form: typed.outlet.unwrap_or_else(|| OutletForm::of(&o)),

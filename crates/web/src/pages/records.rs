@@ -14,8 +14,10 @@ use crate::shell::Shell;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use emss_app::records::faults::{self, FaultPeriodView, FaultQuery};
 use emss_app::records::{RecordDetail, RecordView, VisitView};
 use emss_db::repo::record::RecordFilter;
+use emss_domain::fault::FaultKind;
 use emss_domain::form::evaluate::Evaluation;
 use emss_domain::listing::PageRequest;
 use emss_domain::record::{FlagKind, RecordState, VisitRules};
@@ -152,6 +154,88 @@ pub async fn list(
         ),
         from: show(from),
         to: show(to),
+    }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FaultListQuery {
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/fault_periods.html")]
+pub struct FaultPage {
+    pub shell: Shell,
+    pub periods: Vec<FaultPeriodView>,
+    pub show_parties: bool,
+    pub pager: Pager,
+    pub kinds: Vec<Choice>,
+    pub statuses: Vec<Choice>,
+}
+
+/// 失控与不合格: the 失控时段 and failed results awaiting their follow-up in scope.
+pub async fn fault_periods(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<FaultListQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let kinds = vec![
+        (
+            FaultKind::OutOfControl.as_str().to_string(),
+            FaultKind::OutOfControl.label().to_string(),
+        ),
+        (
+            FaultKind::Failed.as_str().to_string(),
+            FaultKind::Failed.label().to_string(),
+        ),
+    ];
+    let statuses = vec![
+        ("open".to_string(), "待处理（含逾期）".to_string()),
+        ("overdue".to_string(), "已逾期".to_string()),
+        ("closed".to_string(), "已关闭".to_string()),
+        ("cancelled".to_string(), "已撤销".to_string()),
+    ];
+    let known = |all: &[(String, String)], v: &Option<String>| {
+        v.clone().filter(|v| all.iter().any(|(k, _)| k == v))
+    };
+    let kind = known(&kinds, &q.kind);
+    let status = known(&statuses, &q.status);
+    let page = faults::list(
+        &state.app,
+        actor,
+        FaultQuery {
+            kind: kind.clone(),
+            status: status.clone(),
+            ..FaultQuery::default()
+        },
+        PageRequest::new(q.page, q.page_size),
+    )
+    .await?;
+    let pager = pager(
+        &page,
+        "/fault-periods",
+        &[
+            ("kind", kind.clone().unwrap_or_default()),
+            ("status", status.clone().unwrap_or_default()),
+        ],
+        None,
+    );
+    Ok(render(&FaultPage {
+        shell: Shell::portal(
+            &ctx,
+            "page.fault_periods",
+            "失控与不合格",
+            &["任务管理", "失控与不合格"],
+        ),
+        periods: page.items,
+        show_parties: !matches!(actor.scope(), emss_domain::Scope::Enterprise(_)),
+        pager,
+        kinds: choices(kinds, kind.as_deref()),
+        statuses: choices(statuses, status.as_deref()),
     }))
 }
 
