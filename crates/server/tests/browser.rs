@@ -420,6 +420,56 @@ async fn filer_phone(client: &Client, app: &TestApp, shots: &Path) -> Result<()>
         &format!("logout button is {height} px tall"),
     )?;
     save_screenshot(client, shots, "filer-phone").await?;
+
+    // The demo's draft 标样核查: what the instrument's record registers is shown, not typed.
+    let token = app.token("filer_a").await?;
+    let (_, drafts) = app
+        .call(
+            reqwest::Method::GET,
+            &token,
+            "/api/v1/records?state=draft",
+            None,
+        )
+        .await?;
+    let draft = drafts["items"][0]["id"].as_str().unwrap_or_default();
+    let (_, detail) = app
+        .call(
+            reqwest::Method::GET,
+            &token,
+            &format!("/api/v1/records/{draft}"),
+            None,
+        )
+        .await?;
+    let parameter = detail["registered"][0]["parameter"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    check(!parameter.is_empty(), &format!("registered of {detail}"))?;
+    client
+        .goto(&app.url(&format!("/m/records/{draft}")))
+        .await?;
+    let bound = wait_for(
+        client,
+        "output[data-bound][data-computed='analytes[0].parameter']",
+    )
+    .await?;
+    check(
+        bound == parameter,
+        &format!("bound parameter shows {bound:?}, registered {parameter:?}"),
+    )?;
+    let shown = client
+        .find(Locator::Css(
+            "output[data-bound][data-computed='analytes[0].parameter']",
+        ))
+        .await?
+        .is_displayed()
+        .await?;
+    check(shown, "the bound parameter is visible")?;
+    let typed = client
+        .find_all(Locator::Css("[name='analytes[0].parameter']"))
+        .await?;
+    check(typed.is_empty(), "the bound parameter cannot be typed")?;
+    save_screenshot(client, shots, "filer-phone-bound").await?;
     log_out(client, "/m/login").await
 }
 

@@ -390,11 +390,36 @@ async fn an_out_of_control_drift_opens_a_period_until_the_next_passing_calibrati
         "量程漂移失控，已安排次日重新校准"
     );
 
-    // Voiding the closing calibration opens the period again.
+    // A fourth calibration fails again — (175.0 − 160.2) / 200 = 7.4 %F.S. — and opens a period
+    // of its own. Then the closing calibration is voided: the first period opens again and the
+    // fourth's is folded into it, so the place has one open period.
+    let fourth = check_in(&t, &s, 30).await;
+    let (status, e) = submit(
+        &t,
+        &s,
+        &fourth,
+        30,
+        analyte(&s, "175.0", "160.1", json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{e}");
+    assert_eq!(outcome(&e, SPAN_DRIFT), "fail", "{e}");
+    assert_eq!(periods(&t, "ent_a", &s, "&status=open").await.len(), 1);
     void(&t, &third).await;
-    let reopened = periods(&t, "ent_a", &s, "").await;
-    assert_eq!(reopened[0]["status"], "overdue", "{reopened:?}");
-    assert_eq!(reopened[0]["closed_by"], Value::Null);
+    let open = periods(&t, "ent_a", &s, "&status=open").await;
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0]["opened_by"]["number"], b["number"]);
+    assert_eq!(open[0]["status"], "overdue");
+    assert_eq!(open[0]["closed_by"], Value::Null);
+    let folded = periods(&t, "ent_a", &s, "&status=cancelled").await;
+    assert_eq!(folded.len(), 1, "{folded:?}");
+    assert_eq!(folded[0]["opened_by"]["number"], e["number"]);
+    assert!(
+        folded[0]["cancel_reason"]
+            .as_str()
+            .unwrap()
+            .contains(c["number"].as_str().unwrap())
+    );
 }
 
 #[tokio::test]
@@ -654,5 +679,30 @@ async fn drift_is_judged_again_when_its_reference_is_voided_or_an_earlier_one_ar
             .as_array()
             .unwrap()
             .is_empty()
+    );
+
+    // The periods followed each judgement. Z's reading after adjustment was off by −5 %F.S.:
+    // its period was closed by A, opened again when A was voided, and B's re-judged failure was
+    // folded into it; D then closed it. C's late failure came after D had already passed, so D
+    // closed it at once; D's re-judgement against C fails and is open.
+    let listed = periods(&t, "reviewer_a", &s, "").await;
+    let opened_by = |r: &Value| {
+        listed
+            .iter()
+            .find(|p| p["opened_by"]["id"] == r["id"])
+            .unwrap_or_else(|| panic!("no period opened by {} in {listed:?}", r["number"]))
+    };
+    assert_eq!(listed.len(), 4, "{listed:?}");
+    assert_eq!(opened_by(&z)["closed_by"]["number"], dd["number"]);
+    assert_eq!(opened_by(&b)["status"], "cancelled");
+    let late_period = opened_by(&c);
+    assert_eq!(late_period["status"], "closed", "{late_period}");
+    assert_eq!(late_period["closed_by"]["number"], dd["number"]);
+    assert_eq!(opened_by(&dd)["status"], "open");
+    assert!(
+        opened_by(&dd)["reason"]
+            .as_str()
+            .unwrap()
+            .contains("量程漂移")
     );
 }

@@ -408,7 +408,7 @@ pub(crate) async fn load_demo(
             reference::readings(&model, &evaluation.fields, &refs),
         )
         .await?;
-        super::faults::after_submit(txn, app, None, &model, &def, &evaluation, |key| {
+        super::faults::after_judging(txn, app, None, &model, &def, &evaluation, |key| {
             refs.of(&key.instrument_id, &key.parameter)
                 .map(|(id, _)| id.to_string())
         })

@@ -9,6 +9,7 @@ use crate::{App, AppError};
 use chrono::{DateTime, Utc};
 use emss_db::entity::{fault_period, record};
 use emss_db::repo;
+use emss_db::repo::calibration::ReadingKey;
 use emss_db::repo::fault::{FaultFilter, Place, Status};
 use emss_domain::fault::{FaultKey, FaultKind, Finding, due_at, findings, starts_at};
 use emss_domain::form::definition::{FormDefinition, StartRule};
@@ -101,12 +102,19 @@ fn start_source(def: &FormDefinition, kind: FaultKind, rule: StartRule) -> Strin
             format!("{}（{}）", r.source, r.confidence.label())
         }
         (FaultKind::OutOfControl, Some(r)) => format!(
-            "{}（{}）；上一次校准未判定合格，自发现时起",
+            "{}（{}）；之前没有判定合格的校准，自发现时起",
             r.source,
             r.confidence.label()
         ),
         (FaultKind::OutOfControl, None) => "表单未规定失控时段起点，自发现时起".to_string(),
     }
+}
+
+/// What a stored record found at `key`.
+fn finding_at(r: &record::Model, key: &FaultKey) -> Result<Option<Finding>, AppError> {
+    let verdicts: Vec<Verdict> = serde_json::from_str(&r.verdicts).map_err(AppError::internal)?;
+    let fields: Map<String, Value> = serde_json::from_str(&r.fields).map_err(AppError::internal)?;
+    Ok(findings(&verdicts, &fields).remove(key))
 }
 
 /// When the last calibration before `found` passed at `key`: its reference, if that passed.
@@ -121,19 +129,17 @@ async fn last_passing(
     let Some(r) = repo::record::by_ids(db, &[id.to_string()]).await?.pop() else {
         return Ok(None);
     };
-    let verdicts: Vec<Verdict> = serde_json::from_str(&r.verdicts).map_err(AppError::internal)?;
-    let fields: Map<String, Value> = serde_json::from_str(&r.fields).map_err(AppError::internal)?;
-    Ok(
-        matches!(findings(&verdicts, &fields).get(key), Some(Finding::Passed))
-            .then_some(r.check_in_at),
-    )
+    Ok((finding_at(&r, key)? == Some(Finding::Passed)).then_some(r.check_in_at))
 }
 
-/// After a record's submission, in its transaction: opens a period where it failed and none is
-/// open, makes an open one 失控 when it finds that, and closes those it passed after.
-/// `reference` names the calibration an instrument and parameter was judged against; `actor` is
-/// None for the demo records EMSS files itself.
-pub(super) async fn after_submit(
+/// After a record's submission or re-judgement, in its transaction, at each place it judged:
+/// where it failed, opens a period (closed at once by a later record that already passed there,
+/// when this one was filed late), or widens the open one — 失控 when it finds that, back to this
+/// finding when it came earlier; where it passed, closes the period found before it, and cancels
+/// one it opened itself (a re-judgement that now passes). `reference` names the calibration an
+/// instrument and parameter was judged against; `actor` is None for the demo records EMSS files
+/// itself.
+pub(super) async fn after_judging(
     txn: &impl ConnectionTrait,
     app: &App,
     actor: Option<&Actor>,
@@ -152,28 +158,49 @@ pub(super) async fn after_submit(
         };
         let open = repo::fault::open_at(txn, &place).await?;
         match (finding, open) {
-            (Finding::Passed, Some(mut p)) if p.found_at < found.check_in_at => {
-                p.state = "closed".into();
-                p.closed_by = Some(found.id.clone());
-                p.closed_at = Some(found.check_in_at);
+            (Finding::Passed, Some(mut p)) if p.opened_by == found.id => {
+                p.state = "cancelled".into();
+                p.cancel_reason = Some(format!("记录 {} 复判后合格", found.number));
                 p.updated_at = now;
                 repo::fault::save(txn, p.clone()).await?;
-                log(txn, app, actor, "fault.close", &p, &found.number).await?;
+                log(txn, app, actor, "fault.cancel", &p, &found.number).await?;
+            }
+            (Finding::Passed, Some(p)) if p.found_at < found.check_in_at => {
+                close(txn, app, actor, p, found).await?;
             }
             (Finding::Passed, _) => {}
             (Finding::Failed { kind, reason }, Some(mut p)) => {
-                if kind == FaultKind::OutOfControl && p.kind != kind.as_str() {
-                    let earlier = last_passing(txn, reference(&key).as_deref(), &key).await?;
-                    let (rule, at) = starts_at(def, kind, p.found_at, earlier);
-                    p.kind = kind.as_str().into();
-                    p.start_rule = rule.as_str().into();
-                    p.start_source = start_source(def, kind, rule);
-                    p.starts_at = at.min(p.starts_at);
-                    p.reason = format!("{}；记录 {} 失控：{reason}", p.reason, found.number);
-                    p.updated_at = now;
-                    repo::fault::save(txn, p.clone()).await?;
-                    log(txn, app, actor, "fault.escalate", &p, &found.number).await?;
+                let earlier_find = found.check_in_at < p.found_at;
+                let worse = kind == FaultKind::OutOfControl && p.kind != kind.as_str();
+                if !earlier_find && !worse {
+                    continue;
                 }
+                if worse {
+                    p.kind = kind.as_str().into();
+                }
+                if earlier_find {
+                    p.opened_by = found.id.clone();
+                    p.found_at = found.check_in_at;
+                    p.due_at = due_at(def, found.check_in_at);
+                }
+                let now_kind = FaultKind::parse(&p.kind).unwrap_or(kind);
+                let earlier = last_passing(txn, reference(&key).as_deref(), &key).await?;
+                let (rule, at) = starts_at(def, now_kind, found.check_in_at, earlier);
+                if at <= p.starts_at {
+                    p.starts_at = at;
+                    p.start_rule = rule.as_str().into();
+                }
+                let rule = StartRule::parse(&p.start_rule).unwrap_or_default();
+                p.start_source = start_source(def, now_kind, rule);
+                p.reason = format!(
+                    "{}；记录 {} {}：{reason}",
+                    p.reason,
+                    found.number,
+                    kind.label()
+                );
+                p.updated_at = now;
+                repo::fault::save(txn, p.clone()).await?;
+                log(txn, app, actor, "fault.widen", &p, &found.number).await?;
             }
             (Finding::Failed { kind, reason }, None) => {
                 let earlier = last_passing(txn, reference(&key).as_deref(), &key).await?;
@@ -186,8 +213,8 @@ pub(super) async fn after_submit(
                     enterprise_id: found.enterprise_id.clone(),
                     district_code: found.district_code.clone(),
                     outlet_id: found.outlet_id.clone(),
-                    instrument_id: key.instrument_id,
-                    parameter: key.parameter,
+                    instrument_id: key.instrument_id.clone(),
+                    parameter: key.parameter.clone(),
                     form_code: found.form_code.clone(),
                     reason,
                     opened_by: found.id.clone(),
@@ -204,14 +231,64 @@ pub(super) async fn after_submit(
                 };
                 repo::fault::insert(txn, p.clone()).await?;
                 log(txn, app, actor, "fault.open", &p, &found.number).await?;
+                if let Some(next) = passed_after(txn, found, &key).await? {
+                    close(txn, app, actor, p, &next).await?;
+                }
             }
         }
     }
     Ok(())
 }
 
+/// Closes an open period at `by`, a record that passed after it was found.
+async fn close(
+    txn: &impl ConnectionTrait,
+    app: &App,
+    actor: Option<&Actor>,
+    mut p: fault_period::Model,
+    by: &record::Model,
+) -> Result<(), AppError> {
+    p.state = "closed".into();
+    p.closed_by = Some(by.id.clone());
+    p.closed_at = Some(by.check_in_at);
+    p.updated_at = app.now();
+    repo::fault::save(txn, p.clone()).await?;
+    log(txn, app, actor, "fault.close", &p, &by.number).await
+}
+
+/// The next live record after `found` that judged this instrument and parameter, when it passed
+/// there: a failure filed late is already followed up. Found by the indexed calibration readings,
+/// so only for places on an instrument.
+async fn passed_after(
+    txn: &impl ConnectionTrait,
+    found: &record::Model,
+    key: &FaultKey,
+) -> Result<Option<record::Model>, AppError> {
+    if key.instrument_id.is_empty() {
+        return Ok(None);
+    }
+    let reading_key = ReadingKey {
+        instrument_id: key.instrument_id.clone(),
+        parameter: key.parameter.clone(),
+        form_code: found.form_code.clone(),
+    };
+    let Some(next) =
+        repo::calibration::next_after(txn, &reading_key, found.check_in_at, &found.id).await?
+    else {
+        return Ok(None);
+    };
+    let Some(r) = repo::record::by_ids(txn, std::slice::from_ref(&next.record_id))
+        .await?
+        .pop()
+    else {
+        return Ok(None);
+    };
+    Ok((finding_at(&r, key)? == Some(Finding::Passed)).then_some(r))
+}
+
 /// After a record is voided, in its transaction: the periods it opened are cancelled, those it
-/// closed open again until another record passes there.
+/// closed open again until another record passes there. A period opened at the same place since
+/// is folded into the one that opens again (one open period per place).
 pub(super) async fn after_void(
     txn: &impl ConnectionTrait,
     app: &App,
@@ -225,6 +302,26 @@ pub(super) async fn after_void(
             p.cancel_reason = Some(format!("发现记录 {} 已作废", voided.number));
             "fault.cancel"
         } else if p.closed_by.as_deref() == Some(voided.id.as_str()) && p.state == "closed" {
+            let place = Place {
+                outlet_id: p.outlet_id.clone(),
+                form_code: p.form_code.clone(),
+                instrument_id: p.instrument_id.clone(),
+                parameter: p.parameter.clone(),
+            };
+            if let Some(mut later) = repo::fault::open_at(txn, &place).await? {
+                later.state = "cancelled".into();
+                later.cancel_reason = Some(format!(
+                    "关闭记录 {} 已作废，并入更早发现的时段",
+                    voided.number
+                ));
+                later.updated_at = now;
+                repo::fault::save(txn, later.clone()).await?;
+                log(txn, app, actor, "fault.cancel", &later, &voided.number).await?;
+                if later.kind == FaultKind::OutOfControl.as_str() {
+                    p.kind = later.kind.clone();
+                }
+                p.reason = format!("{}；{}", p.reason, later.reason);
+            }
             p.state = "open".into();
             p.closed_by = None;
             p.closed_at = None;

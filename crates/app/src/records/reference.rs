@@ -457,7 +457,12 @@ async fn rejudge(
             "references": references}),
     )
     .await?;
-    Ok(())
+    // What the record found now opens, widens, closes or cancels periods as a submission does.
+    super::faults::after_judging(txn, app, Some(actor), found, &def, &evaluation, |key| {
+        refs.of(&key.instrument_id, &key.parameter)
+            .map(|(id, _)| id.to_string())
+    })
+    .await
 }
 
 /// What changed between two judgements of a record, in words.

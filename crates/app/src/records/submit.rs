@@ -429,7 +429,7 @@ async fn submit_once(
             "occurrence_id": found.occurrence_id}),
     )
     .await?;
-    faults::after_submit(&txn, app, Some(actor), &found, &def, &evaluation, |key| {
+    faults::after_judging(&txn, app, Some(actor), &found, &def, &evaluation, |key| {
         refs.of(&key.instrument_id, &key.parameter)
             .map(|(id, _)| id.to_string())
     })

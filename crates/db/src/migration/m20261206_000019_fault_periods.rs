@@ -6,6 +6,7 @@
 //! - Periods begin with the records submitted after this migration: a record filed before it
 //!   keeps its flag and failed mark, as it always had.
 
+use sea_orm::ConnectionTrait;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -56,6 +57,16 @@ impl MigrationTrait for Migration {
                     .col(F::Parameter)
                     .col(F::State)
                     .to_owned(),
+            )
+            .await?;
+        // At most one open period per place, whatever two submissions race to open: the loser's
+        // transaction fails and its retry finds the winner's period. Partial indexes read the
+        // same on SQLite and PostgreSQL.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX fault_period_one_open ON fault_period \
+                 (outlet_id, form_code, instrument_id, parameter) WHERE state = 'open'",
             )
             .await?;
         for (name, column) in [

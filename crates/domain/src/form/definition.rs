@@ -4,7 +4,6 @@
 
 use super::formula::Formula;
 use super::limit::{Confidence, Limit};
-
 use super::number::Dec;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
