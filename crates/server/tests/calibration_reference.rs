@@ -389,6 +389,18 @@ async fn an_out_of_control_drift_opens_a_period_until_the_next_passing_calibrati
         detail(&t, &second).await["record"]["acknowledgement"],
         "量程漂移失控，已安排次日重新校准"
     );
+    // The enterprise reads the reviewer's word on the record and on its printed sheet.
+    let reader = t.browser("ent_a").await.unwrap();
+    for path in [
+        format!("/records/{second}"),
+        format!("/records/{second}/print"),
+    ] {
+        let page = reader.page(&path).await.unwrap();
+        assert!(
+            page.contains("不合格处理意见") && page.contains("量程漂移失控，已安排次日重新校准"),
+            "{path}"
+        );
+    }
 
     // A fourth calibration fails again — (175.0 − 160.2) / 200 = 7.4 %F.S. — and opens a period
     // of its own. Then the closing calibration is voided: the first period opens again and the

@@ -1,7 +1,8 @@
-//! 失控时段 and failed results awaiting their follow-up: opened when a submitted record fails at
-//! an instrument and parameter (or at the outlet), closed by the next record of the same form type
-//! that passes there, cancelled when the record that opened it is voided, reopened when the one
-//! that closed it is. Listed on the outlet and in the scoped 失控与不合格 list.
+//! 失控时段 and failed results awaiting their follow-up: opened when a submitted or re-judged
+//! record fails at an instrument and parameter (or at the outlet), closed by the next record of the
+//! same form type that passes there, cancelled when the record that opened it is voided, reopened
+//! when the one that closed it is. Listed on the outlet, the record and in the scoped 失控与不合格
+//! list; counted on the home page once past their follow-up deadline.
 
 use crate::audit::{self, Outcome};
 use crate::error::FieldErrors;

@@ -374,6 +374,9 @@ pub fn header(r: &RecordView) -> Vec<(String, String)> {
     if let Some(reason) = &r.void_reason {
         lines.push(("作废原因", reason.clone()));
     }
+    if let Some(word) = &r.acknowledgement {
+        lines.push(("不合格处理意见", word.clone()));
+    }
     lines.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
