@@ -4,10 +4,11 @@
 
 use crate::audit::Outcome as AuditOutcome;
 use crate::{App, AppError, StartError, audit};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use emss_db::Database;
 use emss_db::entity::form_definition;
 use emss_db::repo;
+use emss_domain::form::standard::REQUIRED_FROM_SETTING;
 use emss_domain::form::{
     Errors, Evaluation, FormDefinition, Input, OutletKind, PreviousValues, evaluate_partly,
 };
@@ -275,6 +276,7 @@ pub async fn check(
             instrument_ids,
             previous,
             registered: None,
+            standards: None,
         },
     );
     Ok((def, evaluation, errors))
@@ -383,4 +385,58 @@ pub async fn publish(
     txn.commit().await?;
     tracing::info!(actor = %actor.account_id, code, version, "form definition published");
     app.form_type(code, Some(def.version)).await
+}
+
+/// The day from which a calibration or check that names no standard material fails (set by the
+/// city); None while it is not required.
+pub async fn standard_required_from(
+    db: &impl sea_orm::ConnectionTrait,
+) -> Result<Option<NaiveDate>, AppError> {
+    Ok(repo::setting::get(db, REQUIRED_FROM_SETTING)
+        .await?
+        .and_then(|v| NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok()))
+}
+
+/// Sets (or clears, with None) the day from which a standard material must be chosen. Only a
+/// day not yet begun: records already filed keep the judgement they were filed under, also
+/// when they are judged again.
+pub async fn set_standard_required_from(
+    app: &App,
+    actor: &Actor,
+    from: Option<NaiveDate>,
+) -> Result<Option<NaiveDate>, AppError> {
+    if !Permission::PublishCatalogue.allows(Some(actor)) {
+        return Err(AppError::new(ErrorCode::Forbidden));
+    }
+    let today = emss_domain::time::shanghai_date(app.now());
+    let txn = app.db().begin_write().await?;
+    let before = standard_required_from(&txn).await?;
+    if from != before {
+        if let Some(b) = before.filter(|b| *b <= today) {
+            return Err(AppError::field(
+                "required_from",
+                &format!("已自 {b} 起执行，不能再更改"),
+            ));
+        }
+        if from.is_some_and(|f| f <= today) {
+            return Err(AppError::field(
+                "required_from",
+                &format!("起始日期须晚于今天（{today}）"),
+            ));
+        }
+    }
+    let value = from.map(|d| d.to_string()).unwrap_or_default();
+    repo::setting::set(&txn, REQUIRED_FROM_SETTING, &value, app.now()).await?;
+    audit::record(
+        &txn,
+        app,
+        Some(actor),
+        "catalogue.standard_rule",
+        None,
+        AuditOutcome::Ok,
+        json!({"required_from": from, "before": before}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(from)
 }

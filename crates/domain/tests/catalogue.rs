@@ -15,7 +15,9 @@
 //!   removes the key or array element); each must fail with exactly the listed errors.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use chrono::NaiveDate;
 use emss_domain::form::number::parse_decimal;
+use emss_domain::form::standard::{MaterialKind, StandardMaterial, Standards};
 use emss_domain::form::{
     Confidence, ErrorKind, Errors, Evaluation, FormDefinition, Input, Kind, NoPrevious, Outcome,
     OutletKind, PeriodGroup, PreviousValues, Registered, Repeat, Rule, Verdict, evaluate,
@@ -99,6 +101,7 @@ fn the_fifteen_form_types_load() {
             instrument_ids: None,
             previous: &NoPrevious,
             registered: None,
+            standards: None,
         },
     );
 }
@@ -275,6 +278,7 @@ fn run(
             instrument_ids,
             previous,
             registered: None,
+            standards: None,
         },
     )
 }
@@ -1250,6 +1254,10 @@ fn the_harness_helpers() {
 /// The calibration form with `analyte` for instrument i1, judged with i1 registered as SO₂ on
 /// 0–200 mg/m³ (extractive) and its last post-calibration span value 160.0.
 fn bound(analyte: Value) -> Result<Evaluation, Errors> {
+    bound_with(analyte, None)
+}
+
+fn bound_with(analyte: Value, standards: Option<&Standards>) -> Result<Evaluation, Errors> {
     let mut a = json!({"instrument_id": "i1", "zero_reference": "0", "zero_pre": "0.4",
         "zero_post": "0.2", "span_reference": "160", "span_pre": "165.2", "span_post": "160.2"});
     for (k, v) in analyte.as_object().unwrap() {
@@ -1290,6 +1298,7 @@ fn bound(analyte: Value) -> Result<Evaluation, Errors> {
             instrument_ids: Some(&ids),
             previous: &previous,
             registered: Some(&registered),
+            standards,
         },
     )
 }
@@ -1681,4 +1690,130 @@ fn the_out_of_control_rule_and_the_follow_up_deadline_are_data_with_their_source
             .to_string()
             .contains("last_passing")
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Standard materials
+// ---------------------------------------------------------------------------------------------
+
+fn span_gas(id: &str, component: &str, value: &str, unit: &str, expires: &str) -> StandardMaterial {
+    StandardMaterial {
+        id: id.into(),
+        kind: MaterialKind::Gas,
+        certificate_no: format!("GBW(E)-{id}"),
+        producer: "大连大特气体".into(),
+        lot_no: "L2026-01".into(),
+        component: component.into(),
+        certified_value: parse_decimal(value).unwrap(),
+        uncertainty: "U = 2 %，k = 2".into(),
+        unit: unit.into(),
+        expires_on: NaiveDate::parse_from_str(expires, "%Y-%m-%d").unwrap(),
+    }
+}
+
+/// The agency's registry for a visit on 2026-11-18, with the city's start date.
+fn registry(required_from: Option<&str>) -> Standards {
+    let materials = [
+        span_gas("ok", "二氧化硫", "160", "mg/m³", "2027-06-30"),
+        span_gas("old", "二氧化硫", "160", "mg/m³", "2026-11-17"),
+        span_gas("ppm", "二氧化硫", "56", "µmol/mol", "2027-06-30"),
+        span_gas("nox", "氮氧化物", "160", "mg/m³", "2027-06-30"),
+    ];
+    Standards {
+        materials: materials.into_iter().map(|m| (m.id.clone(), m)).collect(),
+        used_on: NaiveDate::from_ymd_opt(2026, 11, 18).unwrap(),
+        required_from: required_from.map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()),
+    }
+}
+
+#[test]
+fn a_span_gas_chosen_from_the_registry_gives_the_reference_and_its_expiry_is_judged() {
+    let standards = registry(None);
+    // Passing drift (160.4 − 160.0) / 200 = 0.2 %F.S.; the reference is not typed.
+    let gas = |id: &str| json!({"span_standard": id, "span_pre": "160.4", "span_reference": null});
+    let ev = bound_with(gas("ok"), Some(&standards)).unwrap();
+    assert_eq!(field(&ev, "analytes[0].span_reference"), "160");
+    assert_eq!(
+        field(&ev, "analytes[0].span_standard")["certificate_no"],
+        "GBW(E)-ok"
+    );
+    let v = verdict(&ev, "analytes[0].span_standard_verdict");
+    assert_eq!(v.outcome, Outcome::Pass, "{}", v.explanation);
+    assert_eq!(
+        verdict(&ev, "analytes[0].calibration_ok").outcome,
+        Outcome::Pass
+    );
+
+    // Expired the day before the visit: the calibration is invalid, with the reason.
+    let ev = bound_with(gas("old"), Some(&standards)).unwrap();
+    let v = verdict(&ev, "analytes[0].span_standard_verdict");
+    assert_eq!(v.outcome, Outcome::Fail);
+    assert!(
+        v.explanation.contains("2026-11-17") && v.explanation.contains("已过期，校准无效"),
+        "{}",
+        v.explanation
+    );
+    assert_eq!(
+        verdict(&ev, "analytes[0].calibration_ok").outcome,
+        Outcome::Fail
+    );
+
+    // Certified in µmol/mol: 56 × 64.058 / 22.4 = 160.145 mg/m³, exactly.
+    let ev = bound_with(gas("ppm"), Some(&standards)).unwrap();
+    assert_eq!(field(&ev, "analytes[0].span_reference"), "160.145");
+
+    // The chosen id goes back as the choice for a new judgement.
+    let ev = bound_with(gas("ok"), Some(&standards)).unwrap();
+    let inputs = typed_inputs(&form("fg_calibration"), &ev.fields);
+    assert_eq!(inputs["analytes"][0]["span_standard"], "ok");
+}
+
+#[test]
+fn a_standard_that_is_not_the_agencys_or_not_the_parameters_or_a_typed_value_against_it_is_refused()
+{
+    let standards = registry(None);
+    for (typed, path, says) in [
+        (
+            json!({"span_standard": "nox"}),
+            "analytes[0].span_standard",
+            "氮氧化物",
+        ),
+        (
+            json!({"span_standard": "elsewhere"}),
+            "analytes[0].span_standard",
+            "不在本机构的登记中",
+        ),
+        (
+            json!({"span_standard": "ok", "span_reference": "170"}),
+            "analytes[0].span_reference",
+            "证书值折算为 160",
+        ),
+    ] {
+        let errors = bound_with(typed.clone(), Some(&standards)).unwrap_err();
+        let message = errors
+            .get(path)
+            .unwrap_or_else(|| panic!("{typed} not refused: {errors:?}"));
+        assert!(message.contains(says), "{message}");
+    }
+}
+
+#[test]
+fn no_standard_chosen_fails_only_from_the_citys_start_date() {
+    for (from, outcome, says) in [
+        (None, Outcome::NotApplicable, "尚未规定"),
+        (
+            Some("2026-12-01"),
+            Outcome::NotApplicable,
+            "自 2026-12-01 起须选择",
+        ),
+        (Some("2026-11-18"), Outcome::Fail, "校准无效"),
+    ] {
+        let standards = registry(from);
+        // Typed as before while none is chosen.
+        let ev = bound_with(json!({"span_pre": "160.4"}), Some(&standards)).unwrap();
+        assert_eq!(field(&ev, "analytes[0].span_reference"), "160");
+        let v = verdict(&ev, "analytes[0].span_standard_verdict");
+        assert_eq!(v.outcome, outcome, "{from:?}: {}", v.explanation);
+        assert!(v.explanation.contains(says), "{}", v.explanation);
+    }
 }

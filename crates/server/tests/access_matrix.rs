@@ -603,6 +603,33 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             ),
             None,
         ),
+        "api.filing.standard_materials.create" => (
+            Method::POST,
+            "/api/v1/filing/standard-materials".into(),
+            Some(
+                json!({"kind": "", "certificate_no": "", "producer": "", "lot_no": "",
+                "component": "", "certified_value": "", "uncertainty": "", "unit": "",
+                "expires_on": ""}),
+            ),
+        ),
+        "api.filing.standard_materials.update" => (
+            Method::PUT,
+            format!(
+                "/api/v1/filing/standard-materials/{}",
+                scratch(t, &s.org_id, "standard_material").await
+            ),
+            Some(
+                json!({"kind": "", "certificate_no": "", "producer": "", "lot_no": "",
+                "component": "", "certified_value": "", "uncertainty": "", "unit": "",
+                "expires_on": ""}),
+            ),
+        ),
+        "api.standard_rule.get" => (Method::GET, "/api/v1/standard-material-rule".into(), None),
+        "api.standard_rule.put" => (
+            Method::PUT,
+            "/api/v1/standard-material-rule".into(),
+            Some(json!({"required_from": null})),
+        ),
         "api.agencies.get" => (
             Method::GET,
             format!("/api/v1/agencies/{}", published_agency(t).await),
@@ -902,10 +929,10 @@ async fn pending_change(t: &TestApp) -> String {
     page.items[0].id.clone()
 }
 
-/// A record of `org_id` made for one request (staff, equipment or spare part), written straight to
+/// A record of `org_id` made for one request (staff, equipment, spare part or standard material), written straight to
 /// the database so that a delete in the matrix never removes demo data another cell needs.
 async fn scratch(t: &TestApp, org_id: &str, kind: &str) -> String {
-    use emss_db::entity::{agency_equipment, agency_spare_part, agency_staff};
+    use emss_db::entity::{agency_equipment, agency_spare_part, agency_staff, standard_material};
     let db = &t.app.db().conn;
     let id = emss_domain::ids::new_id();
     let now = chrono::Utc::now();
@@ -944,6 +971,27 @@ async fn scratch(t: &TestApp, org_id: &str, kind: &str) -> String {
                 serial_no: "-".into(),
                 model: "-".into(),
                 description: String::new(),
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await
+        .unwrap(),
+        "standard_material" => emss_db::repo::standard_material::insert(
+            db,
+            standard_material::Model {
+                id: id.clone(),
+                org_id: org_id.to_string(),
+                kind: "gas".into(),
+                certificate_no: id.clone(),
+                producer: "-".into(),
+                lot_no: "-".into(),
+                component: "二氧化硫".into(),
+                certified_value: "80".into(),
+                uncertainty: "-".into(),
+                unit: "µmol/mol".into(),
+                expires_on: chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+                used_at: None,
                 created_at: now,
                 updated_at: now,
             },
@@ -1116,6 +1164,25 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
                 scratch(t, &s.org_id, "equipment").await
             ),
             vec![],
+        ),
+        "page.filing.standard_materials" => (false, "/filing/standard-materials".into(), vec![]),
+        "page.filing.standard_materials.create" => (
+            true,
+            "/filing/standard-materials".into(),
+            vec![("kind", String::new())],
+        ),
+        "page.filing.standard_materials.update" => (
+            true,
+            format!(
+                "/filing/standard-materials/{}",
+                scratch(t, &s.org_id, "standard_material").await
+            ),
+            vec![("kind", String::new())],
+        ),
+        "page.catalogue.standard_rule" => (
+            true,
+            "/catalogue-standard-rule".into(),
+            vec![("required_from", String::new())],
         ),
         "page.filing.spare_parts" => (false, "/filing/spare-parts".into(), vec![]),
         "page.filing.spare_parts.create" => (

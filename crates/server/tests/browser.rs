@@ -469,6 +469,31 @@ async fn filer_phone(client: &Client, app: &TestApp, shots: &Path) -> Result<()>
         .find_all(Locator::Css("[name='analytes[0].parameter']"))
         .await?;
     check(typed.is_empty(), "the bound parameter cannot be typed")?;
+    // The standard solution is chosen from the agency's registry, only those of the parameter;
+    // the draft's choice is shown as a visible, selected certificate.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let chosen = loop {
+        let text = client
+            .execute(
+                "const s = document.querySelector(\"select[name='analytes[0].standard']\");
+                 if (!s || s.offsetParent === null || s.selectedIndex < 1) return null;
+                 const others = Array.from(s.options).slice(1).filter(o => !o.text.includes(arguments[0]));
+                 return others.length ? 'other: ' + others[0].text : s.options[s.selectedIndex].text;",
+                vec![serde_json::json!(parameter)],
+            )
+            .await?;
+        if let Some(t) = text.as_str() {
+            break t.to_string();
+        }
+        if Instant::now() > deadline {
+            return Err("the draft's standard solution is not shown chosen".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    check(
+        chosen.contains(&parameter) && chosen.contains("证书") && !chosen.starts_with("other"),
+        &format!("standard solution shows {chosen:?} for {parameter:?}"),
+    )?;
     save_screenshot(client, shots, "filer-phone-bound").await?;
     log_out(client, "/m/login").await
 }

@@ -718,3 +718,292 @@ async fn drift_is_judged_again_when_its_reference_is_voided_or_an_earlier_one_ar
             .contains("量程漂移")
     );
 }
+
+/// Registers a standard material of agency_a: its id.
+async fn register(
+    t: &TestApp,
+    certificate_no: &str,
+    value: &str,
+    unit: &str,
+    expires: &str,
+) -> String {
+    let agency = t.token("agency_a").await.unwrap();
+    let body = json!({"kind": "gas", "certificate_no": certificate_no, "producer": "大连大特气体",
+        "lot_no": "L2702", "component": "二氧化硫", "certified_value": value,
+        "uncertainty": "U = 2 %，k = 2", "unit": unit, "expires_on": expires});
+    let (status, m) = call(
+        t,
+        Method::POST,
+        &agency,
+        "/api/v1/filing/standard-materials",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    m["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn an_expired_standard_makes_the_calibration_invalid() {
+    let t = TestApp::spawn().await.unwrap();
+    let s = site(&t).await;
+    let agency = t.token("agency_a").await.unwrap();
+    // Bad input is named field by field, in Chinese.
+    let (status, refused) = call(
+        &t,
+        Method::POST,
+        &agency,
+        "/api/v1/filing/standard-materials",
+        Some(
+            json!({"kind": "air", "certificate_no": "", "producer": "x", "lot_no": "x",
+            "component": "空气", "certified_value": "-1", "uncertainty": "x", "unit": "mg/m³",
+            "expires_on": "明年"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    for field in [
+        "kind",
+        "certificate_no",
+        "component",
+        "certified_value",
+        "expires_on",
+    ] {
+        assert!(refused["fields"][field].is_string(), "{field}: {refused}");
+    }
+    // One cylinder expired the day before the visit (3 March 2027), one valid, certified in
+    // µmol/mol: 56 × 64.058 / 22.4 = 160.145 mg/m³ on the 0–200 mg/m³ analyser.
+    let expired = register(&t, "GBW(E)061001", "160", "mg/m³", "2027-03-02").await;
+    let valid = register(&t, "GBW(E)061002", "56", "µmol/mol", "2027-12-31").await;
+    let (status, twice) = call(
+        &t,
+        Method::POST,
+        &agency,
+        "/api/v1/filing/standard-materials",
+        Some(
+            json!({"kind": "gas", "certificate_no": "GBW(E)061002", "producer": "x",
+            "lot_no": "x", "component": "二氧化硫", "certified_value": "1",
+            "uncertainty": "x", "unit": "mg/m³", "expires_on": "2027-12-31"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{twice}");
+    assert!(twice["fields"]["certificate_no"].is_string(), "{twice}");
+
+    // Calibrated with the expired cylinder: drift and error pass, the calibration does not.
+    let first = check_in(&t, &s, 300).await;
+    let (status, answer) = submit(
+        &t,
+        &s,
+        &first,
+        300,
+        analyte(&s, "160.4", "160.2", json!({"span_standard": expired})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(outcome(&answer, SPAN_DRIFT), "not_applicable");
+    assert_eq!(outcome(&answer, "analytes[0].span_post_verdict"), "pass");
+    assert_eq!(
+        outcome(&answer, "analytes[0].span_standard_verdict"),
+        "fail"
+    );
+    assert_eq!(outcome(&answer, "analytes[0].calibration_ok"), "fail");
+    let why = answer["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["path"] == "analytes[0].span_standard_verdict")
+        .unwrap()["explanation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        why.contains("GBW(E)061001") && why.contains("已过期，校准无效"),
+        "{why}"
+    );
+    assert!(
+        answer["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "failed_verdict"),
+        "{answer}"
+    );
+    // The record keeps the certificate; the failure opens its follow-up at the analyser.
+    let d = detail(&t, &first).await;
+    assert_eq!(
+        d["fields"]["analytes"][0]["span_standard"]["certificate_no"],
+        "GBW(E)061001"
+    );
+    let open = periods(&t, "district_a", &s, "&status=open").await;
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0]["opened_by"]["id"], first.as_str());
+
+    // With the valid cylinder the certified value, converted, is the reference; a typed value
+    // that disagrees with it is refused on the field.
+    let second = check_in(&t, &s, 200).await;
+    let (status, refused) = submit(
+        &t,
+        &s,
+        &second,
+        200,
+        analyte(&s, "160.4", "160.2", json!({"span_standard": valid})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let message = refused["fields"]["analytes[0].span_reference"]
+        .as_str()
+        .unwrap();
+    assert!(message.contains("160.145"), "{message}");
+    let (status, answer) = submit(
+        &t,
+        &s,
+        &second,
+        200,
+        analyte(
+            &s,
+            "160.4",
+            "160.2",
+            json!({"span_standard": valid, "span_reference": null}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        outcome(&answer, "analytes[0].span_standard_verdict"),
+        "pass"
+    );
+    assert_eq!(outcome(&answer, "analytes[0].calibration_ok"), "pass");
+    let d = detail(&t, &second).await;
+    assert_eq!(d["fields"]["analytes"][0]["span_reference"], "160.145");
+    assert!(
+        periods(&t, "district_a", &s, "&status=open")
+            .await
+            .is_empty()
+    );
+
+    // A material a record chose no longer changes.
+    let (status, locked) = call(
+        &t,
+        Method::PUT,
+        &agency,
+        &format!("/api/v1/filing/standard-materials/{valid}"),
+        Some(
+            json!({"kind": "gas", "certificate_no": "GBW(E)061002", "producer": "x",
+            "lot_no": "x", "component": "二氧化硫", "certified_value": "60",
+            "uncertainty": "x", "unit": "µmol/mol", "expires_on": "2028-12-31"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{locked}");
+    assert!(locked["fields"]["state"].is_string(), "{locked}");
+    // Regulators read the registry on the agency's records.
+    let district = t.token("district_a").await.unwrap();
+    let me: Value = call(&t, Method::GET, &agency, "/api/v1/me", None).await.1;
+    let (status, res) = call(
+        &t,
+        Method::GET,
+        &district,
+        &format!(
+            "/api/v1/agencies/{}/resources",
+            me["org_id"].as_str().unwrap()
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    let listed = res["standard_materials"].as_array().unwrap();
+    let ours = |id: &str| listed.iter().find(|m| m["id"] == id).unwrap().clone();
+    assert_eq!(
+        (&ours(&valid)["used"], &ours(&valid)["expired"]),
+        (&json!(true), &json!(false))
+    );
+    assert_eq!(ours(&expired)["expired"], true);
+}
+
+#[tokio::test]
+async fn a_calibration_without_a_standard_fails_only_from_the_citys_start_date() {
+    let t = TestApp::spawn().await.unwrap();
+    let s = site(&t).await;
+    let city = t.token("city").await.unwrap();
+    let filer = t.token("filer_a").await.unwrap();
+    let rule = "/api/v1/standard-material-rule";
+    let (status, _) = call(
+        &t,
+        Method::PUT,
+        &filer,
+        rule,
+        Some(json!({"required_from": "2027-03-04"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Today (3 March 2027) is too early: the agencies must have time to register.
+    let (status, refused) = call(
+        &t,
+        Method::PUT,
+        &city,
+        rule,
+        Some(json!({"required_from": "2027-03-03"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused["fields"]["required_from"].is_string(), "{refused}");
+    let (status, set) = call(
+        &t,
+        Method::PUT,
+        &city,
+        rule,
+        Some(json!({"required_from": "2027-03-04"})),
+    )
+    .await;
+    assert_eq!(
+        (status, &set["required_from"]),
+        (StatusCode::OK, &json!("2027-03-04")),
+        "{set}"
+    );
+
+    // Before the day: not judged, and said so.
+    let before = check_in(&t, &s, 300).await;
+    let (status, answer) = submit(
+        &t,
+        &s,
+        &before,
+        300,
+        analyte(&s, "160.4", "160.2", json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        outcome(&answer, "analytes[0].span_standard_verdict"),
+        "not_applicable"
+    );
+    assert_eq!(outcome(&answer, "analytes[0].calibration_ok"), "pass");
+
+    // From the day: a calibration naming no standard fails.
+    t.clock
+        .set(Utc.with_ymd_and_hms(2027, 3, 4, 2, 0, 0).unwrap());
+    // Signed in again: a day later the sessions have ended.
+    let city = t.token("city").await.unwrap();
+    let (status, fixed) = call(
+        &t,
+        Method::PUT,
+        &city,
+        rule,
+        Some(json!({"required_from": null})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a day begun stays: {fixed}"
+    );
+    let after = check_in(&t, &s, 60).await;
+    let (status, answer) =
+        submit(&t, &s, &after, 60, analyte(&s, "160.4", "160.2", json!({}))).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        outcome(&answer, "analytes[0].span_standard_verdict"),
+        "fail"
+    );
+    assert_eq!(outcome(&answer, "analytes[0].calibration_ok"), "fail");
+}

@@ -2,6 +2,8 @@
 //! read-only detail/print view. Both are built from the same view model, with or without the
 //! values of an evaluated record.
 
+use emss_app::agency_resources::StandardMaterialView;
+use emss_domain::form::standard::StandardMaterial;
 use emss_domain::form::{
     Evaluation, Field, FormDefinition, Kind, Outcome, PeriodGroup, Repeat, Verdict,
 };
@@ -60,6 +62,9 @@ pub struct ItemView {
     pub system_filled: bool,
     /// Taken from the instrument's record (parameter, range, unit): read-only on a draft.
     pub bound: bool,
+    /// A standard material field: the agency's materials of the section's parameter that may be
+    /// chosen, (id, label), filled for a draft by `offer_standards`.
+    pub choices: Vec<(String, String)>,
     pub verdict: Option<VerdictView>,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<ItemView>>,
@@ -90,6 +95,7 @@ fn kind_name(k: Kind) -> &'static str {
         Kind::Photos => "photos",
         Kind::Computed => "computed",
         Kind::Verdict => "verdict",
+        Kind::Standard => "standard",
     }
 }
 
@@ -200,6 +206,51 @@ pub fn name_instruments(form: &mut FormView, instruments: &[emss_app::records::I
     }
 }
 
+/// A number taken from a chosen standard material's certificate (typed while none is chosen).
+fn is_certified(f: &Field) -> bool {
+    f.prefill
+        .as_deref()
+        .is_some_and(|p| p.starts_with("standard."))
+}
+
+/// Offers each standard material field of a draft the agency's materials whose component is
+/// the instance's parameter (all of them where the section has none), still valid ones first.
+pub fn offer_standards(form: &mut FormView, materials: &[StandardMaterialView]) {
+    for s in &mut form.sections {
+        for inst in &mut s.instances {
+            let parameter = inst
+                .items
+                .iter()
+                .find(|i| i.path.ends_with(".parameter"))
+                .map(|i| i.value.clone())
+                .filter(|p| !p.is_empty());
+            for it in inst.items.iter_mut().filter(|i| i.kind == "standard") {
+                let mut offered: Vec<&StandardMaterialView> = materials
+                    .iter()
+                    .filter(|m| parameter.as_ref().is_none_or(|p| &m.component == p))
+                    .collect();
+                offered.sort_by_key(|m| m.expired);
+                it.choices = offered
+                    .into_iter()
+                    .map(|m| {
+                        let expired = if m.expired { "（已过期）" } else { "" };
+                        let label = format!(
+                            "{} {} {} {} · 证书 {} · 有效期至 {}{expired}",
+                            m.kind_label,
+                            m.component,
+                            m.certified_value,
+                            m.unit,
+                            m.certificate_no,
+                            m.expires_on
+                        );
+                        (m.id.clone(), label)
+                    })
+                    .collect();
+            }
+        }
+    }
+}
+
 fn items(
     fields: &[Field],
     obj: &Map<String, Value>,
@@ -239,6 +290,14 @@ fn item(f: &Field, raw: Option<&Value>, path: &str, verdicts: &[Verdict]) -> Ite
     {
         value = emss_domain::time::format_datetime(t.with_timezone(&chrono::Utc));
     }
+    // A chosen standard material as the record keeps it: its certificate.
+    if f.kind == Kind::Standard
+        && let Some(m) = raw
+            .and_then(Value::as_object)
+            .and_then(StandardMaterial::from_snapshot)
+    {
+        value = format!("{}（{}，批号 {}）", m.label(), m.producer, m.lot_no);
+    }
     if f.kind == Kind::Photos {
         let n = raw.and_then(Value::as_array).map(Vec::len).unwrap_or(0);
         value = if n > 0 {
@@ -255,6 +314,9 @@ fn item(f: &Field, raw: Option<&Value>, path: &str, verdicts: &[Verdict]) -> Ite
         Kind::Computed => f.formula.map(|x| format!("由系统计算：{}", x.describe())),
         Kind::Verdict => Some("由系统判定".into()),
         _ if f.previous.is_some() => Some("由系统取该仪器上一次已提交的校准记录，不可填写".into()),
+        _ if is_certified(f) => Some(
+            "选择标准物质后取自其证书（折算为仪器的单位），填写的值须与之一致；未选择时填写".into(),
+        ),
         _ => f.prefill.as_ref().map(|_| {
             "取自仪器档案（签到时的版本），不可填写；现场变更须由企业变更仪器档案".to_string()
         }),
@@ -302,7 +364,8 @@ fn item(f: &Field, raw: Option<&Value>, path: &str, verdicts: &[Verdict]) -> Ite
         multiple: f.multiple,
         multiline: f.multiline,
         system_filled: f.previous.is_some(),
-        bound: f.prefill.is_some(),
+        bound: f.prefill.is_some() && !is_certified(f),
+        choices: Vec::new(),
         verdict: verdict.map(verdict_view),
         columns,
         rows,

@@ -96,6 +96,10 @@ pub const PORTAL: &[Section] = &[
                     route: "page.filing.spare_parts",
                 },
                 Item {
+                    title: "标准物质",
+                    route: "page.filing.standard_materials",
+                },
+                Item {
                     title: "机构查询",
                     route: "page.agencies",
                 },

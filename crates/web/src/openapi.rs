@@ -50,6 +50,8 @@ use utoipa::{Modify, OpenApi};
         api::agency_resources::create_spare_part,
         api::agency_resources::update_spare_part,
         api::agency_resources::delete_spare_part,
+        api::agency_resources::create_standard_material,
+        api::agency_resources::update_standard_material,
         api::filing_changes::own,
         api::filing_changes::create,
         api::filing_changes::queue,
@@ -104,6 +106,8 @@ use utoipa::{Modify, OpenApi};
         api::forms::get,
         api::forms::check,
         api::forms::publish,
+        api::forms::standard_rule,
+        api::forms::set_standard_rule,
     ),
     modifiers(&Security),
     tags(

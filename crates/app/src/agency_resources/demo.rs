@@ -1,13 +1,14 @@
 //! Demo records of the demo agencies.
 
 use crate::{App, AppError};
-use emss_db::entity::{agency_equipment, agency_spare_part, agency_staff};
+use emss_db::entity::{agency_equipment, agency_spare_part, agency_staff, standard_material};
 use emss_db::repo;
 use emss_domain::personnel::EDUCATION;
 use emss_domain::pi;
 
 /// Demo records of one agency: its people (each tied to their login) and one who has left,
-/// two instruments the engineers bring to site and a few spare parts.
+/// two instruments the engineers bring to site, a few spare parts, and the span gas cylinder
+/// in use with the one it replaced (expired).
 pub(crate) async fn load_demo(
     txn: &impl sea_orm::ConnectionTrait,
     app: &App,
@@ -91,6 +92,35 @@ pub(crate) async fn load_demo(
                 quantity,
                 unit: unit.to_string(),
                 description: String::new(),
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await?;
+    }
+    let today = emss_domain::time::shanghai_date(now);
+    for (certificate_no, lot_no, days) in [
+        ("GBW(E)061523", "DT2611-08", 300),
+        ("GBW(E)060871", "DT2506-02", -20),
+    ] {
+        let expires_on = today
+            .checked_add_signed(chrono::Duration::days(days))
+            .ok_or_else(|| AppError::internal("demo expiry"))?;
+        repo::standard_material::insert(
+            txn,
+            standard_material::Model {
+                id: emss_domain::ids::new_id(),
+                org_id: org_id.to_string(),
+                kind: "gas".into(),
+                certificate_no: certificate_no.into(),
+                producer: "大连大特气体有限公司".into(),
+                lot_no: lot_no.into(),
+                component: "二氧化硫".into(),
+                certified_value: "200".into(),
+                uncertainty: "U = 2 %，k = 2".into(),
+                unit: "µmol/mol".into(),
+                expires_on,
+                used_at: None,
                 created_at: now,
                 updated_at: now,
             },

@@ -1,12 +1,13 @@
 //! What a filed agency keeps on record (product.md §2): personnel (人员, ID numbers sealed and
-//! shown masked; a resigned person's login is disabled), equipment (运维设备) and spare parts
-//! (备品备件). The agency's main account maintains them once the filing has passed; regulators
+//! shown masked; a resigned person's login is disabled), equipment (运维设备), spare parts
+//! (备品备件) and standard materials (标准物质, chosen on calibration and check forms). The agency's main account maintains them once the filing has passed; regulators
 //! read them on the agency's detail.
 
 mod demo;
 mod equipment;
 mod spare_parts;
 mod staff;
+mod standard_materials;
 
 pub(crate) use demo::load_demo;
 pub(crate) use equipment::view as equipment_view;
@@ -14,6 +15,10 @@ pub use equipment::{EquipmentInput, EquipmentView, delete_equipment, save_equipm
 pub use spare_parts::{SparePartInput, SparePartView, delete_spare_part, save_spare_part};
 pub(crate) use staff::view as staff_view;
 pub use staff::{StaffInput, StaffView, linkable_accounts, save_staff};
+pub(crate) use standard_materials::material;
+pub use standard_materials::{
+    StandardMaterialInput, StandardMaterialView, components, save_standard_material,
+};
 
 use crate::error::FieldErrors;
 use crate::{App, AppError};
@@ -29,6 +34,7 @@ pub struct Resources {
     pub staff: Vec<StaffView>,
     pub equipment: Vec<EquipmentView>,
     pub spare_parts: Vec<SparePartView>,
+    pub standard_materials: Vec<StandardMaterialView>,
     /// Why it cannot start tasks yet; None when it can.
     pub task_start_problem: Option<String>,
 }
@@ -102,8 +108,22 @@ pub async fn of_agency(app: &App, actor: &Actor, org_id: &str) -> Result<Resourc
             .into_iter()
             .map(spare_parts::view)
             .collect(),
+        standard_materials: standard_materials_of(app, org_id).await?,
         task_start_problem: task_start_check(app, org_id).await?,
     })
+}
+
+/// The agency's standard materials, the latest expiry first.
+pub(crate) async fn standard_materials_of(
+    app: &App,
+    org_id: &str,
+) -> Result<Vec<StandardMaterialView>, AppError> {
+    let today = emss_domain::time::shanghai_date(app.now());
+    Ok(repo::standard_material::of_agency(&app.db().conn, org_id)
+        .await?
+        .into_iter()
+        .map(|m| standard_materials::view(m, today))
+        .collect())
 }
 
 /// The acting main account's agency, which must be filed to keep these records.
@@ -117,7 +137,7 @@ pub(super) async fn writable_org(app: &App, actor: &Actor) -> Result<String, App
     if !filed {
         return Err(AppError::field(
             "state",
-            "备案通过二审后方可登记人员、设备和备品备件",
+            "备案通过二审后方可登记人员、设备、备品备件和标准物质",
         ));
     }
     Ok(actor.org_id.clone())

@@ -1,15 +1,16 @@
 //! Demo records: a week of 标样核查及校准 at the demo task's wastewater outlet, one in every
 //! state — approved, voided with its reason, confirmed and waiting for review (one with a failed
 //! verdict, one checked in far from the outlet), submitted and waiting for the enterprise (one
-//! reusing an earlier photo) — and today's draft. Judged by the same evaluation as any
-//! submission; the images are generated, then checked and stored like uploads.
+//! reusing an earlier photo) — and today's draft. Each check uses a standard solution the agency
+//! registered (标准物质), whose certified value is the 标液浓度. Judged by the same evaluation as
+//! any submission; the images are generated, then checked and stored like uploads.
 
 use super::reference;
 use crate::evidence::{EvidenceKind, store_generated};
 use crate::{App, AppError};
 use chrono::{DateTime, Days, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
-use emss_db::entity::{evidence, instrument, record, record_evidence};
+use emss_db::entity::{evidence, instrument, record, record_evidence, standard_material};
 use emss_db::repo;
 use emss_db::repo::task::TaskFilter;
 use emss_domain::Scope;
@@ -86,24 +87,69 @@ fn at(day: NaiveDate, hour: u32, minute: u32) -> Result<DateTime<Utc>, AppError>
         .ok_or_else(|| AppError::internal("demo time"))
 }
 
-/// The filled 标样核查 form for the chosen instruments.
+/// The certified value of the standard solution for an instrument: half its range (HJ 355).
+fn half_range(i: &instrument::Model) -> Decimal {
+    let upper: Decimal = i.range_upper.parse().unwrap_or(Decimal::from(100));
+    (upper / Decimal::from(2)).round_dp(3)
+}
+
+/// A standard solution for each instrument, registered by the agency, valid for a year.
+async fn register_solutions(
+    txn: &impl sea_orm::ConnectionTrait,
+    agency_id: &str,
+    instruments: &[instrument::Model],
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, AppError> {
+    let expires = emss_domain::time::shanghai_date(now)
+        .checked_add_days(Days::new(365))
+        .ok_or_else(|| AppError::internal("demo expiry"))?;
+    let mut ids = Vec::new();
+    for (n, i) in instruments.iter().enumerate() {
+        let id = emss_domain::ids::new_id();
+        repo::standard_material::insert(
+            txn,
+            standard_material::Model {
+                id: id.clone(),
+                org_id: agency_id.to_string(),
+                kind: "solution".into(),
+                certificate_no: format!("GBW(E)08{:04}", 3120 + n),
+                producer: "国家标准物质研究中心".into(),
+                lot_no: format!("B2611{:02}", n + 1),
+                component: i.parameter.clone(),
+                certified_value: half_range(i).normalize().to_string(),
+                uncertainty: "U = 2 %，k = 2".into(),
+                unit: i.unit.clone(),
+                expires_on: expires,
+                used_at: None,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// The filled 标样核查 form for the chosen instruments, each with its registered solution.
 fn fields(
     instruments: &[instrument::Model],
+    solutions: &[String],
     checked_at: DateTime<Utc>,
     variant: Variant,
     photo_id: &str,
 ) -> Value {
     let analytes: Vec<Value> = instruments
         .iter()
-        .map(|i| {
-            let upper: Decimal = i.range_upper.parse().unwrap_or(Decimal::from(100));
-            let standard = (upper / Decimal::from(2)).round_dp(3);
+        .zip(solutions)
+        .map(|(i, solution)| {
+            let standard = half_range(i);
             let factor = if variant == Variant::Fails && i.parameter == "氨氮" {
                 Decimal::new(112, 2)
             } else {
                 Decimal::new(103, 2)
             };
-            json!({"instrument_id": i.id, "standard_value": standard.to_string(),
+            json!({"instrument_id": i.id, "standard": solution,
                 "reading": (standard * factor).round_dp(3).to_string(), "calibrated": "否"})
         })
         .collect();
@@ -160,6 +206,7 @@ pub(crate) async fn load_demo(
         .await?
         .ok_or_else(|| AppError::internal("demo enterprise"))?;
     let def = app.form_type("ww_standard_check", None).await?;
+    let solutions = register_solutions(txn, agency_id, &instruments, now).await?;
     let (outlet_lat, outlet_lon): (f64, f64) = (
         outlet.latitude.parse().map_err(AppError::internal)?,
         outlet.longitude.parse().map_err(AppError::internal)?,
@@ -233,6 +280,7 @@ pub(crate) async fn load_demo(
             .collect();
         let filled = fields(
             &instruments,
+            &solutions,
             check_in_at + Duration::minutes(10),
             variant,
             &evidence_photo.id,
@@ -289,8 +337,10 @@ pub(crate) async fn load_demo(
         }
         let (registered, _) = reference::registered(txn, &versions).await?;
         let refs = reference::references(txn, &def, &registered, &id, check_in_at).await?;
-        let evaluation = reference::judge(&def, &filled, &chosen, &refs, &registered)
-            .map_err(|e| AppError::internal(format!("demo record does not evaluate: {e:?}")))?;
+        let standards = reference::standards(txn, &def, &model).await?;
+        let evaluation =
+            reference::judge(&def, &filled, &chosen, &refs, &registered, &standards)
+                .map_err(|e| AppError::internal(format!("demo record does not evaluate: {e:?}")))?;
         let rules = VisitRules {
             minimum_visit_minutes: def.minimum_visit_minutes,
             ..VisitRules::at(outlet_lat, outlet_lon)
@@ -401,6 +451,7 @@ pub(crate) async fn load_demo(
             .or(model.confirmed_at)
             .unwrap_or(submitted_at);
         repo::record::insert(txn, model.clone()).await?;
+        repo::standard_material::mark_used(txn, agency_id, &solutions, submitted_at).await?;
         let flag_rows = super::flag_rows(&id, &flags)?;
         repo::record::insert_flags(txn, &model, flag_rows).await?;
         repo::calibration::insert_readings(
@@ -408,11 +459,7 @@ pub(crate) async fn load_demo(
             reference::readings(&model, &evaluation.fields, &refs),
         )
         .await?;
-        super::faults::after_judging(txn, app, None, &model, &def, &evaluation, |key| {
-            refs.of(&key.instrument_id, &key.parameter)
-                .map(|(id, _)| id.to_string())
-        })
-        .await?;
+        super::faults::after_judging(txn, app, None, &model, &def, &evaluation, &refs).await?;
         if state == RecordState::Voided {
             super::faults::after_void(txn, app, None, &model).await?;
         }

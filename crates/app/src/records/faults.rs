@@ -4,6 +4,7 @@
 //! when the one that closed it is. Listed on the outlet, the record and in the scoped 失控与不合格
 //! list; counted on the home page once past their follow-up deadline.
 
+use super::reference::References;
 use crate::audit::{self, Outcome};
 use crate::error::FieldErrors;
 use crate::{App, AppError};
@@ -137,7 +138,7 @@ async fn last_passing(
 /// where it failed, opens a period (closed at once by a later record that already passed there,
 /// when this one was filed late), or widens the open one — 失控 when it finds that, back to this
 /// finding when it came earlier; where it passed, closes the period found before it, and cancels
-/// one it opened itself (a re-judgement that now passes). `reference` names the calibration an
+/// one it opened itself (a re-judgement that now passes). `references` name the calibration an
 /// instrument and parameter was judged against; `actor` is None for the demo records EMSS files
 /// itself.
 pub(super) async fn after_judging(
@@ -147,7 +148,7 @@ pub(super) async fn after_judging(
     found: &record::Model,
     def: &FormDefinition,
     evaluation: &Evaluation,
-    reference: impl Fn(&FaultKey) -> Option<String>,
+    references: &References,
 ) -> Result<(), AppError> {
     let now = app.now();
     for (key, finding) in findings(&evaluation.verdicts, &evaluation.fields) {
@@ -185,7 +186,8 @@ pub(super) async fn after_judging(
                     p.due_at = due_at(def, found.check_in_at);
                 }
                 let now_kind = FaultKind::parse(&p.kind).unwrap_or(kind);
-                let earlier = last_passing(txn, reference(&key).as_deref(), &key).await?;
+                let earlier =
+                    last_passing(txn, references.record_id(&key).as_deref(), &key).await?;
                 let (rule, at) = starts_at(def, now_kind, found.check_in_at, earlier);
                 if at <= p.starts_at {
                     p.starts_at = at;
@@ -204,7 +206,8 @@ pub(super) async fn after_judging(
                 log(txn, app, actor, "fault.widen", &p, &found.number).await?;
             }
             (Finding::Failed { kind, reason }, None) => {
-                let earlier = last_passing(txn, reference(&key).as_deref(), &key).await?;
+                let earlier =
+                    last_passing(txn, references.record_id(&key).as_deref(), &key).await?;
                 let (rule, at) = starts_at(def, kind, found.check_in_at, earlier);
                 let p = fault_period::Model {
                     id: emss_domain::ids::new_id(),

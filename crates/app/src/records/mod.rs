@@ -703,6 +703,7 @@ pub async fn check_draft(
     let versions = reference::versions_of(db, &found).await?;
     let (registered, _) = reference::registered(db, &versions).await?;
     let refs = reference::references(db, &def, &registered, &found.id, found.check_in_at).await?;
+    let standards = reference::standards(db, &def, &found).await?;
     let (evaluation, errors) = evaluate_partly(
         &def,
         &Input {
@@ -710,9 +711,20 @@ pub async fn check_draft(
             instrument_ids: Some(&chosen),
             previous: &refs,
             registered: Some(&registered),
+            standards: Some(&standards),
         },
     );
     Ok((def, evaluation, errors))
+}
+
+/// The standard materials the filer's agency registered, offered on the filer's own draft.
+pub async fn draft_standards(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+) -> Result<Vec<crate::agency_resources::StandardMaterialView>, AppError> {
+    let found = own_draft(app, actor, id).await?;
+    crate::agency_resources::standard_materials_of(app, &found.agency_id).await
 }
 
 /// 记录详情 for whoever may see the record.

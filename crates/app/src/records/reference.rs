@@ -13,11 +13,13 @@ use emss_db::entity::{calibration_reading, record, rejudgement};
 use emss_db::repo;
 use emss_db::repo::calibration::ReadingKey;
 use emss_domain::Actor;
-use emss_domain::form::definition::{FormDefinition, REGISTERED};
+use emss_domain::fault::FaultKey;
+use emss_domain::form::definition::{FormDefinition, Kind, REGISTERED};
 use emss_domain::form::evaluate::{
     Evaluation, Input, PreviousValues, Registered, Verdict, evaluate, typed_inputs,
 };
 use emss_domain::form::number::parse_decimal;
+use emss_domain::form::standard::Standards;
 use emss_domain::record::{Flag, FlagKind};
 use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
@@ -73,6 +75,12 @@ impl References {
             .get(&(instrument_id.to_string(), parameter.to_string()))
             .map(|(id, number, _)| (id.as_str(), number.as_str()))
     }
+
+    /// The id of the reference record at a place (none outside an instrument, or 首次校准).
+    pub(super) fn record_id(&self, key: &FaultKey) -> Option<String> {
+        self.of(&key.instrument_id, &key.parameter)
+            .map(|(id, _)| id.to_string())
+    }
 }
 
 /// A record's instrument versions: those it stored at check-in, the current one for any it has
@@ -117,6 +125,34 @@ pub(super) async fn registered(
         })
         .collect();
     Ok((registered, rows))
+}
+
+/// What a record may choose of standard materials: its agency's registry (read only for form
+/// types that choose one), the day of its visit and the city's start date.
+pub(super) async fn standards(
+    db: &impl ConnectionTrait,
+    def: &FormDefinition,
+    found: &record::Model,
+) -> Result<Standards, AppError> {
+    let mut standards = Standards {
+        materials: HashMap::new(),
+        used_on: found.visit_date,
+        required_from: None,
+    };
+    if !def
+        .all_fields()
+        .iter()
+        .any(|(_, f)| f.kind == Kind::Standard)
+    {
+        return Ok(standards);
+    }
+    standards.required_from = crate::catalogue::standard_required_from(db).await?;
+    for row in repo::standard_material::of_agency(db, &found.agency_id).await? {
+        if let Some(m) = crate::agency_resources::material(&row) {
+            standards.materials.insert(m.id.clone(), m);
+        }
+    }
+    Ok(standards)
 }
 
 /// Whether a form type reads anything from a reference record.
@@ -265,6 +301,7 @@ pub(super) fn judge(
     chosen: &[String],
     refs: &References,
     registered: &Registered,
+    standards: &Standards,
 ) -> Result<Evaluation, emss_domain::form::Errors> {
     evaluate(
         def,
@@ -273,6 +310,7 @@ pub(super) fn judge(
             instrument_ids: Some(chosen),
             previous: refs,
             registered: Some(registered),
+            standards: Some(standards),
         },
     )
 }
@@ -355,6 +393,7 @@ async fn rejudge(
     let versions = versions_of(txn, found).await?;
     let (registered, _) = registered(txn, &versions).await?;
     let refs = references(txn, &def, &registered, &found.id, found.check_in_at).await?;
+    let standards = standards(txn, &def, found).await?;
     let (cause_record, why) = match cause {
         Cause::Voided(r) => (r, format!("参考校准记录 {} 已作废", r.number)),
         Cause::Late(r) => (r, format!("更早的校准记录 {} 后到", r.number)),
@@ -365,6 +404,7 @@ async fn rejudge(
         &chosen,
         &refs,
         &registered,
+        &standards,
     ) {
         Ok(e) => e,
         Err(problems) => {
@@ -458,11 +498,7 @@ async fn rejudge(
     )
     .await?;
     // What the record found now opens, widens, closes or cancels periods as a submission does.
-    super::faults::after_judging(txn, app, Some(actor), found, &def, &evaluation, |key| {
-        refs.of(&key.instrument_id, &key.parameter)
-            .map(|(id, _)| id.to_string())
-    })
-    .await
+    super::faults::after_judging(txn, app, Some(actor), found, &def, &evaluation, &refs).await
 }
 
 /// What changed between two judgements of a record, in words.

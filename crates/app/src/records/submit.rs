@@ -280,7 +280,10 @@ async fn submit_once(
     let versions = reference::versions_of(db, &found).await?;
     let (registered, _) = reference::registered(db, &versions).await?;
     let refs = reference::references(db, &def, &registered, &found.id, found.check_in_at).await?;
-    let evaluation = match reference::judge(&def, &fields, &chosen, &refs, &registered) {
+    // The standard materials chosen come from the agency's registry (certified value, expiry).
+    let standards = reference::standards(db, &def, &found).await?;
+    let evaluation = match reference::judge(&def, &fields, &chosen, &refs, &registered, &standards)
+    {
         Ok(e) => Some(e),
         Err(problems) => {
             for (path, message) in problems {
@@ -412,6 +415,13 @@ async fn submit_once(
     repo::record::insert_flags(&txn, &found, flag_rows).await?;
     repo::calibration::insert_readings(&txn, readings).await?;
     repo::record::link_evidence(&txn, links).await?;
+    repo::standard_material::mark_used(
+        &txn,
+        &found.agency_id,
+        &emss_domain::form::standard::chosen(&def, &evaluation.fields),
+        app.now(),
+    )
+    .await?;
     if let Some(o) = &occurrence {
         repo::record::fulfil(&txn, &o.id, &found.id).await?;
     }
@@ -429,11 +439,7 @@ async fn submit_once(
             "occurrence_id": found.occurrence_id}),
     )
     .await?;
-    faults::after_judging(&txn, app, Some(actor), &found, &def, &evaluation, |key| {
-        refs.of(&key.instrument_id, &key.parameter)
-            .map(|(id, _)| id.to_string())
-    })
-    .await?;
+    faults::after_judging(&txn, app, Some(actor), &found, &def, &evaluation, &refs).await?;
     if reference::uses_references(&def) {
         // A calibration of an earlier visit arriving now changes the reference of the next one.
         reference::rejudge_after(&txn, app, actor, Cause::Late(&found)).await?;

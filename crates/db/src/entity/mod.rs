@@ -38,6 +38,7 @@ pub mod record_flag;
 pub mod rejudgement;
 pub mod session;
 pub mod setting;
+pub mod standard_material;
 pub mod task_binding;
 pub mod task_plan;
 pub mod task_report;

@@ -418,9 +418,17 @@ mod tests {
                 .await
                 .unwrap();
         }
-        // Back to before this migration (and the one after it), and up again: the submitted
+        // Back to before this migration (and the ones after it), and up again: the submitted
         // record's section is copied.
-        Migrator::down(&db.conn, Some(2)).await.unwrap();
+        let this_and_later = Migrator::migrations()
+            .iter()
+            .rev()
+            .position(|m| m.name() == "m20261206_000018_instrument_versions")
+            .unwrap()
+            + 1;
+        Migrator::down(&db.conn, Some(this_and_later as u32))
+            .await
+            .unwrap();
         db.migrate().await.unwrap();
         let readings = calibration_reading::Entity::find()
             .all(&db.conn)

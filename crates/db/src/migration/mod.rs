@@ -22,6 +22,7 @@ mod m20261206_000016_witness;
 mod m20261206_000017_denial_window;
 mod m20261206_000018_instrument_versions;
 mod m20261206_000019_fault_periods;
+mod m20261206_000020_standard_materials;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_denial_window::Migration),
             Box::new(m20261206_000018_instrument_versions::Migration),
             Box::new(m20261206_000019_fault_periods::Migration),
+            Box::new(m20261206_000020_standard_materials::Migration),
         ]
     }
 }

@@ -22,6 +22,7 @@ pub mod outlet;
 pub mod record;
 pub mod session;
 pub mod setting;
+pub mod standard_material;
 pub mod task;
 pub mod witness;
 

@@ -134,6 +134,8 @@ pub enum Kind {
     Photos,
     Computed,
     Verdict,
+    /// A standard material (标准气体/标准溶液/标准样品) chosen from the agency's registry.
+    Standard,
 }
 
 impl Kind {
@@ -160,6 +162,9 @@ pub enum Rule {
     MeanDifference,
     /// Date `value` (expiry) not before date `reference` (the date it was used).
     NotBefore,
+    /// The standard material chosen in `value` was within its certificate's expiry on the day
+    /// of the visit; none chosen fails from the city's start date (`form::standard`).
+    StandardValid,
     /// Passes when every verdict listed in `verdicts` passes.
     All,
 }
@@ -189,7 +194,9 @@ pub struct Field {
     pub help: Option<String>,
     /// The instrument's registered value this field is bound to (e.g. `instrument.range_upper`):
     /// on submission the server takes it from the instrument version the record checked in
-    /// against and refuses a typed value that disagrees; the form shows it read-only.
+    /// against and refuses a typed value that disagrees; the form shows it read-only. Or
+    /// `standard.<field>`: the certified value of the standard material chosen in that earlier
+    /// field, in the section's unit (typed as before while none is chosen).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefill: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -731,6 +738,7 @@ impl FormDefinition {
             Kind::Photos => &["min_count", "max_count", "required_when"],
             Kind::Computed => &["unit", "decimals", "formula", "args"],
             Kind::Verdict => &["rule", "value/reference/rows/verdicts", "limit", "decimals"],
+            Kind::Standard => &[],
         };
         if let Some((name, _)) = given.iter().find(|(n, g)| *g && !allowed.contains(n)) {
             return Err(err(format!("属性 {name} 不适用于此类字段")));
@@ -738,8 +746,13 @@ impl FormDefinition {
         if f.id.is_empty() || f.label.trim().is_empty() {
             return Err(err("字段代码和名称不能为空".into()));
         }
-        if rows.is_some() && matches!(f.kind, Kind::Rows | Kind::Tabs | Kind::Photos) {
-            return Err(err("表格的列不能是表格、频次选择或照片".into()));
+        if rows.is_some()
+            && matches!(
+                f.kind,
+                Kind::Rows | Kind::Tabs | Kind::Photos | Kind::Standard
+            )
+        {
+            return Err(err("表格的列不能是表格、频次选择、照片或标准物质".into()));
         }
         // A reference: exists, visible from here, defined earlier, of one of the kinds wanted.
         let lookup =
@@ -790,7 +803,18 @@ impl FormDefinition {
         if let Some(other) = &f.greater_than {
             lookup(other, &[Kind::Number], true)?;
         }
-        if let Some(p) = &f.prefill {
+        if let Some(chooser) = f
+            .prefill
+            .as_deref()
+            .and_then(|p| p.strip_prefix("standard."))
+        {
+            let p = lookup(chooser, &[Kind::Standard], true)?;
+            if f.kind != Kind::Number || p.section != section {
+                return Err(err(
+                    "取自标准物质证书的字段只能是与所选标准物质同一分区的数字字段".into(),
+                ));
+            }
+        } else if let Some(p) = &f.prefill {
             if !REGISTERED
                 .iter()
                 .any(|r| p.strip_prefix("instrument.") == Some(*r))
@@ -887,7 +911,7 @@ impl FormDefinition {
                 }
             }
             Kind::Verdict => self.check_verdict(f, &lookup, &column, used_limits)?,
-            Kind::Text | Kind::Check | Kind::Tabs => {}
+            Kind::Text | Kind::Check | Kind::Tabs | Kind::Standard => {}
         }
         Ok(())
     }
@@ -916,7 +940,9 @@ impl FormDefinition {
             Rule::MeanDifference => |l| l.max_abs.is_some(),
             Rule::Banded | Rule::Accuracy => |l| !l.bands.is_empty(),
             Rule::PassCount => |l| !l.pass_count.is_empty(),
-            Rule::NotBefore => |l| l.bands.is_empty() && l.pass_count.is_empty(),
+            Rule::NotBefore | Rule::StandardValid => {
+                |l| l.bands.is_empty() && l.pass_count.is_empty()
+            }
             Rule::All => |_| false,
         };
         match rule {
@@ -945,6 +971,9 @@ impl FormDefinition {
             Rule::NotBefore => {
                 lookup(&need(&f.value, "value")?, &dates, true)?;
                 lookup(&need(&f.reference, "reference")?, &dates, true)?;
+            }
+            Rule::StandardValid => {
+                lookup(&need(&f.value, "value")?, &[Kind::Standard], true)?;
             }
             Rule::All => {
                 if f.verdicts.is_empty() {

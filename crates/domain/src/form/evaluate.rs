@@ -6,6 +6,7 @@ use super::definition::{Field, FormDefinition, JUDGED_ELSEWHERE, Kind, PeriodGro
 use super::formula::{self, Formula};
 use super::limit::{Band, Confidence, ErrorKind, Limit, Outcome};
 use super::number::{format_decimal, parse_decimal, round_gb8170};
+use super::standard::{StandardMaterial, Standards};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use chrono_tz::Asia::Shanghai;
 use rust_decimal::Decimal;
@@ -46,6 +47,9 @@ pub struct Input<'a> {
     /// take these values and refuse typed ones that disagree. `None` only where no record
     /// exists yet (a preview): the bound fields are then read as typed.
     pub registered: Option<&'a Registered>,
+    /// The agency's standard materials and the day of the visit. `None` only where no record
+    /// exists yet (a preview): a chosen material is then neither looked up nor judged.
+    pub standards: Option<&'a Standards>,
 }
 
 /// Instrument id → registered name (`range_upper`) → value as written.
@@ -99,6 +103,8 @@ enum V {
     Verdict(Outcome),
     /// Text as given (a section's `unit`).
     Text(String),
+    /// A registered standard material, as chosen.
+    Material(Box<StandardMaterial>),
     /// Given but not a number, date or text (photos, checks), or absent with the reason.
     Other,
     Missing(Option<String>),
@@ -123,6 +129,16 @@ struct Judging<'l> {
 }
 
 const FIRST_CALIBRATION: &str = "首次校准，无上次校准后测试值";
+
+/// A typed value as text; None when blank.
+fn typed_text(raw: Option<&Value>) -> Option<String> {
+    raw.and_then(|v| match v {
+        Value::String(s) if s.trim().is_empty() => None,
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        other => Some(other.to_string()),
+    })
+}
 
 /// The minimum-pairs rule as shown on the record: "有效数据 9 对（至少 9 对：HJ 75-2017 §9）".
 fn pairs_rule(l: &Limit, pairs: usize) -> String {
@@ -165,6 +181,10 @@ pub fn typed_inputs(def: &FormDefinition, stored: &Map<String, Value>) -> Value 
                         })
                         .collect(),
                 ),
+                // A record keeps the certificate's copy; the choice was its id.
+                (Kind::Standard, Value::Object(copy)) => {
+                    copy.get("id").cloned().unwrap_or(Value::Null)
+                }
                 _ => value.clone(),
             };
             out.insert(key.clone(), value);
@@ -213,6 +233,7 @@ pub fn evaluate_partly(def: &FormDefinition, input: &Input) -> (Evaluation, Erro
         def,
         previous: input.previous,
         registered: input.registered,
+        standards: input.standards,
         instrument_ids: input.instrument_ids,
         errors: Errors::new(),
         verdicts: Vec::new(),
@@ -301,6 +322,7 @@ struct Evaluator<'a> {
     def: &'a FormDefinition,
     previous: &'a dyn PreviousValues,
     registered: Option<&'a Registered>,
+    standards: Option<&'a Standards>,
     instrument_ids: Option<&'a [String]>,
     errors: Errors,
     verdicts: Vec<Verdict>,
@@ -439,7 +461,7 @@ impl<'a> Evaluator<'a> {
                     );
                 }
                 self.previous_value(f, from, frames, out)
-            } else if let Some(value) = self.bound_value(f, &fp, raw) {
+            } else if let Some(value) = self.bound_value(f, &fp, raw, frames) {
                 match value {
                     Some(registered) => self.input(f, &fp, Some(&registered), frames, out),
                     None => V::Missing(None),
@@ -463,8 +485,18 @@ impl<'a> Evaluator<'a> {
     /// For a field bound to the instrument's record: `Some(Some(value))` to judge with the
     /// registered value, `Some(None)` when it cannot be (refused, with the reason on the field),
     /// `None` when the field is not bound here (no instrument, or a preview without a record).
-    fn bound_value(&mut self, f: &Field, fp: &str, raw: Option<&Value>) -> Option<Option<Value>> {
-        let name = f.prefill.as_deref()?.strip_prefix("instrument.")?;
+    fn bound_value(
+        &mut self,
+        f: &Field,
+        fp: &str,
+        raw: Option<&Value>,
+        frames: &[Frame],
+    ) -> Option<Option<Value>> {
+        let prefill = f.prefill.as_deref()?;
+        if let Some(chooser) = prefill.strip_prefix("standard.") {
+            return self.certified_value(f, fp, raw, chooser, frames);
+        }
+        let name = prefill.strip_prefix("instrument.")?;
         let registered = self.registered?;
         let instrument = self.instrument.as_deref()?;
         let value = registered
@@ -490,12 +522,7 @@ impl<'a> Evaluator<'a> {
             );
             return Some(None);
         }
-        let typed = raw.and_then(|v| match v {
-            Value::String(s) if s.trim().is_empty() => None,
-            Value::String(s) => Some(s.trim().to_string()),
-            Value::Number(n) => Some(n.to_string()),
-            other => Some(other.to_string()),
-        });
+        let typed = typed_text(raw);
         let same = |typed: &str| match f.kind {
             Kind::Number => parse_decimal(typed).is_some_and(|t| Some(t) == parse_decimal(value)),
             _ => typed == value,
@@ -517,6 +544,92 @@ impl<'a> Evaluator<'a> {
             _ => value.to_string(),
         };
         Some(Some(Value::String(value)))
+    }
+
+    /// For a number bound to a chosen standard material: its certified value in the section's
+    /// unit, rounded to the field's places; a typed value that disagrees is refused. `None`
+    /// (typed as before) while no material is chosen.
+    fn certified_value(
+        &mut self,
+        f: &Field,
+        fp: &str,
+        raw: Option<&Value>,
+        chooser: &str,
+        frames: &[Frame],
+    ) -> Option<Option<Value>> {
+        let V::Material(m) = Self::lookup(frames, chooser) else {
+            return None;
+        };
+        let unit = match Self::lookup(frames, "unit") {
+            V::Text(u) if !u.trim().is_empty() => u,
+            _ => f.unit.clone().unwrap_or_else(|| m.unit.clone()),
+        };
+        let value = match m.value_in(&unit) {
+            Ok((v, _)) => round_gb8170(v, f.decimals.unwrap_or(4)).normalize(),
+            Err(message) => {
+                self.err(fp, message);
+                return Some(None);
+            }
+        };
+        if let Some(typed) = typed_text(raw).filter(|t| parse_decimal(t) != Some(value)) {
+            self.err(
+                fp,
+                format!(
+                    "{}应与所选标准物质的证书一致（证书值折算为 {value} {unit}，填写为 {typed}）",
+                    f.label
+                ),
+            );
+            return Some(None);
+        }
+        Some(Some(Value::String(value.to_string())))
+    }
+
+    /// A standard material chosen by its id from the agency's registry, whose component must be
+    /// the section's parameter. Stored as the certificate's copy.
+    fn standard(
+        &mut self,
+        f: &Field,
+        fp: &str,
+        raw: &Value,
+        frames: &[Frame],
+        out: &mut Map<String, Value>,
+    ) -> V {
+        let id = match raw {
+            Value::String(s) => s.trim().to_string(),
+            Value::Object(o) => o
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            _ => String::new(),
+        };
+        if id.is_empty() {
+            self.err(fp, format!("{}格式不正确", f.label));
+            return V::Missing(None);
+        }
+        let Some(standards) = self.standards else {
+            out.insert(f.id.clone(), Value::String(id));
+            return V::Other;
+        };
+        let Some(m) = standards.materials.get(&id) else {
+            self.err(fp, "所选标准物质不在本机构的登记中，请先在备案管理中登记");
+            return V::Missing(None);
+        };
+        if let V::Choice(p) = Self::lookup(frames, "parameter")
+            && let Some(parameter) = p.first()
+            && parameter != &m.component
+        {
+            self.err(
+                fp,
+                format!(
+                    "所选标准物质的组分为“{}”，与监测参数“{parameter}”不一致",
+                    m.component
+                ),
+            );
+            return V::Missing(None);
+        }
+        out.insert(f.id.clone(), m.snapshot());
+        V::Material(Box::new(m.clone()))
     }
 
     fn previous_value(
@@ -573,7 +686,7 @@ impl<'a> Evaluator<'a> {
                 });
             if required {
                 let verb = match f.kind {
-                    Kind::Choice | Kind::Check | Kind::Tabs => "请选择",
+                    Kind::Choice | Kind::Check | Kind::Tabs | Kind::Standard => "请选择",
                     Kind::Photos => "请上传",
                     _ => "请填写",
                 };
@@ -679,6 +792,7 @@ impl<'a> Evaluator<'a> {
                 V::Other
             }
             Kind::Rows => self.rows(f, fp, raw, frames, out),
+            Kind::Standard => self.standard(f, fp, raw, frames, out),
             Kind::Computed | Kind::Verdict => V::Missing(None),
         }
     }
@@ -1174,6 +1288,7 @@ impl<'a> Evaluator<'a> {
                     _ => v.explanation = "日期缺失，未作判定".into(),
                 }
             }
+            (Rule::StandardValid, Some(l)) => self.judge_standard(f, frames, l, &mut v),
         }
         // How sure the limit is travels with the verdict, wherever it is shown.
         if let Some(l) = limit
@@ -1195,6 +1310,56 @@ impl<'a> Evaluator<'a> {
         let outcome = v.outcome;
         self.verdicts.push(v);
         V::Verdict(outcome)
+    }
+
+    /// The certificate of the standard used, held against the day of the visit.
+    fn judge_standard(&self, f: &Field, frames: &[Frame], l: &Limit, v: &mut Verdict) {
+        let Some(standards) = self.standards else {
+            v.explanation = "预检查不核对标准物质的证书，提交时判定".into();
+            return;
+        };
+        let used_on = standards.used_on;
+        match Self::lookup(frames, f.value.as_deref().unwrap_or("")) {
+            V::Material(m) => {
+                v.value = Some(m.certificate_no.clone());
+                let what = format!(
+                    "证书 {}（{} {}，{} 批号 {}）有效期至 {}",
+                    m.certificate_no,
+                    m.component,
+                    m.kind.label(),
+                    m.producer,
+                    m.lot_no,
+                    m.expires_on
+                );
+                if m.expires_on >= used_on {
+                    v.outcome = Outcome::Pass;
+                    v.explanation =
+                        format!("{what}，使用日 {used_on} 在有效期内（{}）：合格", l.source);
+                } else {
+                    v.outcome = Outcome::Fail;
+                    v.explanation = format!(
+                        "{what}，使用日 {used_on} 已过期，校准无效（{}）：不合格",
+                        l.source
+                    );
+                }
+            }
+            _ => match standards.required_from {
+                Some(from) if used_on >= from => {
+                    v.outcome = Outcome::Fail;
+                    v.explanation = format!(
+                        "未选择所用的标准物质；自 {from} 起须选择已登记的标准物质，校准无效：不合格"
+                    );
+                }
+                Some(from) => {
+                    v.explanation =
+                        format!("未选择所用的标准物质；自 {from} 起须选择，本次未作判定");
+                }
+                None => {
+                    v.explanation =
+                        "未选择所用的标准物质；全市尚未规定须选择的起始日期，未作判定".into();
+                }
+            },
+        }
     }
 
     fn pairs(frames: &[Frame], f: &Field) -> Vec<(Decimal, Decimal)> {

@@ -6,6 +6,7 @@ pub mod evaluate;
 pub mod formula;
 pub mod limit;
 pub mod number;
+pub mod standard;
 pub mod unit;
 
 pub use definition::{

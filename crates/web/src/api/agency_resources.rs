@@ -1,4 +1,5 @@
-//! An agency's personnel (人员), equipment (运维设备) and spare parts (备品备件).
+//! An agency's personnel (人员), equipment (运维设备), spare parts (备品备件) and standard
+//! materials (标准物质).
 
 use super::ApiJson;
 use crate::AppState;
@@ -10,6 +11,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use emss_app::agency_resources::{
     EquipmentInput, EquipmentView, Resources, SparePartInput, SparePartView, StaffInput, StaffView,
+    StandardMaterialInput, StandardMaterialView,
 };
 use emss_domain::ErrorCode;
 use serde::{Deserialize, Serialize};
@@ -198,6 +200,8 @@ pub struct AgencyResources {
     pub staff: Vec<Staff>,
     pub equipment: Vec<Equipment>,
     pub spare_parts: Vec<SparePart>,
+    /// 标准物质, the latest expiry first.
+    pub standard_materials: Vec<StandardMaterialView>,
     /// Whether the agency may start tasks (filed, with at least one active staff member).
     pub can_start_tasks: bool,
     /// Why not, in Chinese.
@@ -210,18 +214,20 @@ impl From<Resources> for AgencyResources {
             staff: r.staff.into_iter().map(Into::into).collect(),
             equipment: r.equipment.into_iter().map(Into::into).collect(),
             spare_parts: r.spare_parts.into_iter().map(Into::into).collect(),
+            standard_materials: r.standard_materials,
             can_start_tasks: r.task_start_problem.is_none(),
             task_start_problem: r.task_start_problem,
         }
     }
 }
 
-/// An agency's personnel, equipment and spare parts: for the agency itself and regulators.
+/// An agency's personnel, equipment, spare parts and standard materials: for the agency itself
+/// and regulators.
 #[utoipa::path(
     get,
     path = "/api/v1/agencies/{id}/resources",
     tag = "filing",
-    summary = "机构人员、设备与备品备件",
+    summary = "机构人员、设备、备品备件与标准物质",
     params(("id" = String, Path, description = "机构编号")),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = AgencyResources), (status = 404, body = ErrorBody))
@@ -406,4 +412,95 @@ pub async fn delete_spare_part(
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     emss_app::agency_resources::delete_spare_part(&state.app, actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A standard material as registered from its certificate (one component of it).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StandardMaterialBody {
+    /// `gas` (标准气体) | `solution` (标准溶液) | `sample` (标准样品).
+    pub kind: String,
+    /// 证书编号.
+    pub certificate_no: String,
+    /// 生产单位.
+    pub producer: String,
+    /// 批号.
+    pub lot_no: String,
+    /// 组分, named as instruments name their parameter (二氧化硫, 氨氮 …).
+    pub component: String,
+    /// 标准值, a decimal string.
+    pub certified_value: String,
+    /// 不确定度 as the certificate prints it.
+    pub uncertainty: String,
+    /// 计量单位 (mg/m³, µmol/mol, mg/L …).
+    pub unit: String,
+    /// 有效期至.
+    pub expires_on: String,
+}
+
+impl From<StandardMaterialBody> for StandardMaterialInput {
+    fn from(b: StandardMaterialBody) -> Self {
+        StandardMaterialInput {
+            kind: b.kind,
+            certificate_no: b.certificate_no,
+            producer: b.producer,
+            lot_no: b.lot_no,
+            component: b.component,
+            certified_value: b.certified_value,
+            uncertainty: b.uncertainty,
+            unit: b.unit,
+            expires_on: b.expires_on,
+        }
+    }
+}
+
+/// Registers a standard material.
+#[utoipa::path(
+    post,
+    path = "/api/v1/filing/standard-materials",
+    tag = "filing",
+    summary = "登记标准物质",
+    request_body = StandardMaterialBody,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = StandardMaterialView), (status = 422, body = ErrorBody))
+)]
+pub async fn create_standard_material(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(body): ApiJson<StandardMaterialBody>,
+) -> Result<(StatusCode, Json<StandardMaterialView>), ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let done =
+        emss_app::agency_resources::save_standard_material(&state.app, actor, None, body.into())
+            .await?;
+    Ok((StatusCode::CREATED, Json(done)))
+}
+
+/// Corrects a standard material no record has chosen yet; one already chosen is refused (422,
+/// field `state`).
+#[utoipa::path(
+    put,
+    path = "/api/v1/filing/standard-materials/{id}",
+    tag = "filing",
+    summary = "修改标准物质",
+    params(("id" = String, Path, description = "标准物质编号（系统）")),
+    request_body = StandardMaterialBody,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = StandardMaterialView), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn update_standard_material(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<StandardMaterialBody>,
+) -> Result<Json<StandardMaterialView>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let done = emss_app::agency_resources::save_standard_material(
+        &state.app,
+        actor,
+        Some(&id),
+        body.into(),
+    )
+    .await?;
+    Ok(Json(done))
 }

@@ -256,3 +256,47 @@ pub async fn publish(
         emss_app::catalogue::publish(&state.app, actor, &code, &body.source, &body.note).await?;
     Ok((StatusCode::CREATED, Json(FormTypeItem::from(def.as_ref()))))
 }
+
+/// The city's rule for standard materials on calibration and check forms.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StandardRule {
+    /// From this day (Shanghai) a calibration or check that names no registered standard material
+    /// is judged 不合格; null: not yet required (the verdict says 未作判定). Only a day after today
+    /// may be set, and a day already begun no longer changes.
+    pub required_from: Option<chrono::NaiveDate>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/standard-material-rule",
+    tag = "catalogue",
+    summary = "标准物质必选起始日期",
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = StandardRule))
+)]
+pub async fn standard_rule(State(state): State<AppState>) -> Result<Json<StandardRule>, ApiError> {
+    let required_from = emss_app::catalogue::standard_required_from(&state.app.db().conn).await?;
+    Ok(Json(StandardRule { required_from }))
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/standard-material-rule",
+    tag = "catalogue",
+    summary = "设置标准物质必选起始日期（市级）",
+    request_body = StandardRule,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = StandardRule), (status = 422, body = ErrorBody))
+)]
+pub async fn set_standard_rule(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(body): ApiJson<StandardRule>,
+) -> Result<Json<StandardRule>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let required_from =
+        emss_app::catalogue::set_standard_required_from(&state.app, actor, body.required_from)
+            .await?;
+    Ok(Json(StandardRule { required_from }))
+}

@@ -186,6 +186,8 @@ pub async fn record(
             }),
         );
         form_view::name_instruments(&mut form, &detail.instruments);
+        let materials = emss_app::records::draft_standards(&state.app, actor, &id).await?;
+        form_view::offer_standards(&mut form, &materials);
         return Ok(render(&FormEditPage {
             shell: Shell::mobile(&ctx, &r.form_name),
             draft: Some(DraftEdit {

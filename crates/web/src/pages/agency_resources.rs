@@ -1,6 +1,6 @@
-//! 备案管理 → 人员管理 · 设备管理 · 备品备件: the agency's main account keeps its personnel,
-//! equipment and spare parts. Each page lists the records with a form below it, which adds a
-//! record or, with `?edit=<id>`, edits one.
+//! 备案管理 → 人员管理 · 设备管理 · 备品备件 · 标准物质: the agency's main account keeps its
+//! personnel, equipment, spare parts and standard materials. Each page lists the records with a
+//! form below it, which adds a record or, with `?edit=<id>`, edits one.
 
 use super::{PageForm, PageQuery};
 use crate::AppState;
@@ -13,8 +13,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use emss_app::AppError;
 use emss_app::agency_resources::{
-    EquipmentInput, Resources, SparePartInput, StaffInput, linkable_accounts, of_agency,
+    EquipmentInput, Resources, SparePartInput, StaffInput, StandardMaterialInput, components,
+    linkable_accounts, of_agency,
 };
+use emss_domain::form::standard::MaterialKind;
 use emss_domain::personnel::{EDUCATION, GENDERS};
 use emss_domain::{Actor, ErrorCode};
 use serde::Deserialize;
@@ -514,4 +516,163 @@ pub async fn delete_spare_part(
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     emss_app::agency_resources::delete_spare_part(&state.app, actor, &id).await?;
     Ok(Redirect::to("/filing/spare-parts?done=deleted").into_response())
+}
+
+// ---- 标准物质 ----
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StandardMaterialForm {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub certificate_no: String,
+    #[serde(default)]
+    pub producer: String,
+    #[serde(default)]
+    pub lot_no: String,
+    #[serde(default)]
+    pub component: String,
+    #[serde(default)]
+    pub certified_value: String,
+    #[serde(default)]
+    pub uncertainty: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub expires_on: String,
+}
+
+impl StandardMaterialForm {
+    fn input(&self) -> StandardMaterialInput {
+        StandardMaterialInput {
+            kind: self.kind.clone(),
+            certificate_no: self.certificate_no.clone(),
+            producer: self.producer.clone(),
+            lot_no: self.lot_no.clone(),
+            component: self.component.clone(),
+            certified_value: self.certified_value.clone(),
+            uncertainty: self.uncertainty.clone(),
+            unit: self.unit.clone(),
+            expires_on: self.expires_on.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/standard_materials.html")]
+pub struct StandardMaterialsPage {
+    pub shell: Shell,
+    pub c: Common,
+    pub form: StandardMaterialForm,
+    pub kinds: Vec<(&'static str, &'static str)>,
+    pub components: Vec<&'static str>,
+}
+
+async fn standard_materials_page(
+    state: &AppState,
+    ctx: &Ctx,
+    q: EditQuery,
+    form: Option<StandardMaterialForm>,
+    errors: BTreeMap<String, String>,
+) -> Result<StandardMaterialsPage, PageError> {
+    let (shell, c, _) = common(
+        state,
+        ctx,
+        "page.filing.standard_materials",
+        "标准物质",
+        errors,
+        &q,
+    )
+    .await?;
+    let form = match (form, &c.editing) {
+        (Some(f), _) => f,
+        (None, Some(id)) => {
+            let m = c
+                .res
+                .standard_materials
+                .iter()
+                .find(|m| &m.id == id && !m.used)
+                .ok_or_else(not_found)?;
+            StandardMaterialForm {
+                kind: m.kind.clone(),
+                certificate_no: m.certificate_no.clone(),
+                producer: m.producer.clone(),
+                lot_no: m.lot_no.clone(),
+                component: m.component.clone(),
+                certified_value: m.certified_value.clone(),
+                uncertainty: m.uncertainty.clone(),
+                unit: m.unit.clone(),
+                expires_on: m.expires_on.to_string(),
+            }
+        }
+        (None, None) => StandardMaterialForm::default(),
+    };
+    Ok(StandardMaterialsPage {
+        shell,
+        c,
+        form,
+        kinds: MaterialKind::ALL
+            .into_iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        components: components().collect(),
+    })
+}
+
+pub async fn standard_materials(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<EditQuery>,
+) -> Result<Response, PageError> {
+    Ok(render(
+        &standard_materials_page(&state, &ctx, q, None, BTreeMap::new()).await?,
+    ))
+}
+
+async fn save_standard_material(
+    state: AppState,
+    ctx: Ctx,
+    id: Option<String>,
+    form: StandardMaterialForm,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    match emss_app::agency_resources::save_standard_material(
+        &state.app,
+        actor,
+        id.as_deref(),
+        form.input(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/filing/standard-materials?done={}",
+            if id.is_some() { "updated" } else { "created" }
+        ))
+        .into_response()),
+        Err(e) => {
+            let errors = failed(e)?;
+            // A material chosen meanwhile can no longer be edited: the form adds a new one.
+            let edit = id.filter(|_| !errors.contains_key("state"));
+            let q = EditQuery { edit, done: None };
+            let page = standard_materials_page(&state, &ctx, q, Some(form), errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+    }
+}
+
+pub async fn create_standard_material(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<StandardMaterialForm>,
+) -> Result<Response, PageError> {
+    save_standard_material(state, ctx, None, form).await
+}
+
+pub async fn update_standard_material(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<StandardMaterialForm>,
+) -> Result<Response, PageError> {
+    save_standard_material(state, ctx, Some(id), form).await
 }

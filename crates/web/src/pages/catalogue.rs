@@ -1,5 +1,6 @@
 //! 表单目录: the 15 form types with their frequencies, limits and sources; a blank A4 print view of
-//! each; and, for the city regulator, publication of a new version.
+//! each; and, for the city regulator, publication of a new version and the day from which
+//! calibrations must name a registered standard material.
 
 use super::{PageForm, PageQuery};
 use crate::AppState;
@@ -42,9 +43,38 @@ fn interval_text(days: Option<u32>) -> String {
 pub struct CataloguePage {
     pub shell: Shell,
     pub rows: Vec<EntryRow>,
+    /// The day from which a standard material must be chosen, as set.
+    pub required_from: Option<chrono::NaiveDate>,
+    /// The city regulator may set it.
+    pub can_set_rule: bool,
+    /// The day as typed and why it was refused, after a failed save.
+    pub rule_typed: String,
+    pub rule_error: Option<String>,
+    pub rule_saved: bool,
 }
 
-pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    pub saved: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> Result<Response, PageError> {
+    Ok(render(
+        &list_page(&state, &ctx, None, None, q.saved.is_some()).await?,
+    ))
+}
+
+async fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    typed: Option<String>,
+    rule_error: Option<String>,
+    rule_saved: bool,
+) -> Result<CataloguePage, PageError> {
     let rows = state
         .app
         .form_types(None)
@@ -70,10 +100,56 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
                 .count(),
         })
         .collect();
-    Ok(render(&CataloguePage {
-        shell: Shell::portal(&ctx, "page.catalogue", "表单目录", &["表单目录"]),
+    let required_from = emss_app::catalogue::standard_required_from(&state.app.db().conn).await?;
+    Ok(CataloguePage {
+        shell: Shell::portal(ctx, "page.catalogue", "表单目录", &["表单目录"]),
         rows,
-    }))
+        can_set_rule: Permission::PublishCatalogue.allows(ctx.actor()),
+        rule_typed: typed
+            .unwrap_or_else(|| required_from.map(|d| d.to_string()).unwrap_or_default()),
+        required_from,
+        rule_error,
+        rule_saved,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StandardRuleForm {
+    #[serde(default)]
+    pub required_from: String,
+}
+
+/// Sets or clears the day from which calibrations must name a registered standard material.
+pub async fn set_standard_rule(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<StandardRuleForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let typed = form.required_from.trim().to_string();
+    let day = if typed.is_empty() {
+        Ok(None)
+    } else {
+        chrono::NaiveDate::parse_from_str(&typed, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| "起始日期应为日期，如 2027-03-01".to_string())
+    };
+    let refused = match day {
+        Ok(day) => {
+            match emss_app::catalogue::set_standard_required_from(&state.app, actor, day).await {
+                Ok(_) => return Ok(Redirect::to("/catalogue?saved=1").into_response()),
+                Err(e) if e.code == ErrorCode::ValidationFailed => e
+                    .fields
+                    .get("required_from")
+                    .cloned()
+                    .unwrap_or_else(|| e.message().to_string()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(message) => message,
+    };
+    let page = list_page(&state, &ctx, Some(typed), Some(refused), false).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
 }
 
 pub struct LimitRow {
