@@ -277,6 +277,7 @@ pub async fn check(
             previous,
             registered: None,
             standards: None,
+            emission_limits: None,
         },
     );
     Ok((def, evaluation, errors))

@@ -678,3 +678,143 @@ pub(crate) async fn load_demo(
     }
     Ok(())
 }
+
+/// An outlet's emission limit for one pollutant, as shown and sent.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EmissionLimitView {
+    pub parameter: String,
+    pub value: String,
+    pub unit: String,
+    pub source: String,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl EmissionLimitView {
+    pub fn updated_label(&self) -> String {
+        emss_domain::time::format_datetime(self.updated_at)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EmissionLimitInput {
+    pub parameter: String,
+    pub value: String,
+    pub unit: String,
+    pub source: String,
+}
+
+/// The emission limits of an outlet in scope; outside scope: 404.
+pub async fn emission_limits(
+    app: &App,
+    actor: &Actor,
+    outlet_id: &str,
+) -> Result<Vec<EmissionLimitView>, AppError> {
+    let db = &app.db().conn;
+    let o = repo::outlet::get(db, &actor.scope(), outlet_id)
+        .await?
+        .ok_or(AppError::new(ErrorCode::NotFound))?;
+    Ok(repo::emission_limit::of_outlet(db, &o.id)
+        .await?
+        .into_iter()
+        .map(|e| EmissionLimitView {
+            parameter: e.parameter,
+            value: e.value,
+            unit: e.unit,
+            source: e.source,
+            updated_at: e.updated_at,
+        })
+        .collect())
+}
+
+/// What the judging of a record at the outlet reads.
+pub(crate) async fn emission_limits_of(
+    db: &impl sea_orm::ConnectionTrait,
+    outlet_id: &str,
+) -> Result<monitoring::EmissionLimits, AppError> {
+    Ok(repo::emission_limit::of_outlet(db, outlet_id)
+        .await?
+        .into_iter()
+        .filter_map(|e| {
+            let value = emss_domain::form::number::parse_decimal(&e.value)?;
+            Some((
+                e.parameter,
+                monitoring::EmissionLimit {
+                    value,
+                    unit: e.unit,
+                    source: e.source,
+                },
+            ))
+        })
+        .collect())
+}
+
+/// Sets (or replaces) the outlet's emission limit of one of its parameters: the enterprise's
+/// administrator, with its source (排污许可证, discharge standard).
+pub async fn set_emission_limit(
+    app: &App,
+    actor: &Actor,
+    outlet_id: &str,
+    input: EmissionLimitInput,
+) -> Result<Vec<EmissionLimitView>, AppError> {
+    may_manage(actor)?;
+    let db = &app.db().conn;
+    let o = repo::outlet::get(db, &owned(actor), outlet_id)
+        .await?
+        .ok_or(AppError::new(ErrorCode::NotFound))?;
+    let mut errors = crate::error::FieldErrors::new();
+    let parameter = input.parameter.trim().to_string();
+    let declared: Vec<String> = serde_json::from_str(&o.parameters).unwrap_or_default();
+    if !declared.contains(&parameter) {
+        errors.add("parameter", "请选择本排口的监测参数");
+    }
+    let value = emss_domain::form::number::parse_decimal(input.value.trim())
+        .filter(|v| v.is_sign_positive() && !v.is_zero() && v.scale() <= 4);
+    if value.is_none() {
+        errors.add("value", "排放限值须为大于 0 的数字，最多 4 位小数");
+    }
+    let unit = input.unit.trim().to_string();
+    if unit.is_empty() || unit.chars().count() > 20 {
+        errors.add("unit", "请填写计量单位（不超过 20 个字），如 mg/m³");
+    }
+    let source = input.source.trim().to_string();
+    if source.is_empty() || source.chars().count() > 200 || source.chars().any(char::is_control) {
+        errors.add(
+            "source",
+            "请填写依据（不超过 200 个字），如排污许可证编号或排放标准及条款",
+        );
+    }
+    errors.into_result()?;
+    let value = emss_domain::form::number::format_decimal(value.unwrap_or_default(), None);
+    let before = repo::emission_limit::of_outlet(db, &o.id)
+        .await?
+        .into_iter()
+        .find(|e| e.parameter == parameter);
+    let txn = app.db().begin_write().await?;
+    repo::emission_limit::upsert(
+        &txn,
+        emss_db::entity::emission_limit::Model {
+            id: emss_domain::ids::new_id(),
+            outlet_id: o.id.clone(),
+            parameter: parameter.clone(),
+            value: value.clone(),
+            unit: unit.clone(),
+            source: source.clone(),
+            updated_by: Some(actor.account_id.clone()),
+            updated_at: app.now(),
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        app,
+        Some(actor),
+        "outlet.emission_limit",
+        Some(("outlet", &o.id)),
+        Outcome::Ok,
+        json!({"parameter": parameter, "value": value, "unit": unit, "source": source,
+            "before": before.map(|b| json!({"value": b.value, "unit": b.unit, "source": b.source}))}),
+    )
+    .await?;
+    txn.commit().await?;
+    emission_limits(app, actor, &o.id).await
+}

@@ -36,6 +36,19 @@ pub const FLUE_GAS_PARAMETERS: [&str; 11] = [
 /// Measuring principles of gaseous CEMS (the three inspection forms follow them).
 pub const CEMS_PRINCIPLES: [&str; 3] = ["完全抽取法", "稀释采样法", "直接测量法"];
 
+/// An outlet's emission limit for one pollutant (排放限值), as its permit or standard states it:
+/// some rules apply only below a concentration that the limit must also be below.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmissionLimit {
+    pub value: Decimal,
+    pub unit: String,
+    /// Where it comes from (排污许可证编号, the discharge standard and its clause).
+    pub source: String,
+}
+
+/// An outlet's emission limits by pollutant (the parameter's name).
+pub type EmissionLimits = std::collections::HashMap<String, EmissionLimit>;
+
 /// Shanghai's bounding box (security-reliability.md INP-03, proposed figures).
 pub const LATITUDE: (&str, &str) = ("30.6", "31.9");
 pub const LONGITUDE: (&str, &str) = ("120.8", "122.1");

@@ -23,6 +23,7 @@ use emss_domain::form::{
     OutletKind, PeriodGroup, PreviousValues, Registered, Repeat, Rule, Verdict, evaluate,
     typed_inputs,
 };
+use emss_domain::monitoring::{EmissionLimit, EmissionLimits};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -102,6 +103,7 @@ fn the_fifteen_form_types_load() {
             previous: &NoPrevious,
             registered: None,
             standards: None,
+            emission_limits: None,
         },
     );
 }
@@ -279,6 +281,7 @@ fn run(
             previous,
             registered: None,
             standards: None,
+            emission_limits: None,
         },
     )
 }
@@ -1299,6 +1302,7 @@ fn bound_with(analyte: Value, standards: Option<&Standards>) -> Result<Evaluatio
             previous: &previous,
             registered: Some(&registered),
             standards,
+            emission_limits: None,
         },
     )
 }
@@ -1816,4 +1820,119 @@ fn no_standard_chosen_fails_only_from_the_citys_start_date() {
         assert_eq!(v.outcome, outcome, "{from:?}: {}", v.explanation);
         assert!(v.explanation.contains(says), "{}", v.explanation);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// NMHC accuracy (HJ 1286-2023): computed from the pairs, applied only below 50 mg/m³
+// ---------------------------------------------------------------------------------------------
+
+/// The 正确度核查 verdict of a quarterly NMHC inspection with these (reference, CEMS) pairs and
+/// the outlet's emission limits (None: a preview).
+fn nmhc_accuracy(pairs: &[(&str, &str)], limits: Option<&EmissionLimits>) -> Verdict {
+    let def = form("fg_inspection_nmhc");
+    let example: Value = serde_json::from_str(
+        &std::fs::read_to_string(examples_dir().join("fg_inspection_nmhc.json")).unwrap(),
+    )
+    .unwrap();
+    let mut doc = example["valid"].clone();
+    doc["visit"]["tabs"] = json!(["周", "月", "季"]);
+    doc["sampling"]["accuracy_pairs"] = Value::Array(
+        pairs
+            .iter()
+            .map(|(r, c)| json!({"reference": r, "cems": c}))
+            .collect(),
+    );
+    fill_checks(&def, &mut doc, "正常");
+    let ids = vec!["i-nmhc".to_string()];
+    let ev = evaluate(
+        &def,
+        &Input {
+            fields: &doc,
+            instrument_ids: Some(&ids),
+            previous: &NoPrevious,
+            registered: None,
+            standards: None,
+            emission_limits: limits,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    verdict(&ev, "sampling.accuracy_verdict").clone()
+}
+
+fn nmhc_limit(value: &str) -> EmissionLimits {
+    EmissionLimits::from([(
+        "非甲烷总烃".to_string(),
+        EmissionLimit {
+            value: parse_decimal(value).unwrap(),
+            unit: "mg/m³".into(),
+            source: "GB 37822-2019 表1".into(),
+        },
+    )])
+}
+
+#[test]
+fn nmhc_accuracy_is_the_mean_of_the_pairs_and_applies_only_below_50_mg() {
+    let low = [("20.0", "26.0"), ("22.0", "30.0"), ("24.0", "34.0")];
+    // Mean of CEMS − reference = (6 + 8 + 10) / 3 = 8.0 mg/m³, within ±10, both below 50.
+    let v = nmhc_accuracy(&low, Some(&nmhc_limit("40")));
+    assert_eq!(
+        (v.outcome, v.value.as_deref()),
+        (Outcome::Pass, Some("8.0")),
+        "{}",
+        v.explanation
+    );
+    assert!(
+        v.explanation.contains("参比均值 22.0 mg/m³") && v.explanation.contains("GB 37822-2019"),
+        "{}",
+        v.explanation
+    );
+    let high = [("20.0", "31.0"), ("22.0", "33.0"), ("24.0", "35.0")];
+    assert_eq!(
+        nmhc_accuracy(&high, Some(&nmhc_limit("40"))).outcome,
+        Outcome::Fail
+    );
+    // No emission limit registered, a limit of 50 or more, a reference mean of 50 or more, a
+    // preview: not judged, and the verdict says why.
+    for (pairs, limits, says) in [
+        (
+            &low[..],
+            Some(EmissionLimits::new()),
+            "排口未登记非甲烷总烃排放限值",
+        ),
+        (&low[..], Some(nmhc_limit("60")), "排放限值 60 mg/m³"),
+        (
+            &[("50.0", "75.0")][..],
+            Some(nmhc_limit("40")),
+            "参比均值 50.0 mg/m³ 不低于 50 mg/m³",
+        ),
+        (&low[..], None, "提交时判定"),
+    ] {
+        let v = nmhc_accuracy(pairs, limits.as_ref());
+        assert_eq!(v.outcome, Outcome::NotApplicable, "{}", v.explanation);
+        assert!(
+            v.explanation.contains(says) && v.explanation.contains("判定"),
+            "{}",
+            v.explanation
+        );
+    }
+}
+
+#[test]
+fn without_the_quarterly_tab_the_nmhc_accuracy_is_not_asked_for() {
+    let def = form("fg_inspection_nmhc");
+    let example: Value = serde_json::from_str(
+        &std::fs::read_to_string(examples_dir().join("fg_inspection_nmhc.json")).unwrap(),
+    )
+    .unwrap();
+    let mut doc = example["valid"].clone();
+    fill_checks(&def, &mut doc, "正常");
+    let ids = vec!["i-nmhc".to_string()];
+    let ev = run(&def, &doc, Some(&ids), &NoPrevious).unwrap();
+    let v = verdict(&ev, "sampling.accuracy_verdict");
+    assert_eq!(v.outcome, Outcome::NotApplicable);
+    assert!(
+        v.explanation.contains("正确度核查数据"),
+        "{}",
+        v.explanation
+    );
 }

@@ -45,6 +45,25 @@ fn each_kind_of_mistake_is_named() {
             "kind = \"clock\"",
             "clock",
         ),
+        // Standard materials and limits that apply only below a figure.
+        (
+            "fg_calibration",
+            "prefill = \"standard.span_standard\"",
+            "prefill = \"standard.cems_model\"",
+            "类型不符",
+        ),
+        (
+            "ww_standard_check",
+            "rule = \"standard_valid\"\nvalue = \"standard\"",
+            "rule = \"standard_valid\"\nvalue = \"reading\"",
+            "类型不符",
+        ),
+        (
+            "fg_inspection_nmhc",
+            "rule = \"mean_difference\"\nrows = \"accuracy_pairs\"\nvalue = \"cems\"\nreference = \"reference\"",
+            "rule = \"within\"\nvalue = \"aux_09\"",
+            "applies_below 只适用于 mean_difference",
+        ),
         // Fields bound to the instrument's record.
         (
             "fg_calibration",

@@ -672,6 +672,22 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             format!("/api/v1/outlets/{}/instruments", ent_a_outlet(t).await.0),
             Some(instrument_body()),
         ),
+        "api.outlets.emission_limits" => (
+            Method::GET,
+            format!(
+                "/api/v1/outlets/{}/emission-limits",
+                ent_a_outlet(t).await.0
+            ),
+            None,
+        ),
+        "api.outlets.emission_limits.put" => (
+            Method::PUT,
+            format!(
+                "/api/v1/outlets/{}/emission-limits",
+                ent_a_outlet(t).await.0
+            ),
+            Some(json!({"parameter": "", "value": "", "unit": "", "source": ""})),
+        ),
         "api.instruments.update" => (
             Method::PUT,
             format!("/api/v1/instruments/{}", ent_a_outlet(t).await.1),
@@ -1347,6 +1363,11 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         "page.outlets.instruments.create" => (
             true,
             format!("/outlets/{}/instruments", ent_a_outlet(t).await.0),
+            vec![("parameter", String::new())],
+        ),
+        "page.outlets.emission_limits" => (
+            true,
+            format!("/outlets/{}/emission-limits", ent_a_outlet(t).await.0),
             vec![("parameter", String::new())],
         ),
         "page.instruments.update" => (

@@ -461,3 +461,62 @@ async fn the_enterprise_keeps_its_outlets_on_the_pages() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_enterprise_keeps_its_emission_limits_and_regulators_read_them() {
+    let t = TestApp::spawn().await.unwrap();
+    let ent = t.token("ent_a").await.unwrap();
+    let outlet = t.outlet_of("ent_a", "flue_gas").await.unwrap();
+    let id = outlet["id"].as_str().unwrap();
+    let parameter = outlet["parameters"][0].as_str().unwrap().to_string();
+    let path = format!("/api/v1/outlets/{id}/emission-limits");
+    // Every field is checked, and named in Chinese; a pollutant the outlet does not monitor is
+    // refused.
+    let (status, refused) = call(
+        &t,
+        reqwest::Method::PUT,
+        &ent,
+        &path,
+        Some(json!({"parameter": "氨氮", "value": "-5", "unit": "", "source": ""})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    for field in ["parameter", "value", "unit", "source"] {
+        assert!(refused["fields"][field].is_string(), "{field}: {refused}");
+    }
+    for (value, expected) in [("100", "100"), ("80.50", "80.5")] {
+        let (status, set) = call(
+            &t,
+            reqwest::Method::PUT,
+            &ent,
+            &path,
+            Some(
+                json!({"parameter": parameter, "value": value, "unit": "mg/m³",
+                "source": "排污许可证 91310115MA1K000000001P"}),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{set}");
+        // Setting it again replaces it.
+        let items = set["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{set}");
+        assert_eq!(items[0]["value"], expected);
+    }
+    // The district regulator reads them; another enterprise and another agency's staff do not.
+    let district = t.token("district_a").await.unwrap();
+    let (status, read) = call(&t, reqwest::Method::GET, &district, &path, None).await;
+    assert_eq!(status, StatusCode::OK, "{read}");
+    assert_eq!(read["items"][0]["parameter"], parameter.as_str());
+    let other = t.token("ent_b").await.unwrap();
+    let (status, _) = call(&t, reqwest::Method::GET, &other, &path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = call(
+        &t,
+        reqwest::Method::PUT,
+        &other,
+        &path,
+        Some(json!({"parameter": parameter, "value": "1", "unit": "mg/m³", "source": "x"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

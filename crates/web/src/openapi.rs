@@ -100,6 +100,8 @@ use utoipa::{Modify, OpenApi};
         api::outlets::get,
         api::outlets::update,
         api::outlets::instruments,
+        api::outlets::emission_limits,
+        api::outlets::set_emission_limit,
         api::outlets::add_instrument,
         api::outlets::update_instrument,
         api::forms::list,

@@ -51,7 +51,7 @@
     function showTabs() {
       var chosen = {};
       form.querySelectorAll("input[data-tab]").forEach(function (t) { chosen[t.value] = t.checked; });
-      form.querySelectorAll(".form-field[data-group]").forEach(function (f) {
+      form.querySelectorAll(".form-field[data-group], .form-rows[data-group]").forEach(function (f) {
         f.hidden = !chosen[f.getAttribute("data-group")];
       });
     }

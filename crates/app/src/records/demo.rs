@@ -337,10 +337,9 @@ pub(crate) async fn load_demo(
         }
         let (registered, _) = reference::registered(txn, &versions).await?;
         let refs = reference::references(txn, &def, &registered, &id, check_in_at).await?;
-        let standards = reference::standards(txn, &def, &model).await?;
-        let evaluation =
-            reference::judge(&def, &filled, &chosen, &refs, &registered, &standards)
-                .map_err(|e| AppError::internal(format!("demo record does not evaluate: {e:?}")))?;
+        let facts = reference::facts(txn, &def, &model).await?;
+        let evaluation = reference::judge(&def, &filled, &chosen, &refs, &registered, &facts)
+            .map_err(|e| AppError::internal(format!("demo record does not evaluate: {e:?}")))?;
         let rules = VisitRules {
             minimum_visit_minutes: def.minimum_visit_minutes,
             ..VisitRules::at(outlet_lat, outlet_lon)

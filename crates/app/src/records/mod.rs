@@ -703,7 +703,7 @@ pub async fn check_draft(
     let versions = reference::versions_of(db, &found).await?;
     let (registered, _) = reference::registered(db, &versions).await?;
     let refs = reference::references(db, &def, &registered, &found.id, found.check_in_at).await?;
-    let standards = reference::standards(db, &def, &found).await?;
+    let facts = reference::facts(db, &def, &found).await?;
     let (evaluation, errors) = evaluate_partly(
         &def,
         &Input {
@@ -711,7 +711,8 @@ pub async fn check_draft(
             instrument_ids: Some(&chosen),
             previous: &refs,
             registered: Some(&registered),
-            standards: Some(&standards),
+            standards: Some(&facts.standards),
+            emission_limits: Some(&facts.emission_limits),
         },
     );
     Ok((def, evaluation, errors))

@@ -20,6 +20,7 @@ use emss_domain::form::evaluate::{
 };
 use emss_domain::form::number::parse_decimal;
 use emss_domain::form::standard::Standards;
+use emss_domain::monitoring::EmissionLimits;
 use emss_domain::record::{Flag, FlagKind};
 use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
@@ -127,32 +128,49 @@ pub(super) async fn registered(
     Ok((registered, rows))
 }
 
-/// What a record may choose of standard materials: its agency's registry (read only for form
-/// types that choose one), the day of its visit and the city's start date.
-pub(super) async fn standards(
+/// What a record is judged with besides its fields, its instruments and its references.
+pub(super) struct Facts {
+    /// The standard materials it may choose: its agency's registry, the day of its visit and
+    /// the city's start date.
+    pub standards: Standards,
+    /// Its outlet's emission limits.
+    pub emission_limits: EmissionLimits,
+}
+
+/// The facts of a record, each read only for form types that use it.
+pub(super) async fn facts(
     db: &impl ConnectionTrait,
     def: &FormDefinition,
     found: &record::Model,
-) -> Result<Standards, AppError> {
-    let mut standards = Standards {
-        materials: HashMap::new(),
-        used_on: found.visit_date,
-        required_from: None,
+) -> Result<Facts, AppError> {
+    let mut facts = Facts {
+        standards: Standards {
+            materials: HashMap::new(),
+            used_on: found.visit_date,
+            required_from: None,
+        },
+        emission_limits: EmissionLimits::new(),
     };
-    if !def
+    if def
         .all_fields()
         .iter()
         .any(|(_, f)| f.kind == Kind::Standard)
     {
-        return Ok(standards);
-    }
-    standards.required_from = crate::catalogue::standard_required_from(db).await?;
-    for row in repo::standard_material::of_agency(db, &found.agency_id).await? {
-        if let Some(m) = crate::agency_resources::material(&row) {
-            standards.materials.insert(m.id.clone(), m);
+        facts.standards.required_from = crate::catalogue::standard_required_from(db).await?;
+        for row in repo::standard_material::of_agency(db, &found.agency_id).await? {
+            if let Some(m) = crate::agency_resources::material(&row) {
+                facts.standards.materials.insert(m.id.clone(), m);
+            }
         }
     }
-    Ok(standards)
+    if def.limits.iter().any(|l| {
+        l.applies_below
+            .as_ref()
+            .is_some_and(|a| a.emission_limit.is_some())
+    }) {
+        facts.emission_limits = crate::outlets::emission_limits_of(db, &found.outlet_id).await?;
+    }
+    Ok(facts)
 }
 
 /// Whether a form type reads anything from a reference record.
@@ -301,7 +319,7 @@ pub(super) fn judge(
     chosen: &[String],
     refs: &References,
     registered: &Registered,
-    standards: &Standards,
+    facts: &Facts,
 ) -> Result<Evaluation, emss_domain::form::Errors> {
     evaluate(
         def,
@@ -310,7 +328,8 @@ pub(super) fn judge(
             instrument_ids: Some(chosen),
             previous: refs,
             registered: Some(registered),
-            standards: Some(standards),
+            standards: Some(&facts.standards),
+            emission_limits: Some(&facts.emission_limits),
         },
     )
 }
@@ -393,7 +412,7 @@ async fn rejudge(
     let versions = versions_of(txn, found).await?;
     let (registered, _) = registered(txn, &versions).await?;
     let refs = references(txn, &def, &registered, &found.id, found.check_in_at).await?;
-    let standards = standards(txn, &def, found).await?;
+    let facts = facts(txn, &def, found).await?;
     let (cause_record, why) = match cause {
         Cause::Voided(r) => (r, format!("参考校准记录 {} 已作废", r.number)),
         Cause::Late(r) => (r, format!("更早的校准记录 {} 后到", r.number)),
@@ -404,7 +423,7 @@ async fn rejudge(
         &chosen,
         &refs,
         &registered,
-        &standards,
+        &facts,
     ) {
         Ok(e) => e,
         Err(problems) => {

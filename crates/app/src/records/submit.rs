@@ -280,10 +280,10 @@ async fn submit_once(
     let versions = reference::versions_of(db, &found).await?;
     let (registered, _) = reference::registered(db, &versions).await?;
     let refs = reference::references(db, &def, &registered, &found.id, found.check_in_at).await?;
-    // The standard materials chosen come from the agency's registry (certified value, expiry).
-    let standards = reference::standards(db, &def, &found).await?;
-    let evaluation = match reference::judge(&def, &fields, &chosen, &refs, &registered, &standards)
-    {
+    // The standard materials chosen come from the agency's registry (certified value, expiry);
+    // some limits apply only below the outlet's emission limit.
+    let facts = reference::facts(db, &def, &found).await?;
+    let evaluation = match reference::judge(&def, &fields, &chosen, &refs, &registered, &facts) {
         Ok(e) => Some(e),
         Err(problems) => {
             for (path, message) in problems {

@@ -15,6 +15,7 @@ pub mod contract_attachment;
 pub mod contract_version;
 pub mod denial_window;
 pub mod device_binding;
+pub mod emission_limit;
 pub mod evidence;
 pub mod fault_period;
 pub mod filing;

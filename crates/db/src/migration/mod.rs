@@ -23,6 +23,7 @@ mod m20261206_000017_denial_window;
 mod m20261206_000018_instrument_versions;
 mod m20261206_000019_fault_periods;
 mod m20261206_000020_standard_materials;
+mod m20261206_000021_emission_limits;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_instrument_versions::Migration),
             Box::new(m20261206_000019_fault_periods::Migration),
             Box::new(m20261206_000020_standard_materials::Migration),
+            Box::new(m20261206_000021_emission_limits::Migration),
         ]
     }
 }

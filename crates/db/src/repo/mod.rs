@@ -11,6 +11,7 @@ pub mod change_request;
 pub mod contract;
 pub mod denial;
 pub mod device_binding;
+pub mod emission_limit;
 pub mod evidence;
 pub mod fault;
 pub mod filing;

@@ -734,7 +734,7 @@ impl FormDefinition {
             Kind::Choice => &["options", "multiple"],
             Kind::Check => &["period_days"],
             Kind::Tabs => &[],
-            Kind::Rows => &["fields", "min_count", "max_count"],
+            Kind::Rows => &["fields", "min_count", "max_count", "period_days"],
             Kind::Photos => &["min_count", "max_count", "required_when"],
             Kind::Computed => &["unit", "decimals", "formula", "args"],
             Kind::Verdict => &["rule", "value/reference/rows/verdicts", "limit", "decimals"],
@@ -1025,6 +1025,11 @@ impl FormDefinition {
                 .ok_or_else(|| err(format!("限值“{id}”不存在")))?;
             if !wants(l) {
                 return Err(err(format!("限值“{id}”不适用于此判定规则")));
+            }
+            if l.applies_below.is_some() && rule != Rule::MeanDifference {
+                return Err(err(format!(
+                    "限值“{id}”的 applies_below 只适用于 mean_difference 判定"
+                )));
             }
             used_limits.insert(id.clone());
         }

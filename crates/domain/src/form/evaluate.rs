@@ -7,6 +7,7 @@ use super::formula::{self, Formula};
 use super::limit::{Band, Confidence, ErrorKind, Limit, Outcome};
 use super::number::{format_decimal, parse_decimal, round_gb8170};
 use super::standard::{StandardMaterial, Standards};
+use crate::monitoring::EmissionLimits;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use chrono_tz::Asia::Shanghai;
 use rust_decimal::Decimal;
@@ -50,6 +51,9 @@ pub struct Input<'a> {
     /// The agency's standard materials and the day of the visit. `None` only where no record
     /// exists yet (a preview): a chosen material is then neither looked up nor judged.
     pub standards: Option<&'a Standards>,
+    /// The outlet's emission limits, for limits that apply only below one (`applies_below`).
+    /// `None` only where no record exists yet (a preview): such verdicts are then not judged.
+    pub emission_limits: Option<&'a EmissionLimits>,
 }
 
 /// Instrument id → registered name (`range_upper`) → value as written.
@@ -234,6 +238,7 @@ pub fn evaluate_partly(def: &FormDefinition, input: &Input) -> (Evaluation, Erro
         previous: input.previous,
         registered: input.registered,
         standards: input.standards,
+        emission_limits: input.emission_limits,
         instrument_ids: input.instrument_ids,
         errors: Errors::new(),
         verdicts: Vec::new(),
@@ -323,6 +328,7 @@ struct Evaluator<'a> {
     previous: &'a dyn PreviousValues,
     registered: Option<&'a Registered>,
     standards: Option<&'a Standards>,
+    emission_limits: Option<&'a EmissionLimits>,
     instrument_ids: Option<&'a [String]>,
     errors: Errors,
     verdicts: Vec<Verdict>,
@@ -1205,7 +1211,19 @@ impl<'a> Evaluator<'a> {
             (Rule::MeanDifference, Some(l)) => {
                 let pairs = Self::pairs(frames, f);
                 let differences: Vec<Decimal> = pairs.iter().map(|(r, m)| m - r).collect();
-                if let Some(short) = too_few_pairs(l, pairs.len()) {
+                let filled = matches!(
+                    Self::lookup(frames, f.rows.as_deref().unwrap_or("")),
+                    V::Rows(_)
+                );
+                let outside = self.outside_scope(l, &pairs);
+                if !filled {
+                    v.explanation = format!(
+                        "未填写{}（本次未选择其检查频次），未作判定",
+                        field_label(self.def, f.rows.as_deref().unwrap_or(""))
+                    );
+                } else if let Some(why) = outside.clone().filter(|_| !pairs.is_empty()) {
+                    v.explanation = why;
+                } else if let Some(short) = too_few_pairs(l, pairs.len()) {
                     v.outcome = Outcome::Fail;
                     v.explanation = short;
                 } else if let Ok(mean) = formula::mean(&differences) {
@@ -1214,13 +1232,14 @@ impl<'a> Evaluator<'a> {
                     v.value = Some(format_decimal(mean, Some(decimals)));
                     let unit = l.unit.clone().unwrap_or_default();
                     v.explanation = format!(
-                        "{} 对比对的差值（{} − {}）平均为 {}{unit}，限值 {}（{}）：{}",
+                        "{} 对比对的差值（{} − {}）平均为 {}{unit}，限值 {}（{}{}）：{}",
                         pairs.len(),
                         field_label(self.def, f.value.as_deref().unwrap_or("")),
                         field_label(self.def, f.reference.as_deref().unwrap_or("")),
                         format_decimal(mean, Some(decimals)),
                         l.describe(),
                         l.source,
+                        self.in_scope_note(l, &pairs),
                         v.outcome.label()
                     );
                 } else {
@@ -1310,6 +1329,77 @@ impl<'a> Evaluator<'a> {
         let outcome = v.outcome;
         self.verdicts.push(v);
         V::Verdict(outcome)
+    }
+
+    /// Why a limit with `applies_below` does not apply to these pairs (the reference mean, or the
+    /// outlet's emission limit, is not below its figure, or the limit is not known); None when it
+    /// applies.
+    fn outside_scope(&self, l: &Limit, pairs: &[(Decimal, Decimal)]) -> Option<String> {
+        let below = l.applies_below.as_ref()?;
+        let unit = l.unit.clone().unwrap_or_default();
+        let edge = format!("{} {unit}", format_decimal(below.value.0, None));
+        let references: Vec<Decimal> = pairs.iter().map(|(r, _)| *r).collect();
+        if let Ok(mean) = formula::mean(&references) {
+            let mean = round_gb8170(mean, 1);
+            if mean >= below.value.0 {
+                return Some(format!(
+                    "参比均值 {} {unit} 不低于 {edge}，{}的该项要求只适用于低于 {edge} 的情形，未判定",
+                    format_decimal(mean, Some(1)),
+                    l.source
+                ));
+            }
+        }
+        let pollutant = below.emission_limit.as_deref()?;
+        let Some(limits) = self.emission_limits else {
+            return Some("预检查不核对排口的排放限值，提交时判定".into());
+        };
+        let Some(limit) = limits.get(pollutant) else {
+            return Some(format!(
+                "排口未登记{pollutant}排放限值（由企业在排口管理中登记），无法确定是否适用{edge}以下的要求，未判定"
+            ));
+        };
+        if !super::unit::same(&limit.unit, &unit) {
+            return Some(format!(
+                "排口登记的{pollutant}排放限值单位“{}”与限值单位“{unit}”不同，未判定",
+                limit.unit
+            ));
+        }
+        (limit.value >= below.value.0).then(|| {
+            format!(
+                "排口{pollutant}排放限值 {} {unit}（{}）不低于 {edge}，{}的该项要求只适用于低于 {edge} 的情形，未判定",
+                format_decimal(limit.value, None),
+                limit.source,
+                l.source
+            )
+        })
+    }
+
+    /// For a limit with `applies_below` that applies: what made it apply, shown in the verdict.
+    fn in_scope_note(&self, l: &Limit, pairs: &[(Decimal, Decimal)]) -> String {
+        let Some(below) = &l.applies_below else {
+            return String::new();
+        };
+        let unit = l.unit.clone().unwrap_or_default();
+        let references: Vec<Decimal> = pairs.iter().map(|(r, _)| *r).collect();
+        let mean = formula::mean(&references)
+            .map(|m| format_decimal(round_gb8170(m, 1), Some(1)))
+            .unwrap_or_default();
+        let emission = below
+            .emission_limit
+            .as_deref()
+            .and_then(|p| self.emission_limits.and_then(|m| m.get(p)).map(|e| (p, e)))
+            .map(|(p, e)| {
+                format!(
+                    "、排口{p}排放限值 {} {unit}（{}）",
+                    format_decimal(e.value, None),
+                    e.source
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "；参比均值 {mean} {unit}{emission}均低于 {} {unit}",
+            format_decimal(below.value.0, None)
+        )
     }
 
     /// The certificate of the standard used, held against the day of the visit.

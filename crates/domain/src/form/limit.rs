@@ -198,6 +198,21 @@ pub struct Limit {
     /// "≤" (default) or "<" against `max_abs` and `max`.
     #[serde(default, skip_serializing_if = "is_default")]
     pub max_op: Bound,
+    /// The limit applies only while the reference mean — and, where named, the outlet's emission
+    /// limit of a pollutant — is below a figure; otherwise the verdict says why it is not judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applies_below: Option<AppliesBelow>,
+}
+
+/// `applies_below = { value = 50, emission_limit = "非甲烷总烃" }` (HJ 1286-2023's NMHC
+/// accuracy: both the reference mean and the emission limit below 50 mg/m³), in the limit's unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppliesBelow {
+    pub value: Dec,
+    /// The pollutant whose emission limit at the outlet must also be below `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emission_limit: Option<String>,
 }
 
 /// The outcome of one verdict.

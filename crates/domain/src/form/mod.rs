@@ -17,4 +17,4 @@ pub use evaluate::{
     Errors, Evaluation, Input, NoPrevious, PreviousValues, Registered, Verdict, evaluate,
     evaluate_partly, typed_inputs,
 };
-pub use limit::{Band, Bound, Confidence, Edge, ErrorKind, Limit, Outcome, Printed};
+pub use limit::{AppliesBelow, Band, Bound, Confidence, Edge, ErrorKind, Limit, Outcome, Printed};

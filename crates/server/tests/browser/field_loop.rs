@@ -162,6 +162,20 @@ pub async fn field_loop(client: &Client, app: &TestApp, shots: &Path) -> Result<
 
     // The daily checks, all 正常; a note typed and the page closed unsaved comes back.
     tap(client, "input[data-tab][value='日']").await?;
+    // What a person sees: the daily items, and none of another frequency's (they are marked
+    // hidden, and a style must not show them anyway).
+    let seen = client
+        .execute(
+            "const shown = g => Array.from(document.querySelectorAll(`[data-group='${g}']`))
+                 .filter(e => e.getClientRects().length > 0).length;
+             return [shown('日'), shown('周') + shown('月') + shown('季')];",
+            vec![],
+        )
+        .await?;
+    check(
+        seen[0].as_u64().is_some_and(|n| n > 0) && seen[1].as_u64() == Some(0),
+        &format!("daily items shown, others not: {seen}"),
+    )?;
     client
         .execute(
             "document.querySelectorAll('.form-field:not([hidden]) input[type=radio][value=\"正常\"]')

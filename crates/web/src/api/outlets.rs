@@ -330,3 +330,59 @@ pub async fn import(
         }),
     ))
 }
+
+/// An outlet's emission limit of one pollutant, as set by the enterprise.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmissionLimitBody {
+    /// One of the outlet's monitoring parameters (非甲烷总烃 …).
+    pub parameter: String,
+    /// A decimal string.
+    pub value: String,
+    pub unit: String,
+    /// 排污许可证编号, or the discharge standard and clause.
+    pub source: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmissionLimitList {
+    pub items: Vec<emss_app::outlets::EmissionLimitView>,
+}
+
+/// The outlet's emission limits (排放限值), by pollutant.
+#[utoipa::path(get, path = "/api/v1/outlets/{id}/emission-limits", tag = "outlets", summary = "排口的排放限值",
+    params(("id" = String, Path, description = "排口编号")),
+    security(("bearer" = []), ("cookie" = [])), responses((status = 200, body = EmissionLimitList), (status = 404, body = ErrorBody)))]
+pub async fn emission_limits(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<EmissionLimitList>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    Ok(Json(EmissionLimitList {
+        items: emss_app::outlets::emission_limits(&state.app, actor, &id).await?,
+    }))
+}
+
+/// Sets (or replaces) the outlet's emission limit of one of its parameters: the enterprise.
+#[utoipa::path(put, path = "/api/v1/outlets/{id}/emission-limits", tag = "outlets", summary = "登记排放限值",
+    params(("id" = String, Path, description = "排口编号")), request_body = EmissionLimitBody,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = EmissionLimitList), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn set_emission_limit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<EmissionLimitBody>,
+) -> Result<Json<EmissionLimitList>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let input = emss_app::outlets::EmissionLimitInput {
+        parameter: body.parameter,
+        value: body.value,
+        unit: body.unit,
+        source: body.source,
+    };
+    Ok(Json(EmissionLimitList {
+        items: emss_app::outlets::set_emission_limit(&state.app, actor, &id, input).await?,
+    }))
+}

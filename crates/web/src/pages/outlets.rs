@@ -12,7 +12,7 @@ use askama::Template;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use emss_app::outlets::{InstrumentView, OutletView};
+use emss_app::outlets::{EmissionLimitInput, EmissionLimitView, InstrumentView, OutletView};
 use emss_app::records::faults::{self, FaultPeriodView, FaultQuery};
 use emss_domain::form::OutletKind;
 use emss_domain::listing::PageRequest;
@@ -279,6 +279,10 @@ pub struct ShowPage {
     pub periods: Vec<FaultPeriodView>,
     /// The periods list names no enterprise or outlet here: it is this outlet's.
     pub show_parties: bool,
+    /// 排放限值 by pollutant, with the form that sets one and its errors.
+    pub emission_limits: Vec<EmissionLimitView>,
+    pub limit_form: EmissionLimitForm,
+    pub limit_errors: BTreeMap<String, String>,
 }
 
 impl ShowPage {
@@ -307,6 +311,9 @@ impl ShowPage {
     pub fn instrument_error(&self, field: &str) -> Option<&str> {
         self.instrument_errors.get(field).map(String::as_str)
     }
+    pub fn limit_error(&self, field: &str) -> Option<&str> {
+        self.limit_errors.get(field).map(String::as_str)
+    }
 }
 
 #[derive(Default)]
@@ -315,6 +322,32 @@ struct Typed {
     instrument: Option<InstrumentForm>,
     outlet_errors: BTreeMap<String, String>,
     instrument_errors: BTreeMap<String, String>,
+    limit: Option<EmissionLimitForm>,
+    limit_errors: BTreeMap<String, String>,
+}
+
+/// 排放限值 as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct EmissionLimitForm {
+    #[serde(default)]
+    pub parameter: String,
+    #[serde(default)]
+    pub value: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub source: String,
+}
+
+impl EmissionLimitForm {
+    fn input(&self) -> EmissionLimitInput {
+        EmissionLimitInput {
+            parameter: self.parameter.clone(),
+            value: self.value.clone(),
+            unit: self.unit.clone(),
+            source: self.source.clone(),
+        }
+    }
 }
 
 async fn show_page(
@@ -348,9 +381,13 @@ async fn show_page(
     } else {
         Vec::new()
     };
+    let emission_limits = emss_app::outlets::emission_limits(&state.app, actor, &o.id).await?;
     Ok(ShowPage {
         periods,
         show_parties: false,
+        emission_limits,
+        limit_form: typed.limit.unwrap_or_default(),
+        limit_errors: typed.limit_errors,
         shell: Shell::portal(ctx, "page.outlets", "排口详情", &["排口管理", "排口详情"]),
         can_manage: Permission::ManageOutlets.allows(Some(actor)),
         form: typed.outlet.unwrap_or_else(|| OutletForm::of(&o)),
@@ -375,6 +412,7 @@ async fn show_page(
         notice: q.done.as_deref().map(|d| match d {
             "created" => "排口已新增",
             "instrument" => "仪器已保存",
+            "limit" => "排放限值已保存",
             _ => "已保存",
         }),
         o,
@@ -519,6 +557,29 @@ pub async fn import(
                 render(&import_page(&ctx, problems)),
             )
                 .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sets the outlet's emission limit of one of its parameters.
+pub async fn set_emission_limit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<EmissionLimitForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    match emss_app::outlets::set_emission_limit(&state.app, actor, &id, form.input()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/outlets/{id}?done=limit#limits")).into_response()),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let typed = Typed {
+                limit: Some(form),
+                limit_errors: e.fields,
+                ..Typed::default()
+            };
+            let page = show_page(&state, &ctx, &id, ShowQuery::default(), typed).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(e) => Err(e.into()),
     }
