@@ -1765,6 +1765,14 @@ fn a_span_gas_chosen_from_the_registry_gives_the_reference_and_its_expiry_is_jud
     // Certified in µmol/mol: 56 × 64.058 / 22.4 = 160.145 mg/m³, exactly.
     let ev = bound_with(gas("ppm"), Some(&standards)).unwrap();
     assert_eq!(field(&ev, "analytes[0].span_reference"), "160.145");
+    let v = verdict(&ev, "analytes[0].span_standard_verdict");
+    assert!(
+        v.explanation
+            .contains("证书值 56 µmol/mol 折算为 160.145 mg/m³")
+            && v.explanation.contains("64.058"),
+        "{}",
+        v.explanation
+    );
 
     // The chosen id goes back as the choice for a new judgement.
     let ev = bound_with(gas("ok"), Some(&standards)).unwrap();

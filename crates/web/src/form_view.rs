@@ -339,11 +339,8 @@ fn item(f: &Field, raw: Option<&Value>, path: &str, verdicts: &[Verdict]) -> Ite
     } else {
         (Vec::new(), Vec::new())
     };
-    let unit = f.unit.clone().or_else(|| {
-        verdict
-            .and_then(|v| v.unit.clone())
-            .filter(|_| f.kind == Kind::Verdict)
-    });
+    // A verdict shows its outcome; its value and unit are in the explanation ("合格", not "合格 %").
+    let unit = f.unit.clone();
     ItemView {
         path: path.to_string(),
         label: f.label.clone(),

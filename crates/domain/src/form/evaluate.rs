@@ -1412,8 +1412,21 @@ impl<'a> Evaluator<'a> {
         match Self::lookup(frames, f.value.as_deref().unwrap_or("")) {
             V::Material(m) => {
                 v.value = Some(m.certificate_no.clone());
+                // A certificate in another unit than the instrument's: how its value was converted.
+                let converted = match Self::lookup(frames, "unit") {
+                    V::Text(u) if !super::unit::same(&u, &m.unit) => match m.value_in(&u) {
+                        Ok((x, Some(how))) => format!(
+                            "，证书值 {} {} 折算为 {} {u}（{how}）",
+                            format_decimal(m.certified_value, None),
+                            m.unit,
+                            round_gb8170(x, 6).normalize()
+                        ),
+                        _ => String::new(),
+                    },
+                    _ => String::new(),
+                };
                 let what = format!(
-                    "证书 {}（{} {}，{} 批号 {}）有效期至 {}",
+                    "证书 {}（{} {}，{} 批号 {}{converted}）有效期至 {}",
                     m.certificate_no,
                     m.component,
                     m.kind.label(),
