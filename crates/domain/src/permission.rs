@@ -62,6 +62,8 @@ pub enum Permission {
     ReviewRecords,
     /// Reading records in scope: whoever reads tasks.
     ViewRecords,
+    /// The portal's style page (/help/ui): the three administrators, who look after the pages.
+    ViewStyleGuide,
 }
 
 impl Permission {
@@ -92,6 +94,7 @@ impl Permission {
             Permission::ConfirmRecords => "confirm_records",
             Permission::ReviewRecords => "review_records",
             Permission::ViewRecords => "view_records",
+            Permission::ViewStyleGuide => "view_style_guide",
         }
     }
 
@@ -158,6 +161,9 @@ impl Permission {
             ]),
             Permission::ReviewFiling => {
                 a.org_kind == OrgKind::CityRegulator && a.has_role(Role::FilingReviewer)
+            }
+            Permission::ViewStyleGuide => {
+                a.has_any_role(&[Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin])
             }
         }
     }

@@ -1058,6 +1058,7 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         "page.logout" => (true, "/logout".into(), vec![]),
         "page.help" => (false, "/help".into(), vec![]),
         "page.help.api" => (false, "/help/api".into(), vec![]),
+        "page.help.ui" => (false, "/help/ui".into(), vec![]),
         "page.account" => (false, "/account".into(), vec![]),
         "page.account.password" => (false, "/account/password".into(), vec![]),
         "page.account.devices.revoke" => (

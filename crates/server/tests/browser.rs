@@ -259,38 +259,38 @@ const MENUS: &[(&str, &str, &[&str], &[&str])] = &[
     (
         "district_a",
         "周敏",
-        &["首页", "系统管理", "表单管理", "帮助中心"],
-        &["安全管理"],
+        &["首页", "系统管理", "帮助中心"],
+        &["安全管理", "表单管理"],
     ),
     (
         "filer_a",
         "张伟",
-        &["首页", "系统管理", "表单管理", "帮助中心"],
-        &["安全管理"],
+        &["首页", "系统管理", "帮助中心"],
+        &["安全管理", "表单管理"],
     ),
     (
         "ent_a",
         "马丽",
-        &["首页", "系统管理", "表单管理", "帮助中心"],
-        &["安全管理"],
+        &["首页", "系统管理", "帮助中心"],
+        &["安全管理", "表单管理"],
     ),
     (
         "sysadmin",
         "系统管理员",
-        &["首页", "系统管理", "表单管理", "帮助中心"],
-        &["安全管理"],
+        &["首页", "系统管理", "帮助中心"],
+        &["安全管理", "表单管理"],
     ),
     (
         "secadmin",
         "安全管理员",
-        &["首页", "系统管理", "安全管理", "表单管理", "帮助中心"],
-        &[],
+        &["首页", "系统管理", "安全管理", "帮助中心"],
+        &["表单管理"],
     ),
     (
         "auditadmin",
         "审计管理员",
-        &["首页", "系统管理", "表单管理", "帮助中心"],
-        &["安全管理"],
+        &["首页", "系统管理", "帮助中心"],
+        &["安全管理", "表单管理"],
     ),
 ];
 
@@ -391,7 +391,47 @@ async fn admin_accounts(client: &Client, app: &TestApp, shots: &Path) -> Result<
         &format!("summary after page size {summary:?}"),
     )?;
     save_screenshot(client, shots, "admin-accounts").await?;
+    style_guide(client, app, shots).await?;
     log_out(client, "/login").await
+}
+
+/// The style page as an administrator sees it: states in their colours, and the confirmation
+/// dialog, whose 取消 leaves the page as it was.
+async fn style_guide(client: &Client, app: &TestApp, shots: &Path) -> Result<()> {
+    client.goto(&app.url("/help/ui")).await?;
+    wait_for(client, "[data-testid=style-guide]").await?;
+    let colours = client
+        .execute(
+            "const c = t => { const e = Array.from(document.querySelectorAll('[data-testid=style-tags] .tag'))
+                 .find(x => x.textContent === t); return e ? getComputedStyle(e).color : null; };
+             return [c('草稿'), c('待审核'), c('审核通过'), c('超期'), c('已作废'), c('判定不合格')];",
+            vec![],
+        )
+        .await?;
+    let colours: Vec<String> = serde_json::from_value(colours)?;
+    check(
+        colours[1] != colours[0]
+            && colours[2] != colours[1]
+            && colours[3] != colours[2]
+            && colours[4] != colours[3]
+            && colours[4] == colours[5],
+        &format!("state colours {colours:?}"),
+    )?;
+    save_screenshot(client, shots, "style-guide").await?;
+    click(client, "[data-testid=style-confirm]").await?;
+    let question = wait_for(client, "dialog[open] .dialog-body").await?;
+    check(
+        question.contains("确定作废"),
+        &format!("dialog {question:?}"),
+    )?;
+    save_screenshot(client, shots, "style-guide-dialog").await?;
+    click(client, "dialog[open] [data-testid=dialog-cancel]").await?;
+    check(
+        client.find(Locator::Css("dialog[open]")).await.is_err()
+            && client.current_url().await?.as_str() == app.url("/help/ui"),
+        "取消 closes the dialog and stays on the page",
+    )?;
+    Ok(())
 }
 
 async fn filer_phone(client: &Client, app: &TestApp, shots: &Path) -> Result<()> {
@@ -736,6 +776,13 @@ async fn filing_review_publish(client: &Client, app: &TestApp, shots: &Path) -> 
     click(client, "[data-testid=review-pass]").await?;
     wait_text(client, "[data-testid=filing-state]", "二审通过").await?;
     click(client, "[data-testid=publish]").await?;
+    // Publishing asks first, in a dialog, not the browser's own confirm box.
+    let question = wait_for(client, "dialog[open] .dialog-body").await?;
+    check(
+        question.contains("确定公开"),
+        &format!("publish dialog: {question:?}"),
+    )?;
+    click(client, "dialog[open] [data-testid=dialog-confirm]").await?;
     wait_text(client, "[data-testid=published]", "已公开").await?;
     let documents = text_of(client, "[data-testid=attachments]").await?;
     check(

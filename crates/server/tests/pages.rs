@@ -152,6 +152,25 @@ async fn each_role_sees_only_its_menus() {
         );
         assert!(html.contains("帮助中心"), "{username}");
         assert!(html.contains("修改密码"), "{username}");
+        // 表单管理 is in the menu of those who manage the forms; others read a form from links.
+        assert_eq!(
+            html.contains("href=\"/catalogue\""),
+            username == "city",
+            "{username} 表单管理"
+        );
+        // The style page is the administrators' (帮助中心 → 界面规范).
+        let help = t
+            .browser(username)
+            .await
+            .unwrap()
+            .page("/help")
+            .await
+            .unwrap();
+        assert_eq!(
+            help.contains("href=\"/help/ui\""),
+            ["sysadmin", "secadmin", "auditadmin"].contains(&username),
+            "{username} 界面规范"
+        );
     }
 }
 

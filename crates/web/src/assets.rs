@@ -25,6 +25,11 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../static/app.js"),
     },
+    Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        body: include_str!("../static/favicon.svg"),
+    },
 ];
 
 /// The URL of an asset, versioned by its content so browsers may cache it for a year.

@@ -19,6 +19,7 @@ pub mod routes;
 pub mod serve;
 mod session_cookie;
 mod shell;
+mod ui;
 mod upload;
 mod witness;
 

@@ -3,7 +3,7 @@
 //! Wording follows the current system (screens.md).
 
 use crate::routes;
-use emss_domain::Actor;
+use emss_domain::{Actor, Permission};
 
 pub struct Section {
     /// The top navigation label.
@@ -196,6 +196,10 @@ pub const PORTAL: &[Section] = &[
                     title: "接口说明",
                     route: "page.help.api",
                 },
+                Item {
+                    title: "界面规范",
+                    route: "page.help.ui",
+                },
             ],
         }],
     },
@@ -239,15 +243,23 @@ pub struct SideGroup {
     pub links: Vec<Link>,
 }
 
+/// Entries shown only to those who manage what they open; others still reach the page from a link
+/// (the form catalogue is read by every role and managed by the city).
+const MANAGED: &[(&str, Permission)] = &[("page.catalogue", Permission::PublishCatalogue)];
+
 /// The top navigation (one link per visible section: its first visible entry) and the left menu
 /// of the section that holds `active_route`.
 pub fn portal(actor: Option<&Actor>, active_route: &str) -> (Vec<Link>, Vec<SideGroup>) {
     let table = routes::table();
     let visible = |item: &Item| -> Option<String> {
+        let managed = MANAGED
+            .iter()
+            .filter(|(route, _)| *route == item.route)
+            .all(|(_, p)| p.allows(actor));
         table
             .iter()
             .find(|r| r.id == item.route)
-            .filter(|r| r.permission.allows(actor))
+            .filter(|r| managed && r.permission.allows(actor))
             .map(|r| r.path.to_string())
     };
     let mut nav = Vec::new();

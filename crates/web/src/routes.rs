@@ -200,6 +200,7 @@ pub fn table() -> Vec<RouteDef> {
         route!("page.logout", POST, "/logout", SignedIn, pages::login::logout),
         route!("page.help", GET, "/help", Public, pages::help::contacts),
         route!("page.help.api", GET, "/help/api", Public, pages::help::api),
+        route!("page.help.ui", GET, "/help/ui", ViewStyleGuide, pages::help::style_guide),
         route!("page.account", GET, "/account", SignedIn, pages::my_account::show),
         route!("page.account.password", GET, "/account/password", SignedIn, pages::my_account::password_form),
         route!("page.account.password.submit", POST, "/account/password", SignedIn, pages::my_account::password_submit),

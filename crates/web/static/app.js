@@ -27,13 +27,105 @@
       });
     });
 
-    // Forms with data-confirm ask before they are sent.
-    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    // Forms with data-confirm, or whose pressed button has one, ask in a dialog before they are
+    // sent (irreversible actions); the dialog's button is red when the page's button is.
+    document.querySelectorAll("form").forEach(function (form) {
+      if (!form.hasAttribute("data-confirm") && !form.querySelector("[data-confirm]")) return;
       form.addEventListener("submit", function (event) {
-        if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+        if (form.hasAttribute("data-confirmed")) return;
+        var submitter = event.submitter || form.querySelector("[type=submit]");
+        var message = (submitter && submitter.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+        if (!message) return;
+        event.preventDefault();
+        var label = submitter ? submitter.textContent.trim() : "";
+        var danger = !!submitter && submitter.classList.contains("btn-danger");
+        // Sent again once the dialog has closed (a form cannot be sent from its own submit event).
+        confirmDialog(message, label, danger, function () {
+          form.setAttribute("data-confirmed", "");
+          if (form.requestSubmit) form.requestSubmit(submitter || undefined);
+          else form.submit();
+        });
       });
     });
+
+    // A sent form's button shows it is working and cannot send the form twice.
+    document.querySelectorAll("form[method=post]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        var button = event.submitter;
+        if (event.defaultPrevented || !button || !button.classList.contains("btn")) return;
+        if (button.getAttribute("aria-busy") === "true") { event.preventDefault(); return; }
+        setTimeout(function () { button.setAttribute("aria-busy", "true"); }, 0);
+      });
+    });
+    // Coming back with the browser's back button shows the page as it was left: not busy.
+    window.addEventListener("pageshow", function () {
+      document.querySelectorAll(".btn[aria-busy=true]").forEach(function (b) { b.removeAttribute("aria-busy"); });
+      document.querySelectorAll("form[data-confirmed]").forEach(function (f) { f.removeAttribute("data-confirmed"); });
+    });
+
+    // A notice that something was saved (data-toast) shows at the top of the window for a while;
+    // without JavaScript it stays where the page put it.
+    var toasts = document.querySelectorAll("[data-toast]");
+    if (toasts.length) {
+      var host = document.createElement("div");
+      host.className = "toast-host";
+      document.body.appendChild(host);
+      toasts.forEach(function (t) {
+        t.classList.remove("notice");
+        t.classList.add("toast");
+        var close = document.createElement("button");
+        close.type = "button";
+        close.setAttribute("aria-label", "关闭提示");
+        close.addEventListener("click", function () { t.hidden = true; });
+        t.appendChild(close);
+        host.appendChild(t);
+        setTimeout(function () { t.hidden = true; }, 8000);
+      });
+    }
   });
+
+  // The confirmation dialog of irreversible actions (确定作废？…): 取消 keeps the page as it is.
+  function confirmDialog(message, label, danger, onConfirm) {
+    if (typeof HTMLDialogElement !== "function") {
+      if (window.confirm(message)) onConfirm();
+      return;
+    }
+    var dialog = document.createElement("dialog");
+    dialog.className = "dialog";
+    dialog.setAttribute("aria-labelledby", "dialog-title");
+    dialog.setAttribute("aria-describedby", "dialog-body");
+    var title = document.createElement("h2");
+    title.className = "dialog-title";
+    title.id = "dialog-title";
+    title.textContent = "请确认";
+    var body = document.createElement("p");
+    body.className = "dialog-body";
+    body.id = "dialog-body";
+    body.textContent = message;
+    var actions = document.createElement("div");
+    actions.className = "dialog-actions";
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "btn";
+    cancel.textContent = "取消";
+    cancel.setAttribute("data-testid", "dialog-cancel");
+    var ok = document.createElement("button");
+    ok.type = "button";
+    ok.className = "btn " + (danger ? "btn-danger" : "btn-primary");
+    ok.textContent = label || "确定";
+    ok.setAttribute("data-testid", "dialog-confirm");
+    actions.appendChild(cancel);
+    actions.appendChild(ok);
+    dialog.appendChild(title);
+    dialog.appendChild(body);
+    dialog.appendChild(actions);
+    document.body.appendChild(dialog);
+    dialog.addEventListener("close", function () { dialog.remove(); });
+    cancel.addEventListener("click", function () { dialog.close(); });
+    ok.addEventListener("click", function () { dialog.close(); onConfirm(); });
+    dialog.showModal();
+    cancel.focus();
+  }
 
   // The print button of the A4 record sheet.
   ready(function () {
@@ -57,6 +149,19 @@
     }
     form.querySelectorAll("input[data-tab]").forEach(function (t) { t.addEventListener("change", showTabs); });
     showTabs();
+
+    // A check item's note opens when asked, when 不正常 is chosen, when it holds text, or when
+    // the server says it is missing.
+    function openNotes() {
+      form.querySelectorAll("details[data-note-for]").forEach(function (d) {
+        var path = d.getAttribute("data-note-for");
+        var abnormal = form.querySelector('input[name="' + CSS.escape(path + ".result") + '"][value="不正常"]');
+        var error = form.querySelector('[data-error-for="' + CSS.escape(path + ".remark") + '"]');
+        if ((abnormal && abnormal.checked) || d.querySelector("textarea").value || (error && !error.hidden)) d.open = true;
+      });
+    }
+    form.addEventListener("change", openNotes);
+    new MutationObserver(openNotes).observe(form, { subtree: true, attributes: true, attributeFilter: ["hidden"] });
 
     form.querySelectorAll("[data-add-row]").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -134,7 +239,7 @@
     }
 
     var result = form.querySelector("[data-form-result]");
-    if (form.hasAttribute("data-record")) window.emssDraft(form, { collect: collect, clear: clear, showTabs: showTabs });
+    if (form.hasAttribute("data-record")) window.emssDraft(form, { collect: collect, clear: clear, showTabs: function () { showTabs(); openNotes(); } });
     form.querySelector("[data-form-check]").addEventListener("click", function () {
       clear();
       result.textContent = "正在检查…";
@@ -256,19 +361,28 @@
     return record ? "/api/v1/records/" + encodeURIComponent(record) + "/attachments" : "/api/v1/attachments";
   }
 
-  // Sends one image; resolves with the stored attachment or rejects with a message.
-  function upload(root, kind, blob, name) {
+  // Sends one image; resolves with the stored attachment or rejects with a message. XHR rather
+  // than fetch because only XHR reports how much of a photo has gone up on a slow network.
+  function upload(root, kind, blob, name, onProgress) {
     var data = new FormData();
     data.append("_csrf", window.emssCsrfToken());
     data.append("kind", kind);
     data.append("file", blob, name || "image");
-    return fetch(uploadUrl(root), { method: "POST", credentials: "same-origin", headers: { "Idempotency-Key": uuid() }, body: data })
-      .then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (b) {
-          if (r.status === 201) return b;
-          throw (b.fields && (b.fields.file || b.fields.kind)) || b.message || "上传失败，请重试";
-        });
-      }, function () { throw "网络不可用，照片未上传，请恢复网络后重拍或重新选择"; });
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", uploadUrl(root));
+      xhr.withCredentials = true;
+      xhr.setRequestHeader("Idempotency-Key", uuid());
+      if (onProgress) xhr.upload.addEventListener("progress", function (e) { if (e.lengthComputable) onProgress(e.loaded / e.total); });
+      xhr.addEventListener("load", function () {
+        var b = {};
+        try { b = JSON.parse(xhr.responseText); } catch (ignored) { b = {}; }
+        if (xhr.status === 201) resolve(b);
+        else reject((b.fields && (b.fields.file || b.fields.kind)) || b.message || "上传失败，请重试");
+      });
+      xhr.addEventListener("error", function () { reject("网络不可用，照片未上传，请恢复网络后重拍或重新选择"); });
+      xhr.send(data);
+    });
   }
 
   function thumb(box, id, onRemove) {
@@ -305,13 +419,22 @@
     input.addEventListener("change", function () {
       var files = Array.prototype.slice.call(input.files || []);
       if (error) { error.hidden = true; error.textContent = ""; }
+      // A bar under the camera tile shows how far the photo being sent has gone.
+      var bar = document.createElement("progress");
+      bar.className = "upload-progress";
+      bar.max = 1;
+      bar.value = 0;
+      bar.setAttribute("aria-label", "照片上传进度");
+      if (files.length) input.insertAdjacentElement("afterend", bar);
       files.reduce(function (chain, f) {
         return chain.then(function () {
-          return upload(root, input.getAttribute("data-kind"), f, f.name).then(function (a) { add(a.id); onChange(); });
+          bar.value = 0;
+          return upload(root, input.getAttribute("data-kind"), f, f.name, function (part) { bar.value = part; })
+            .then(function (a) { add(a.id); onChange(); });
         });
       }, Promise.resolve()).catch(function (message) {
         if (error) { error.textContent = String(message); error.hidden = false; }
-      }).then(function () { input.value = ""; });
+      }).then(function () { input.value = ""; bar.remove(); });
     });
     return { add: add };
   }
@@ -327,6 +450,9 @@
       var r = canvas.getBoundingClientRect();
       return { x: (e.clientX - r.left) * canvas.width / r.width, y: (e.clientY - r.top) * canvas.height / r.height };
     }
+    // The pad fills the phone's width: its pixels follow its shown size, so strokes keep their shape.
+    var shown = canvas.getBoundingClientRect();
+    if (shown.width > 0 && shown.height > 0) { canvas.width = Math.round(shown.width); canvas.height = Math.round(shown.height); }
     ctx.lineWidth = 3; ctx.lineCap = "round"; ctx.strokeStyle = "#111";
     canvas.addEventListener("pointerdown", function (e) {
       drawing = true; var p = at(e); ctx.beginPath(); ctx.moveTo(p.x, p.y); e.preventDefault();
@@ -537,8 +663,13 @@
     logout.addEventListener("submit", function (event) {
       var waiting = readJson(QUEUE, []).length;
       var drafts = Object.keys(store).filter(function (k) { return k.indexOf(DRAFT) === 0; }).length;
-      if ((waiting || drafts) && !window.confirm("还有 " + waiting + " 条记录待上传、" + drafts + " 份填写未保存到服务器，退出将清除手机上的这些内容。确定退出？")) {
+      if ((waiting || drafts) && !logout.hasAttribute("data-confirmed")) {
         event.preventDefault();
+        confirmDialog("还有 " + waiting + " 条记录待上传、" + drafts + " 份填写未保存到服务器，退出将清除手机上的这些内容。确定退出？", "退出", true, function () {
+          logout.setAttribute("data-confirmed", "");
+          if (logout.requestSubmit) logout.requestSubmit();
+          else logout.submit();
+        });
         return;
       }
       Object.keys(store).forEach(function (k) { if (k.indexOf("emss.") === 0) store.removeItem(k); });
@@ -623,25 +754,32 @@
         var note = form.querySelector('textarea[data-ack-for="' + CSS.escape(b.value) + '"]');
         if (note && note.value.trim()) acknowledgements.push({ record_id: b.value, comment: note.value });
       });
-      call("POST", "/api/v1/reviews", {
-        record_ids: Array.prototype.map.call(boxes, function (i) { return i.value; }),
-        decision: decision ? decision.value : "", reason: form.querySelector("[name=reason]").value,
-        signature_id: pad.id(), acknowledgements: acknowledgements
-      }, key).then(function (res) {
-        if (res.status !== 200) {
-          var unplaced = showErrors(form, res.body.fields);
-          result.textContent = failure(res) + (unplaced.length ? "：" + unplaced.join("；") : "");
-          return;
-        }
-        key = uuid();
-        var done = 0, refused = [];
-        res.body.results.forEach(function (r) {
-          var box = form.querySelector('input[name=record_ids][value="' + CSS.escape(r.record_id) + '"]');
-          if (r.ok) { done++; if (box) box.closest("li").remove(); }
-          else refused.push((box ? box.getAttribute("data-number") : r.record_id) + "：" + r.message);
-        });
-        result.textContent = "已处理 " + done + " 条。" + (refused.length ? "未处理：" + refused.join("；") : "");
-      }, function () { result.textContent = "网络不可用，请稍后再试"; });
+      // Voiding cannot be undone: asked once more when the request is complete.
+      var reason = form.querySelector("[name=reason]").value;
+      if (decision && decision.value === "void" && boxes.length && reason.trim() && pad.id()) {
+        confirmDialog("确定作废所选 " + boxes.length + " 条运维记录？作废后不可恢复。", "作废", true, send);
+      } else send();
+      function send() {
+        call("POST", "/api/v1/reviews", {
+          record_ids: Array.prototype.map.call(boxes, function (i) { return i.value; }),
+          decision: decision ? decision.value : "", reason: reason,
+          signature_id: pad.id(), acknowledgements: acknowledgements
+        }, key).then(function (res) {
+          if (res.status !== 200) {
+            var unplaced = showErrors(form, res.body.fields);
+            result.textContent = failure(res) + (unplaced.length ? "：" + unplaced.join("；") : "");
+            return;
+          }
+          key = uuid();
+          var done = 0, refused = [];
+          res.body.results.forEach(function (r) {
+            var box = form.querySelector('input[name=record_ids][value="' + CSS.escape(r.record_id) + '"]');
+            if (r.ok) { done++; if (box) box.closest("li").remove(); }
+            else refused.push((box ? box.getAttribute("data-number") : r.record_id) + "：" + r.message);
+          });
+          result.textContent = "已处理 " + done + " 条。" + (refused.length ? "未处理：" + refused.join("；") : "");
+        }, function () { result.textContent = "网络不可用，请稍后再试"; });
+      }
     });
   });
 

@@ -341,6 +341,19 @@ pub async fn field_loop(client: &Client, app: &TestApp, shots: &Path) -> Result<
         .send_keys(reason)
         .await?;
     tap(client, "[data-testid=review]").await?;
+    // Voiding cannot be undone: a dialog asks once more, and 取消 leaves everything as it was.
+    let question = wait_for(client, "dialog[open] .dialog-body").await?;
+    check(
+        question.contains("确定作废所选 1 条"),
+        &format!("void dialog: {question:?}"),
+    )?;
+    tap(client, "[data-testid=dialog-cancel]").await?;
+    check(
+        client.find(Locator::Css("dialog[open]")).await.is_err(),
+        "the dialog closes on 取消",
+    )?;
+    tap(client, "[data-testid=review]").await?;
+    tap(client, "dialog[open] [data-testid=dialog-confirm]").await?;
     wait_contains(client, "[data-form-result]", "已处理 1 条").await?;
     log_out(client, "/m/login").await?;
 

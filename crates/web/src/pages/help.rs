@@ -248,3 +248,19 @@ fn schema_view(name: &str, schema: &RefOr<Schema>) -> SchemaView {
         fields,
     }
 }
+
+#[derive(Template)]
+#[template(path = "portal/help_ui.html")]
+pub struct StyleGuidePage {
+    pub shell: Shell,
+    pub states: Vec<&'static str>,
+}
+
+/// 界面规范: every component of the design system with its class names, for the administrators
+/// who look after the pages (and screenshotted by the browser suite).
+pub async fn style_guide(ctx: Ctx) -> Response {
+    render(&StyleGuidePage {
+        shell: Shell::portal(&ctx, "page.help.ui", "界面规范", &["帮助中心", "界面规范"]),
+        states: crate::ui::state_labels().collect(),
+    })
+}
