@@ -466,7 +466,10 @@ async fn the_audit_administrator_searches_exports_and_checks_the_log() {
     );
     let html = b.page("/admin/audit?action=audit.export").await.unwrap();
     assert!(html.contains("导出审计日志"));
-    assert!(html.contains("account.create"), "with the filter used");
+    assert!(
+        html.contains("操作：新建账户"),
+        "with the filter used, by its name"
+    );
 
     emss_app::audit::checkpoint(&t.app).await.unwrap();
     let html = b.page("/admin/audit/integrity").await.unwrap();
@@ -532,7 +535,7 @@ async fn the_trail_shows_every_change_of_an_account() {
     );
     assert!(trail.contains("agency_b（赵军）"));
     assert!(
-        trail.contains("filer → filer、reviewer"),
+        trail.contains("现场运维 → 现场运维、运维审核"),
         "the changed field"
     );
 }

@@ -50,13 +50,11 @@ async fn form_types_are_listed_by_outlet_kind() {
     for item in ww["items"].as_array().unwrap() {
         assert_eq!(item["outlet_kind"], "wastewater");
         // 实际水样比对 judges pH by the mean difference since version 2; 标样核查 names its
-        // standard solution since version 2.
-        let version = if ["ww_sample_comparison", "ww_standard_check"]
-            .contains(&item["code"].as_str().unwrap())
-        {
-            2
-        } else {
-            1
+        // standard solution since version 2 and the expiry rule's source since version 3.
+        let version = match item["code"].as_str().unwrap() {
+            "ww_standard_check" => 3,
+            "ww_sample_comparison" => 2,
+            _ => 1,
         };
         assert_eq!(item["version"], version, "{item}");
         assert!(item["code"].as_str().unwrap().starts_with("ww_"));
@@ -188,7 +186,7 @@ async fn the_check_computes_and_judges_as_the_server_will() {
     assert_eq!(status, StatusCode::OK, "{ok}");
     assert_eq!(
         (ok["version"].as_u64(), ok["valid"].as_bool()),
-        (Some(4), Some(true)),
+        (Some(5), Some(true)),
         "{ok}"
     );
     let a = &ok["fields"]["analytes"][0];
@@ -326,9 +324,9 @@ async fn an_abnormal_inspection_item_needs_a_remark() {
 
 /// The standard-check limit raised from ±10 % to ±8 % in version 2.
 /// The shipped 标样核查 (version 2) with the limit tightened, as version 3.
-fn standard_check_v3() -> String {
+fn standard_check_next() -> String {
     shipped("ww_standard_check")
-        .replacen("version = 2\n", "version = 3\n", 1)
+        .replacen("version = 3\n", "version = 4\n", 1)
         .replacen("max_abs = 10\n", "max_abs = 8\n", 1)
 }
 
@@ -376,17 +374,17 @@ async fn a_new_version_takes_effect_and_old_versions_keep_their_verdicts() {
     // no note, and anyone but the city regulator.
     let cases = [
         (
-            shipped("ww_standard_check").replacen("version = 2\n", "version = 4\n", 1),
+            shipped("ww_standard_check").replacen("version = 3\n", "version = 5\n", 1),
             "说明",
-            "版本号应为 3",
+            "版本号应为 4",
         ),
         (
-            standard_check_v3().replacen("[[sections]]", "[[sections]\n", 1),
+            standard_check_next().replacen("[[sections]]", "[[sections]\n", 1),
             "说明",
             "第 ",
         ),
         (
-            standard_check_v3().replacen(
+            standard_check_next().replacen(
                 "\"总氮\" = \"standard_check\" }",
                 "\"总氮\" = \"standard_checks\" }",
                 1,
@@ -395,7 +393,11 @@ async fn a_new_version_takes_effect_and_old_versions_keep_their_verdicts() {
             "standard_checks",
         ),
         (
-            standard_check_v3().replacen("code = \"ww_standard_check\"", "code = \"ww_other\"", 1),
+            standard_check_next().replacen(
+                "code = \"ww_standard_check\"",
+                "code = \"ww_other\"",
+                1,
+            ),
             "说明",
             "表单代码应为 ww_standard_check",
         ),
@@ -410,7 +412,7 @@ async fn a_new_version_takes_effect_and_old_versions_keep_their_verdicts() {
         &t,
         &city,
         publish,
-        json!({"source": standard_check_v3(), "note": " "}),
+        json!({"source": standard_check_next(), "note": " "}),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -421,26 +423,26 @@ async fn a_new_version_takes_effect_and_old_versions_keep_their_verdicts() {
             &t,
             &token,
             publish,
-            json!({"source": standard_check_v3(), "note": "x"}),
+            json!({"source": standard_check_next(), "note": "x"}),
         )
         .await;
         // The route is about one form type: refused callers get 404 (ACL-02).
         assert_eq!(status, StatusCode::NOT_FOUND, "{user}");
     }
     let (_, still) = get(&t, &filer, "/api/v1/form-types/ww_standard_check").await;
-    assert_eq!(still["version"], 2);
+    assert_eq!(still["version"], 3);
 
     let (status, published) = post(
         &t,
         &city,
         publish,
-        json!({"source": standard_check_v3(), "note": "按标准原文核实，收紧为 ±8 %"}),
+        json!({"source": standard_check_next(), "note": "按标准原文核实，收紧为 ±8 %"}),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{published}");
-    assert_eq!(published["version"], 3);
+    assert_eq!(published["version"], 4);
 
-    // New checks use version 3; version 2 still judges exactly as before.
+    // New checks use version 4; version 3 still judges exactly as before.
     let (_, now) = post(
         &t,
         &filer,
@@ -448,18 +450,18 @@ async fn a_new_version_takes_effect_and_old_versions_keep_their_verdicts() {
         json!({"fields": standard_check_fields()}),
     )
     .await;
-    assert_eq!(now["version"], 3);
+    assert_eq!(now["version"], 4);
     assert_eq!(verdict(&now), "fail");
     let (_, old) = post(
         &t,
         &filer,
         check,
-        json!({"fields": standard_check_fields(), "version": 2}),
+        json!({"fields": standard_check_fields(), "version": 3}),
     )
     .await;
-    assert_eq!(old["version"], 2);
-    assert_eq!(old, v1, "version 2 must evaluate exactly as before");
-    let (_, def1) = get(&t, &filer, "/api/v1/form-types/ww_standard_check?version=2").await;
+    assert_eq!(old["version"], 3);
+    assert_eq!(old, v1, "version 3 must evaluate exactly as before");
+    let (_, def1) = get(&t, &filer, "/api/v1/form-types/ww_standard_check?version=3").await;
     assert_eq!(def1["limits"][0]["max_abs"], "10");
     let (_, def2) = get(&t, &filer, "/api/v1/form-types/ww_standard_check").await;
     assert_eq!(def2["limits"][0]["max_abs"], "8");
@@ -468,7 +470,7 @@ async fn a_new_version_takes_effect_and_old_versions_keep_their_verdicts() {
         &t,
         &city,
         publish,
-        json!({"source": standard_check_v3(), "note": "again"}),
+        json!({"source": standard_check_next(), "note": "again"}),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -102,12 +102,13 @@ fn outside(html: &str) -> Vec<String> {
         if v.name() == "input" && !STYLED_INPUTS.contains(&kind) {
             found.push(format!("input of an unstyled type: {}", describe(&c)));
         }
+        // A wrapping label counts only when it has words of its own.
         let labelled = v.attr("id").is_some_and(|id| labels.contains(id))
             || v.attr("aria-label").is_some()
             || v.attr("aria-labelledby").is_some()
-            || c.ancestors()
-                .filter_map(ElementRef::wrap)
-                .any(|a| a.value().name() == "label");
+            || c.ancestors().filter_map(ElementRef::wrap).any(|a| {
+                a.value().name() == "label" && !a.text().collect::<String>().trim().is_empty()
+            });
         if !labelled {
             found.push(format!("control without a label: {}", describe(&c)));
         }
@@ -118,7 +119,68 @@ fn outside(html: &str) -> Vec<String> {
     for e in doc.select(&sel("[style]")) {
         found.push(format!("inline style: {}", describe(&e)));
     }
+    // One page title for screen readers to find.
+    let titles = doc.select(&sel("h1")).count();
+    if titles != 1 {
+        found.push(format!("{titles} h1 elements"));
+    }
+    // A field marked required says so to assistive technology too.
+    for f in doc.select(&sel(".field.required")) {
+        let told = f.value().name() == "fieldset"
+            || f.select(&sel("[aria-required=true]")).next().is_some();
+        if !told {
+            found.push(format!(
+                "required field without aria-required: {}",
+                describe(&f)
+            ));
+        }
+    }
     found
+}
+
+/// Pages written for integrators and page authors, where codes are the content.
+const FOR_DEVELOPERS: &[&str] = &["/help/api", "/help/ui"];
+
+/// Text on the page that is for developers, not users: action keys (`record.void`), form codes
+/// (`ww_standard_check`), snake_case identifiers and TOML.
+fn developer_text(html: &str) -> Vec<String> {
+    let doc = Html::parse_document(html);
+    let mut found = BTreeSet::new();
+    let body = doc.select(&sel("body")).next();
+    let texts = body.iter().flat_map(|b| {
+        b.descendants().filter_map(|n| {
+            let hidden = n
+                .ancestors()
+                .filter_map(ElementRef::wrap)
+                .any(|a| matches!(a.value().name(), "script" | "style" | "textarea"));
+            n.value()
+                .as_text()
+                .filter(|_| !hidden)
+                .map(|t| t.to_string())
+        })
+    });
+    for text in texts {
+        if text.contains("[[") {
+            found.insert(format!("TOML: {}", text.trim()));
+        }
+        let tokens = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'));
+        for token in tokens.map(|t| t.trim_matches('.')) {
+            let snake = |w: &str| {
+                let parts: Vec<&str> = w.split('_').collect();
+                parts.len() > 1
+                    && parts
+                        .iter()
+                        .all(|p| p.len() >= 2 && p.chars().all(|c| c.is_ascii_lowercase()))
+            };
+            let word =
+                |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            let dotted = token.split('.').count() > 1 && token.split('.').all(word);
+            if dotted || snake(token) || token.starts_with("ww_") || token.starts_with("fg_") {
+                found.insert(token.to_string());
+            }
+        }
+    }
+    found.into_iter().collect()
 }
 
 /// Same-site page links of the parts of a page a person uses to move on.
@@ -148,6 +210,11 @@ async fn crawl(b: &Browser, start: &str, next: &str, problems: &mut Vec<String>)
         };
         for p in outside(&html) {
             problems.push(format!("{path}: {p}"));
+        }
+        if !FOR_DEVELOPERS.iter().any(|d| path.starts_with(d)) {
+            for t in developer_text(&html) {
+                problems.push(format!("{path}: text for developers: {t}"));
+            }
         }
         if depth < 2 {
             for l in links(&html, next) {
@@ -187,6 +254,45 @@ async fn every_page_uses_the_shared_components() {
         "{} pages visited; outside the design system:\n{}",
         pages,
         problems.join("\n")
+    );
+}
+
+/// What the visit map and the flags say in pictures and tooltips is also written out.
+#[tokio::test]
+async fn the_map_and_the_flags_are_told_in_words() {
+    let t = TestApp::spawn().await.unwrap();
+    let b = t.browser("district_a").await.unwrap();
+    let list = b.page("/records?flag=far_from_outlet").await.unwrap();
+    assert!(
+        list.contains("<span class=\"sr-only\">：签"),
+        "the flag's reason is in the list, not only in its tooltip"
+    );
+    let first = links(&list, "table.grid tbody td.ops-cell a");
+    let record = b.page(&first[0]).await.unwrap();
+    let doc = Html::parse_document(&record);
+    let legend: String = doc
+        .select(&sel("[data-testid=map-legend]"))
+        .flat_map(|l| l.text())
+        .collect();
+    assert!(
+        legend.contains("半径") && legend.contains("：距排口"),
+        "{legend}"
+    );
+}
+
+#[test]
+fn developer_text_is_found_and_user_text_is_not() {
+    let html = r#"<body><p>操作：record.void；类别 evidence_photo；表单 ww_standard_check</p>
+        <p>[[sections]]</p><p>用户名 district_a，营业执照.pdf，YW20261206-4DCF02，2026-12-06 08:30</p>
+        <textarea>[[kept in an editor]]</textarea><script>var a_b = x.y;</script></body>"#;
+    assert_eq!(
+        developer_text(html),
+        vec![
+            "TOML: [[sections]]",
+            "evidence_photo",
+            "record.void",
+            "ww_standard_check"
+        ]
     );
 }
 

@@ -53,6 +53,7 @@ const TONES: &[(&str, Tone)] = &[
     ("已完结", Tone::Success),
     ("合格", Tone::Success),
     ("正常", Tone::Success),
+    ("成功", Tone::Success),
     ("启用", Tone::Success),
     ("已退回", Tone::Warning),
     ("退回", Tone::Warning),
@@ -64,6 +65,7 @@ const TONES: &[(&str, Tone)] = &[
     ("判定不合格", Tone::Danger),
     ("不合格", Tone::Danger),
     ("失控", Tone::Danger),
+    ("拒绝", Tone::Danger),
 ];
 
 /// Every state label with a colour, in the table's order (the style page shows them all).

@@ -10,10 +10,19 @@
   }
 
   ready(function () {
-    // A select with data-autosubmit submits its form when changed (page size of lists).
+    // A select with data-autosubmit submits its form when chosen with the mouse or a finger (page
+    // size of lists). Arrow keys only change the choice (WCAG 3.2.2): Enter or 确定 applies it.
     document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
+      var keyed = false;
+      var apply = el.form && el.form.querySelector("[data-apply]");
+      el.addEventListener("keydown", function (e) {
+        keyed = true;
+        if (e.key === "Enter" && el.form) { e.preventDefault(); el.form.submit(); }
+      });
+      el.addEventListener("pointerdown", function () { keyed = false; });
       el.addEventListener("change", function () {
-        if (el.form) el.form.submit();
+        if (!keyed) { if (el.form) el.form.submit(); return; }
+        if (apply) apply.hidden = false;
       });
     });
 

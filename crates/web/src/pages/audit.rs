@@ -96,7 +96,7 @@ pub fn row(v: EntryView) -> Row {
         actor: v.actor,
         action: emss_domain::audit::action_label(&r.action).to_string(),
         object: match (&r.object_type, &r.object_id) {
-            (Some(t), Some(id)) => format!("{t}/{id}"),
+            (Some(t), Some(id)) => format!("{} {id}", emss_domain::audit::object_label(t)),
             _ => EMPTY.to_string(),
         },
         outcome: if r.outcome == "ok" {
@@ -110,9 +110,35 @@ pub fn row(v: EntryView) -> Row {
     }
 }
 
-/// What changed, readable: `roles：filer → filer、reviewer；…`.
+/// What changed, readable: `现场运维 → 现场运维、运维审核`, `操作：作废运维记录；原因：…`.
 fn describe(detail: &str) -> String {
     use serde_json::Value;
+    fn label(key: &str) -> &str {
+        emss_domain::audit::detail_label(key)
+    }
+    // Values that are codes are shown by their Chinese names: actions and lists of roles.
+    fn value(key: &str, v: &Value) -> String {
+        match (key, v) {
+            ("action", Value::String(a)) => emss_domain::audit::action_label(a).to_string(),
+            _ => roles_or_plain(v),
+        }
+    }
+    fn roles_or_plain(v: &Value) -> String {
+        let roles: Option<Vec<&str>> = v.as_array().and_then(|items| {
+            items
+                .iter()
+                .map(|r| {
+                    r.as_str()
+                        .and_then(emss_domain::Role::parse)
+                        .map(|r| r.label())
+                })
+                .collect()
+        });
+        match roles {
+            Some(labels) if !labels.is_empty() => labels.join("、"),
+            _ => plain(v),
+        }
+    }
     fn plain(v: &Value) -> String {
         match v {
             Value::String(s) => s.clone(),
@@ -120,7 +146,9 @@ fn describe(detail: &str) -> String {
             Value::Null => EMPTY.to_string(),
             Value::Object(map) => map
                 .iter()
-                .map(|(k, v)| format!("{k}：{}", plain(v)))
+                // A refused request names its route by path; the route's id is for developers.
+                .filter(|(k, _)| k.as_str() != "route")
+                .map(|(k, v)| format!("{}：{}", label(k), value(k, v)))
                 .collect::<Vec<_>>()
                 .join("；"),
             other => other.to_string(),
@@ -133,7 +161,7 @@ fn describe(detail: &str) -> String {
         return EMPTY.to_string();
     }
     if let (Some(before), Some(after)) = (map.get("before"), map.get("after")) {
-        return format!("{} → {}", plain(before), plain(after));
+        return format!("{} → {}", roles_or_plain(before), roles_or_plain(after));
     }
     plain(&Value::Object(map))
 }
@@ -257,4 +285,25 @@ pub async fn integrity(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
         key_id: hex::encode(emss_domain::audit::key_id(&public_key)),
         public_key: hex::encode(public_key),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+
+    #[test]
+    fn details_read_in_chinese() {
+        assert_eq!(
+            describe(r#"{"before":["filer"],"after":["filer","reviewer"]}"#),
+            "现场运维 → 现场运维、运维审核"
+        );
+        assert_eq!(
+            describe(r#"{"route":"page.audit","path":"/admin/audit"}"#),
+            "地址：/admin/audit"
+        );
+        assert_eq!(
+            describe(r#"{"action":"record.void","reason":"照片不符"}"#),
+            "操作：作废运维记录；原因：照片不符"
+        );
+    }
 }
