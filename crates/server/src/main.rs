@@ -180,8 +180,10 @@ fn fail(message: &str) -> ExitCode {
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only on a terminal: a log file or journal gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     // A second initialisation (never in the binary) is harmless, so its error is ignored.
     let _ = if config.log_format == "json" {
@@ -231,20 +233,26 @@ async fn rotate(config: Config) -> Result<(), String> {
     Ok(())
 }
 
-/// At start and then daily: forgets idempotency answers past their keeping, and removes stored
-/// files no row refers to (left by a crash between writing a file and committing its row).
+/// Forgets idempotency answers past their keeping, and removes stored files no row refers to
+/// (left by a crash between writing a file and committing its row).
+async fn tidy(app: &emss_app::App, orphan_grace: Duration) {
+    match emss_app::idempotency::forget_old(app).await {
+        Ok(n) => tracing::info!(forgotten = n, "old idempotency answers removed"),
+        Err(e) => tracing::error!(error = %e, "removing old idempotency answers failed"),
+    }
+    match emss_app::files::sweep_orphans(app, orphan_grace).await {
+        Ok(n) => tracing::info!(removed = n, "orphan file sweep done"),
+        Err(e) => tracing::error!(error = %e, "orphan file sweep failed"),
+    }
+}
+
+/// Tidies daily after the pass made at start.
 async fn housekeeping(app: emss_app::App, orphan_grace: Duration) {
-    let mut tick = tokio::time::interval(Duration::from_secs(24 * 3600));
+    let day = Duration::from_secs(24 * 3600);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + day, day);
     loop {
         tick.tick().await;
-        match emss_app::idempotency::forget_old(&app).await {
-            Ok(n) => tracing::info!(forgotten = n, "old idempotency answers removed"),
-            Err(e) => tracing::error!(error = %e, "removing old idempotency answers failed"),
-        }
-        match emss_app::files::sweep_orphans(&app, orphan_grace).await {
-            Ok(n) => tracing::info!(removed = n, "orphan file sweep done"),
-            Err(e) => tracing::error!(error = %e, "orphan file sweep failed"),
-        }
+        tidy(&app, orphan_grace).await;
     }
 }
 
@@ -293,13 +301,6 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
             trusted_proxies: config.trusted_proxies(),
         },
     );
-    banner::print(
-        &config,
-        local,
-        app.db().backend,
-        demo_logins.as_ref(),
-        &first_admins,
-    );
     tracing::info!(%local, backend = app.db().backend.name(), "EMSS started");
     let witness = match &config.audit_witness_url {
         Some(url) => Some(emss_app::witness::Pusher::new(url)?),
@@ -311,10 +312,9 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
         witness,
     ));
     tokio::spawn(emss_app::audit::run_denial_summaries(app.clone()));
-    tokio::spawn(housekeeping(
-        app.clone(),
-        Duration::from_secs(config.orphan_file_grace_seconds),
-    ));
+    let orphan_grace = Duration::from_secs(config.orphan_file_grace_seconds);
+    tidy(&app, orphan_grace).await;
+    tokio::spawn(housekeeping(app.clone(), orphan_grace));
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
@@ -329,6 +329,14 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
         header_read_timeout_s = serve_settings.header_read_timeout.as_secs(),
         idle_timeout_s = serve_settings.idle_timeout.as_secs(),
         "connection limits"
+    );
+    // Last, after the start-up logs, so a person starting EMSS sees where to open it.
+    banner::print(
+        &config,
+        local,
+        app.db().backend,
+        demo_logins.as_ref(),
+        &first_admins,
     );
     let served = emss_web::serve(listener, router, shutdown, &serve_settings);
     tokio::pin!(served);

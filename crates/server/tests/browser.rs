@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 #[path = "browser/accessibility.rs"]
 mod accessibility;
+#[path = "browser/docs_screens.rs"]
+mod docs_screens;
 #[path = "browser/field_loop.rs"]
 mod field_loop;
 
@@ -58,7 +60,7 @@ fn main() {
         .build()
         .unwrap();
     match runtime.block_on(run(&chromium, &driver)) {
-        Ok(passed) => println!("browser suite: {passed} scenarios passed"),
+        Ok(done) => println!("browser suite: {done}"),
         Err(e) => {
             eprintln!("browser suite FAILED: {e}");
             std::process::exit(1);
@@ -66,19 +68,37 @@ fn main() {
     }
 }
 
-async fn run(chromium: &Path, driver: &Path) -> Result<usize> {
+/// Runs the scenarios (or takes the documentation's screenshots) and says what was done.
+async fn run(chromium: &Path, driver: &Path) -> Result<String> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
     let _driver = Driver(
         Command::new(driver)
             .arg(format!("--port={port}"))
+            // Chromium's own words and date fields in Chinese, as on our users' machines (with
+            // Debian's chromium-l10n): 年/月/日, 选择文件. LANGUAGE chooses the language; LANG
+            // stays a UTF-8 locale every system has, or files with Chinese names cannot be chosen.
+            .env("LANG", "C.UTF-8")
+            .env("LANGUAGE", "zh_CN:zh")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?,
     );
     let webdriver = format!("http://127.0.0.1:{port}");
     wait_for_driver(&webdriver).await?;
+    // EMSS_SCREENS=<folder>: only the screenshots for the documentation.
+    if let Some(given) = std::env::var_os("EMSS_SCREENS") {
+        // A relative folder is the workspace's, wherever cargo runs the suite from.
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(&given);
+        let taken = docs_screens::take(&webdriver, chromium, &dir).await?;
+        return Ok(format!(
+            "{taken} screenshots in {}",
+            Path::new(&given).display()
+        ));
+    }
     let app = TestApp::spawn().await?;
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
     std::fs::create_dir_all(&shots)?;
@@ -176,7 +196,7 @@ async fn run(chromium: &Path, driver: &Path) -> Result<usize> {
         outcome.map_err(|e| format!("{name}: {e}"))?;
         println!("browser: {name} … ok");
     }
-    Ok(passed)
+    Ok(format!("{passed} scenarios passed"))
 }
 
 async fn wait_for_driver(url: &str) -> Result<()> {
@@ -195,6 +215,22 @@ async fn wait_for_driver(url: &str) -> Result<()> {
 }
 
 async fn browser(webdriver: &str, chromium: &Path, phone: bool) -> Result<Client> {
+    if phone {
+        browser_sized(webdriver, chromium, true, (360, 740), 3.0).await
+    } else {
+        browser_sized(webdriver, chromium, false, (1280, 900), 1.0).await
+    }
+}
+
+/// A browser window of `width` × `height` CSS pixels; `phone` emulates a touch phone of that size
+/// with `ratio` device pixels to a CSS pixel.
+async fn browser_sized(
+    webdriver: &str,
+    chromium: &Path,
+    phone: bool,
+    (width, height): (u32, u32),
+    ratio: f64,
+) -> Result<Client> {
     let profile = tempfile::tempdir()?.keep();
     let mut args = vec![
         "--headless=new".to_string(),
@@ -210,12 +246,12 @@ async fn browser(webdriver: &str, chromium: &Path, phone: bool) -> Result<Client
         format!("--user-data-dir={}", profile.display()),
     ];
     if !phone {
-        args.push("--window-size=1280,900".into());
+        args.push(format!("--window-size={width},{height}"));
     }
     let mut options = json!({ "binary": chromium.display().to_string(), "args": args });
     if phone {
         options["mobileEmulation"] = json!({
-            "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 3.0, "touch": true },
+            "deviceMetrics": { "width": width, "height": height, "pixelRatio": ratio, "touch": true },
             "userAgent": "Mozilla/5.0 (Linux; Android 14; Phone) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36 MicroMessenger/8.0"
         });
     }
