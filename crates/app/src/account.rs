@@ -493,6 +493,16 @@ pub async fn update_policy(
 }
 
 /// The organisations the system administrator may create accounts in, by name.
+/// For a self-maintaining enterprise whose accounts cannot have a record filed, confirmed and
+/// reviewed by three different people: which rule stops it, to be shown to its people.
+pub async fn duties_problem(app: &App, actor: &Actor) -> Result<Option<String>, AppError> {
+    if actor.org_kind != OrgKind::SelfMaintainingEnterprise {
+        return Ok(None);
+    }
+    let accounts = repo::account::enabled_roles(&app.db().conn, &actor.org_id).await?;
+    Ok(emss_domain::duties::three_people_problem(&accounts))
+}
+
 pub async fn organisations(app: &App, actor: &Actor) -> Result<Vec<(String, String)>, AppError> {
     if !actor.has_role(Role::SystemAdmin) {
         return Ok(Vec::new());

@@ -193,6 +193,31 @@ const ACCOUNTS: &[DemoAccount] = &[
             Role::EnterpriseAdmin,
         ],
     },
+    // Three different people file, confirm and review the self-maintaining enterprise's records.
+    DemoAccount {
+        username: "selfom_filer",
+        phone: "13916000117",
+        name: "钱进",
+        org: "selfom",
+        is_main: false,
+        roles: &[Role::Filer],
+    },
+    DemoAccount {
+        username: "selfom_confirm",
+        phone: "13916000118",
+        name: "冯晓燕",
+        org: "selfom",
+        is_main: false,
+        roles: &[Role::Confirmer],
+    },
+    DemoAccount {
+        username: "selfom_reviewer",
+        phone: "13916000119",
+        name: "蒋文",
+        org: "selfom",
+        is_main: false,
+        roles: &[Role::Reviewer],
+    },
     DemoAccount {
         username: "ent_a",
         phone: "13916000112",
@@ -388,6 +413,21 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
                 crate::outlets::load_demo(&txn, id, position, now).await?;
             }
         }
+        // The self-maintaining enterprise: its internal contract, as filing makes it, and its
+        // own running task.
+        if let Some(selfom) = org_ids.get("selfom") {
+            let today = emss_domain::time::shanghai_date(now);
+            let start = today
+                .checked_sub_days(chrono::Days::new(90))
+                .ok_or_else(|| AppError::internal("demo date"))?;
+            let name = ORGS
+                .iter()
+                .find(|o| o.key == "selfom")
+                .map(|o| o.name)
+                .unwrap_or_default();
+            crate::contracts::internal::open(&txn, app, None, selfom, name, start, now).await?;
+            crate::tasks::load_demo(&txn, app, selfom, crate::tasks::SELF_TASKS, None, now).await?;
+        }
         if let (Some(agency), Some(a), Some(b), Some((_, manager, _))) = (
             org_ids.get("agency_a"),
             org_ids.get("ent_a"),
@@ -396,7 +436,15 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
         ) {
             let parties = [a.as_str(), b.as_str()];
             crate::contracts::load_demo(&txn, app, agency, &parties, manager, now).await?;
-            crate::tasks::load_demo(&txn, app, agency, manager, now).await?;
+            crate::tasks::load_demo(
+                &txn,
+                app,
+                agency,
+                crate::tasks::AGENCY_TASKS,
+                Some(manager),
+                now,
+            )
+            .await?;
             // The first filer and reviewer of agency A, and ent_a's confirmer.
             let holder = |org: &str, role: Role| {
                 ACCOUNTS
@@ -497,6 +545,16 @@ mod tests {
             admins.iter().all(|a| a.roles.len() == 1),
             "三员: one admin role per person"
         );
-        assert_eq!(usernames().count(), 16);
+        assert_eq!(usernames().count(), 19);
+        let selfom: Vec<Vec<Role>> = ACCOUNTS
+            .iter()
+            .filter(|a| a.org == "selfom")
+            .map(|a| a.roles.to_vec())
+            .collect();
+        assert_eq!(
+            emss_domain::duties::three_people_problem(&selfom),
+            None,
+            "the self-maintaining enterprise files, confirms and reviews with three people"
+        );
     }
 }

@@ -384,7 +384,13 @@ pub(crate) fn view(
         category: f.category.clone(),
         category_label: category.map(|c| c.label()).unwrap_or_default().to_string(),
         state: f.state.clone(),
-        state_label: state.label().to_string(),
+        // The public sees filed agencies only, as users know them: 已备案.
+        state_label: if full {
+            state.label()
+        } else {
+            state.public_label()
+        }
+        .to_string(),
         published: f.published,
         legal_representative: full.then(|| f.legal_representative.clone()),
         contact_name: full.then(|| f.contact_name.clone()),
@@ -637,6 +643,19 @@ pub async fn register(app: &App, reg: Registration) -> Result<Registered, AppErr
         json!({"username": username}),
     )
     .await?;
+    if kind == OrgKind::SelfMaintainingEnterprise {
+        let today = emss_domain::time::shanghai_date(now);
+        crate::contracts::internal::open(
+            &txn,
+            app,
+            Some(&applicant),
+            &org_id,
+            &model.name,
+            today,
+            now,
+        )
+        .await?;
+    }
     txn.commit().await?;
     tracing::info!(org = %org_id, state = state.as_str(), "filing registered");
     Ok(Registered {

@@ -140,6 +140,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("spare_part.delete", "删除备品备件"),
     ("enterprise.import", "导入企业及管理员账户"),
     ("contract.create", "新建合同"),
+    ("contract.internal", "生成自行运维内部合同"),
     ("contract.update", "修改合同"),
     ("contract.submit", "提交合同"),
     ("contract.approve", "甲方确认合同"),

@@ -52,6 +52,14 @@ impl FilingState {
         }
     }
 
+    /// The wording of the public register, which shows filed agencies only: 已备案.
+    pub fn public_label(self) -> &'static str {
+        match self {
+            FilingState::Filed => "已备案",
+            other => other.label(),
+        }
+    }
+
     /// The applicant may edit its filing (before review, or after it was sent back).
     pub fn editable(self) -> bool {
         matches!(self, FilingState::Draft | FilingState::Rejected)
@@ -204,6 +212,7 @@ mod tests {
             assert_eq!(S::parse(s.as_str()), Some(s));
         }
         assert_eq!(S::Filed.label(), "二审通过");
+        assert_eq!(S::Filed.public_label(), "已备案");
         assert!(S::Rejected.editable() && !S::Filed.editable());
     }
 }

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod contract;
 pub mod crypto;
 pub mod district;
+pub mod duties;
 pub mod error;
 pub mod fault;
 pub mod filing;

@@ -37,28 +37,35 @@ pub enum Permission {
     ViewOutlets,
     /// Importing enterprises with their administrators: the system administrator.
     ImportEnterprises,
-    /// Drafting and submitting the agency's contracts: an agency's contract manager.
+    /// Drafting and submitting the agency's contracts: an agency's contract manager. A
+    /// self-maintaining enterprise has one internal contract, made when it is filed, and drafts none.
     ManageContracts,
     /// Confirming or sending back contracts as party A: the enterprise administrator.
     DecideContracts,
-    /// 合同管理 lists in scope: those two and the regulators.
+    /// 合同管理 lists in scope: those two, a self-maintaining enterprise's contract manager and
+    /// administrator, and the regulators.
     ViewContracts,
-    /// 运维任务申请, submitting and closing the agency's tasks: an agency's task manager.
+    /// 运维任务申请, submitting and closing the tasks: the task manager of an agency or of a
+    /// self-maintaining enterprise (which acts as its own agency).
     ManageTasks,
     /// Task lists, 任务详情 and 运维管理 in scope: the agency's task manager, field engineers
-    /// and reviewers; the enterprise's administrator and confirmers; the regulators.
+    /// and reviewers; the enterprise's administrator and confirmers; all of these in a
+    /// self-maintaining enterprise; the regulators.
     ViewTasks,
-    /// Approving or rejecting a change request of a running task as party A: the enterprise
-    /// administrator.
+    /// Approving or rejecting a change request of a running task as party A: the administrator of
+    /// the enterprise (self-maintaining or not).
     DecideTaskChanges,
     /// Uploading evidence images (工作照, 现场照片, 签名) and reading those of the own
     /// organisation: field engineers, reviewers and enterprise confirmers.
     FileEvidence,
-    /// Filing maintenance records on site (现场运维): the agency's field engineers.
+    /// Filing maintenance records on site (现场运维): the field engineers of an agency or of a
+    /// self-maintaining enterprise.
     FileRecords,
-    /// Confirming the records on the enterprise's outlets (运维确认).
+    /// Confirming the records on the enterprise's outlets (运维确认): the confirmers of an
+    /// enterprise or of a self-maintaining enterprise (never the record's filer: `records::confirm`).
     ConfirmRecords,
-    /// Approving or voiding confirmed records (运维审核): the agency's reviewers.
+    /// Approving or voiding confirmed records (运维审核): the reviewers of an agency or of a
+    /// self-maintaining enterprise (never the record's filer or confirmer: `records::review`).
     ReviewRecords,
     /// Reading records in scope: whoever reads tasks.
     ViewRecords,
@@ -119,32 +126,45 @@ impl Permission {
             Permission::ManageContracts => {
                 a.org_kind == OrgKind::Agency && a.has_role(Role::ContractManager)
             }
-            Permission::DecideContracts | Permission::DecideTaskChanges => {
+            // Party A of an agency's contract is an 排污企业; the internal contract of a
+            // self-maintaining enterprise is confirmed when it is made.
+            Permission::DecideContracts => {
                 a.org_kind == OrgKind::Enterprise && a.has_role(Role::EnterpriseAdmin)
             }
-            Permission::ViewContracts => {
-                Permission::ManageContracts.allows(Some(a))
-                    || Permission::DecideContracts.allows(Some(a))
-                    || a.has_any_role(&[Role::CityRegulator, Role::DistrictRegulator])
+            Permission::DecideTaskChanges => {
+                a.org_kind.owns_outlets() && a.has_role(Role::EnterpriseAdmin)
             }
+            Permission::ViewContracts => match a.org_kind {
+                OrgKind::Agency => a.has_role(Role::ContractManager),
+                OrgKind::Enterprise => a.has_role(Role::EnterpriseAdmin),
+                OrgKind::SelfMaintainingEnterprise => {
+                    a.has_any_role(&[Role::ContractManager, Role::EnterpriseAdmin])
+                }
+                _ => a.has_any_role(&[Role::CityRegulator, Role::DistrictRegulator]),
+            },
             Permission::ManageTasks => {
-                a.org_kind == OrgKind::Agency && a.has_role(Role::TaskManager)
+                a.org_kind.does_maintenance() && a.has_role(Role::TaskManager)
             }
             Permission::FileEvidence => {
                 a.has_any_role(&[Role::Filer, Role::Reviewer, Role::Confirmer])
             }
-            Permission::FileRecords => a.org_kind == OrgKind::Agency && a.has_role(Role::Filer),
-            Permission::ConfirmRecords => {
-                a.org_kind == OrgKind::Enterprise && a.has_role(Role::Confirmer)
-            }
+            Permission::FileRecords => a.org_kind.does_maintenance() && a.has_role(Role::Filer),
+            Permission::ConfirmRecords => a.org_kind.owns_outlets() && a.has_role(Role::Confirmer),
             Permission::ReviewRecords => {
-                a.org_kind == OrgKind::Agency && a.has_role(Role::Reviewer)
+                a.org_kind.does_maintenance() && a.has_role(Role::Reviewer)
             }
             Permission::ViewTasks | Permission::ViewRecords => match a.org_kind {
                 OrgKind::Agency => {
                     a.has_any_role(&[Role::TaskManager, Role::Filer, Role::Reviewer])
                 }
                 OrgKind::Enterprise => a.has_any_role(&[Role::EnterpriseAdmin, Role::Confirmer]),
+                OrgKind::SelfMaintainingEnterprise => a.has_any_role(&[
+                    Role::TaskManager,
+                    Role::Filer,
+                    Role::Reviewer,
+                    Role::EnterpriseAdmin,
+                    Role::Confirmer,
+                ]),
                 _ => a.has_any_role(&[Role::CityRegulator, Role::DistrictRegulator]),
             },
             Permission::ViewOutlets => {
@@ -216,5 +236,49 @@ mod tests {
         agency_main.is_main = true;
         assert!(Permission::ManageOwnFiling.allows(Some(&agency_main)));
         assert!(!Permission::ManageOwnFiling.allows(Some(&filer)));
+    }
+
+    #[test]
+    fn a_self_maintaining_enterprise_works_as_its_own_agency() {
+        let kind = OrgKind::SelfMaintainingEnterprise;
+        let main = actor(
+            kind,
+            &[
+                Role::ContractManager,
+                Role::TaskManager,
+                Role::EnterpriseAdmin,
+            ],
+        );
+        for p in [
+            Permission::ViewContracts,
+            Permission::ManageTasks,
+            Permission::ViewTasks,
+            Permission::ViewRecords,
+            Permission::DecideTaskChanges,
+            Permission::ManageOutlets,
+        ] {
+            assert!(p.allows(Some(&main)), "{p:?}");
+        }
+        // Its one contract is made for it; it drafts none and has no party to decide them.
+        assert!(!Permission::ManageContracts.allows(Some(&main)));
+        assert!(!Permission::DecideContracts.allows(Some(&main)));
+        for (role, p) in [
+            (Role::Filer, Permission::FileRecords),
+            (Role::Confirmer, Permission::ConfirmRecords),
+            (Role::Reviewer, Permission::ReviewRecords),
+        ] {
+            let person = actor(kind, &[role]);
+            assert!(p.allows(Some(&person)), "{role:?}");
+            assert!(Permission::ViewRecords.allows(Some(&person)), "{role:?}");
+            assert!(!Permission::ManageTasks.allows(Some(&person)), "{role:?}");
+        }
+        // An agency confirms nothing; an enterprise files and reviews nothing.
+        assert!(
+            !Permission::ConfirmRecords.allows(Some(&actor(OrgKind::Agency, &[Role::Confirmer])))
+        );
+        assert!(!Permission::FileRecords.allows(Some(&actor(OrgKind::Enterprise, &[Role::Filer]))));
+        assert!(
+            !Permission::ReviewRecords.allows(Some(&actor(OrgKind::Enterprise, &[Role::Reviewer])))
+        );
     }
 }

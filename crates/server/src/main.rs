@@ -287,6 +287,15 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?
     };
+    let internal = emss_app::contracts::internal::ensure_all(&app)
+        .await
+        .map_err(|e| e.to_string())?;
+    if internal > 0 {
+        tracing::info!(
+            made = internal,
+            "internal contracts of self-maintaining enterprises"
+        );
+    }
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     if config.bench_floor {
         emss_db::floor::create_table(app.db())

@@ -9,12 +9,15 @@ use std::collections::{BTreeMap, BTreeSet};
 const TABLE: &str = include_str!("access.csv");
 
 /// Column → demo login (None: signed out).
-const PRINCIPALS: [(&str, Option<&str>); 11] = [
+const PRINCIPALS: [(&str, Option<&str>); 14] = [
     ("anonymous", None),
     ("filer", Some("filer_a")),
     ("reviewer", Some("reviewer_a")),
     ("agency_main", Some("agency_a")),
     ("self_maintaining", Some("selfom")),
+    ("self_filer", Some("selfom_filer")),
+    ("self_confirmer", Some("selfom_confirm")),
+    ("self_reviewer", Some("selfom_reviewer")),
     ("enterprise", Some("ent_a")),
     ("district_regulator", Some("district_a")),
     ("city_regulator", Some("city")),

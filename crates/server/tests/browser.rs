@@ -16,6 +16,8 @@ mod accessibility;
 mod docs_screens;
 #[path = "browser/field_loop.rs"]
 mod field_loop;
+#[path = "browser/self_maintaining.rs"]
+mod self_maintaining;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -103,7 +105,7 @@ async fn run(chromium: &Path, driver: &Path) -> Result<String> {
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
     std::fs::create_dir_all(&shots)?;
 
-    let scenarios: [(&str, bool); 10] = [
+    let scenarios: [(&str, bool); 11] = [
         (
             "each role logs in on the desktop, sees only its menus, logs out",
             false,
@@ -138,6 +140,10 @@ async fn run(chromium: &Path, driver: &Path) -> Result<String> {
             "axe-core finds no WCAG 2.1 A/AA violation on any phone page",
             true,
         ),
+        (
+            "a self-maintaining enterprise files, confirms and reviews with three different people",
+            true,
+        ),
     ];
     // EMSS_BROWSER_ONLY=<part of a name> runs the matching scenarios alone (while working on one).
     let only = std::env::var("EMSS_BROWSER_ONLY").unwrap_or_default();
@@ -147,7 +153,7 @@ async fn run(chromium: &Path, driver: &Path) -> Result<String> {
             continue;
         }
         // axe-core comes from npm (.ci/run installs it); CI requires it, a workstation may skip.
-        if i >= 8
+        if matches!(i, 8 | 9)
             && accessibility::axe_script().is_none()
             && std::env::var_os("EMSS_REQUIRE_BROWSER").is_none()
         {
@@ -171,6 +177,10 @@ async fn run(chromium: &Path, driver: &Path) -> Result<String> {
             // Their own EMSS, with the demo data as a new user meets it.
             8 | 9 => match TestApp::spawn().await {
                 Ok(fresh) => accessibility::every_page(&client, &fresh, i == 9).await,
+                Err(e) => Err(e.to_string().into()),
+            },
+            10 => match TestApp::spawn().await {
+                Ok(fresh) => self_maintaining::three_people(&client, &fresh, &shots).await,
                 Err(e) => Err(e.to_string().into()),
             },
             // Its own EMSS: the scenario before moved the clock weeks ahead, and the phone's
@@ -498,7 +508,7 @@ async fn admin_accounts(client: &Client, app: &TestApp, shots: &Path) -> Result<
         .text()
         .await?;
     check(
-        summary == "显示第 1 到第 10 条记录，总共 16 条记录",
+        summary == "显示第 1 到第 10 条记录，总共 19 条记录",
         &format!("summary {summary:?}"),
     )?;
     // Choosing another page size reloads the list (the script on the select submits its form).
@@ -514,7 +524,7 @@ async fn admin_accounts(client: &Client, app: &TestApp, shots: &Path) -> Result<
         .await?;
     let summary = text_of(client, "[data-testid=pager-summary]").await?;
     check(
-        summary == "显示第 1 到第 16 条记录，总共 16 条记录",
+        summary == "显示第 1 到第 19 条记录，总共 19 条记录",
         &format!("summary after page size {summary:?}"),
     )?;
     save_screenshot(client, shots, "admin-accounts").await?;

@@ -15,7 +15,7 @@ async fn every_documented_demo_login_works() {
     for username in emss_app::demo::usernames() {
         t.token(username).await.unwrap();
     }
-    assert_eq!(emss_app::demo::usernames().count(), 16);
+    assert_eq!(emss_app::demo::usernames().count(), 19);
 }
 
 #[tokio::test]
@@ -45,7 +45,7 @@ async fn loading_again_changes_the_password_and_nothing_else() {
     .await
     .unwrap()
     .total;
-    assert_eq!(count, 16);
+    assert_eq!(count, 19);
 }
 
 #[tokio::test]

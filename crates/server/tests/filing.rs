@@ -174,7 +174,18 @@ async fn register_review_twice_publish_and_find_it_in_the_public_register() {
     let a = &found["items"][0];
     assert_eq!(a["name"], "上海测试环境监测有限公司");
     assert_eq!(a["category_label"], "检测运维机构");
-    assert_eq!(a["filing_state_label"], "二审通过");
+    // The public knows a filed agency as 已备案, not by the review step that filed it.
+    assert_eq!(a["filing_state_label"], "已备案");
+    let page = reqwest::get(t.url("/public/agencies?keyword=测试环境监测"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("已备案") && !page.contains("二审通过"),
+        "{page}"
+    );
     assert_eq!(a["wastewater"], json!(["化学需氧量", "氨氮"]));
     assert!(
         a["contact_name"].is_null()
@@ -432,6 +443,78 @@ async fn a_self_maintaining_enterprise_is_filed_at_once() {
         .unwrap();
     assert_eq!(status, StatusCode::CREATED, "{reg}");
     assert_eq!(reg["state"], "filed");
+    // It maintains its own outlets under an internal contract, confirmed from the start.
+    let token = login(&t, "ziyunwei").await;
+    let (status, contracts) = call(
+        &t,
+        reqwest::Method::GET,
+        Some(&token),
+        "/api/v1/contracts",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{contracts}");
+    assert_eq!(contracts["total"], 1, "{contracts}");
+    let internal = &contracts["items"][0];
+    assert_eq!(internal["title"], "自行运维内部合同");
+    assert_eq!(internal["state"], "approved");
+    assert_eq!(internal["nature"], "maintenance");
+    assert_eq!(internal["agency_id"], reg["org_id"]);
+    assert_eq!(internal["enterprise_id"], reg["org_id"]);
+    // Its only account cannot be three people: the home page says which rule stops it.
+    let home = t
+        .browser_with_password("ziyunwei", "Lq7#vT2m!Zp9")
+        .await
+        .unwrap()
+        .page("/")
+        .await
+        .unwrap();
+    assert!(
+        home.contains("三个不同的人") && home.contains("现场运维"),
+        "{home}"
+    );
+}
+
+#[tokio::test]
+async fn a_self_maintaining_enterprise_filed_earlier_gets_its_internal_contract_once() {
+    use emss_app::contracts::internal::ensure_all;
+    let t = TestApp::spawn().await.unwrap();
+    assert_eq!(ensure_all(&t.app).await.unwrap(), 0, "the demo's has one");
+    // As stored by a release without internal contracts.
+    let org = emss_domain::ids::new_id();
+    let registered = chrono::DateTime::parse_from_rfc3339("2026-03-02T01:00:00Z")
+        .unwrap()
+        .to_utc();
+    emss_db::repo::organization::insert(
+        &t.app.db().conn,
+        emss_db::repo::organization::NewOrganization {
+            id: org.clone(),
+            kind: emss_domain::OrgKind::SelfMaintainingEnterprise,
+            name: "上海早期自运维有限公司",
+            district_code: Some("310115"),
+            agency_category: None,
+            uscc: None,
+            created_at: registered,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(ensure_all(&t.app).await.unwrap(), 1);
+    assert_eq!(ensure_all(&t.app).await.unwrap(), 0, "made once");
+    let city = t.token("city").await.unwrap();
+    let (status, found) = call(
+        &t,
+        reqwest::Method::GET,
+        Some(&city),
+        &format!("/api/v1/contracts/{org}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let c = &found["contract"];
+    assert_eq!(c["performance_start"], "2026-03-02", "{found}");
+    assert_eq!(c["performance_end"], "2036-03-01", "{found}");
+    assert_eq!(c["state"], "approved");
 }
 
 #[tokio::test]

@@ -210,12 +210,12 @@ async fn the_account_list_pages_filters_and_exports() {
     let b = t.browser("sysadmin").await.unwrap();
 
     let html = b.page("/accounts").await.unwrap();
-    assert!(html.contains("显示第 1 到第 10 条记录，总共 16 条记录"));
+    assert!(html.contains("显示第 1 到第 10 条记录，总共 19 条记录"));
     assert!(html.contains("您当前位置：系统管理 > 账户管理"));
     let html = b.page("/accounts?page=2&page_size=10").await.unwrap();
-    assert!(html.contains("显示第 11 到第 16 条记录，总共 16 条记录"));
+    assert!(html.contains("显示第 11 到第 19 条记录，总共 19 条记录"));
     let html = b.page("/accounts?page_size=20").await.unwrap();
-    assert!(html.contains("显示第 1 到第 16 条记录，总共 16 条记录"));
+    assert!(html.contains("显示第 1 到第 19 条记录，总共 19 条记录"));
 
     let html = b.page("/accounts?keyword=浦清").await.unwrap();
     assert!(

@@ -561,6 +561,55 @@ async fn submitted_date(t: &TestApp, token: &str, id: &str) -> String {
     r["record"]["visit_date"].as_str().unwrap().to_string()
 }
 
+/// `token` files a 标样核查 at the site with 氨氮 read 25.500 (failed) and checks out `away_lat`
+/// degrees north of the outlet; answers the record's id and the submission's answer.
+async fn file_failed_check(
+    t: &TestApp,
+    token: &str,
+    s: &DemoSite,
+    away_lat: f64,
+    seed: u64,
+) -> (String, Value) {
+    let ids: Vec<&str> = s.instruments.iter().map(|i| i.0.as_str()).collect();
+    let (status, created) = t
+        .call(
+            Method::POST,
+            token,
+            "/api/v1/records",
+            Some(json!({"task_id": s.task_id, "outlet_id": s.outlet_id,
+                "form_type": "ww_standard_check", "instrument_ids": ids,
+                "check_in": stamp(t, 40, s.lat, s.lon)})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    let attach = format!("/api/v1/records/{id}/attachments");
+    let photo = image(t, token, &attach, "evidence_photo", seed).await;
+    let face = image(t, token, &attach, "work_photo", seed + 1).await;
+    let signature = image(t, token, &attach, "signature", seed + 2).await;
+    t.call(
+        Method::PUT,
+        token,
+        &format!("/api/v1/records/{id}"),
+        Some(json!({"fields": standard_check(t, s, &photo, Some("25.500"))})),
+    )
+    .await
+    .unwrap();
+    let (status, submitted) = t
+        .call(
+            Method::POST,
+            token,
+            &format!("/api/v1/records/{id}/submit"),
+            Some(json!({"check_out": stamp(t, 0, s.lat + away_lat, s.lon),
+                "work_photo_id": face, "signature_id": signature})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::OK, "{submitted}");
+    (id, submitted)
+}
+
 #[tokio::test]
 async fn the_filer_never_reviews_their_own_record() {
     let t = TestApp::spawn().await.unwrap();
@@ -588,44 +637,8 @@ async fn the_filer_never_reviews_their_own_record() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let both = t.token("filer_a2").await.unwrap();
     let s = site(&t, &both).await;
-    let ids: Vec<&str> = s.instruments.iter().map(|i| i.0.as_str()).collect();
-    let (status, created) = t
-        .call(
-            Method::POST,
-            &both,
-            "/api/v1/records",
-            Some(json!({"task_id": s.task_id, "outlet_id": s.outlet_id,
-                "form_type": "ww_standard_check", "instrument_ids": ids,
-                "check_in": stamp(&t, 40, s.lat, s.lon)})),
-        )
-        .await
-        .unwrap();
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let id = created["id"].as_str().unwrap().to_string();
-    let attach = format!("/api/v1/records/{id}/attachments");
-    let photo = image(&t, &both, &attach, "evidence_photo", 11).await;
-    let face = image(&t, &both, &attach, "work_photo", 12).await;
-    let signature = image(&t, &both, &attach, "signature", 13).await;
-    t.call(
-        Method::PUT,
-        &both,
-        &format!("/api/v1/records/{id}"),
-        Some(json!({"fields": standard_check(&t, &s, &photo, Some("25.500"))})),
-    )
-    .await
-    .unwrap();
     // Checked out 1.5 km away: flagged, not refused.
-    let (status, submitted) = t
-        .call(
-            Method::POST,
-            &both,
-            &format!("/api/v1/records/{id}/submit"),
-            Some(json!({"check_out": stamp(&t, 0, s.lat + 0.0135, s.lon),
-                "work_photo_id": face, "signature_id": signature})),
-        )
-        .await
-        .unwrap();
-    assert_eq!(status, StatusCode::OK, "{submitted}");
+    let (id, submitted) = file_failed_check(&t, &both, &s, 0.0135, 11).await;
     assert_eq!(submitted["flags"][0]["kind"], "far_from_outlet");
     assert!(
         submitted["flags"][0]["reason"]
@@ -695,6 +708,143 @@ async fn the_filer_never_reviews_their_own_record() {
         .await
         .unwrap();
     assert_eq!(own["record"]["state"], "confirmed");
+}
+
+/// Sets an account's roles as its organisation's main account.
+async fn give_roles(t: &TestApp, main: &str, username: &str, roles: Value) {
+    let (_, found) = t
+        .call(
+            Method::GET,
+            main,
+            &format!("/api/v1/accounts?keyword={username}"),
+            None,
+        )
+        .await
+        .unwrap();
+    let account = found["items"][0]["id"].as_str().unwrap().to_string();
+    let (status, body) = t
+        .call(
+            Method::PUT,
+            main,
+            &format!("/api/v1/accounts/{account}/roles"),
+            Some(json!({"roles": roles})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn three_people_file_confirm_and_review_in_a_self_maintaining_enterprise() {
+    let t = TestApp::spawn().await.unwrap();
+    let main = t.token("selfom").await.unwrap();
+    // Its internal contract binds its own running task.
+    let (_, contracts) = t
+        .call(Method::GET, &main, "/api/v1/contracts", None)
+        .await
+        .unwrap();
+    assert_eq!(contracts["total"], 1, "{contracts}");
+    assert_eq!(contracts["items"][0]["title"], "自行运维内部合同");
+    // The filer may confirm as well, and the confirmer review: never their own record.
+    give_roles(&t, &main, "selfom_filer", json!(["filer", "confirmer"])).await;
+    give_roles(
+        &t,
+        &main,
+        "selfom_confirm",
+        json!(["confirmer", "reviewer"]),
+    )
+    .await;
+
+    let filer = t.token("selfom_filer").await.unwrap();
+    let s = site(&t, &filer).await;
+    assert_eq!(s.instruments.len(), 2, "the self-maintainer's COD and 氨氮");
+    let (id, _) = file_failed_check(&t, &filer, &s, 0.0, 31).await;
+    let date = submitted_date(&t, &filer, &id).await;
+
+    // The filer cannot confirm their own record, by name or with the whole day.
+    let f_sig = image(&t, &filer, "/api/v1/attachments", "signature", 34).await;
+    let f_face = image(&t, &filer, "/api/v1/attachments", "work_photo", 35).await;
+    for body in [
+        json!({"date": date, "record_ids": [id], "signature_id": f_sig, "work_photo_id": f_face}),
+        json!({"date": date, "signature_id": f_sig, "work_photo_id": f_face}),
+    ] {
+        let (status, refused) = t
+            .call(Method::POST, &filer, "/api/v1/confirmations", Some(body))
+            .await
+            .unwrap();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        let said = refused.to_string();
+        assert!(
+            said.contains("record_ids")
+                && said.contains("本人填报")
+                && said.contains("三个不同的人"),
+            "{said}"
+        );
+    }
+
+    // A second person confirms.
+    let confirmer = t.token("selfom_confirm").await.unwrap();
+    let c_sig = image(&t, &confirmer, "/api/v1/attachments", "signature", 36).await;
+    let c_face = image(&t, &confirmer, "/api/v1/attachments", "work_photo", 37).await;
+    let (status, confirmed) = t
+        .call(
+            Method::POST,
+            &confirmer,
+            "/api/v1/confirmations",
+            Some(
+                json!({"date": date, "record_ids": [id], "signature_id": c_sig,
+                "work_photo_id": c_face}),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::OK, "{confirmed}");
+
+    // Who confirmed it does not review it; a third person does.
+    let sig = image(&t, &confirmer, "/api/v1/attachments", "signature", 38).await;
+    let ack = json!([{"record_id": id, "comment": "氨氮核查不合格，已安排校准"}]);
+    let (_, own) = t
+        .call(
+            Method::POST,
+            &confirmer,
+            "/api/v1/reviews",
+            Some(
+                json!({"record_ids": [id], "decision": "approve", "reason": "",
+                "signature_id": sig, "acknowledgements": ack}),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(own["results"][0]["ok"], false, "{own}");
+    assert_eq!(own["results"][0]["code"], "own_confirmation");
+    let reviewer = t.token("selfom_reviewer").await.unwrap();
+    let sig = image(&t, &reviewer, "/api/v1/attachments", "signature", 39).await;
+    let (status, reviewed) = t
+        .call(
+            Method::POST,
+            &reviewer,
+            "/api/v1/reviews",
+            Some(
+                json!({"record_ids": [id], "decision": "approve", "reason": "",
+                "signature_id": sig, "acknowledgements": ack}),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::OK, "{reviewed}");
+    assert_eq!(reviewed["results"][0]["ok"], true, "{reviewed}");
+
+    // The district sees it like any agency's record; other parties do not see it at all.
+    let path = format!("/api/v1/records/{id}");
+    let district = t.token("district_a").await.unwrap();
+    let (status, seen) = t.call(Method::GET, &district, &path, None).await.unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(seen["record"]["state"], "approved");
+    for other in ["agency_a", "ent_a", "district_b"] {
+        let token = t.token(other).await.unwrap();
+        let (status, _) = t.call(Method::GET, &token, &path, None).await.unwrap();
+        assert_eq!(status, StatusCode::NOT_FOUND, "{other}");
+    }
 }
 
 #[tokio::test]

@@ -43,7 +43,8 @@ pub fn image_for(kind: &str, seed: u64) -> Vec<u8> {
     }
 }
 
-/// The demo task PQ-YW-2026-001 as a filer files under it.
+/// The demo's running wastewater task as a filer files under it: agency A's PQ-YW-2026-001, or
+/// the self-maintaining enterprise's LG-ZY-2026-001.
 pub struct DemoSite {
     pub task_id: String,
     pub outlet_id: String,
@@ -81,7 +82,11 @@ impl Remote {
             .await?;
         let task_id = tasks["items"]
             .as_array()
-            .and_then(|items| items.iter().find(|t| t["number"] == "PQ-YW-2026-001"))
+            .and_then(|items| {
+                items
+                    .iter()
+                    .find(|t| t["number"] == "PQ-YW-2026-001" || t["number"] == "LG-ZY-2026-001")
+            })
             .map(|t| text(&t["id"]))
             .ok_or_else(|| anyhow!("no demo task in {tasks}"))?;
         let (_, detail) = self

@@ -24,6 +24,23 @@ pub const SAMPLE_PDF: &[u8] = emss_app::demo::DEMO_PDF;
 /// The password of every demo login in tests.
 pub const DEMO_PASSWORD: &str = "Demo-Pass-2026";
 
+/// The demo logins whose pages the page crawls visit on the desktop: every kind of user.
+pub const DESKTOP_LOGINS: &[&str] = &[
+    "sysadmin",
+    "secadmin",
+    "auditadmin",
+    "city",
+    "district_a",
+    "agency_a",
+    "filer_a",
+    "reviewer_a",
+    "selfom",
+    "ent_a",
+];
+
+/// The demo logins with pages on the phone.
+pub const PHONE_LOGINS: &[&str] = &["filer_a", "reviewer_a", "ent_a"];
+
 /// The backend the tests run on: PostgreSQL when `TEST_DATABASE_URL` is set.
 pub fn backend() -> Backend {
     match std::env::var("TEST_DATABASE_URL") {

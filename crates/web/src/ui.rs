@@ -48,6 +48,7 @@ const TONES: &[(&str, Tone)] = &[
     ("审核通过", Tone::Success),
     ("已通过", Tone::Success),
     ("二审通过", Tone::Success),
+    ("已备案", Tone::Success),
     ("已确认", Tone::Success),
     ("已完成", Tone::Success),
     ("已完结", Tone::Success),

@@ -156,7 +156,37 @@
         f.hidden = !chosen[f.getAttribute("data-group")];
       });
     }
-    form.querySelectorAll("input[data-tab]").forEach(function (t) { t.addEventListener("change", showTabs); });
+    // The check items of a frequency holding answers (a choice made, a value typed).
+    function groupFields(group) {
+      return form.querySelectorAll('.form-field[data-group="' + CSS.escape(group) + '"], .form-rows[data-group="' + CSS.escape(group) + '"]');
+    }
+    function answered(field) {
+      return Array.prototype.some.call(field.querySelectorAll("input, textarea, select"), function (el) {
+        if (el.type === "radio" || el.type === "checkbox") return el.checked;
+        return el.type !== "hidden" && el.value !== "";
+      });
+    }
+    // Unticking a frequency hides its items, and what is hidden is not filed: answers typed there
+    // are never dropped without the engineer saying so.
+    form.querySelectorAll("input[data-tab]").forEach(function (t) {
+      t.addEventListener("change", function () {
+        var filled = t.checked ? [] : Array.prototype.filter.call(groupFields(t.value), answered);
+        if (!filled.length) { showTabs(); return; }
+        t.checked = true;
+        confirmDialog("“" + t.value + "检查维护”中已填写了 " + filled.length + " 项。取消选择将清除这些答案，确定吗？", "清除答案", true, function () {
+          filled.forEach(function (f) {
+            f.querySelectorAll("input, textarea, select").forEach(function (el) {
+              if (el.type === "radio" || el.type === "checkbox") el.checked = false;
+              else if (el.type !== "hidden") el.value = "";
+            });
+          });
+          t.checked = false;
+          showTabs();
+          // The draft kept on the phone follows.
+          form.dispatchEvent(new Event("input", { bubbles: true }));
+        });
+      });
+    });
     showTabs();
 
     // A check item's note opens when asked, when 不正常 is chosen, when it holds text, or when
@@ -594,7 +624,7 @@
             clearTimeout(timer);
             store.removeItem(DRAFT + id);
             result.textContent = "已上传：运维编号 " + (res.body.number || "") + "。";
-            window.location.href = "/m/records/" + encodeURIComponent(id);
+            window.location.href = "/m/records/" + encodeURIComponent(id) + "?submitted=1";
             return;
           }
           var unplaced = showErrors(form, res.body.fields);

@@ -21,6 +21,7 @@ use std::collections::HashMap;
 
 mod attachments;
 mod change;
+pub mod internal;
 
 pub use attachments::{ContractAttachmentView, attachment_file, attachments, upload_attachment};
 pub use change::{decide_change, of_contract as changes_of, request_change};

@@ -70,6 +70,13 @@ pub async fn confirm(
     idempotency::once(app, actor, keyed, || confirm_once(app, actor, input, keyed)).await
 }
 
+/// A self-maintaining enterprise's confirmer may also file records: never their own.
+fn own_record(number: &str) -> String {
+    format!(
+        "记录 {number} 是您本人填报的，须由本单位的另一人确认（填报、确认、审核须由三个不同的人完成）"
+    )
+}
+
 /// The records a confirmation names, each checked to be waiting on that day.
 async fn chosen(
     app: &App,
@@ -95,6 +102,13 @@ async fn chosen(
             errors.add("date", "该日期没有待确认的记录");
         } else if found.total > MAX_BATCH as u64 {
             errors.add("record_ids", "该日待确认记录超过 200 条，请分批选择确认");
+        }
+        for r in found
+            .items
+            .iter()
+            .filter(|r| r.filer_id == actor.account_id)
+        {
+            errors.add("record_ids", own_record(&r.number));
         }
         return Ok(found.items);
     }
@@ -127,6 +141,9 @@ async fn chosen(
                 "record_ids",
                 format!("记录 {} 不是 {} 的记录", r.number, input.date),
             ),
+            Some(r) if r.filer_id == actor.account_id => {
+                errors.add("record_ids", own_record(&r.number))
+            }
             Some(r) => out.push(r),
         }
     }

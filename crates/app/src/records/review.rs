@@ -48,8 +48,9 @@ pub struct Acknowledgement {
 pub struct ReviewResult {
     pub record_id: String,
     pub ok: bool,
-    /// Why not: `not_found` | `own_record` | `invalid_state` | `acknowledgement_required` (a
-    /// failed or 失控 record approved without an acknowledgement).
+    /// Why not: `not_found` | `own_record` | `own_confirmation` (the reviewer confirmed it, in a
+    /// self-maintaining enterprise) | `invalid_state` | `acknowledgement_required` (a failed or
+    /// 失控 record approved without an acknowledgement).
     pub code: Option<String>,
     pub message: Option<String>,
 }
@@ -90,6 +91,17 @@ fn judge(actor: &Actor, id: &str, found: Option<&record::Model>) -> Result<(), R
             id,
             "own_record",
             format!("记录 {} 是您本人填报的，不能由您审核", r.number),
+        ));
+    }
+    // Only in a self-maintaining enterprise can a reviewer have confirmed the record.
+    if r.confirmed_by.as_deref() == Some(actor.account_id.as_str()) {
+        return Err(refused(
+            id,
+            "own_confirmation",
+            format!(
+                "记录 {} 是您本人确认的，须由第三人审核（填报、确认、审核须由三个不同的人完成）",
+                r.number
+            ),
         ));
     }
     let state = RecordState::parse(&r.state).unwrap_or(RecordState::Draft);

@@ -1,6 +1,7 @@
 //! Demo tasks of an agency: under its confirmed maintenance contract, a wastewater task running
 //! for six weeks already (its past weeks overdue until records arrive, one monthly report
-//! uploaded, a change of personnel waiting for party A) and a flue-gas draft.
+//! uploaded, a change of personnel waiting for party A) and a flue-gas draft; and the
+//! self-maintaining enterprise's own wastewater task under its internal contract.
 
 use super::check::{Checked, CheckedPlan};
 use super::{occurrences, parts};
@@ -16,11 +17,77 @@ use emss_domain::listing::PageRequest;
 use emss_domain::plan::PlanFrequency;
 use emss_domain::task::TaskState;
 
+/// A demo task: its name, number, type, state and plans (title, frequency, form types).
+pub(crate) struct DemoTask {
+    pub name: &'static str,
+    pub number: &'static str,
+    pub kind: OutletKind,
+    pub state: TaskState,
+    pub plans: &'static [(&'static str, PlanFrequency, &'static [&'static str])],
+}
+
+/// Agency A's tasks for 高桥东方精细化工.
+pub(crate) const AGENCY_TASKS: &[DemoTask] = &[
+    DemoTask {
+        name: "高桥东方精细化工废水自动监测运维",
+        number: "PQ-YW-2026-001",
+        kind: OutletKind::Wastewater,
+        state: TaskState::InProgress,
+        plans: &[
+            (
+                "每周巡检及标样核查",
+                PlanFrequency::Weekly,
+                &["ww_inspection", "ww_standard_check"],
+            ),
+            (
+                "每月实际水样比对",
+                PlanFrequency::Monthly,
+                &["ww_sample_comparison"],
+            ),
+        ],
+    },
+    DemoTask {
+        name: "高桥东方精细化工锅炉烟气 CEMS 运维",
+        number: "PQ-YW-2026-002",
+        kind: OutletKind::FlueGas,
+        state: TaskState::Draft,
+        plans: &[
+            (
+                "每周巡检",
+                PlanFrequency::Weekly,
+                &["fg_inspection_extractive"],
+            ),
+            (
+                "季度定期校验",
+                PlanFrequency::Quarterly,
+                &["fg_periodic_verification"],
+            ),
+        ],
+    },
+];
+
+/// The self-maintaining enterprise's own task under its internal contract.
+pub(crate) const SELF_TASKS: &[DemoTask] = &[DemoTask {
+    name: "临港滨海热电废水自动监测自行运维",
+    number: "LG-ZY-2026-001",
+    kind: OutletKind::Wastewater,
+    state: TaskState::InProgress,
+    plans: &[(
+        "每周巡检及标样核查",
+        PlanFrequency::Weekly,
+        &["ww_inspection", "ww_standard_check"],
+    )],
+}];
+
+/// Writes `tasks` for the agency (or self-maintaining enterprise) under its first confirmed 运维
+/// contract, on all of party A's outlets of each task's type, with all its staff and equipment.
+/// With `requested_by`, the running task also gets a monthly report and a change request.
 pub(crate) async fn load_demo(
     txn: &impl sea_orm::ConnectionTrait,
     app: &App,
     agency_id: &str,
-    requested_by: &str,
+    tasks: &[DemoTask],
+    requested_by: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let today = emss_domain::time::shanghai_date(now);
@@ -67,52 +134,19 @@ pub(crate) async fn load_demo(
         .ok_or_else(|| AppError::internal("demo date"))?
         .max(contract.performance_start);
     let end = contract.performance_end;
-    let plan = |title: &str, frequency, codes: &[&str]| CheckedPlan {
-        title: title.to_string(),
-        frequency,
-        form_codes: codes.iter().map(|c| c.to_string()).collect(),
-        start,
-        end,
-    };
-    let tasks = [
-        (
-            "高桥东方精细化工废水自动监测运维",
-            "PQ-YW-2026-001",
-            OutletKind::Wastewater,
-            TaskState::InProgress,
-            vec![
-                plan(
-                    "每周巡检及标样核查",
-                    PlanFrequency::Weekly,
-                    &["ww_inspection", "ww_standard_check"],
-                ),
-                plan(
-                    "每月实际水样比对",
-                    PlanFrequency::Monthly,
-                    &["ww_sample_comparison"],
-                ),
-            ],
-        ),
-        (
-            "高桥东方精细化工锅炉烟气 CEMS 运维",
-            "PQ-YW-2026-002",
-            OutletKind::FlueGas,
-            TaskState::Draft,
-            vec![
-                plan(
-                    "每周巡检",
-                    PlanFrequency::Weekly,
-                    &["fg_inspection_extractive"],
-                ),
-                plan(
-                    "季度定期校验",
-                    PlanFrequency::Quarterly,
-                    &["fg_periodic_verification"],
-                ),
-            ],
-        ),
-    ];
-    for (name, number, kind, state, plans) in tasks {
+    for task in tasks {
+        let (name, number, kind, state) = (task.name, task.number, task.kind, task.state);
+        let plans = task
+            .plans
+            .iter()
+            .map(|(title, frequency, codes)| CheckedPlan {
+                title: title.to_string(),
+                frequency: *frequency,
+                form_codes: codes.iter().map(|c| c.to_string()).collect(),
+                start,
+                end,
+            })
+            .collect();
         let checked = Checked {
             contract_id: contract.id.clone(),
             enterprise_id: contract.enterprise_id.clone(),
@@ -166,8 +200,10 @@ pub(crate) async fn load_demo(
         .await?;
         if state == TaskState::InProgress {
             occurrences::generate(txn, &model, &checked.outlet_ids, &plan_rows).await?;
-            demo_report(txn, app, &model.id, requested_by, now).await?;
-            super::change::load_demo(txn, &model, &checked, &staff, requested_by, now).await?;
+            if let Some(requested_by) = requested_by {
+                demo_report(txn, app, &model.id, requested_by, now).await?;
+                super::change::load_demo(txn, &model, &checked, &staff, requested_by, now).await?;
+            }
         }
     }
     Ok(())

@@ -353,3 +353,23 @@ pub async fn has_main(db: &impl ConnectionTrait, org_id: &str) -> Result<bool, D
         .await?
         > 0)
 }
+
+/// The roles of each enabled account of an organisation, one list per account.
+pub async fn enabled_roles(
+    db: &impl ConnectionTrait,
+    org_id: &str,
+) -> Result<Vec<Vec<Role>>, DbErr> {
+    let ids: Vec<String> = account::Entity::find()
+        .filter(account::Column::OrgId.eq(org_id))
+        .filter(account::Column::Disabled.eq(false))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let mut roles = roles_of(db, &ids).await?;
+    Ok(ids
+        .iter()
+        .map(|id| roles.remove(id).unwrap_or_default())
+        .collect())
+}

@@ -6,7 +6,7 @@ use crate::entity::{
 };
 use emss_domain::Scope;
 use emss_domain::listing::{Page, PageRequest};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QueryOrder,
@@ -42,6 +42,22 @@ pub async fn insert(db: &impl ConnectionTrait, model: contract::Model) -> Result
         .exec_without_returning(db)
         .await?;
     Ok(())
+}
+
+/// Inserts the contract unless one with its id exists; true when this call wrote it.
+pub async fn insert_if_absent(
+    db: &impl ConnectionTrait,
+    model: contract::Model,
+) -> Result<bool, DbErr> {
+    let written = contract::Entity::insert(model.into_active_model())
+        .on_conflict(
+            OnConflict::column(contract::Column::Id)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(written == 1)
 }
 
 pub async fn get(

@@ -128,6 +128,8 @@ pub struct RecordFilter {
     pub failed: Option<bool>,
     /// Some(true): any flag raised.
     pub flagged: Option<bool>,
+    /// Only records filed by this account (a field engineer's own list).
+    pub filer_id: Option<String>,
 }
 
 fn condition(scope: &Scope, viewer: &str, f: &RecordFilter) -> Condition {
@@ -141,6 +143,9 @@ fn condition(scope: &Scope, viewer: &str, f: &RecordFilter) -> Condition {
     }
     if let Some(o) = &f.outlet_id {
         cond = cond.add(C::OutletId.eq(o.as_str()));
+    }
+    if let Some(id) = &f.filer_id {
+        cond = cond.add(C::FilerId.eq(id.as_str()));
     }
     if let Some(e) = &f.enterprise_id {
         cond = cond.add(C::EnterpriseId.eq(e.as_str()));

@@ -3,23 +3,10 @@
 //! in the real browser. Any violation fails the suite, listed with the elements concerned.
 
 use super::{Result, check, log_in, log_out};
-use emss_testkit::TestApp;
+use emss_testkit::{DESKTOP_LOGINS, PHONE_LOGINS, TestApp};
 use fantoccini::Client;
 use std::collections::{BTreeSet, VecDeque};
 use std::path::PathBuf;
-
-const DESKTOP: &[&str] = &[
-    "sysadmin",
-    "secadmin",
-    "auditadmin",
-    "city",
-    "district_a",
-    "agency_a",
-    "filer_a",
-    "reviewer_a",
-    "ent_a",
-];
-const PHONE: &[&str] = &["filer_a", "reviewer_a", "ent_a"];
 
 /// axe-core's script: `AXE_CORE`, or where `.ci/run` installs it.
 pub fn axe_script() -> Option<PathBuf> {
@@ -99,9 +86,9 @@ pub async fn every_page(client: &Client, app: &TestApp, phone: bool) -> Result<(
     };
     let axe = std::fs::read_to_string(path)?;
     let (users, login, start, nav) = if phone {
-        (PHONE, "/m/login", "/m/", "a.h5-tile, .h5-list a")
+        (PHONE_LOGINS, "/m/login", "/m/", "a.h5-tile, .h5-list a")
     } else {
-        (DESKTOP, "/login", "/", ".mainnav a, .sidemenu a")
+        (DESKTOP_LOGINS, "/login", "/", ".mainnav a, .sidemenu a")
     };
     let mut pages = 0;
     let mut problems = Vec::new();

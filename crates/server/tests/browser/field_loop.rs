@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 /// Clicks an element once it is there, scrolled to the middle of the screen first so the
 /// phone's sticky title bar does not cover it.
-async fn tap(client: &Client, css: &str) -> Result<()> {
+pub async fn tap(client: &Client, css: &str) -> Result<()> {
     let el = client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -30,7 +30,7 @@ async fn tap(client: &Client, css: &str) -> Result<()> {
 }
 
 /// Waits until the element's text contains `needle`.
-async fn wait_contains(client: &Client, css: &str, needle: &str) -> Result<String> {
+pub async fn wait_contains(client: &Client, css: &str, needle: &str) -> Result<String> {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         if let Ok(el) = client.find(Locator::Css(css)).await
@@ -49,7 +49,7 @@ async fn wait_contains(client: &Client, css: &str, needle: &str) -> Result<Strin
 
 /// The phone's GPS answers this position (the browser's own position source is not ours to
 /// drive; the page asks for it exactly as on a phone).
-async fn place_phone(client: &Client, lat: f64, lon: f64) -> Result<()> {
+pub async fn place_phone(client: &Client, lat: f64, lon: f64) -> Result<()> {
     client
         .execute(
             "const [lat, lon] = arguments;
@@ -62,7 +62,7 @@ async fn place_phone(client: &Client, lat: f64, lon: f64) -> Result<()> {
 }
 
 /// Draws a stroke on the page's signature pad with pointer events and confirms it.
-async fn sign(client: &Client) -> Result<()> {
+pub async fn sign(client: &Client) -> Result<()> {
     client
         .execute(
             "const c = document.querySelector('[data-signature] canvas');
@@ -81,14 +81,14 @@ async fn sign(client: &Client) -> Result<()> {
 }
 
 /// Writes a test photo to disk for the file input.
-fn photo_file(dir: &Path, name: &str, seed: u64) -> Result<PathBuf> {
+pub fn photo_file(dir: &Path, name: &str, seed: u64) -> Result<PathBuf> {
     let path = dir.join(name);
     std::fs::write(&path, picture(800, 600, seed, false))?;
     Ok(path)
 }
 
 /// Chooses a file for an input and waits for its thumbnail.
-async fn attach(
+pub async fn attach(
     client: &Client,
     input: &str,
     thumbs: &str,
@@ -115,6 +115,45 @@ async fn attach(
         }
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
+}
+
+/// `user` confirms today's record `number` on the phone: 待确认日期 → today's list → work photo
+/// and signature → 确认; then logs out.
+pub async fn confirm_today(
+    client: &Client,
+    app: &TestApp,
+    files: &Path,
+    user: &str,
+    number: &str,
+) -> Result<()> {
+    log_in(client, app, "/m/login", user).await?;
+    tap(client, "a.h5-tile[href='/m/confirmations']").await?;
+    let today = emss_domain::time::shanghai_date(chrono::Utc::now()).to_string();
+    tap(client, &format!("a[href='/m/confirmations/{today}']")).await?;
+    wait_contains(client, "[data-testid=records]", number).await?;
+    attach(
+        client,
+        "#work-photo",
+        "[data-thumbs=work_photo_id]",
+        &photo_file(files, "confirm.jpg", 7_004)?,
+        1,
+    )
+    .await?;
+    sign(client).await?;
+    tap(client, "[data-testid=confirm]").await?;
+    wait_contains(client, "[data-form-result]", "已确认").await?;
+    log_out(client, "/m/login").await
+}
+
+/// The signed-in reviewer approves record `number` in 运维审核 on the phone.
+pub async fn approve(client: &Client, number: &str) -> Result<()> {
+    tap(client, "a.h5-tile[href='/m/reviews']").await?;
+    tap(client, &format!("input[data-number='{number}']")).await?;
+    tap(client, "input[name=decision][value=approve]").await?;
+    sign(client).await?;
+    tap(client, "[data-testid=review]").await?;
+    wait_contains(client, "[data-form-result]", "已处理 1 条").await?;
+    Ok(())
 }
 
 pub async fn field_loop(client: &Client, app: &TestApp, shots: &Path) -> Result<()> {
@@ -183,6 +222,24 @@ pub async fn field_loop(client: &Client, app: &TestApp, shots: &Path) -> Result<
             vec![],
         )
         .await?;
+    // Unticking 日 now would hide answered items, and what is hidden is not filed: the phone asks
+    // first, and 取消 keeps every answer on screen.
+    let answered = "return Array.from(document.querySelectorAll('[data-group=\"日\"] input[type=radio]:checked'))
+        .filter(e => e.getClientRects().length > 0).length;";
+    let before = client.execute(answered, vec![]).await?;
+    tap(client, "input[data-tab][value='日']").await?;
+    let question = wait_for(client, "dialog[open] .dialog-body").await?;
+    check(
+        question.contains("日检查维护") && question.contains("清除"),
+        &format!("unticking answered items asks first: {question:?}"),
+    )?;
+    save_screenshot(client, shots, "field-loop-untick").await?;
+    tap(client, "[data-testid=dialog-cancel]").await?;
+    let after = client.execute(answered, vec![]).await?;
+    check(
+        before.as_u64().is_some_and(|n| n > 0) && after == before,
+        &format!("answers seen before {before}, after 取消 {after}"),
+    )?;
     let note = "采样泵运行正常，站房整洁";
     client
         .find(Locator::Css("[name='evidence.abnormal_handling']"))
@@ -255,6 +312,18 @@ pub async fn field_loop(client: &Client, app: &TestApp, shots: &Path) -> Result<
         flags.contains("现场时间过短"),
         &format!("a visit of seconds is flagged against the 30-minute minimum: {flags:?}"),
     )?;
+    let said = text_of(client, "[data-testid=submitted]").await?;
+    check(
+        said.contains("已提交") && said.contains(&number),
+        &format!("the submission says what became of it: {said:?}"),
+    )?;
+    // The engineer's own records, with their state.
+    client.goto(&app.url("/m/field")).await?;
+    let mine = wait_contains(client, "[data-testid=filed]", &number).await?;
+    check(
+        mine.contains("待企业确认"),
+        &format!("我的运维记录 shows the state: {mine:?}"),
+    )?;
     log_out(client, "/m/login").await?;
     let left = client
         .execute(
@@ -268,32 +337,11 @@ pub async fn field_loop(client: &Client, app: &TestApp, shots: &Path) -> Result<
     )?;
 
     // The enterprise: 待确认日期 → today's list → work photo and signature → 确认.
-    log_in(client, app, "/m/login", "ent_a").await?;
-    tap(client, "a.h5-tile[href='/m/confirmations']").await?;
-    let today = emss_domain::time::shanghai_date(chrono::Utc::now()).to_string();
-    tap(client, &format!("a[href='/m/confirmations/{today}']")).await?;
-    wait_contains(client, "[data-testid=records]", &number).await?;
-    attach(
-        client,
-        "#work-photo",
-        "[data-thumbs=work_photo_id]",
-        &photo_file(files.path(), "confirm.jpg", 7_004)?,
-        1,
-    )
-    .await?;
-    sign(client).await?;
-    tap(client, "[data-testid=confirm]").await?;
-    wait_contains(client, "[data-form-result]", "已确认").await?;
-    log_out(client, "/m/login").await?;
+    confirm_today(client, app, files.path(), "ent_a", &number).await?;
 
     // The reviewer approves the new record, then voids another: first without a reason.
     log_in(client, app, "/m/login", "reviewer_a").await?;
-    tap(client, "a.h5-tile[href='/m/reviews']").await?;
-    tap(client, &format!("input[data-number='{number}']")).await?;
-    tap(client, "input[name=decision][value=approve]").await?;
-    sign(client).await?;
-    tap(client, "[data-testid=review]").await?;
-    wait_contains(client, "[data-form-result]", "已处理 1 条").await?;
+    approve(client, &number).await?;
 
     // The demo record whose 氨氮 check failed is approved only with the reviewer's word on it.
     let failed = client

@@ -240,6 +240,7 @@ pub(crate) fn filter_of(q: &RecordParams) -> Result<RecordFilter, ApiError> {
         flag: pick(&q.flag),
         failed,
         flagged: q.flagged,
+        filer_id: None,
     })
 }
 

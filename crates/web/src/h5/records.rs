@@ -12,7 +12,7 @@ use crate::form_view::{self, FormView};
 use crate::pages::records::{filled_form, header};
 use crate::shell::Shell;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::NaiveDate;
 use emss_app::records::field::{FieldSite, FieldTask};
@@ -56,17 +56,30 @@ pub struct FieldPage {
     pub shell: Shell,
     pub tasks: Vec<FieldTask>,
     pub drafts: Vec<RecordView>,
+    /// 我的运维记录: what the engineer has submitted, latest first, with its state.
+    pub filed: Vec<RecordView>,
 }
 
-/// 污染源运维: the filer's running tasks with their outlets, and the drafts still open.
+/// 污染源运维: the filer's running tasks with their outlets, the drafts still open and the
+/// records they submitted.
 pub async fn field(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let tasks = emss_app::records::field::my_tasks(&state.app, actor).await?;
     let drafts = records_in(&state, actor, in_state(RecordState::Draft)).await?;
+    let own = RecordFilter {
+        filer_id: Some(actor.account_id.clone()),
+        ..RecordFilter::default()
+    };
+    let filed = records_in(&state, actor, own)
+        .await?
+        .into_iter()
+        .filter(|r| r.state != RecordState::Draft.as_str())
+        .collect();
     Ok(render(&FieldPage {
         shell: Shell::mobile(&ctx, "污染源运维"),
         tasks,
         drafts,
+        filed,
     }))
 }
 
@@ -161,6 +174,14 @@ pub struct RecordPage {
     pub detail: RecordDetail,
     pub header: Vec<(String, String)>,
     pub form: FormView,
+    /// Right after the engineer's own submission: what became of it.
+    pub submitted: bool,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RecordQuery {
+    /// Set by the phone after a submission went through.
+    pub submitted: Option<String>,
 }
 
 /// A record on the phone: the filer's own draft opens for editing, anything else reads.
@@ -168,6 +189,7 @@ pub async fn record(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
+    Query(q): Query<RecordQuery>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let detail = emss_app::records::detail(&state.app, actor, &id).await?;
@@ -207,10 +229,14 @@ pub async fn record(
         }));
     }
     let form = filled_form(&state, &detail).await?;
+    let submitted = q.submitted.is_some()
+        && r.filer_id == actor.account_id
+        && r.state != RecordState::Draft.as_str();
     Ok(render(&RecordPage {
         shell: Shell::mobile(&ctx, &detail.record.form_name),
         header: header(&detail.record),
         form,
+        submitted,
         detail,
     }))
 }

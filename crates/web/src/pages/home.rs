@@ -23,6 +23,11 @@ pub struct HomePage {
     pub shortcuts: Vec<Link>,
     /// To-do counts with where they lead: (label, count, href).
     pub todos: Vec<(&'static str, u64, &'static str)>,
+    /// What stops a self-maintaining enterprise from filing, confirming and reviewing with three
+    /// different people.
+    pub duties_problem: Option<String>,
+    /// Whether the user can mend it in 账户管理.
+    pub manages_accounts: bool,
 }
 
 pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
@@ -58,8 +63,11 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
             "/fault-periods?status=overdue",
         ));
     }
+    let duties_problem = emss_app::account::duties_problem(&state.app, actor).await?;
     Ok(render(&HomePage {
         todos,
+        duties_problem,
+        manages_accounts: Permission::ListAccounts.allows(Some(actor)),
         name: actor.name.clone(),
         org_name: actor.org_name.clone(),
         org_kind: actor.org_kind.label(),

@@ -782,7 +782,7 @@ pub struct MaintenancePage {
     pub plans: Vec<(String, String, bool)>,
     pub from: String,
     pub to: String,
-    /// Regulators and enterprises see whose occurrence it is.
+    /// Regulators and enterprises see whose occurrence it is (a maintainer knows its own).
     pub show_parties: bool,
     pub error: Option<String>,
 }
@@ -907,7 +907,7 @@ pub async fn maintenance(
         plans,
         from: from_text,
         to: to_text,
-        show_parties: actor.org_kind != emss_domain::OrgKind::Agency,
+        show_parties: !actor.org_kind.does_maintenance(),
         error,
     }))
 }
