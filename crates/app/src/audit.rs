@@ -37,11 +37,25 @@ pub async fn record(
     outcome: Outcome,
     detail: Value,
 ) -> Result<u64, AppError> {
+    record_at(db, app.now(), actor, action, object, outcome, detail).await
+}
+
+/// Appends one entry of an event at `at`: the demo's records, whose visits it places in the past
+/// days, carry the trail of those visits at their times.
+pub(crate) async fn record_at(
+    db: &impl ConnectionTrait,
+    at: chrono::DateTime<chrono::Utc>,
+    actor: Option<&Actor>,
+    action: &str,
+    object: Option<(&str, &str)>,
+    outcome: Outcome,
+    detail: Value,
+) -> Result<u64, AppError> {
     let request = context::current();
     let seq = repo::audit::append(
         db,
         NewEntry {
-            at: app.now(),
+            at,
             actor_id: actor.map(|a| a.account_id.clone()),
             org_id: actor.map(|a| a.org_id.clone()),
             roles: roles_of(actor),

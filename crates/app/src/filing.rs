@@ -666,6 +666,18 @@ pub async fn register(app: &App, reg: Registration) -> Result<Registered, AppErr
     })
 }
 
+/// Every agency and self-maintaining enterprise by name, for the regulators' filters: (id, name).
+pub async fn maintainers(app: &App) -> Result<Vec<(String, String)>, AppError> {
+    Ok(repo::organization::list_by_kinds(
+        &app.db().conn,
+        &[OrgKind::Agency, OrgKind::SelfMaintainingEnterprise],
+    )
+    .await?
+    .into_iter()
+    .map(|o| (o.id, o.name))
+    .collect())
+}
+
 /// The filing of the actor's own organisation.
 pub async fn own(
     app: &App,

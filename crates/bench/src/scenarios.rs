@@ -423,6 +423,14 @@ pub async fn run(
         crate::pictures::signature(),
     )
     .await?;
+    let work_photo = upload(
+        http,
+        &reviewer,
+        "/api/v1/attachments",
+        "work_photo",
+        crate::pictures::photo(99),
+    )
+    .await?;
     let queue = record_ids(http, &reviewer, "state=confirmed&", 10, 100).await?;
     let batches: Arc<Vec<Vec<String>>> = Arc::new(
         queue
@@ -435,7 +443,8 @@ pub async fn run(
     let count = batches.len();
     out.push(
         drive(plan("batch review of 200 records", "≤ 1 s", None, 1, count), pid, move |i| {
-            let (h, b, token, signature) = (h.clone(), batches.clone(), reviewer.clone(), signature.clone());
+            let (h, b, token, signature, work_photo) =
+                (h.clone(), batches.clone(), reviewer.clone(), signature.clone(), work_photo.clone());
             async move {
                 // Generated records include failed ones: each approval carries the reviewer's word.
                 let acknowledgements: Vec<serde_json::Value> = b[i]
@@ -443,7 +452,7 @@ pub async fn run(
                     .map(|id| json!({"record_id": id, "comment": "已核实"}))
                     .collect();
                 let body = json!({"record_ids": b[i], "decision": "approve", "signature_id": signature,
-                    "acknowledgements": acknowledgements});
+                    "work_photo_id": work_photo, "acknowledgements": acknowledgements});
                 let answer = h
                     .send(h.request(Method::POST, Some(&token), "/api/v1/reviews").json(&body), StatusCode::OK)
                     .await?;

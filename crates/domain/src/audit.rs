@@ -177,6 +177,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("record.approve", "运维记录审核通过"),
     ("record.void", "作废运维记录"),
     ("record.rejudge", "复判运维记录"),
+    ("record.export", "导出运维记录"),
     ("fault.open", "开始失控或不合格时段"),
     ("fault.widen", "失控或不合格时段提前开始"),
     ("fault.close", "结束失控或不合格时段"),

@@ -1944,3 +1944,35 @@ fn without_the_quarterly_tab_the_nmhc_accuracy_is_not_asked_for() {
         v.explanation
     );
 }
+
+#[test]
+fn the_description_of_a_visit_is_what_the_engineer_wrote() {
+    let def = FormDefinition::parse(
+        &std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../catalogue/forms/ww_inspection.toml"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let fields = json!({"evidence": {"abnormal_handling": "  采样泵更换密封圈  "},
+        "header": {"inspector": "张伟"}});
+    assert_eq!(
+        def.description(&fields),
+        "异常情况处理记录：采样泵更换密封圈"
+    );
+    assert_eq!(def.description(&json!({})), "");
+    let repair = FormDefinition::parse(
+        &std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../catalogue/forms/ww_repair.toml"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let said = repair.description(&json!({"devices": [
+        {"instrument_id": "a", "summary": "更换加热丝"}, {"instrument_id": "b", "summary": "清洗管路"}]}));
+    assert!(
+        said.contains("更换加热丝") && said.contains("清洗管路"),
+        "{said}"
+    );
+}

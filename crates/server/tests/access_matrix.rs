@@ -1281,6 +1281,7 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
             vec![],
         ),
         "page.records" => (false, "/records?state=confirmed".into(), vec![]),
+        "page.records.export" => (false, "/records/export.csv?state=confirmed".into(), vec![]),
         "page.fault_periods" => (false, "/fault-periods?status=overdue".into(), vec![]),
         "page.records.show" => (
             false,
@@ -1428,6 +1429,7 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         "h5.confirmations" => (false, "/m/confirmations".into(), vec![]),
         "h5.confirmations.day" => (false, "/m/confirmations/2026-11-30".into(), vec![]),
         "h5.reviews" => (false, "/m/reviews".into(), vec![]),
+        "h5.help" => (false, "/m/help".into(), vec![]),
         "h5.root" => (false, "/m".into(), vec![]),
         "h5.home" => (false, "/m/".into(), vec![]),
         "h5.me" => (false, "/m/me".into(), vec![]),

@@ -236,8 +236,12 @@ async fn review(t: &TestApp, id: &str, decision: &str, extra: Value) -> Value {
         .image(&reviewer, "/api/v1/attachments", "signature", 903)
         .await
         .unwrap();
+    let r_face = t
+        .image(&reviewer, "/api/v1/attachments", "work_photo", 904)
+        .await
+        .unwrap();
     let mut body = json!({"record_ids": [id], "decision": decision,
-        "reason": "标气证书过期，校准无效", "signature_id": r_sig});
+        "reason": "标气证书过期，校准无效", "signature_id": r_sig, "work_photo_id": r_face});
     for (k, v) in extra.as_object().unwrap() {
         body[k] = v.clone();
     }

@@ -301,3 +301,138 @@ async fn the_help_center_is_public_and_describes_the_api() {
     assert!(html.contains("LoginRequest"));
     assert!(!html.contains("cdn"), "no assets from elsewhere");
 }
+
+/// The home page's to-dos: (label, count, where it leads).
+fn todo_tiles(html: &str) -> Vec<(String, u64, String)> {
+    let doc = scraper::Html::parse_document(html);
+    let tile = scraper::Selector::parse("[data-testid=todos] a.tile").unwrap();
+    doc.select(&tile)
+        .map(|a| {
+            let label: String = a.text().next().unwrap_or_default().trim().to_string();
+            let count = a.value().attr("data-count").unwrap().parse().unwrap();
+            (label, count, a.value().attr("href").unwrap().to_string())
+        })
+        .collect()
+}
+
+/// The total a list page's pager states ("…，总共 N 条记录").
+fn listed_total(html: &str) -> Option<u64> {
+    let doc = scraper::Html::parse_document(html);
+    let summary = scraper::Selector::parse("[data-testid=pager-summary]").unwrap();
+    let text: String = doc.select(&summary).next()?.text().collect();
+    text.split("总共 ").nth(1)?.split(' ').next()?.parse().ok()
+}
+
+#[tokio::test]
+async fn every_home_count_equals_the_list_it_leads_to() {
+    let t = TestApp::spawn().await.unwrap();
+    let expected: &[(&str, &[&str])] = &[
+        ("city", &["待一审备案", "超期未运维", "判定不合格记录"]),
+        ("district_a", &["超期未运维", "判定不合格记录"]),
+        ("agency_a", &["本周运维", "超期未运维", "合同草稿"]),
+        ("filer_a", &["本周运维", "超期未运维", "未上传的草稿"]),
+        ("reviewer_a", &["超期未运维", "待审核记录"]),
+        (
+            "ent_a",
+            &[
+                "待确认合同",
+                "待审核合同变更",
+                "待审核任务变更",
+                "待确认记录",
+            ],
+        ),
+        ("selfom", &["本周运维", "超期未运维"]),
+        ("selfom_filer", &["本周运维", "未上传的草稿"]),
+        ("selfom_confirm", &["待确认记录"]),
+        ("selfom_reviewer", &["待审核记录"]),
+    ];
+    for (user, labels) in expected {
+        let b = t.browser(user).await.unwrap();
+        let home = b.page("/").await.unwrap();
+        let tiles = todo_tiles(&home);
+        for label in *labels {
+            assert!(
+                tiles.iter().any(|(l, _, _)| l == label),
+                "{user} misses {label}: {tiles:?}"
+            );
+        }
+        for (label, count, href) in &tiles {
+            let list = b.page(href).await.unwrap();
+            assert_eq!(
+                listed_total(&list),
+                Some(*count),
+                "{user}: {label} says {count}, {href} lists otherwise"
+            );
+        }
+    }
+    // Some of them are not zero: the pending changes land on exactly those.
+    let ent = t.browser("ent_a").await.unwrap();
+    let tiles = todo_tiles(&ent.page("/").await.unwrap());
+    let changes = tiles
+        .iter()
+        .find(|(l, _, _)| l == "待审核合同变更")
+        .unwrap();
+    assert_eq!(
+        (changes.1, changes.2.as_str()),
+        (1, "/contracts?change=pending")
+    );
+    let listed = ent.page("/contracts?change=pending").await.unwrap();
+    assert!(listed.contains("信息变更申请") && listed.contains("废水自动监测设备运维服务合同"));
+}
+
+#[tokio::test]
+async fn regulators_find_records_by_keyword_district_and_agency_and_export_them() {
+    let t = TestApp::spawn().await.unwrap();
+    let city = t.browser("city").await.unwrap();
+    let all = listed_total(&city.page("/records").await.unwrap()).unwrap();
+    assert!(all > 0);
+    // The demo's records are agency A's, on 高桥东方 in 浦东 (310115).
+    let agency_a = t.org_of("agency_a").await.unwrap();
+    for (query, expected) in [
+        ("keyword=高桥东方".to_string(), all),
+        ("keyword=DW-001".to_string(), all),
+        ("district=310115".to_string(), all),
+        ("district=310112".to_string(), 0),
+        (format!("agency_id={agency_a}"), all),
+        ("keyword=没有这家企业".to_string(), 0),
+    ] {
+        let page = city.page(&format!("/records?{query}")).await.unwrap();
+        assert_eq!(listed_total(&page), Some(expected), "{query}");
+    }
+    // One record by part of its 运维编号, typed in lower case.
+    let token = t.token("city").await.unwrap();
+    let (_, listed) = t
+        .call(
+            reqwest::Method::GET,
+            &token,
+            "/api/v1/records?page_size=1",
+            None,
+        )
+        .await
+        .unwrap();
+    let number = listed["items"][0]["number"].as_str().unwrap().to_string();
+    let tail = number.split('-').nth(1).unwrap().to_lowercase();
+    let page = city
+        .page(&format!("/records?keyword={tail}"))
+        .await
+        .unwrap();
+    assert_eq!(listed_total(&page), Some(1), "{tail}");
+    assert!(page.contains(&number));
+    // The district sees no district filter (it has one district) but the agency filter.
+    let district = t.browser("district_a").await.unwrap();
+    let page = district.page("/records").await.unwrap();
+    assert!(!page.contains("name=\"district\"") && page.contains("name=\"agency_id\""));
+    // 导出: the filtered list, every row.
+    let res = city
+        .get("/records/export.csv?district=310115")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let csv = res.text().await.unwrap();
+    assert!(
+        csv.starts_with("\u{feff}序号,运维编号,服务机构,排污企业"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count() as u64, all + 1, "{csv}");
+    assert!(csv.contains(&number));
+}

@@ -363,12 +363,25 @@ async fn a_record_goes_from_check_in_to_approval() {
     // An unconfirmed record cannot be approved.
     let reviewer = t.token("reviewer_a").await.unwrap();
     let r_sig = image(&t, &reviewer, "/api/v1/attachments", "signature", 6).await;
-    let (status, early) = t
+    // The reviewer takes a work photo at review, as at filing and confirmation.
+    let (status, body) = t
         .call(
             Method::POST,
             &reviewer,
             "/api/v1/reviews",
             Some(json!({"record_ids": [id], "decision": "approve", "signature_id": r_sig})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["fields"]["work_photo_id"], "请拍摄工作照");
+    let r_face = image(&t, &reviewer, "/api/v1/attachments", "work_photo", 9).await;
+    let (status, early) = t
+        .call(
+            Method::POST,
+            &reviewer,
+            "/api/v1/reviews",
+            Some(json!({"record_ids": [id], "decision": "approve", "signature_id": r_sig, "work_photo_id": r_face})),
         )
         .await
         .unwrap();
@@ -398,7 +411,7 @@ async fn a_record_goes_from_check_in_to_approval() {
             Method::POST,
             &reviewer,
             "/api/v1/reviews",
-            Some(json!({"record_ids": [id], "decision": "void", "signature_id": r_sig})),
+            Some(json!({"record_ids": [id], "decision": "void", "signature_id": r_sig, "work_photo_id": r_face})),
         )
         .await
         .unwrap();
@@ -410,7 +423,7 @@ async fn a_record_goes_from_check_in_to_approval() {
             Method::POST,
             &reviewer,
             "/api/v1/reviews",
-            Some(json!({"record_ids": [id], "decision": "approve", "signature_id": r_sig})),
+            Some(json!({"record_ids": [id], "decision": "approve", "signature_id": r_sig, "work_photo_id": r_face})),
         )
         .await
         .unwrap();
@@ -428,7 +441,7 @@ async fn a_record_goes_from_check_in_to_approval() {
             &reviewer,
             "/api/v1/reviews",
             Some(
-                json!({"record_ids": [id], "decision": "approve", "signature_id": r_sig,
+                json!({"record_ids": [id], "decision": "approve", "signature_id": r_sig, "work_photo_id": r_face,
                 "acknowledgements": [{"record_id": id, "comment": "  "}]}),
             ),
         )
@@ -447,7 +460,7 @@ async fn a_record_goes_from_check_in_to_approval() {
             "/api/v1/reviews",
             Some(
                 json!({"record_ids": [id, "0123456789abcdef0123456789abcdef"],
-                "decision": "approve", "signature_id": r_sig,
+                "decision": "approve", "signature_id": r_sig, "work_photo_id": r_face,
                 "acknowledgements": [{"record_id": id, "comment": acknowledgement}]}),
             ),
         )
@@ -672,13 +685,15 @@ async fn the_filer_never_reviews_their_own_record() {
     let other = confirmed.iter().find(|r| **r != id).unwrap().clone();
 
     let sig = image(&t, &both, "/api/v1/attachments", "signature", 16).await;
+    let face = image(&t, &both, "/api/v1/attachments", "work_photo", 17).await;
     let (status, reviewed) = t
         .call(
             Method::POST,
             &both,
             "/api/v1/reviews",
             Some(json!({"record_ids": [id, other], "decision": "void",
-                "reason": "核查照片看不清标液瓶", "signature_id": sig})),
+                "reason": "核查照片看不清标液瓶", "signature_id": sig,
+                "work_photo_id": face})),
         )
         .await
         .unwrap();
@@ -802,6 +817,7 @@ async fn three_people_file_confirm_and_review_in_a_self_maintaining_enterprise()
 
     // Who confirmed it does not review it; a third person does.
     let sig = image(&t, &confirmer, "/api/v1/attachments", "signature", 38).await;
+    let face = image(&t, &confirmer, "/api/v1/attachments", "work_photo", 40).await;
     let ack = json!([{"record_id": id, "comment": "氨氮核查不合格，已安排校准"}]);
     let (_, own) = t
         .call(
@@ -810,7 +826,7 @@ async fn three_people_file_confirm_and_review_in_a_self_maintaining_enterprise()
             "/api/v1/reviews",
             Some(
                 json!({"record_ids": [id], "decision": "approve", "reason": "",
-                "signature_id": sig, "acknowledgements": ack}),
+                "signature_id": sig, "work_photo_id": face, "acknowledgements": ack}),
             ),
         )
         .await
@@ -819,6 +835,7 @@ async fn three_people_file_confirm_and_review_in_a_self_maintaining_enterprise()
     assert_eq!(own["results"][0]["code"], "own_confirmation");
     let reviewer = t.token("selfom_reviewer").await.unwrap();
     let sig = image(&t, &reviewer, "/api/v1/attachments", "signature", 39).await;
+    let face = image(&t, &reviewer, "/api/v1/attachments", "work_photo", 41).await;
     let (status, reviewed) = t
         .call(
             Method::POST,
@@ -826,7 +843,7 @@ async fn three_people_file_confirm_and_review_in_a_self_maintaining_enterprise()
             "/api/v1/reviews",
             Some(
                 json!({"record_ids": [id], "decision": "approve", "reason": "",
-                "signature_id": sig, "acknowledgements": ack}),
+                "signature_id": sig, "work_photo_id": face, "acknowledgements": ack}),
             ),
         )
         .await
@@ -889,6 +906,37 @@ async fn the_demo_week_holds_records_in_every_state() {
             .unwrap();
         assert!(page["total"].as_u64().unwrap() >= 1, "{flag}");
     }
+    // An approved demo record has the trail a real one has: who did what, in order.
+    let (_, approved) = t
+        .call(Method::GET, &city, "/api/v1/records?state=approved", None)
+        .await
+        .unwrap();
+    let id = approved["items"][0]["id"].as_str().unwrap();
+    let (_, detail) = t
+        .call(Method::GET, &city, &format!("/api/v1/records/{id}"), None)
+        .await
+        .unwrap();
+    let steps: Vec<(String, String)> = detail["trail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["action"].as_str().unwrap().to_string(),
+                l["actor"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let actions: Vec<&str> = steps.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["签到，开始填报", "结束签到并上传", "企业确认", "审核通过"],
+        "{steps:?}"
+    );
+    assert!(
+        steps[0].1.contains("张伟") && steps[2].1.contains("马丽") && steps[3].1.contains("王强"),
+        "{steps:?}"
+    );
 }
 
 fn ids_of(page: &Value) -> Vec<String> {

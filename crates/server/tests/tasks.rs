@@ -468,6 +468,206 @@ async fn the_demo_task_has_overdue_occurrences_on_the_home_page() {
     assert!(csv.contains("超期") && csv.contains("PQ-YW-2026-001"));
 }
 
+/// A time `minutes_ago`, as the phone sends it.
+fn at(t: &TestApp, minutes_ago: i64) -> String {
+    use emss_domain::clock::Clock;
+    (t.clock.now() - Duration::minutes(minutes_ago))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[tokio::test]
+async fn maintenance_shows_the_visit_behind_each_row_and_the_records_outside_the_plan() {
+    let t = TestApp::spawn().await.unwrap();
+    let agency = t.token("agency_a").await.unwrap();
+    // A row a demo record fulfilled shows that record's time, engineer, instruments and photos.
+    let (_, all) = call(
+        &t,
+        Method::GET,
+        &agency,
+        "/api/v1/occurrences?window=all&page_size=100",
+        None,
+    )
+    .await;
+    let done = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| !o["visit"].is_null())
+        .unwrap_or_else(|| panic!("no row done by a record: {all}"));
+    let visit = &done["visit"];
+    let record_id = done["record_id"].as_str().unwrap();
+    let (_, detail) = call(
+        &t,
+        Method::GET,
+        &agency,
+        &format!("/api/v1/records/{record_id}"),
+        None,
+    )
+    .await;
+    let record = &detail["record"];
+    assert_eq!(visit["number"], record["number"]);
+    assert_eq!(visit["filer_name"], record["filer_name"]);
+    assert_eq!(
+        visit["instruments"].as_array().unwrap().len(),
+        record["instrument_ids"].as_array().unwrap().len()
+    );
+    let photos = detail["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["role"] == "evidence_photo")
+        .count();
+    assert!(photos > 0);
+    assert_eq!(visit["photos"], photos);
+    let time = visit["time"].as_str().unwrap();
+    assert!(
+        time.starts_with(record["visit_date"].as_str().unwrap()),
+        "{time}"
+    );
+    let b = t.browser("agency_a").await.unwrap();
+    let page = b
+        .page("/tasks/maintenance?window=all&page_size=100")
+        .await
+        .unwrap();
+    assert!(
+        page.contains(time) && page.contains(&format!("{photos} 张")),
+        "{page}"
+    );
+
+    // A repair is in no plan: it is listed as 计划外, with what the engineer wrote.
+    let filer = t.token("filer_a").await.unwrap();
+    let site = t.demo_site(&filer).await.unwrap();
+    let instrument = &site.instruments[0].0;
+    let (status, created) = call(
+        &t,
+        Method::POST,
+        &filer,
+        "/api/v1/records",
+        Some(json!({"task_id": site.task_id, "outlet_id": site.outlet_id,
+            "form_type": "ww_repair", "instrument_ids": [instrument],
+            "check_in": {"at": at(&t, 90), "sent_at": at(&t, 90), "lat": site.lat,
+                "lon": site.lon, "accuracy_m": 10}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    let attach = format!("/api/v1/records/{id}/attachments");
+    let photo = t
+        .image(&filer, &attach, "evidence_photo", 501)
+        .await
+        .unwrap();
+    let face = t.image(&filer, &attach, "work_photo", 502).await.unwrap();
+    let signature = t.image(&filer, &attach, "signature", 503).await.unwrap();
+    let shanghai = |minutes_ago: i64| {
+        use emss_domain::clock::Clock;
+        (t.clock.now() - Duration::minutes(minutes_ago))
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    };
+    let (status, saved) = call(
+        &t,
+        Method::PUT,
+        &filer,
+        &format!("/api/v1/records/{id}"),
+        Some(json!({"fields": {"devices": [{"instrument_id": instrument,
+            "fault_at": shanghai(300), "recovered_at": shanghai(30),
+            "description": "COD 分析仪报加热超时故障，消解单元加热丝断路。",
+            "parts_replaced": "消解加热丝 1 根",
+            "summary": "更换加热丝后空白校准、标样核查合格，恢复运行。"}],
+            "evidence": {"photos": [photo]}}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (status, submitted) = call(
+        &t,
+        Method::POST,
+        &filer,
+        &format!("/api/v1/records/{id}/submit"),
+        Some(
+            json!({"check_out": {"at": at(&t, 0), "sent_at": at(&t, 0), "lat": site.lat,
+            "lon": site.lon, "accuracy_m": 10}, "work_photo_id": face, "signature_id": signature}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{submitted}");
+    let number = submitted["number"].as_str().unwrap().to_string();
+    let page = b.page("/tasks/maintenance?window=all").await.unwrap();
+    let unplanned = page
+        .split("data-testid=\"unplanned\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no 计划外 table: {page}"));
+    assert!(
+        unplanned.contains(&number)
+            && unplanned.contains("计划外")
+            && unplanned.contains("更换加热丝后空白校准")
+            && unplanned.contains("张伟"),
+        "{unplanned}"
+    );
+    let csv = b
+        .page("/tasks/maintenance/export.csv?window=all")
+        .await
+        .unwrap();
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .contains("运维时间,运维人员,运维设备,上传附件,运维描述")
+    );
+    let row = csv
+        .lines()
+        .find(|l| l.contains(&number))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(
+        row.contains("计划外") && row.contains("现场照片 1 张"),
+        "{row}"
+    );
+}
+
+#[tokio::test]
+async fn a_report_names_the_records_it_covers() {
+    let t = TestApp::spawn().await.unwrap();
+    let agency = t.token("agency_a").await.unwrap();
+    let running = demo_task(&t, &agency, "in_progress").await;
+    let (_, records) = call(
+        &t,
+        Method::GET,
+        &agency,
+        &format!("/api/v1/records?task_id={running}&state=approved"),
+        None,
+    )
+    .await;
+    let record = &records["items"][0];
+    let (id, number) = (
+        record["id"].as_str().unwrap(),
+        record["number"].as_str().unwrap(),
+    );
+    let b = t.browser("agency_a").await.unwrap();
+    let page = b.page(&format!("/tasks/{running}")).await.unwrap();
+    let picker = page
+        .split("data-testid=\"report-records\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no 关联表单 picker: {page}"));
+    assert!(picker.contains(number), "{picker}");
+    let (status, body) = upload(
+        &t,
+        &agency,
+        &running,
+        &[
+            ("name", "11 月运维报告"),
+            ("category", "monthly"),
+            ("record_ids", id),
+        ],
+        Some(("report.pdf", emss_testkit::SAMPLE_PDF.to_vec())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let page = b.page(&format!("/tasks/{running}")).await.unwrap();
+    assert!(
+        page.contains(&format!("<a href=\"/records/{id}\">{number}</a>")),
+        "the report lists its record as a link"
+    );
+}
+
 async fn upload(
     t: &TestApp,
     token: &str,

@@ -147,14 +147,10 @@ async fn world() -> World {
     {
         let token = t.token(username).await.unwrap();
         let seed = n as u64 * 10;
-        let files = !username.starts_with("reviewer");
+        // Everyone takes a work photo: filing, confirming and reviewing.
         let person = Person {
             signature: upload(&t, &token, "signature", seed).await,
-            photo: if files {
-                upload(&t, &token, "work_photo", seed + 1).await
-            } else {
-                String::new()
-            },
+            photo: upload(&t, &token, "work_photo", seed + 1).await,
             evidence: if username.starts_with("filer") {
                 upload(&t, &token, "evidence_photo", seed + 2).await
             } else {
@@ -407,7 +403,7 @@ async fn run(w: &World, actions: Vec<Action>) -> Result<(), String> {
                         Some(json!({"record_ids": ids,
                             "decision": if *void { "void" } else { "approve" },
                             "reason": "复核不通过", "signature_id": person.signature,
-                            "acknowledgements": acknowledgements})),
+                            "work_photo_id": person.photo, "acknowledgements": acknowledgements})),
                     )
                     .await
                     .unwrap();

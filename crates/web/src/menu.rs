@@ -225,7 +225,7 @@ pub const MOBILE: &[Item] = &[
     },
     Item {
         title: "帮助中心",
-        route: "page.help",
+        route: "h5.help",
     },
 ];
 

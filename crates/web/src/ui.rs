@@ -49,6 +49,7 @@ const TONES: &[(&str, Tone)] = &[
     ("已通过", Tone::Success),
     ("二审通过", Tone::Success),
     ("已备案", Tone::Success),
+    ("计划外", Tone::Info),
     ("已确认", Tone::Success),
     ("已完成", Tone::Success),
     ("已完结", Tone::Success),

@@ -500,10 +500,11 @@
       if (!drawing) return; var p = at(e); ctx.lineTo(p.x, p.y); ctx.stroke(); drawn = true; e.preventDefault();
     });
     ["pointerup", "pointerleave", "pointercancel"].forEach(function (t) { canvas.addEventListener(t, function () { drawing = false; }); });
-    pad.querySelector("[data-signature-reset]").addEventListener("click", function () {
+    function reset() {
       ctx.clearRect(0, 0, canvas.width, canvas.height);
       drawn = false; idInput.value = ""; pad.classList.remove("signed"); note.textContent = "请在框内签字后点确定";
-    });
+    }
+    pad.querySelector("[data-signature-reset]").addEventListener("click", reset);
     pad.querySelector("[data-signature-ok]").addEventListener("click", function () {
       if (!drawn) { note.textContent = "请先在框内签字"; return; }
       note.textContent = "正在上传签字…";
@@ -513,8 +514,24 @@
         }, function (message) { note.textContent = String(message); });
       }, "image/png");
     });
-    return { id: function () { return idInput.value; } };
+    return { id: function () { return idInput.value; }, reset: reset };
   }
+
+  // 全选 ticks or unticks every record of the list; the lists start with none ticked, so each
+  // record confirmed or reviewed was chosen.
+  ready(function () {
+    document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+      var form = all.closest("form");
+      all.addEventListener("change", function () {
+        form.querySelectorAll("input[name=record_ids]").forEach(function (b) { b.checked = all.checked; });
+      });
+      form.addEventListener("change", function (e) {
+        if (e.target.name !== "record_ids") return;
+        var boxes = form.querySelectorAll("input[name=record_ids]");
+        all.checked = boxes.length > 0 && Array.prototype.every.call(boxes, function (b) { return b.checked; });
+      });
+    });
+  });
 
   // The filer's draft: restore, keep on the phone, 保存, 结束签到并上传 (queued when offline).
   window.emssDraft = function (form, f) {
@@ -768,6 +785,12 @@
             var box = form.querySelector('input[name=record_ids][value="' + CSS.escape(r.id) + '"]');
             if (box) box.closest("li").remove();
           });
+          // The next batch is signed and photographed anew.
+          pad.reset();
+          photo.removeAttribute("data-uploaded");
+          form.querySelector('[data-thumbs="work_photo_id"]').innerHTML = "";
+          var all = form.querySelector("input[data-select-all]");
+          if (all) all.checked = false;
           return;
         }
         var unplaced = showErrors(form, res.body.fields);
@@ -781,7 +804,8 @@
     var form = document.querySelector("form[data-review]");
     if (!form || !form.querySelector("[data-review-button]")) return;
     var result = form.querySelector("[data-form-result]");
-    var pad = signaturePad(form);
+    var pad = signaturePad(form), photo = form.querySelector("[data-single-photo]");
+    photoField(form, photo, function () {});
     var key = uuid();
     form.querySelector("[data-review-button]").addEventListener("click", function () {
       clearErrors(form);
@@ -795,14 +819,15 @@
       });
       // Voiding cannot be undone: asked once more when the request is complete.
       var reason = form.querySelector("[name=reason]").value;
-      if (decision && decision.value === "void" && boxes.length && reason.trim() && pad.id()) {
+      var photoId = photo.getAttribute("data-uploaded") || "";
+      if (decision && decision.value === "void" && boxes.length && reason.trim() && pad.id() && photoId) {
         confirmDialog("确定作废所选 " + boxes.length + " 条运维记录？作废后不可恢复。", "作废", true, send);
       } else send();
       function send() {
         call("POST", "/api/v1/reviews", {
           record_ids: Array.prototype.map.call(boxes, function (i) { return i.value; }),
           decision: decision ? decision.value : "", reason: reason,
-          signature_id: pad.id(), acknowledgements: acknowledgements
+          signature_id: pad.id(), work_photo_id: photoId, acknowledgements: acknowledgements
         }, key).then(function (res) {
           if (res.status !== 200) {
             var unplaced = showErrors(form, res.body.fields);

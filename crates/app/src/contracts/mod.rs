@@ -471,7 +471,7 @@ pub async fn todos(
             repo::contract::count_in_state(db, &scope, ContractState::Submitted.as_str()).await?;
         out.push(("待确认合同", waiting, "/contracts?state=submitted"));
         let changes = repo::contract::pending_changes(db, &scope).await?;
-        out.push(("待审核合同变更", changes, "/contracts?state=approved"));
+        out.push(("待审核合同变更", changes, "/contracts?change=pending"));
     }
     if Permission::ManageContracts.allows(Some(actor)) {
         let back =

@@ -3,9 +3,11 @@
 //! verdict, one checked in far from the outlet), submitted and waiting for the enterprise (one
 //! reusing an earlier photo) — and today's draft. Each check uses a standard solution the agency
 //! registered (标准物质), whose certified value is the 标液浓度. Judged by the same evaluation as
-//! any submission; the images are generated, then checked and stored like uploads.
+//! any submission; the images are generated, then checked and stored like uploads, and each record
+//! has the trail its filing, confirmation and review would have written.
 
 use super::reference;
+use crate::audit;
 use crate::evidence::{EvidenceKind, store_generated};
 use crate::{App, AppError};
 use chrono::{DateTime, Days, Duration, NaiveDate, TimeZone, Utc};
@@ -13,9 +15,9 @@ use chrono_tz::Asia::Shanghai;
 use emss_db::entity::{evidence, instrument, record, record_evidence, standard_material};
 use emss_db::repo;
 use emss_db::repo::task::TaskFilter;
-use emss_domain::Scope;
 use emss_domain::listing::PageRequest;
 use emss_domain::record::{Flag, FlagKind, Position, RecordState, Stamp, VisitRules, visit_flags};
+use emss_domain::{Actor, OrgKind, Role, Scope};
 use image::{ImageEncoder, Rgb, RgbImage};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -26,6 +28,67 @@ pub(crate) struct DemoPeople<'a> {
     pub filer: (&'a str, &'a str),
     pub confirmer: (&'a str, &'a str),
     pub reviewer: (&'a str, &'a str),
+}
+
+/// The trail a filing on the phone writes — check-in, submission, confirmation, review — by the
+/// demo's people at the record's own times.
+async fn trail(
+    txn: &impl sea_orm::ConnectionTrait,
+    r: &record::Model,
+    people: &DemoPeople<'_>,
+) -> Result<(), AppError> {
+    let person = |(id, name): (&str, &str), org: &str, kind: OrgKind, role: Role| Actor {
+        account_id: id.to_string(),
+        username: String::new(),
+        name: name.to_string(),
+        org_id: org.to_string(),
+        org_kind: kind,
+        org_name: String::new(),
+        district_code: None,
+        roles: vec![role],
+        is_main: false,
+    };
+    let filer = person(people.filer, &r.agency_id, OrgKind::Agency, Role::Filer);
+    let confirmer = person(
+        people.confirmer,
+        &r.enterprise_id,
+        OrgKind::Enterprise,
+        Role::Confirmer,
+    );
+    let reviewer = person(
+        people.reviewer,
+        &r.agency_id,
+        OrgKind::Agency,
+        Role::Reviewer,
+    );
+    let mut steps = vec![(r.check_in_server_at, &filer, "record.create")];
+    if let Some(at) = r.submitted_at {
+        steps.push((at, &filer, "record.submit"));
+    }
+    if let Some(at) = r.confirmed_at {
+        steps.push((at, &confirmer, "record.confirm"));
+    }
+    if let Some(at) = r.reviewed_at {
+        let action = if r.state == RecordState::Voided.as_str() {
+            "record.void"
+        } else {
+            "record.approve"
+        };
+        steps.push((at, &reviewer, action));
+    }
+    for (at, actor, action) in steps {
+        audit::record_at(
+            txn,
+            at,
+            Some(actor),
+            action,
+            Some(("record", &r.id)),
+            audit::Outcome::Ok,
+            json!({"number": r.number, "demo": true}),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -434,7 +497,16 @@ pub(crate) async fn load_demo(
                 reviewer,
             )
             .await?;
+            let face = store_generated(
+                txn,
+                app,
+                EvidenceKind::WorkPhoto,
+                &photo(300 + seed)?,
+                reviewer,
+            )
+            .await?;
             links.push(("review_signature", sig.id, String::new()));
+            links.push(("review_photo", face.id, String::new()));
             model.reviewed_by = Some(people.reviewer.0.into());
             model.reviewed_by_name = Some(people.reviewer.1.into());
             model.reviewed_at = Some(at(day + Days::new(1), 9, 5)?);
@@ -480,6 +552,7 @@ pub(crate) async fn load_demo(
         {
             repo::record::fulfil(txn, &o.id, &id).await?;
         }
+        trail(txn, &model, people).await?;
         if first.is_none() {
             first = Some((number, evidence_photo));
         }

@@ -150,7 +150,7 @@ pub struct RecordView {
 pub struct EvidenceRef {
     pub id: String,
     /// `work_photo` | `signature` | `evidence_photo` | `confirm_photo` | `confirm_signature` |
-    /// `review_signature`.
+    /// `review_signature` | `review_photo`.
     pub role: String,
     pub role_label: String,
     /// The form field an evidence photo fills.
@@ -277,6 +277,7 @@ pub(crate) fn role_label(role: &str) -> &'static str {
         "confirm_photo" => "企业确认工作照",
         "confirm_signature" => "企业确认签名",
         "review_signature" => "审核人签名",
+        "review_photo" => "审核人工作照",
         _ => "附件",
     }
 }
@@ -818,6 +819,47 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<RecordDetail, 
         outlet_lon,
         trail,
     })
+}
+
+/// How many records `list` finds with this filter.
+async fn count(app: &App, actor: &Actor, filter: RecordFilter) -> Result<u64, AppError> {
+    Ok(list(app, actor, filter, PageRequest::new(Some(1), Some(1)))
+        .await?
+        .total)
+}
+
+/// The record to-dos of the home page: (label, count, where it leads), each counted exactly as
+/// the list it leads to.
+pub async fn todos(
+    app: &App,
+    actor: &Actor,
+) -> Result<Vec<(&'static str, u64, &'static str)>, AppError> {
+    let in_state = |s: RecordState| RecordFilter {
+        state: Some(s.as_str().to_string()),
+        ..RecordFilter::default()
+    };
+    let mut out = Vec::new();
+    if Permission::ReviewRecords.allows(Some(actor)) {
+        let n = count(app, actor, in_state(RecordState::Confirmed)).await?;
+        out.push(("待审核记录", n, "/records?state=confirmed"));
+    }
+    if Permission::ConfirmRecords.allows(Some(actor)) {
+        let n = count(app, actor, in_state(RecordState::Submitted)).await?;
+        out.push(("待确认记录", n, "/records?state=submitted"));
+    }
+    if Permission::FileRecords.allows(Some(actor)) {
+        let n = count(app, actor, in_state(RecordState::Draft)).await?;
+        out.push(("未上传的草稿", n, "/records?state=draft"));
+    }
+    if actor.org_kind.is_regulator() && Permission::ViewRecords.allows(Some(actor)) {
+        let failed = RecordFilter {
+            failed: Some(true),
+            ..RecordFilter::default()
+        };
+        let n = count(app, actor, failed).await?;
+        out.push(("判定不合格记录", n, "/records?verdict=fail"));
+    }
+    Ok(out)
 }
 
 /// The records in scope, the latest visit first.

@@ -1,5 +1,6 @@
 //! 运维审核: the agency's reviewer approves or voids confirmed records, one or a batch, with a
-//! signature; voiding needs a reason. The filer of a record never reviews it: inside a batch
+//! signature and a work photo taken at review (as at filing and confirmation); voiding needs a
+//! reason. The filer of a record never reviews it: inside a batch
 //! such records are refused by name and the rest go through. A record with a failed or 失控 verdict
 //! is approved only with the reviewer's 处理意见 for it (its acknowledgement).
 
@@ -30,6 +31,8 @@ pub struct ReviewInput {
     pub decision: String,
     pub reason: String,
     pub signature_id: String,
+    /// The reviewer's work photo (工作照), taken at review.
+    pub work_photo_id: String,
     /// The reviewer's word on each failed record approved.
     pub acknowledgements: Vec<Acknowledgement>,
 }
@@ -170,8 +173,19 @@ async fn review_once(
     if let Err(problem) = &signature {
         errors.add("signature_id", *problem);
     }
+    let photo = own_image(
+        app,
+        actor,
+        &input.work_photo_id,
+        "work_photo",
+        "请拍摄工作照",
+    )
+    .await?;
+    if let Err(problem) = &photo {
+        errors.add("work_photo_id", *problem);
+    }
     errors.into_result()?;
-    let (Some(action), Ok(signature)) = (action, signature) else {
+    let (Some(action), Ok(signature), Ok(photo)) = (action, signature, photo) else {
         return Err(AppError::internal("a checked review lost a part"));
     };
 
@@ -226,12 +240,20 @@ async fn review_once(
         }
         repo::record::link_evidence(
             &txn,
-            vec![record_evidence::Model {
-                record_id: r.id.clone(),
-                evidence_id: signature.id.clone(),
-                role: "review_signature".into(),
-                field_path: String::new(),
-            }],
+            vec![
+                record_evidence::Model {
+                    record_id: r.id.clone(),
+                    evidence_id: signature.id.clone(),
+                    role: "review_signature".into(),
+                    field_path: String::new(),
+                },
+                record_evidence::Model {
+                    record_id: r.id.clone(),
+                    evidence_id: photo.id.clone(),
+                    role: "review_photo".into(),
+                    field_path: String::new(),
+                },
+            ],
         )
         .await?;
         if next == RecordState::Voided
@@ -251,7 +273,7 @@ async fn review_once(
             Some(("record", &r.id)),
             Outcome::Ok,
             json!({"reason": r.void_reason, "acknowledgement": r.acknowledgement,
-                "signature": signature.blob_key}),
+                "signature": signature.blob_key, "work_photo": photo.blob_key}),
         )
         .await?;
         if next == RecordState::Voided {

@@ -98,6 +98,7 @@ pub(crate) async fn load_demo(
             enterprise_id: None,
             state: Some(ContractState::Approved.as_str().to_string()),
             nature: Some(ContractNature::Maintenance.as_str().to_string()),
+            pending_change: false,
         },
         PageRequest::new(Some(1), Some(10)),
     )

@@ -7,6 +7,7 @@ mod change;
 mod check;
 mod demo;
 mod occurrences;
+mod visits;
 pub(crate) use occurrences::form_names;
 mod reports;
 
@@ -14,6 +15,7 @@ pub use change::{change_input, decide_change, of_task as changes_of, request_cha
 pub(crate) use demo::{AGENCY_TASKS, SELF_TASKS, load_demo};
 pub use occurrences::{OccurrenceQuery, OccurrenceView, occurrences, todos};
 pub use reports::{ReportInput, ReportView, report_file, reports, upload_report};
+pub use visits::{UnplannedView, Visit, unplanned};
 
 use crate::agency_resources::{EquipmentView, StaffView, equipment_view, staff_view};
 use crate::audit::{self, Outcome};
@@ -632,6 +634,7 @@ pub async fn choices(
             enterprise_id: None,
             state: Some(ContractState::Approved.as_str().to_string()),
             nature: Some(ContractNature::Maintenance.as_str().to_string()),
+            pending_change: false,
         },
         PageRequest {
             page: 1,

@@ -156,6 +156,8 @@ pub struct OccurrenceView {
     pub state_label: String,
     /// The record that fulfils it (表单详情), once there is one.
     pub record_id: Option<String>,
+    /// What that record says of the visit.
+    pub visit: Option<super::visits::Visit>,
 }
 
 /// 运维管理: the occurrences in the actor's scope, those due first.
@@ -204,6 +206,13 @@ pub async fn occurrences(
     org_ids.dedup();
     let orgs = repo::organization::names(db, &org_ids).await?;
     let forms = form_names(app).await?;
+    let record_ids: Vec<String> = found
+        .items
+        .iter()
+        .filter_map(|o| o.record_id.clone())
+        .collect();
+    let records = repo::record::by_ids(db, &record_ids).await?;
+    let mut visits = super::visits::of_records(app, &records).await?;
     let text = |map: &HashMap<String, String>, id: &str| map.get(id).cloned().unwrap_or_default();
     let items = found
         .items
@@ -240,6 +249,7 @@ pub async fn occurrences(
                 period_end: o.period_end,
                 outlet_id: o.outlet_id,
                 form_type: o.form_code,
+                visit: o.record_id.as_ref().and_then(|id| visits.remove(id)),
                 record_id: o.record_id,
             }
         })
@@ -275,13 +285,29 @@ pub async fn todos(
     )
     .await?;
     let mut out = vec![("超期未运维", overdue, "/tasks/maintenance?window=overdue")];
+    // This week's, done or not, as the 本周 list shows them (a maintainer plans its week).
+    if actor.org_kind.does_maintenance()
+        && let Some(week) = Window::Week.days(today)
+    {
+        let due = repo::task::count_occurrences(
+            db,
+            &scope,
+            &OccurrenceFilter {
+                from: Some(week.start),
+                to: Some(week.end),
+                ..OccurrenceFilter::default()
+            },
+        )
+        .await?;
+        out.push(("本周运维", due, "/tasks/maintenance?window=week"));
+    }
     if Permission::ManageTasks.allows(Some(actor)) {
         let drafts = repo::task::count_in_state(db, &scope, "draft").await?;
         out.push(("运维任务草稿", drafts, "/tasks?state=draft"));
     }
     if Permission::DecideTaskChanges.allows(Some(actor)) {
         let changes = repo::task::pending_changes(db, &scope).await?;
-        out.push(("待审核任务变更", changes, "/tasks?state=in_progress"));
+        out.push(("待审核任务变更", changes, "/tasks?change=pending"));
     }
     Ok(out)
 }

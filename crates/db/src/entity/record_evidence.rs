@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// An evidence image a record carries, and in which role: the filer's `work_photo`, `signature`
 /// and `evidence_photo` (with the form field it fills), the enterprise's `confirm_photo` and
-/// `confirm_signature`, the reviewer's `review_signature`.
+/// `confirm_signature`, the reviewer's `review_signature` and `review_photo`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "record_evidence")]
 pub struct Model {

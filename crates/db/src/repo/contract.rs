@@ -96,6 +96,18 @@ pub struct ContractFilter {
     pub state: Option<String>,
     /// `ContractNature::as_str`.
     pub nature: Option<String>,
+    /// Only those with a change request waiting for party A (信息变更申请).
+    pub pending_change: bool,
+}
+
+/// The subjects of `kind` with a change request waiting.
+pub(crate) fn pending_change_subjects(kind: &str) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(change_request::Column::SubjectId)
+        .from(change_request::Entity)
+        .and_where(change_request::Column::SubjectKind.eq(kind))
+        .and_where(change_request::Column::State.eq("pending"))
+        .to_owned()
 }
 
 pub async fn list(
@@ -113,6 +125,9 @@ pub async fn list(
     }
     if let Some(n) = &filter.nature {
         cond = cond.add(contract::Column::Nature.eq(n.as_str()));
+    }
+    if filter.pending_change {
+        cond = cond.add(contract::Column::Id.in_subquery(pending_change_subjects("contract")));
     }
     let query = contract::Entity::find()
         .filter(cond)

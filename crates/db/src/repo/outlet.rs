@@ -243,6 +243,17 @@ pub async fn by_ids(
         .await
 }
 
+/// Some instruments by id, whatever their outlet (for lists naming what each record covered).
+pub async fn instruments_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<Vec<instrument::Model>, DbErr> {
+    instrument::Entity::find()
+        .filter(instrument::Column::Id.is_in(ids.iter().map(String::as_str)))
+        .all(db)
+        .await
+}
+
 /// The names of some outlets by id (for lists naming each row's outlet).
 pub async fn names(
     db: &impl ConnectionTrait,

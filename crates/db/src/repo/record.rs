@@ -2,7 +2,10 @@
 //! scope: an agency its own (a draft only its filer's), an enterprise those on its outlets, a
 //! district regulator those of its district, the city all; drafts are nobody else's business.
 
-use crate::entity::{evidence, flagged_record, occurrence, record, record_evidence, record_flag};
+use crate::entity::{
+    evidence, flagged_record, occurrence, organization, outlet, record, record_evidence,
+    record_flag,
+};
 use chrono::NaiveDate;
 use emss_domain::Scope;
 use emss_domain::listing::{Page, PageRequest};
@@ -130,6 +133,14 @@ pub struct RecordFilter {
     pub flagged: Option<bool>,
     /// Only records filed by this account (a field engineer's own list).
     pub filer_id: Option<String>,
+    /// Only submitted records that fulfil no occurrence (计划外).
+    pub unplanned: bool,
+    /// Part of the 运维编号, of the enterprise's name or of the outlet's name.
+    pub keyword: Option<String>,
+    /// Only records on enterprises of this district.
+    pub district_code: Option<String>,
+    /// Only records of this agency (or self-maintaining enterprise).
+    pub agency_id: Option<String>,
 }
 
 fn condition(scope: &Scope, viewer: &str, f: &RecordFilter) -> Condition {
@@ -146,6 +157,44 @@ fn condition(scope: &Scope, viewer: &str, f: &RecordFilter) -> Condition {
     }
     if let Some(id) = &f.filer_id {
         cond = cond.add(C::FilerId.eq(id.as_str()));
+    }
+    if let Some(k) = &f.keyword {
+        let pattern = super::contains_pattern(k);
+        // 运维编号 are upper case (YW20261204-3A9713); names are matched as typed.
+        let number = super::contains_pattern(&k.to_uppercase());
+        cond = cond.add(
+            Condition::any()
+                .add(C::Number.like(number))
+                .add(
+                    C::EnterpriseId.in_subquery(
+                        Query::select()
+                            .column(organization::Column::Id)
+                            .from(organization::Entity)
+                            .and_where(organization::Column::Name.like(pattern.clone()))
+                            .to_owned(),
+                    ),
+                )
+                .add(
+                    C::OutletId.in_subquery(
+                        Query::select()
+                            .column(outlet::Column::Id)
+                            .from(outlet::Entity)
+                            .and_where(outlet::Column::Name.like(pattern))
+                            .to_owned(),
+                    ),
+                ),
+        );
+    }
+    if let Some(d) = &f.district_code {
+        cond = cond.add(C::DistrictCode.eq(d.as_str()));
+    }
+    if let Some(a) = &f.agency_id {
+        cond = cond.add(C::AgencyId.eq(a.as_str()));
+    }
+    if f.unplanned {
+        cond = cond
+            .add(C::OccurrenceId.is_null())
+            .add(C::State.ne(emss_domain::record::RecordState::Draft.as_str()));
     }
     if let Some(e) = &f.enterprise_id {
         cond = cond.add(C::EnterpriseId.eq(e.as_str()));
@@ -405,6 +454,23 @@ pub async fn link_evidence(
         .exec_without_returning(db)
         .await?;
     Ok(())
+}
+
+/// How many site photos (现场照片) each of some records carries, in one query.
+pub async fn photo_counts(
+    db: &impl ConnectionTrait,
+    record_ids: &[String],
+) -> Result<std::collections::HashMap<String, u64>, DbErr> {
+    let links = record_evidence::Entity::find()
+        .filter(record_evidence::Column::RecordId.is_in(record_ids.iter().map(String::as_str)))
+        .filter(record_evidence::Column::Role.eq("evidence_photo"))
+        .all(db)
+        .await?;
+    let mut counts = std::collections::HashMap::new();
+    for l in links {
+        *counts.entry(l.record_id).or_insert(0) += 1;
+    }
+    Ok(counts)
 }
 
 /// The images a record carries, with their roles.

@@ -102,6 +102,8 @@ pub struct TaskFilter {
     /// Part of the task's name or number.
     pub keyword: Option<String>,
     pub contract_id: Option<String>,
+    /// Only those with a change request waiting for party A (信息变更申请).
+    pub pending_change: bool,
 }
 
 /// The query of the task lists, the latest start first (its plan is checked in the tests).
@@ -137,6 +139,9 @@ pub fn list_query(
                 .add(C::Name.like(pattern.clone()))
                 .add(C::Number.like(pattern)),
         );
+    }
+    if filter.pending_change {
+        cond = cond.add(C::Id.in_subquery(super::contract::pending_change_subjects("task")));
     }
     if let Some(c) = &filter.contract_id {
         cond = cond.add(C::ContractId.eq(c.as_str()));

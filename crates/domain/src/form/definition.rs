@@ -408,6 +408,33 @@ impl FormDefinition {
         Ok(def)
     }
 
+    /// What the engineer wrote about the visit (运维描述 on 运维管理): the multi-line texts of the
+    /// form, in its order, each as "标签：内容" (of every instrument, for per-instrument sections).
+    pub fn description(&self, fields: &serde_json::Value) -> String {
+        let mut parts = Vec::new();
+        for s in &self.sections {
+            let instances = match (&fields[&s.id], s.repeat) {
+                (serde_json::Value::Array(items), Repeat::PerInstrument) => items.iter().collect(),
+                (one, Repeat::Once) => vec![one],
+                _ => Vec::new(),
+            };
+            for values in instances {
+                for f in s
+                    .fields
+                    .iter()
+                    .filter(|f| f.kind == Kind::Text && f.multiline)
+                {
+                    if let Some(text) = values[&f.id].as_str().map(str::trim)
+                        && !text.is_empty()
+                    {
+                        parts.push(format!("{}：{text}", f.label));
+                    }
+                }
+            }
+        }
+        parts.join("；")
+    }
+
     pub fn limit(&self, id: &str) -> Option<&Limit> {
         self.limits.iter().find(|l| l.id == id)
     }

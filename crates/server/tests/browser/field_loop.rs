@@ -131,6 +131,17 @@ pub async fn confirm_today(
     let today = emss_domain::time::shanghai_date(chrono::Utc::now()).to_string();
     tap(client, &format!("a[href='/m/confirmations/{today}']")).await?;
     wait_contains(client, "[data-testid=records]", number).await?;
+    // Nothing is ticked until the confirmer chooses: 确认 alone names what is missing.
+    let ticked = client
+        .execute(
+            "return document.querySelectorAll('input[name=record_ids]:checked').length;",
+            vec![],
+        )
+        .await?;
+    check(
+        ticked.as_u64() == Some(0),
+        "the list starts with nothing ticked",
+    )?;
     attach(
         client,
         "#work-photo",
@@ -141,15 +152,39 @@ pub async fn confirm_today(
     .await?;
     sign(client).await?;
     tap(client, "[data-testid=confirm]").await?;
+    wait_for(client, "[data-error-for=record_ids]:not([hidden])").await?;
+    tap(client, &format!("input[data-number='{number}']")).await?;
+    tap(client, "[data-testid=confirm]").await?;
     wait_contains(client, "[data-form-result]", "已确认").await?;
+    // The next batch starts unsigned and without a photo.
+    let carried = client
+        .execute(
+            "return [document.querySelector('[data-signature-id]').value,
+                     document.querySelector('#work-photo').getAttribute('data-uploaded')];",
+            vec![],
+        )
+        .await?;
+    check(
+        carried == serde_json::json!(["", null]),
+        &format!("signature and photo do not carry over: {carried}"),
+    )?;
     log_out(client, "/m/login").await
 }
 
-/// The signed-in reviewer approves record `number` in 运维审核 on the phone.
-pub async fn approve(client: &Client, number: &str) -> Result<()> {
+/// The signed-in reviewer approves record `number` in 运维审核 on the phone, with a work photo
+/// and a signature (kept on the page for the reviews after it).
+pub async fn approve(client: &Client, files: &Path, number: &str) -> Result<()> {
     tap(client, "a.h5-tile[href='/m/reviews']").await?;
     tap(client, &format!("input[data-number='{number}']")).await?;
     tap(client, "input[name=decision][value=approve]").await?;
+    attach(
+        client,
+        "#work-photo",
+        "[data-thumbs=work_photo_id]",
+        &photo_file(files, "review.jpg", 7_005)?,
+        1,
+    )
+    .await?;
     sign(client).await?;
     tap(client, "[data-testid=review]").await?;
     wait_contains(client, "[data-form-result]", "已处理 1 条").await?;
@@ -341,7 +376,7 @@ pub async fn field_loop(client: &Client, app: &TestApp, shots: &Path) -> Result<
 
     // The reviewer approves the new record, then voids another: first without a reason.
     log_in(client, app, "/m/login", "reviewer_a").await?;
-    approve(client, &number).await?;
+    approve(client, files.path(), &number).await?;
 
     // The demo record whose 氨氮 check failed is approved only with the reviewer's word on it.
     let failed = client

@@ -79,7 +79,7 @@ pub async fn three_people(client: &Client, app: &TestApp, shots: &Path) -> Resul
     // A second person of the enterprise confirms, a third reviews.
     confirm_today(client, app, files.path(), "selfom_confirm", &number).await?;
     log_in(client, app, "/m/login", "selfom_reviewer").await?;
-    approve(client, &number).await?;
+    approve(client, files.path(), &number).await?;
     log_out(client, "/m/login").await?;
 
     // The main account: no warning about too few people, the record approved with three names.

@@ -240,7 +240,7 @@ pub(crate) fn filter_of(q: &RecordParams) -> Result<RecordFilter, ApiError> {
         flag: pick(&q.flag),
         failed,
         flagged: q.flagged,
-        filer_id: None,
+        ..RecordFilter::default()
     })
 }
 
@@ -384,6 +384,9 @@ pub struct ReviewBody {
     pub reason: String,
     #[serde(default)]
     pub signature_id: String,
+    /// The reviewer's work photo taken at review (an upload of kind `work_photo`); required.
+    #[serde(default)]
+    pub work_photo_id: String,
     /// Required, per record, to approve a record with a failed or 失控 verdict: the reviewer's
     /// 处理意见 (otherwise that record is refused with `acknowledgement_required`).
     #[serde(default)]
@@ -409,6 +412,7 @@ pub async fn review(
         decision: body.decision,
         reason: body.reason,
         signature_id: body.signature_id,
+        work_photo_id: body.work_photo_id,
         acknowledgements: body.acknowledgements,
     };
     let keyed = keyed("api.reviews.create", &headers);

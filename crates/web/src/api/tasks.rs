@@ -310,6 +310,7 @@ pub(crate) fn filter_of(q: &TaskQuery) -> Result<TaskFilter, ApiError> {
         state,
         keyword: emss_db::repo::keyword(q.keyword.as_deref()),
         contract_id: pick(&q.contract_id),
+        pending_change: false,
     })
 }
 
@@ -451,6 +452,8 @@ pub struct Occurrence {
     pub state_label: String,
     /// The submitted, not voided record that fulfils it.
     pub record_id: Option<String>,
+    /// What that record says of the visit (运维时间, 运维人员, 运维设备, 上传附件, 运维描述).
+    pub visit: Option<emss_app::tasks::Visit>,
 }
 
 impl From<OccurrenceView> for Occurrence {
@@ -473,6 +476,7 @@ impl From<OccurrenceView> for Occurrence {
             state: o.state,
             state_label: o.state_label,
             record_id: o.record_id,
+            visit: o.visit,
         }
     }
 }

@@ -100,6 +100,20 @@ pub struct MePage {
     pub back: &'static str,
 }
 
+#[derive(Template)]
+#[template(path = "h5/help.html")]
+pub struct HelpPage {
+    pub shell: Shell,
+}
+
+/// 帮助中心 on the phone: the contacts and how the phone pages are used, without leaving the
+/// phone's pages.
+pub async fn help(ctx: Ctx) -> Response {
+    render(&HelpPage {
+        shell: Shell::mobile(&ctx, "帮助中心"),
+    })
+}
+
 /// 我的信息: who is signed in, and the phones bound to the account.
 pub async fn me(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;

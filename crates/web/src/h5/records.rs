@@ -33,14 +33,21 @@ async fn records_in(
     actor: &Actor,
     filter: RecordFilter,
 ) -> Result<Vec<RecordView>, PageError> {
-    Ok(emss_app::records::list(
+    let mut records = emss_app::records::list(
         &state.app,
         actor,
         filter,
         PageRequest::new(Some(1), Some(PHONE_LIST)),
     )
     .await?
-    .items)
+    .items;
+    // A list shows each kind of flag of a record once (two reused photos are one badge); the
+    // record itself names every one.
+    for r in &mut records {
+        let mut seen = std::collections::HashSet::new();
+        r.flags.retain(|f| seen.insert(f.kind.clone()));
+    }
+    Ok(records)
 }
 
 fn in_state(s: RecordState) -> RecordFilter {
@@ -265,7 +272,8 @@ pub struct ConfirmationDayPage {
     pub records: Vec<RecordView>,
 }
 
-/// 确认列表 of one day: choose records (all by default), sign, photograph, 确认.
+/// 确认列表 of one day: choose records (none ticked at first, 全选 offered), sign, photograph,
+/// 确认.
 pub async fn confirmation_day(
     State(state): State<AppState>,
     ctx: Ctx,

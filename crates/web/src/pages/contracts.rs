@@ -26,6 +26,8 @@ use std::collections::BTreeMap;
 pub struct ListQuery {
     pub enterprise_id: Option<String>,
     pub state: Option<String>,
+    /// `pending`: 信息变更申请, the contracts with a change waiting for party A.
+    pub change: Option<String>,
     pub page: Option<u64>,
     pub page_size: Option<u64>,
 }
@@ -39,6 +41,8 @@ pub struct ListPage {
     pub parties: Vec<(String, String, bool)>,
     pub states: Vec<(&'static str, &'static str, bool)>,
     pub can_create: bool,
+    /// Listing only the contracts with a change waiting (信息变更申请).
+    pub pending_change: bool,
 }
 
 pub async fn list(
@@ -51,6 +55,7 @@ pub async fn list(
     let filter = ContractFilter {
         enterprise_id: pick(&q.enterprise_id),
         state: pick(&q.state).filter(|s| ContractState::parse(s).is_some()),
+        pending_change: q.change.as_deref() == Some("pending"),
         ..Default::default()
     };
     let page = emss_app::contracts::list(
@@ -66,6 +71,14 @@ pub async fn list(
             filter.enterprise_id.clone().unwrap_or_default(),
         ),
         ("state", filter.state.clone().unwrap_or_default()),
+        (
+            "change",
+            if filter.pending_change {
+                "pending".to_string()
+            } else {
+                String::new()
+            },
+        ),
     ];
     let pager = pager(&page, "/contracts", &pairs, None);
     let first = page.first_number();
@@ -96,12 +109,18 @@ pub async fn list(
             )
         })
         .collect();
+    let title = if filter.pending_change {
+        "信息变更申请"
+    } else {
+        "合同信息"
+    };
     Ok(render(&ListPage {
+        pending_change: filter.pending_change,
         shell: Shell::portal(
             &ctx,
             "page.contracts",
-            "合同信息",
-            &["任务管理", "合同管理", "合同信息"],
+            title,
+            &["任务管理", "合同管理", title],
         ),
         rows,
         pager,

@@ -1,4 +1,5 @@
-//! 首页: greets the user by name, organisation and role, and offers the menus of that role.
+//! 首页: greets the user and shows today's work first — each to-do a count that leads to the
+//! list behind it, counted as that list counts — then the menus of the role.
 
 use crate::AppState;
 use crate::context::Ctx;
@@ -16,10 +17,8 @@ pub struct HomePage {
     pub shell: Shell,
     pub name: String,
     pub org_name: String,
-    pub org_kind: &'static str,
     pub district: String,
     pub roles: String,
-    pub username: String,
     pub shortcuts: Vec<Link>,
     /// To-do counts with where they lead: (label, count, href).
     pub todos: Vec<(&'static str, u64, &'static str)>,
@@ -55,6 +54,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
     }
     todos.extend(emss_app::contracts::todos(&state.app, actor).await?);
     todos.extend(emss_app::tasks::todos(&state.app, actor).await?);
+    todos.extend(emss_app::records::todos(&state.app, actor).await?);
     if Permission::ViewRecords.allows(Some(actor)) {
         let overdue = emss_app::records::faults::overdue_count(&state.app, actor).await?;
         todos.push((
@@ -70,14 +70,12 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
         manages_accounts: Permission::ListAccounts.allows(Some(actor)),
         name: actor.name.clone(),
         org_name: actor.org_name.clone(),
-        org_kind: actor.org_kind.label(),
-        district: state
-            .app
-            .districts()
-            .name(actor.district_code.as_deref())
-            .to_string(),
+        district: actor
+            .district_code
+            .as_deref()
+            .map(|c| state.app.districts().name(Some(c)).to_string())
+            .unwrap_or_default(),
         roles: actor.role_labels(),
-        username: actor.username.clone(),
         shortcuts,
         shell,
     }))

@@ -35,6 +35,12 @@ pub struct ListQuery {
     pub verdict: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Part of the 运维编号, the enterprise's or the outlet's name.
+    pub keyword: Option<String>,
+    /// The enterprise's district (the city regulator's filter).
+    pub district: Option<String>,
+    /// The agency that filed (the regulators' filter).
+    pub agency_id: Option<String>,
     pub page: Option<u64>,
     pub page_size: Option<u64>,
 }
@@ -54,6 +60,11 @@ pub struct ListPage {
     pub verdicts: Vec<Choice>,
     pub from: String,
     pub to: String,
+    pub keyword: String,
+    /// For the city: its districts; empty for everyone else.
+    pub districts: Vec<Choice>,
+    /// For regulators: the agencies; empty for everyone else.
+    pub agencies: Vec<Choice>,
 }
 
 fn choices(all: Vec<(String, String)>, chosen: Option<&str>) -> Vec<Choice> {
@@ -69,55 +80,73 @@ fn date(s: Option<&str>) -> Option<chrono::NaiveDate> {
     s.and_then(|s| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok())
 }
 
+/// The list's filter as asked (unknown values dropped), with the pairs that keep it across pages.
+async fn filter_of(
+    state: &AppState,
+    q: &ListQuery,
+) -> Result<(RecordFilter, Vec<(&'static str, String)>), PageError> {
+    let nonempty = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+    let form_types: Vec<String> = state
+        .app
+        .form_types(None)
+        .await?
+        .iter()
+        .map(|d| d.code.clone())
+        .collect();
+    let filter = RecordFilter {
+        state: nonempty(&q.state).filter(|s| RecordState::parse(s).is_some()),
+        form_code: nonempty(&q.form_type).filter(|c| form_types.contains(c)),
+        flag: nonempty(&q.flag).filter(|s| FlagKind::parse(s).is_some()),
+        failed: nonempty(&q.verdict).and_then(|v| match v.as_str() {
+            "fail" => Some(true),
+            "pass" => Some(false),
+            _ => None,
+        }),
+        from: date(q.from.as_deref()),
+        to: date(q.to.as_deref()),
+        keyword: emss_db::repo::keyword(q.keyword.as_deref()),
+        district_code: nonempty(&q.district),
+        agency_id: nonempty(&q.agency_id),
+        ..RecordFilter::default()
+    };
+    let show = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let pairs = vec![
+        ("state", text(&filter.state)),
+        ("form_type", text(&filter.form_code)),
+        ("flag", text(&filter.flag)),
+        (
+            "verdict",
+            match filter.failed {
+                Some(true) => "fail".to_string(),
+                Some(false) => "pass".to_string(),
+                None => String::new(),
+            },
+        ),
+        ("from", show(filter.from)),
+        ("to", show(filter.to)),
+        ("keyword", text(&filter.keyword)),
+        ("district", text(&filter.district_code)),
+        ("agency_id", text(&filter.agency_id)),
+    ];
+    Ok((filter, pairs))
+}
+
 pub async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
     PageQuery(q): PageQuery<ListQuery>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let nonempty = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
-    let state_filter = nonempty(&q.state).filter(|s| RecordState::parse(s).is_some());
-    let flag = nonempty(&q.flag).filter(|s| FlagKind::parse(s).is_some());
-    let verdict = nonempty(&q.verdict).filter(|v| v == "fail" || v == "pass");
-    let form_types: Vec<(String, String)> = state
-        .app
-        .form_types(None)
-        .await?
-        .iter()
-        .map(|d| (d.code.clone(), d.name.clone()))
-        .collect();
-    let form_type = nonempty(&q.form_type).filter(|c| form_types.iter().any(|(k, _)| k == c));
-    let (from, to) = (date(q.from.as_deref()), date(q.to.as_deref()));
-    let filter = RecordFilter {
-        state: state_filter.clone(),
-        form_code: form_type.clone(),
-        flag: flag.clone(),
-        failed: verdict.as_deref().map(|v| v == "fail"),
-        from,
-        to,
-        ..RecordFilter::default()
-    };
+    let (filter, pairs) = filter_of(&state, &q).await?;
     let page = emss_app::records::list(
         &state.app,
         actor,
-        filter,
+        filter.clone(),
         PageRequest::new(q.page, q.page_size),
     )
     .await?;
-    let show = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-    let pager = pager(
-        &page,
-        "/records",
-        &[
-            ("state", state_filter.clone().unwrap_or_default()),
-            ("form_type", form_type.clone().unwrap_or_default()),
-            ("flag", flag.clone().unwrap_or_default()),
-            ("verdict", verdict.clone().unwrap_or_default()),
-            ("from", show(from)),
-            ("to", show(to)),
-        ],
-        None,
-    );
+    let pager = pager(&page, "/records", &pairs, Some("/records/export.csv"));
     let first = page.first_number();
     let rows = page
         .items
@@ -125,6 +154,39 @@ pub async fn list(
         .enumerate()
         .map(|(i, r)| (first + i as u64, r))
         .collect();
+    let form_types: Vec<(String, String)> = state
+        .app
+        .form_types(None)
+        .await?
+        .iter()
+        .map(|d| (d.code.clone(), d.name.clone()))
+        .collect();
+    let show = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let districts = if actor.org_kind == emss_domain::OrgKind::CityRegulator {
+        choices(
+            state
+                .app
+                .districts()
+                .all()
+                .iter()
+                .map(|d| (d.code.clone(), d.name.clone()))
+                .collect(),
+            filter.district_code.as_deref(),
+        )
+    } else {
+        Vec::new()
+    };
+    let agencies = if actor.org_kind.is_regulator() {
+        choices(
+            emss_app::filing::maintainers(&state.app)
+                .await?
+                .into_iter()
+                .collect(),
+            filter.agency_id.as_deref(),
+        )
+    } else {
+        Vec::new()
+    };
     Ok(render(&ListPage {
         shell: Shell::portal(&ctx, "page.records", "运维记录", &["任务管理", "运维记录"]),
         rows,
@@ -135,26 +197,112 @@ pub async fn list(
                 .filter(|s| **s != RecordState::Draft || sees_drafts(actor))
                 .map(|s| (s.as_str().to_string(), s.label().to_string()))
                 .collect(),
-            state_filter.as_deref(),
+            filter.state.as_deref(),
         ),
-        form_types: choices(form_types, form_type.as_deref()),
+        form_types: choices(form_types, filter.form_code.as_deref()),
         flags: choices(
             FlagKind::ALL
                 .iter()
                 .map(|k| (k.as_str().to_string(), k.label().to_string()))
                 .collect(),
-            flag.as_deref(),
+            filter.flag.as_deref(),
         ),
         verdicts: choices(
             vec![
                 ("fail".into(), "有不合格判定".into()),
                 ("pass".into(), "判定全部合格".into()),
             ],
-            verdict.as_deref(),
+            match filter.failed {
+                Some(true) => Some("fail"),
+                Some(false) => Some("pass"),
+                None => None,
+            },
         ),
-        from: show(from),
-        to: show(to),
+        from: show(filter.from),
+        to: show(filter.to),
+        keyword: filter.keyword.clone().unwrap_or_default(),
+        districts,
+        agencies,
     }))
+}
+
+/// 导出: the list as filtered, every row, as a spreadsheet (CSV with BOM).
+pub async fn export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (filter, pairs) = filter_of(&state, &q).await?;
+    let page = emss_app::records::list(&state.app, actor, filter, PageRequest::export()).await?;
+    // A spreadsheet that silently stops would read as the whole list.
+    if page.total > page.items.len() as u64 {
+        return Err(emss_app::AppError::field(
+            "from",
+            &format!(
+                "共 {} 条记录，超过导出上限 {} 条，请缩小日期范围或加筛选条件后再导出",
+                page.total,
+                page.items.len()
+            ),
+        )
+        .into());
+    }
+    let filters: serde_json::Map<String, Value> = pairs
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_string(), Value::String(v)))
+        .collect();
+    emss_app::audit::record_alone(
+        &state.app,
+        Some(actor),
+        "record.export",
+        None,
+        emss_app::audit::Outcome::Ok,
+        serde_json::json!({"filters": filters, "rows": page.items.len()}),
+    )
+    .await?;
+    let rows = page.items.into_iter().enumerate().map(|(i, r)| {
+        vec![
+            (i + 1).to_string(),
+            r.number,
+            r.agency_name,
+            r.enterprise_name,
+            r.outlet_name,
+            r.form_name,
+            r.filer_name,
+            r.visit_date.to_string(),
+            r.state_label,
+            if r.state == RecordState::Draft.as_str() {
+                String::new()
+            } else if r.failed {
+                "不合格".to_string()
+            } else {
+                "合格".to_string()
+            },
+            r.flags
+                .iter()
+                .map(|f| f.label.as_str())
+                .collect::<Vec<_>>()
+                .join("、"),
+        ]
+    });
+    Ok(crate::list::csv_response(
+        "运维记录.csv",
+        &[
+            "序号",
+            "运维编号",
+            "服务机构",
+            "排污企业",
+            "排口名称",
+            "运维内容",
+            "运维人员",
+            "运维日期",
+            "状态",
+            "判定",
+            "标记",
+        ],
+        rows,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]

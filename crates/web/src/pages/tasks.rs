@@ -35,6 +35,8 @@ const MAX_PLAN_ROWS: usize = 20;
 pub struct ListQuery {
     pub state: Option<String>,
     pub keyword: Option<String>,
+    /// `pending`: 信息变更申请, the tasks with a change waiting for party A.
+    pub change: Option<String>,
     pub page: Option<u64>,
     pub page_size: Option<u64>,
 }
@@ -49,6 +51,8 @@ pub struct ListPage {
     pub states: Vec<(&'static str, &'static str, bool)>,
     pub can_create: bool,
     pub sees_contracts: bool,
+    /// Listing only the tasks with a change waiting (信息变更申请).
+    pub pending_change: bool,
 }
 
 pub async fn list(
@@ -62,8 +66,10 @@ pub async fn list(
         state: state_filter.clone(),
         keyword: emss_db::repo::keyword(q.keyword.as_deref()),
         contract_id: None,
+        pending_change: q.change.as_deref() == Some("pending"),
     };
     let keyword = filter.keyword.clone().unwrap_or_default();
+    let pending_change = filter.pending_change;
     let page = emss_app::tasks::list(
         &state.app,
         actor,
@@ -77,6 +83,14 @@ pub async fn list(
         &[
             ("state", state_filter.clone().unwrap_or_default()),
             ("keyword", keyword.clone()),
+            (
+                "change",
+                if pending_change {
+                    "pending".to_string()
+                } else {
+                    String::new()
+                },
+            ),
         ],
         None,
     );
@@ -88,6 +102,7 @@ pub async fn list(
         .map(|(i, t)| (first + i as u64, t))
         .collect();
     let title = match state_filter.as_deref().and_then(TaskState::parse) {
+        _ if pending_change => "信息变更申请",
         Some(TaskState::InProgress) => "进行中的任务",
         Some(TaskState::Completed) => "已完结的任务",
         Some(TaskState::Draft) => "任务草稿",
@@ -115,6 +130,7 @@ pub async fn list(
             .collect(),
         can_create: Permission::ManageTasks.allows(Some(actor)),
         sees_contracts: Permission::ViewContracts.allows(Some(actor)),
+        pending_change,
     }))
 }
 
@@ -438,6 +454,8 @@ pub struct ShowPage {
     pub sees_contract: bool,
     /// 报告清单.
     pub reports: Vec<ReportView>,
+    /// The task's records a report may name (关联表单), latest first: (id, "运维编号 表单 · 日期").
+    pub report_records: Vec<(String, String)>,
     /// 上传报告, for the task manager once the task runs.
     pub can_report: bool,
     pub categories: Vec<(&'static str, &'static str)>,
@@ -462,6 +480,27 @@ impl ShowPage {
 
     pub fn uploaded(&self, r: &ReportView) -> String {
         emss_domain::time::format_datetime(r.uploaded_at)
+    }
+
+    /// The records a report names, as links: (id, its 运维编号 where the page lists it).
+    pub fn linked(&self, r: &ReportView) -> Vec<(String, String)> {
+        r.record_ids
+            .iter()
+            .map(|id| {
+                let label = self
+                    .report_records
+                    .iter()
+                    .find(|(rid, _)| rid == id)
+                    .and_then(|(_, l)| l.split(' ').next())
+                    .unwrap_or("运维记录");
+                (id.clone(), label.to_string())
+            })
+            .collect()
+    }
+
+    /// Whether the report form had this record chosen.
+    pub fn chose(&self, id: &str) -> bool {
+        self.report_typed.record_ids.iter().any(|r| r == id)
     }
 }
 
@@ -494,6 +533,25 @@ async fn show_page(
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let mut page = show_page_with(state, ctx, id, typed.clone(), errors.clone(), notice).await?;
     page.reports = emss_app::tasks::reports(&state.app, actor, id).await?;
+    let filed = emss_db::repo::record::RecordFilter {
+        task_id: Some(id.to_string()),
+        ..Default::default()
+    };
+    page.report_records = emss_app::records::list(
+        &state.app,
+        actor,
+        filed,
+        PageRequest::new(Some(1), Some(100)),
+    )
+    .await?
+    .items
+    .into_iter()
+    .filter(|r| r.state != "draft")
+    .map(|r| {
+        let label = format!("{} {} · {}", r.number, r.form_name, r.visit_date);
+        (r.id, label)
+    })
+    .collect();
     page.trail = emss_app::audit::task_trail(&state.app, actor, id)
         .await?
         .into_iter()
@@ -554,6 +612,7 @@ async fn show_page_with(
         can_close: manages && d.task.state == TaskState::InProgress.as_str(),
         sees_contract: Permission::ViewContracts.allows(Some(actor)),
         reports: Vec::new(),
+        report_records: Vec::new(),
         can_report: manages && d.task.state != TaskState::Draft.as_str(),
         categories: ReportCategory::ALL
             .iter()
@@ -708,10 +767,12 @@ pub async fn export(
         "window": query.window.as_str(), "task_id": query.task_id, "plan_id": query.plan_id,
         "from": query.from, "to": query.to,
     });
+    let unplanned =
+        emss_app::tasks::unplanned(&state.app, actor, &query, PageRequest::export()).await?;
     let page =
         emss_app::tasks::occurrences(&state.app, actor, query, PageRequest::export()).await?;
     // A spreadsheet that silently stops would read as the whole list.
-    if page.total > page.items.len() as u64 {
+    if page.total > page.items.len() as u64 || unplanned.total > unplanned.items.len() as u64 {
         return Err(emss_app::AppError::field(
             "window",
             &format!(
@@ -728,12 +789,22 @@ pub async fn export(
         "occurrence.export",
         None,
         emss_app::audit::Outcome::Ok,
-        serde_json::json!({"filters": filters, "rows": page.items.len()}),
+        serde_json::json!({"filters": filters, "rows": page.items.len() + unplanned.items.len()}),
     )
     .await?;
-    let rows = page.items.into_iter().enumerate().map(|(i, o)| {
-        vec![
-            (i + 1).to_string(),
+    let visit_cells = |v: Option<&emss_app::tasks::Visit>| match v {
+        Some(v) => vec![
+            v.time.clone(),
+            v.filer_name.clone(),
+            v.instruments.join("、"),
+            format!("现场照片 {} 张", v.photos),
+            v.description.clone(),
+            v.number.clone(),
+        ],
+        None => vec![String::new(); 6],
+    };
+    let planned = page.items.into_iter().map(|o| {
+        let mut row = vec![
             o.agency_name,
             o.enterprise_name,
             o.task_number,
@@ -741,8 +812,28 @@ pub async fn export(
             format!("{}至{}", o.period_start, o.period_end),
             o.outlet_name,
             o.form_name,
-            o.state_label,
-        ]
+        ];
+        row.extend(visit_cells(o.visit.as_ref()));
+        row.push(o.state_label);
+        row
+    });
+    let outside = unplanned.items.into_iter().map(|u| {
+        let mut row = vec![
+            String::new(),
+            String::new(),
+            u.task_number,
+            "计划外".to_string(),
+            String::new(),
+            u.outlet_name,
+            u.form_name,
+        ];
+        row.extend(visit_cells(Some(&u.visit)));
+        row.push(format!("计划外 · {}", u.visit.state_label));
+        row
+    });
+    let rows = planned.chain(outside).enumerate().map(|(i, mut row)| {
+        row.insert(0, (i + 1).to_string());
+        row
     });
     Ok(crate::list::csv_response(
         "运维管理.csv",
@@ -755,6 +846,12 @@ pub async fn export(
             "执行周期",
             "点位名称",
             "运维内容",
+            "运维时间",
+            "运维人员",
+            "运维设备",
+            "上传附件",
+            "运维描述",
+            "运维编号",
             "状态",
         ],
         rows,
@@ -785,7 +882,13 @@ pub struct MaintenancePage {
     /// Regulators and enterprises see whose occurrence it is (a maintainer knows its own).
     pub show_parties: bool,
     pub error: Option<String>,
+    /// 计划外: the latest records that fulfil no occurrence, and how many there are.
+    pub unplanned: Vec<emss_app::tasks::UnplannedView>,
+    pub unplanned_total: u64,
 }
+
+/// How many 计划外 records 运维管理 shows; the export has them all.
+const UNPLANNED_SHOWN: u64 = 50;
 
 fn day(raw: Option<&str>) -> Result<Option<chrono::NaiveDate>, String> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
@@ -810,6 +913,13 @@ pub async fn maintenance(
         from,
         to,
     } = query.clone();
+    let unplanned = emss_app::tasks::unplanned(
+        &state.app,
+        actor,
+        &query,
+        PageRequest::new(Some(1), Some(UNPLANNED_SHOWN)),
+    )
+    .await?;
     let page = emss_app::tasks::occurrences(
         &state.app,
         actor,
@@ -909,6 +1019,8 @@ pub async fn maintenance(
         to: to_text,
         show_parties: !actor.org_kind.does_maintenance(),
         error,
+        unplanned_total: unplanned.total,
+        unplanned: unplanned.items,
     }))
 }
 
