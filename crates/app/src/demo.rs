@@ -428,7 +428,7 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
             crate::contracts::internal::open(&txn, app, None, selfom, name, start, now).await?;
             crate::tasks::load_demo(&txn, app, selfom, crate::tasks::SELF_TASKS, None, now).await?;
         }
-        if let (Some(agency), Some(a), Some(b), Some((_, manager, _))) = (
+        if let (Some(agency), Some(a), Some(b), Some((_, manager, manager_name))) = (
             org_ids.get("agency_a"),
             org_ids.get("ent_a"),
             org_ids.get("ent_b"),
@@ -464,6 +464,23 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
                     reviewer,
                 };
                 crate::records::load_demo(&txn, app, agency, &people, now).await?;
+            }
+            // 浦东's orders to agency A from those records.
+            if let (Some(district), Some((_, regulator, regulator_name))) = (
+                org_ids.get("district_a"),
+                people.iter().find(|(key, _, _)| *key == "district_a"),
+            ) {
+                let authority = ORGS
+                    .iter()
+                    .find(|o| o.key == "district_a")
+                    .map(|o| app.districts().name(o.district))
+                    .unwrap_or_default();
+                let parties = crate::rectifications::DemoParties {
+                    regulator: (district.as_str(), regulator.as_str(), regulator_name),
+                    authority,
+                    agency: (agency.as_str(), manager.as_str(), manager_name),
+                };
+                crate::rectifications::load_demo(&txn, app, &parties, now).await?;
             }
         }
         repo::setting::set(&txn, DEMO_MARKER, "1", now)

@@ -60,3 +60,60 @@ pub async fn sweep_orphans(app: &App, grace: Duration) -> Result<u64, AppError> 
     }
     Ok(removed)
 }
+
+/// Adds what is wrong with an uploaded document (a report, a contract's or an order's file) to
+/// `errors` under `file`, in the words shown next to the field: missing, its type and size, active
+/// content, the malware scanner's finding.
+pub(crate) async fn document_problems(
+    app: &App,
+    file: Option<&crate::filing::Upload>,
+    missing: &str,
+    errors: &mut crate::error::FieldErrors,
+) -> Result<(), AppError> {
+    let Some(f) = file else {
+        errors.add("file", missing);
+        return Ok(());
+    };
+    let kind = emss_domain::attachment::office_file_problem(&f.bytes);
+    errors.check("file", kind);
+    if kind.is_none() {
+        errors.check(
+            "file",
+            crate::inspect::problem(app, &f.bytes).await?.as_deref(),
+        );
+    }
+    errors.check("file", crate::scan::problem(app, &f.bytes).await?);
+    Ok(())
+}
+
+/// A checked document as stored.
+pub(crate) struct StoredDocument {
+    pub blob_key: String,
+    /// The uploaded name, cleaned, with the extension of its real type.
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// Stores a document that passed [`document_problems`], by hash and outside the transaction that
+/// will name it: a file no row names is harmless (the sweep removes it).
+pub(crate) async fn store_document(
+    app: &App,
+    file: crate::filing::Upload,
+) -> Result<StoredDocument, AppError> {
+    use emss_domain::attachment::{FileType, clean_file_name};
+    let file_type = FileType::sniff_with_office(&file.bytes)
+        .ok_or_else(|| AppError::internal("an unchecked document"))?;
+    let size = i64::try_from(file.bytes.len()).map_err(AppError::internal)?;
+    let key = app
+        .blobs()
+        .put(file.bytes)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(StoredDocument {
+        blob_key: key.to_string(),
+        file_name: clean_file_name(&file.file_name, file_type),
+        content_type: file_type.content_type().to_string(),
+        size,
+    })
+}

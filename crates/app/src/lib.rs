@@ -24,6 +24,7 @@ pub mod keys;
 pub mod outlets;
 pub mod password;
 pub mod records;
+pub mod rectifications;
 pub mod scan;
 mod secret;
 pub mod tasks;

@@ -27,6 +27,7 @@ pub mod personnel;
 pub mod pi;
 pub mod plan;
 pub mod record;
+pub mod rectification;
 pub mod role;
 pub mod task;
 pub mod time;

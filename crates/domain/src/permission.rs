@@ -69,6 +69,16 @@ pub enum Permission {
     ReviewRecords,
     /// Reading records in scope: whoever reads tasks.
     ViewRecords,
+    /// Drafting, issuing, accepting (销号) and returning rectification orders (整改单): the city
+    /// and district regulators, within their scope.
+    IssueRectifications,
+    /// Signing for (签收) and answering the orders addressed to the own organisation: the main
+    /// account and the task managers of an agency or self-maintaining enterprise — the people its
+    /// main account names by giving them that role.
+    RespondRectifications,
+    /// 整改单管理 lists in scope: the regulators, those two and the agency's reviewers, and the
+    /// enterprise's administrator (the orders concerning its outlets, read only).
+    ViewRectifications,
     /// The portal's style page (/help/ui): the three administrators, who look after the pages.
     ViewStyleGuide,
 }
@@ -101,6 +111,9 @@ impl Permission {
             Permission::ConfirmRecords => "confirm_records",
             Permission::ReviewRecords => "review_records",
             Permission::ViewRecords => "view_records",
+            Permission::IssueRectifications => "issue_rectifications",
+            Permission::RespondRectifications => "respond_rectifications",
+            Permission::ViewRectifications => "view_rectifications",
             Permission::ViewStyleGuide => "view_style_guide",
         }
     }
@@ -182,6 +195,19 @@ impl Permission {
             Permission::ReviewFiling => {
                 a.org_kind == OrgKind::CityRegulator && a.has_role(Role::FilingReviewer)
             }
+            Permission::IssueRectifications => {
+                a.org_kind.is_regulator()
+                    && a.has_any_role(&[Role::CityRegulator, Role::DistrictRegulator])
+            }
+            Permission::RespondRectifications => {
+                a.org_kind.does_maintenance() && (a.is_main || a.has_role(Role::TaskManager))
+            }
+            Permission::ViewRectifications => {
+                Permission::IssueRectifications.allows(actor)
+                    || Permission::RespondRectifications.allows(actor)
+                    || (a.org_kind.does_maintenance() && a.has_role(Role::Reviewer))
+                    || (a.org_kind.owns_outlets() && a.has_role(Role::EnterpriseAdmin))
+            }
             Permission::ViewStyleGuide => {
                 a.has_any_role(&[Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin])
             }
@@ -236,6 +262,37 @@ mod tests {
         agency_main.is_main = true;
         assert!(Permission::ManageOwnFiling.allows(Some(&agency_main)));
         assert!(!Permission::ManageOwnFiling.allows(Some(&filer)));
+    }
+
+    #[test]
+    fn regulators_issue_orders_and_the_agency_answers() {
+        let city = actor(OrgKind::CityRegulator, &[Role::CityRegulator]);
+        let district = actor(OrgKind::DistrictRegulator, &[Role::DistrictRegulator]);
+        let filing_reviewer = actor(OrgKind::CityRegulator, &[Role::FilingReviewer]);
+        let mut agency_main = actor(OrgKind::Agency, &[]);
+        agency_main.is_main = true;
+        let task_manager = actor(OrgKind::Agency, &[Role::TaskManager]);
+        let reviewer = actor(OrgKind::Agency, &[Role::Reviewer]);
+        let filer = actor(OrgKind::Agency, &[Role::Filer]);
+        let enterprise = actor(OrgKind::Enterprise, &[Role::EnterpriseAdmin]);
+        let confirmer = actor(OrgKind::Enterprise, &[Role::Confirmer]);
+        let selfom = actor(OrgKind::SelfMaintainingEnterprise, &[Role::TaskManager]);
+        let issue = Permission::IssueRectifications;
+        let respond = Permission::RespondRectifications;
+        let view = Permission::ViewRectifications;
+        for a in [&city, &district] {
+            assert!(issue.allows(Some(a)) && view.allows(Some(a)) && !respond.allows(Some(a)));
+        }
+        assert!(!issue.allows(Some(&filing_reviewer)) && !view.allows(Some(&filing_reviewer)));
+        for a in [&agency_main, &task_manager, &selfom] {
+            assert!(respond.allows(Some(a)) && view.allows(Some(a)) && !issue.allows(Some(a)));
+        }
+        for a in [&reviewer, &enterprise] {
+            assert!(view.allows(Some(a)) && !respond.allows(Some(a)) && !issue.allows(Some(a)));
+        }
+        for a in [&filer, &confirmer] {
+            assert!(!view.allows(Some(a)));
+        }
     }
 
     #[test]

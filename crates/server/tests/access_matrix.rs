@@ -318,6 +318,77 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             None,
         ),
         "api.records.list" => (Method::GET, "/api/v1/records?state=confirmed".into(), None),
+        // 浦东's order to agency A past its deadline (整改中): every step is refused as invalid
+        // (422) once past the access check, so nothing changes.
+        "api.rectifications.list" => (Method::GET, "/api/v1/rectifications".into(), None),
+        "api.rectifications.create" => (
+            Method::POST,
+            "/api/v1/rectifications".into(),
+            Some(rectification_body()),
+        ),
+        "api.rectifications.get" => (
+            Method::GET,
+            format!(
+                "/api/v1/rectifications/{}",
+                demo_rectification(t, "in_progress").await
+            ),
+            None,
+        ),
+        "api.rectifications.update" => (
+            Method::PUT,
+            format!(
+                "/api/v1/rectifications/{}",
+                demo_rectification(t, "in_progress").await
+            ),
+            Some(rectification_body()),
+        ),
+        "api.rectifications.issue" | "api.rectifications.sign" => (
+            Method::POST,
+            format!(
+                "/api/v1/rectifications/{}/{}",
+                demo_rectification(t, "in_progress").await,
+                route.rsplit('.').next().unwrap()
+            ),
+            Some(json!({})),
+        ),
+        "api.rectifications.response" => (
+            Method::POST,
+            format!(
+                "/api/v1/rectifications/{}/response",
+                demo_rectification(t, "in_progress").await
+            ),
+            Some(json!({"summary": "", "problems": []})),
+        ),
+        "api.rectifications.accept" | "api.rectifications.return" => (
+            Method::POST,
+            format!(
+                "/api/v1/rectifications/{}/{}",
+                demo_rectification(t, "in_progress").await,
+                route.rsplit('.').next().unwrap()
+            ),
+            Some(json!({"comment": ""})),
+        ),
+        // No file: refused as invalid (422) once past the access check.
+        "api.rectifications.attachments.create" => {
+            let form = reqwest::multipart::Form::new().text("note", "x");
+            let url = format!(
+                "/api/v1/rectifications/{}/attachments",
+                demo_rectification(t, "in_progress").await
+            );
+            let mut req = reqwest::Client::new().post(t.url(&url)).multipart(form);
+            if let Some(token) = &s.token {
+                req = req.bearer_auth(token);
+            }
+            return req.send().await.unwrap();
+        }
+        "api.rectifications.attachments.get" => {
+            let (order, attachment) = demo_rectification_attachment(t).await;
+            (
+                Method::GET,
+                format!("/api/v1/rectifications/{order}/attachments/{attachment}"),
+                None,
+            )
+        }
         "api.fault_periods.list" => (
             Method::GET,
             "/api/v1/fault-periods?status=open".into(),
@@ -930,6 +1001,47 @@ async fn demo_contract_change(t: &TestApp) -> (String, String) {
     (c.subject_id.clone(), c.id.clone())
 }
 
+/// An order with nothing filled in: refused as invalid (422) once past the access check.
+fn rectification_body() -> Value {
+    json!({"agency_id": "", "enterprise_id": "", "title": "", "basis": "",
+           "deadline": "2099-01-01", "problems": []})
+}
+
+/// The demo order of 浦东 to agency A in a state, read from the database.
+async fn demo_rectification(t: &TestApp, state: &str) -> String {
+    let filter = emss_db::repo::rectification::RectificationFilter {
+        state: Some(state.to_string()),
+        ..Default::default()
+    };
+    let city = emss_domain::Scope::City;
+    let viewer = emss_db::repo::rectification::Viewer {
+        scope: &city,
+        org_id: "",
+    };
+    let today = chrono::Utc::now().date_naive();
+    emss_db::repo::rectification::list(
+        &t.app.db().conn,
+        &viewer,
+        &filter,
+        today,
+        Default::default(),
+    )
+    .await
+    .unwrap()
+    .items[0]
+        .id
+        .clone()
+}
+
+/// The report the demo's answered order carries: (order id, attachment id).
+async fn demo_rectification_attachment(t: &TestApp) -> (String, String) {
+    let order = demo_rectification(t, "submitted").await;
+    let files = emss_db::repo::rectification::attachments(&t.app.db().conn, &order)
+        .await
+        .unwrap();
+    (order, files[0].id.clone())
+}
+
 /// The organisation of a demo login, read from the database.
 async fn org_of(t: &TestApp, username: &str) -> String {
     t.org_of(username).await.unwrap()
@@ -1282,6 +1394,73 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         ),
         "page.records" => (false, "/records?state=confirmed".into(), vec![]),
         "page.records.export" => (false, "/records/export.csv?state=confirmed".into(), vec![]),
+        "page.rectifications" => (false, "/rectifications".into(), vec![]),
+        "page.rectifications.export" => (false, "/rectifications/export.csv".into(), vec![]),
+        "page.rectifications.new" => (false, "/rectifications/new".into(), vec![]),
+        "page.rectifications.create" => (
+            true,
+            "/rectifications".into(),
+            vec![("title", String::new())],
+        ),
+        "page.rectifications.show" | "page.rectifications.edit" | "page.rectifications.print" => {
+            let order = demo_rectification(t, "in_progress").await;
+            let path = match route {
+                "page.rectifications.edit" => format!("/rectifications/{order}/edit"),
+                "page.rectifications.print" => format!("/rectifications/{order}/print"),
+                _ => format!("/rectifications/{order}"),
+            };
+            (false, path, vec![])
+        }
+        "page.rectifications.update" => (
+            true,
+            format!(
+                "/rectifications/{}",
+                demo_rectification(t, "in_progress").await
+            ),
+            vec![("title", String::new())],
+        ),
+        "page.rectifications.issue" | "page.rectifications.sign" => (
+            true,
+            format!(
+                "/rectifications/{}/{}",
+                demo_rectification(t, "in_progress").await,
+                route.rsplit('.').next().unwrap()
+            ),
+            vec![],
+        ),
+        "page.rectifications.response" => (
+            true,
+            format!(
+                "/rectifications/{}/response",
+                demo_rectification(t, "in_progress").await
+            ),
+            vec![("summary", String::new())],
+        ),
+        "page.rectifications.decide" => (
+            true,
+            format!(
+                "/rectifications/{}/decision",
+                demo_rectification(t, "in_progress").await
+            ),
+            vec![("decision", "accept".into())],
+        ),
+        // Not multipart: refused as unsupported (415) once past the access check.
+        "page.rectifications.attachments.create" => (
+            true,
+            format!(
+                "/rectifications/{}/attachments",
+                demo_rectification(t, "in_progress").await
+            ),
+            vec![],
+        ),
+        "page.rectifications.attachments.get" => {
+            let (order, attachment) = demo_rectification_attachment(t).await;
+            (
+                false,
+                format!("/rectifications/{order}/attachments/{attachment}"),
+                vec![],
+            )
+        }
         "page.fault_periods" => (false, "/fault-periods?status=overdue".into(), vec![]),
         "page.records.show" => (
             false,

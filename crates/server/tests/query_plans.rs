@@ -301,6 +301,40 @@ async fn the_benchmark_list_queries_use_indexes_on_both_databases() {
                 backend,
             ),
         ),
+        (
+            "district: 逾期整改单",
+            first_page(
+                repo::rectification::list_query(
+                    &repo::rectification::Viewer {
+                        scope: &district,
+                        org_id: "d1",
+                    },
+                    &repo::rectification::RectificationFilter {
+                        overdue: true,
+                        ..Default::default()
+                    },
+                    now.date_naive(),
+                ),
+                backend,
+            ),
+        ),
+        (
+            "agency: 待处理整改单",
+            first_page(
+                repo::rectification::list_query(
+                    &repo::rectification::Viewer {
+                        scope: &Scope::Agency("a1".into()),
+                        org_id: "a1",
+                    },
+                    &repo::rectification::RectificationFilter {
+                        to_answer: true,
+                        ..Default::default()
+                    },
+                    now.date_naive(),
+                ),
+                backend,
+            ),
+        ),
     ];
     for (name, stmt) in queries {
         check(db, name, stmt, &mut problems).await;

@@ -151,6 +151,19 @@ pub const PORTAL: &[Section] = &[
                     },
                 ],
             },
+            Group {
+                title: Some("整改单管理"),
+                items: &[
+                    Item {
+                        title: "整改单",
+                        route: "page.rectifications",
+                    },
+                    Item {
+                        title: "新增整改单",
+                        route: "page.rectifications.new",
+                    },
+                ],
+            },
         ],
     },
     Section {

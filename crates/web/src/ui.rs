@@ -2,6 +2,7 @@
 //! of a multi-step flow. Templates call them by path (`{{ crate::ui::tag(label)|safe }}`); the
 //! markup and the classes they write are shown on the style page (`/help/ui`).
 
+use emss_domain::rectification::RectificationState;
 use std::fmt;
 
 /// The colour family of a state, from the stylesheet's tokens.
@@ -45,6 +46,11 @@ const TONES: &[(&str, Tone)] = &[
     ("待甲方确认", Tone::Primary),
     ("待完成", Tone::Primary),
     ("进行中", Tone::Primary),
+    ("已下发", Tone::Primary),
+    ("整改中", Tone::Primary),
+    ("已提交整改", Tone::Primary),
+    ("已销号", Tone::Success),
+    ("逾期", Tone::Warning),
     ("审核通过", Tone::Success),
     ("已通过", Tone::Success),
     ("二审通过", Tone::Success),
@@ -171,6 +177,24 @@ impl Steps {
             "submitted" => (1, None),
             "rejected" => (1, Some("已退回")),
             _ => (NAMES.len(), None),
+        };
+        Steps {
+            names: NAMES,
+            at,
+            stopped,
+        }
+    }
+
+    /// A rectification order: 下发 → 签收 → 提交整改 → 销号; an answer sent back is 整改中 again.
+    pub fn rectification(state: RectificationState, returns: i32) -> Steps {
+        const NAMES: &[&str] = &["整改单下发", "机构签收", "提交整改", "审核销号"];
+        let (at, stopped) = match state {
+            RectificationState::Draft => (0, None),
+            RectificationState::Issued => (1, None),
+            RectificationState::InProgress if returns > 0 => (2, Some("已退回，待重新提交")),
+            RectificationState::InProgress => (2, None),
+            RectificationState::Submitted => (3, None),
+            RectificationState::Closed => (NAMES.len(), None),
         };
         Steps {
             names: NAMES,

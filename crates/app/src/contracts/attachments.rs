@@ -10,7 +10,7 @@ use crate::{App, AppError};
 use chrono::{DateTime, Utc};
 use emss_db::entity::contract_attachment;
 use emss_db::repo;
-use emss_domain::attachment::{FileType, clean_file_name, office_file_problem};
+use emss_domain::attachment::FileType;
 use emss_domain::{Actor, ErrorCode, Permission};
 use serde::Serialize;
 use serde_json::json;
@@ -56,19 +56,7 @@ pub async fn upload_attachment(
     }
     let db = &app.db().conn;
     let mut errors = FieldErrors::new();
-    match &file {
-        None => errors.add("file", "请选择合同附件"),
-        Some(f) => {
-            errors.check("file", office_file_problem(&f.bytes));
-            if office_file_problem(&f.bytes).is_none() {
-                errors.check(
-                    "file",
-                    crate::inspect::problem(app, &f.bytes).await?.as_deref(),
-                );
-            }
-            errors.check("file", crate::scan::problem(app, &f.bytes).await?);
-        }
-    }
+    crate::files::document_problems(app, file.as_ref(), "请选择合同附件", &mut errors).await?;
     if repo::contract::attachments(db, &found.id).await?.len() >= MAX_ATTACHMENTS {
         errors.add("file", format!("每份合同最多 {MAX_ATTACHMENTS} 个附件"));
     }
@@ -78,22 +66,14 @@ pub async fn upload_attachment(
             "an attachment passed its checks without a file",
         ));
     };
-    let file_type = FileType::sniff_with_office(&file.bytes)
-        .ok_or_else(|| AppError::internal("an unchecked contract attachment"))?;
-    let size = i64::try_from(file.bytes.len()).map_err(AppError::internal)?;
-    // Stored by hash outside the transaction: a file no row names is harmless.
-    let key = app
-        .blobs()
-        .put(file.bytes)
-        .await
-        .map_err(AppError::internal)?;
+    let stored = crate::files::store_document(app, file).await?;
     let model = contract_attachment::Model {
         id: emss_domain::ids::new_id(),
         contract_id: found.id.clone(),
-        blob_key: key.to_string(),
-        file_name: clean_file_name(&file.file_name, file_type),
-        content_type: file_type.content_type().to_string(),
-        size,
+        blob_key: stored.blob_key,
+        file_name: stored.file_name,
+        content_type: stored.content_type,
+        size: stored.size,
         uploaded_by: actor.account_id.clone(),
         uploaded_at: app.now(),
     };

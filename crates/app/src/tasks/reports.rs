@@ -10,7 +10,6 @@ use crate::{App, AppError};
 use chrono::{DateTime, Utc};
 use emss_db::entity::task_report;
 use emss_db::repo;
-use emss_domain::attachment::{FileType, clean_file_name, office_file_problem};
 use emss_domain::task::{ReportCategory, TaskState};
 use emss_domain::{Actor, ErrorCode, Permission};
 use serde::Serialize;
@@ -113,44 +112,24 @@ pub async fn upload_report(
             errors.add("record_ids", "关联表单须是本任务的运维记录");
         }
     }
-    match &file {
-        None => errors.add("file", "请选择报告附件"),
-        Some(f) => {
-            errors.check("file", office_file_problem(&f.bytes));
-            if office_file_problem(&f.bytes).is_none() {
-                errors.check(
-                    "file",
-                    crate::inspect::problem(app, &f.bytes).await?.as_deref(),
-                );
-            }
-            errors.check("file", crate::scan::problem(app, &f.bytes).await?);
-        }
-    }
+    crate::files::document_problems(app, file.as_ref(), "请选择报告附件", &mut errors).await?;
     errors.into_result()?;
     let (Some(category), Some(file)) = (category, file) else {
         return Err(AppError::internal(
             "a report passed its checks without values",
         ));
     };
-    let file_type = FileType::sniff_with_office(&file.bytes)
-        .ok_or_else(|| AppError::internal("an unchecked report file"))?;
-    let size = i64::try_from(file.bytes.len()).map_err(AppError::internal)?;
-    // Stored by hash outside the transaction: a file no row names is harmless.
-    let key = app
-        .blobs()
-        .put(file.bytes)
-        .await
-        .map_err(AppError::internal)?;
+    let stored = crate::files::store_document(app, file).await?;
     let model = task_report::Model {
         id: emss_domain::ids::new_id(),
         task_id: task.id.clone(),
         name,
         category: category.as_str().to_string(),
         description,
-        blob_key: key.to_string(),
-        file_name: clean_file_name(&file.file_name, file_type),
-        content_type: file_type.content_type().to_string(),
-        size,
+        blob_key: stored.blob_key,
+        file_name: stored.file_name,
+        content_type: stored.content_type,
+        size: stored.size,
         record_ids: serde_json::to_string(&record_ids).map_err(AppError::internal)?,
         uploaded_by: actor.account_id.clone(),
         uploaded_at: app.now(),

@@ -24,6 +24,7 @@ mod m20261206_000018_instrument_versions;
 mod m20261206_000019_fault_periods;
 mod m20261206_000020_standard_materials;
 mod m20261206_000021_emission_limits;
+mod m20261207_000022_rectifications;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000019_fault_periods::Migration),
             Box::new(m20261206_000020_standard_materials::Migration),
             Box::new(m20261206_000021_emission_limits::Migration),
+            Box::new(m20261207_000022_rectifications::Migration),
         ]
     }
 }

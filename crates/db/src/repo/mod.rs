@@ -21,6 +21,7 @@ pub mod login_guard;
 pub mod organization;
 pub mod outlet;
 pub mod record;
+pub mod rectification;
 pub mod session;
 pub mod setting;
 pub mod standard_material;

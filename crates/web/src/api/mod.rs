@@ -13,6 +13,7 @@ pub mod forms;
 pub mod health;
 pub mod outlets;
 pub mod records;
+pub mod rectifications;
 pub mod tasks;
 
 use crate::AppState;

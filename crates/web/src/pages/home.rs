@@ -55,6 +55,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
     todos.extend(emss_app::contracts::todos(&state.app, actor).await?);
     todos.extend(emss_app::tasks::todos(&state.app, actor).await?);
     todos.extend(emss_app::records::todos(&state.app, actor).await?);
+    todos.extend(emss_app::rectifications::todos(&state.app, actor).await?);
     if Permission::ViewRecords.allows(Some(actor)) {
         let overdue = emss_app::records::faults::overdue_count(&state.app, actor).await?;
         todos.push((

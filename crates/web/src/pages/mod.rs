@@ -14,6 +14,7 @@ pub mod login;
 pub mod my_account;
 pub mod outlets;
 pub mod records;
+pub mod rectifications;
 pub mod security;
 pub mod tasks;
 

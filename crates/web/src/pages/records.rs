@@ -559,6 +559,10 @@ pub struct ShowPage {
     pub form: FormView,
     pub map: Option<VisitMap>,
     pub trail: Vec<(String, String, String)>,
+    /// 整改单 naming this record, in the viewer's scope.
+    pub orders: Vec<emss_app::rectifications::RectificationView>,
+    /// A regulator may start an order from it.
+    pub can_order: bool,
 }
 
 pub async fn show(
@@ -569,7 +573,11 @@ pub async fn show(
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let detail = emss_app::records::detail(&state.app, actor, &id).await?;
     let form = filled_form(&state, &detail).await?;
+    let orders = emss_app::rectifications::naming(&state.app, actor, &id).await?;
     Ok(render(&ShowPage {
+        orders,
+        can_order: emss_domain::Permission::IssueRectifications.allows(Some(actor))
+            && detail.record.state != RecordState::Draft.as_str(),
         shell: Shell::portal(
             &ctx,
             "page.records",

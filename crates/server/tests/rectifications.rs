@@ -1,0 +1,376 @@
+//! 整改单 through the API and the pages: a regulator issues an order from a record's flag, the
+//! agency signs for it and answers with a photo and its new record, the regulator returns and
+//! accepts it; 逾期 under the moved clock; refusals named next to their fields; scope for the
+//! district next door, the other agency and the enterprise; every step on the order's trail.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chrono::Duration;
+use emss_domain::clock::Clock;
+use emss_testkit::TestApp;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn get(t: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
+    t.call(Method::GET, token, path, None).await.unwrap()
+}
+
+async fn post(t: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+    t.call(Method::POST, token, path, Some(body)).await.unwrap()
+}
+
+/// The demo's record of agency A flagged for a reused photo, which no demo order names yet:
+/// (id, number, record).
+async fn flagged_record(t: &TestApp, district: &str) -> (String, String, Value) {
+    let (_, records) = get(t, district, "/api/v1/records?flag=duplicate_photo").await;
+    let r = records["items"][0].clone();
+    (
+        r["id"]
+            .as_str()
+            .expect("a record with a reused photo")
+            .to_string(),
+        r["number"].as_str().unwrap().to_string(),
+        r,
+    )
+}
+
+fn today(t: &TestApp) -> chrono::NaiveDate {
+    emss_domain::time::shanghai_date(t.clock.now())
+}
+
+#[tokio::test]
+async fn an_order_goes_from_a_flag_to_its_closing_and_every_step_is_on_its_trail() {
+    let t = TestApp::spawn().await.unwrap();
+    let district = t.token("district_a").await.unwrap();
+    let agency = t.token("agency_a").await.unwrap();
+    let (record_id, record_number, record) = flagged_record(&t, &district).await;
+    let deadline = today(&t) + Duration::days(10);
+    let order = json!({
+        "agency_id": record["agency_id"], "enterprise_id": record["enterprise_id"],
+        "title": "废水总排口运维问题整改", "basis": "《污染源自动监控设施运行管理办法》",
+        "deadline": deadline.to_string(),
+        "problems": [{"source": "record", "source_id": record_id, "description": "照片重复使用"}],
+    });
+
+    // Refused whole, each problem next to its field, nothing stored.
+    let mut bad = order.clone();
+    bad["deadline"] = json!((today(&t) - Duration::days(1)).to_string());
+    bad["problems"] = json!([]);
+    bad["basis"] = json!(" ");
+    let (status, body) = post(&t, &district, "/api/v1/rectifications", bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["fields"]["deadline"], "整改期限不能早于今天");
+    assert_eq!(body["fields"]["problems"], "请至少填写一个问题");
+    assert_eq!(body["fields"]["basis"], "请填写整改依据");
+    let mut foreign = order.clone();
+    foreign["problems"][0]["source_id"] = json!("no-such-record");
+    let (status, body) = post(&t, &district, "/api/v1/rectifications", foreign).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["fields"]["problems[0].source_id"],
+        "所涉运维记录不存在或不属于该机构"
+    );
+    // The district next door cannot order about an enterprise outside it.
+    let minhang = t.token("district_b").await.unwrap();
+    let (status, body) = post(&t, &minhang, "/api/v1/rectifications", order.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["fields"]["enterprise_id"],
+        "该企业不在本区，不能下发整改单"
+    );
+
+    // A draft, kept once per Idempotency-Key, seen only by its authority.
+    let key = "6f1d2c3b-aaaa-4bbb-8ccc-0123456789ab";
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let res = reqwest::Client::new()
+            .post(t.url("/api/v1/rectifications"))
+            .bearer_auth(&district)
+            .header("idempotency-key", key)
+            .json(&order)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["state"], "draft");
+        assert_eq!(v["number"], "");
+        ids.push(v["id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(ids[0], ids[1], "a retry gets the first answer");
+    let id = ids[0].clone();
+    let path = format!("/api/v1/rectifications/{id}");
+    assert_eq!(get(&t, &agency, &path).await.0, StatusCode::NOT_FOUND);
+    let city = t.token("city").await.unwrap();
+    assert_eq!(get(&t, &city, &path).await.0, StatusCode::NOT_FOUND);
+
+    // 下发: the next number of 浦东's year (the demo holds two).
+    let (status, issued) = post(&t, &district, &format!("{path}/issue"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{issued}");
+    assert_eq!(
+        issued["number"],
+        format!("浦东新区整改〔{}〕3号", chrono::Datelike::year(&today(&t)))
+    );
+    assert_eq!(issued["state"], "issued");
+
+    // Scope: the other district and the other agency do not find it; the enterprise reads it
+    // and acts on nothing; the city reads it but only 浦东 accepts it.
+    for login in ["district_b", "agency_b", "ent_b"] {
+        let token = t.token(login).await.unwrap();
+        assert_eq!(
+            get(&t, &token, &path).await.0,
+            StatusCode::NOT_FOUND,
+            "{login}"
+        );
+        let (_, list) = get(&t, &token, "/api/v1/rectifications").await;
+        assert!(
+            list["items"]
+                .as_array()
+                .is_none_or(|l| l.iter().all(|o| o["id"] != id.as_str())),
+            "{login}"
+        );
+    }
+    let ent_a = t.token("ent_a").await.unwrap();
+    assert_eq!(get(&t, &ent_a, &path).await.0, StatusCode::OK);
+    assert_eq!(
+        post(&t, &ent_a, &format!("{path}/sign"), json!({})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(get(&t, &city, &path).await.0, StatusCode::OK);
+
+    // Opening the page is not receipt; answering before signing is refused.
+    let (status, body) = post(
+        &t,
+        &agency,
+        &format!("{path}/response"),
+        json!({"summary": "x", "problems": []}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"]["state"], "请先签收整改单，再提交整改情况");
+    let (status, signed) = post(&t, &agency, &format!("{path}/sign"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    assert_eq!(signed["state"], "in_progress");
+    assert_eq!(signed["signed_by_name"], "刘洋");
+
+    // Accepting an order not yet answered, an answer without content: refused, field named.
+    let (status, body) = post(&t, &district, &format!("{path}/accept"), json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["fields"]["state"],
+        "整改单尚未提交整改情况，不能销号或退回"
+    );
+    let (_, detail) = get(&t, &agency, &path).await;
+    let problem = detail["problems"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        detail["problems"][0]["source_text"]
+            .as_str()
+            .unwrap()
+            .split('（')
+            .next(),
+        Some(record_number.as_str())
+    );
+    let (status, body) = post(
+        &t,
+        &agency,
+        &format!("{path}/response"),
+        json!({"summary": " ", "problems": [{"problem_id": problem, "measures": "", "record_numbers": ["YW-NONE"]}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"]["summary"], "请填写整改情况");
+    assert_eq!(
+        body["fields"]["problems[0].measures"],
+        "请填写该问题的整改措施"
+    );
+    assert_eq!(
+        body["fields"]["problems[0].record_numbers"],
+        "运维编号 YW-NONE 不是本机构已提交的运维记录"
+    );
+
+    // The answer with a photo and the record that shows the work.
+    let photo = emss_testkit::image_for("work_photo", 77);
+    let (status, file) = t
+        .upload(
+            &agency,
+            &format!("{path}/attachments"),
+            &[],
+            Some(("整改后现场.jpg", photo)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    assert_eq!(file["stage"], "response");
+    let answer = json!({"summary": "已培训现场人员并重新运维",
+        "problems": [{"problem_id": problem, "measures": "现场人员培训，按规程重新运维",
+                      "record_numbers": [record_number]}]});
+    let (status, answered) = post(&t, &agency, &format!("{path}/response"), answer.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    assert_eq!(answered["state"], "submitted");
+    assert_eq!(answered["days_late"], 0);
+
+    // 退回 needs its reason, and the order is 整改中 again.
+    let (status, body) = post(
+        &t,
+        &district,
+        &format!("{path}/return"),
+        json!({"comment": ""}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"]["comment"], "请填写退回原因");
+    let (status, returned) = post(
+        &t,
+        &district,
+        &format!("{path}/return"),
+        json!({"comment": "缺少重新校准记录"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(returned["state"], "in_progress");
+    assert_eq!(returned["returns"], 1);
+
+    // Past the deadline it counts as 逾期; a late answer is taken and says how late.
+    t.clock.advance(Duration::days(13));
+    // Sessions end when idle that long: everyone signs in again.
+    let district = t.token("district_a").await.unwrap();
+    let agency = t.token("agency_a").await.unwrap();
+    let city = t.token("city").await.unwrap();
+    let ent_a = t.token("ent_a").await.unwrap();
+    let (_, overdue) = get(&t, &district, "/api/v1/rectifications?overdue=true").await;
+    assert!(
+        overdue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == id.as_str())
+    );
+    let (_, late) = post(&t, &agency, &format!("{path}/response"), answer).await;
+    assert_eq!(late["state"], "submitted", "{late}");
+    assert_eq!(late["days_late"], 3);
+    assert_eq!(late["overdue"], false);
+    let (status, body) = post(&t, &city, &format!("{path}/accept"), json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["fields"]["state"],
+        "只有下发该整改单的部门可以修改、下发、销号或退回"
+    );
+    let (status, closed) = post(
+        &t,
+        &district,
+        &format!("{path}/accept"),
+        json!({"comment": "整改到位"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(closed["state"], "closed");
+
+    // The trail: who did what, in order; the audit log holds the same entries.
+    let (_, detail) = get(&t, &ent_a, &path).await;
+    let actions: Vec<&str> = detail["trail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "保存整改单草稿",
+            "下发整改单",
+            "签收整改单",
+            "上传整改单附件",
+            "提交整改情况",
+            "退回整改情况",
+            "提交整改情况",
+            "整改单销号"
+        ]
+    );
+    let trail = detail["trail"].as_array().unwrap();
+    assert_eq!(trail[2]["actor"], "刘洋");
+    assert_eq!(trail[5]["detail"], "缺少重新校准记录");
+    assert_eq!(trail[6]["detail"], "逾期 3 天提交");
+    assert_eq!(
+        detail["problems"][0]["records"][0]["number"],
+        record_number.as_str()
+    );
+    let auditor = t.browser("auditadmin").await.unwrap();
+    let log = auditor
+        .page(&format!("/admin/audit?object_id={id}"))
+        .await
+        .unwrap();
+    for action in ["下发整改单", "签收整改单", "退回整改情况", "整改单销号"] {
+        assert!(log.contains(action), "{action} in the audit log");
+    }
+}
+
+/// A new order started from a record is filled from it; a refused save keeps what was typed; the
+/// home pages' counts lead to their lists; the list exports.
+#[tokio::test]
+async fn pages_start_from_a_record_keep_what_was_typed_and_count_what_waits() {
+    let t = TestApp::spawn().await.unwrap();
+    let district = t.token("district_a").await.unwrap();
+    let (record_id, _, _) = flagged_record(&t, &district).await;
+    let b = t.browser("district_a").await.unwrap();
+    let record_page = b.page(&format!("/records/{record_id}")).await.unwrap();
+    assert!(record_page.contains(&format!("/rectifications/new?record_id={record_id}")));
+    let form = b
+        .page(&format!("/rectifications/new?record_id={record_id}"))
+        .await
+        .unwrap();
+    assert!(
+        form.contains("现场时间过短")
+            || form.contains("签到位置偏离排口")
+            || form.contains("照片重复使用")
+    );
+    assert!(form.contains(&format!("value=\"{record_id}\"")));
+    let res = b
+        .post_form(
+            "/rectifications",
+            &[
+                ("title", "我写的标题"),
+                ("basis", "我写的依据"),
+                ("deadline", "2000-01-01"),
+                ("problem_source", "free"),
+                ("problem_source_id", ""),
+                ("problem_description", "我写的问题"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    for typed in [
+        "我写的标题",
+        "我写的依据",
+        "我写的问题",
+        "整改期限不能早于今天",
+        "请选择被整改的运维机构或自运维企业",
+    ] {
+        assert!(html.contains(typed), "{typed}");
+    }
+
+    // The demo: one order waiting for 销号, one past its deadline; each count is its list.
+    let home = b.page("/").await.unwrap();
+    for (label, href) in [
+        ("待销号整改单", "/rectifications?tab=submitted"),
+        ("逾期整改单", "/rectifications?tab=overdue"),
+    ] {
+        assert!(home.contains(label) && home.contains(href), "{label}");
+        let list = b.page(href).await.unwrap();
+        assert!(list.contains("总共 1 条记录"), "{href}");
+    }
+    let agency = t.browser("agency_a").await.unwrap();
+    let home = agency.page("/").await.unwrap();
+    assert!(home.contains("待处理整改单"));
+    let list = agency.page("/rectifications?tab=to_answer").await.unwrap();
+    assert!(list.contains("总共 1 条记录") && list.contains("逾期"));
+    let csv = b
+        .get("/rectifications/export.csv")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("\u{feff}序号,整改单编号"));
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+}

@@ -1,0 +1,990 @@
+//! 整改单管理: the regulators' list, new order (blank or from a record), the order's page with
+//! 签收, 提交整改, 销号 and 退回, its files and trail, the printable A4 order, and the export.
+
+use super::{PageForm, PageQuery};
+use crate::AppState;
+use crate::assets;
+use crate::context::Ctx;
+use crate::error::{PageError, render};
+use crate::list::{Pager, pager};
+use crate::shell::Shell;
+use askama::Template;
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use emss_app::rectifications::{
+    Allowed, ProblemInput, RectificationDetail, RectificationInput, RectificationView,
+    ResponseInput, ResponseProblem,
+};
+use emss_db::entity::organization;
+use emss_db::repo::rectification::RectificationFilter;
+use emss_domain::listing::PageRequest;
+use emss_domain::rectification::{ProblemSource, RectificationState};
+use emss_domain::time::{format_datetime, format_optional};
+use emss_domain::{Actor, ErrorCode, OrgKind, Permission};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Blank problem rows a new order offers besides those filled from a record.
+const BLANK_PROBLEMS: usize = 2;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    /// A state, or `overdue` (逾期) / `to_answer` (待处理).
+    pub tab: Option<String>,
+    pub keyword: Option<String>,
+    pub agency_id: Option<String>,
+    pub district_code: Option<String>,
+    pub deadline_from: Option<String>,
+    pub deadline_to: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+/// The list's tabs: (value, label).
+const TABS: &[(&str, &str)] = &[
+    ("", "全部"),
+    ("draft", "草稿"),
+    ("issued", "待签收"),
+    ("in_progress", "整改中"),
+    ("submitted", "待销号"),
+    ("closed", "已销号"),
+    ("overdue", "逾期"),
+];
+
+fn filter_of(q: &ListQuery) -> (RectificationFilter, Vec<(&'static str, String)>) {
+    let pick = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let tab = pick(&q.tab).unwrap_or_default();
+    let day = |v: &Option<String>| v.as_deref().and_then(|d| d.trim().parse().ok());
+    let filter = RectificationFilter {
+        state: RectificationState::parse(&tab).map(|s| s.as_str().to_string()),
+        overdue: tab == "overdue",
+        to_answer: tab == "to_answer",
+        agency_id: pick(&q.agency_id),
+        district_code: pick(&q.district_code),
+        keyword: emss_db::repo::keyword(q.keyword.as_deref()),
+        deadline_from: day(&q.deadline_from),
+        deadline_to: day(&q.deadline_to),
+        ..Default::default()
+    };
+    let pairs = vec![
+        ("tab", tab),
+        ("keyword", filter.keyword.clone().unwrap_or_default()),
+        ("agency_id", filter.agency_id.clone().unwrap_or_default()),
+        (
+            "district_code",
+            filter.district_code.clone().unwrap_or_default(),
+        ),
+        (
+            "deadline_from",
+            filter
+                .deadline_from
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            "deadline_to",
+            filter
+                .deadline_to
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        ),
+    ];
+    (filter, pairs)
+}
+
+#[derive(Template)]
+#[template(path = "portal/rectifications.html")]
+pub struct ListPage {
+    pub shell: Shell,
+    pub rows: Vec<(u64, RectificationView)>,
+    pub pager: Pager,
+    /// (value, label, href, current).
+    pub tabs: Vec<(&'static str, &'static str, String, bool)>,
+    pub tab: String,
+    pub keyword: String,
+    pub deadline_from: String,
+    pub deadline_to: String,
+    pub agencies: Vec<(String, String, bool)>,
+    /// (code, name, selected), for the city.
+    pub districts: Vec<(String, String, bool)>,
+    pub can_create: bool,
+}
+
+async fn agencies(state: &AppState) -> Result<Vec<organization::Model>, PageError> {
+    Ok(emss_db::repo::organization::list_by_kinds(
+        &state.app.db().conn,
+        &[OrgKind::Agency, OrgKind::SelfMaintainingEnterprise],
+    )
+    .await
+    .map_err(emss_app::AppError::from)?)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (filter, pairs) = filter_of(&q);
+    let page = emss_app::rectifications::list(
+        &state.app,
+        actor,
+        filter.clone(),
+        PageRequest::new(q.page, q.page_size),
+    )
+    .await?;
+    let pager = pager(
+        &page,
+        "/rectifications",
+        &pairs,
+        Some("/rectifications/export.csv"),
+    );
+    let first = page.first_number();
+    let rows = page
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| (first + i as u64, o))
+        .collect();
+    let tab = pairs[0].1.clone();
+    let tabs = TABS
+        .iter()
+        .chain(
+            Permission::RespondRectifications
+                .allows(Some(actor))
+                .then_some(&("to_answer", "待处理")),
+        )
+        .map(|(v, l)| {
+            let href = if v.is_empty() {
+                "/rectifications".to_string()
+            } else {
+                format!("/rectifications?tab={v}")
+            };
+            (*v, *l, href, tab == *v)
+        })
+        .collect();
+    let regulator = actor.org_kind.is_regulator();
+    let agencies = if regulator {
+        agencies(&state)
+            .await?
+            .into_iter()
+            .map(|o| {
+                let chosen = filter.agency_id.as_deref() == Some(o.id.as_str());
+                (o.id, o.name, chosen)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let districts = if actor.org_kind == OrgKind::CityRegulator {
+        state
+            .app
+            .districts()
+            .all()
+            .iter()
+            .map(|d| {
+                let chosen = filter.district_code.as_deref() == Some(d.code.as_str());
+                (d.code.clone(), d.name.clone(), chosen)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(render(&ListPage {
+        shell: Shell::portal(
+            &ctx,
+            "page.rectifications",
+            "整改单",
+            &["任务管理", "整改单管理", "整改单"],
+        ),
+        rows,
+        pager,
+        tabs,
+        tab,
+        keyword: filter.keyword.unwrap_or_default(),
+        deadline_from: pairs[4].1.clone(),
+        deadline_to: pairs[5].1.clone(),
+        agencies,
+        districts,
+        can_create: Permission::IssueRectifications.allows(Some(actor)),
+    }))
+}
+
+/// The list as a spreadsheet (CSV), with the list's filter.
+pub async fn export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (filter, pairs) = filter_of(&q);
+    let page =
+        emss_app::rectifications::list(&state.app, actor, filter, PageRequest::export()).await?;
+    if page.total > page.items.len() as u64 {
+        return Err(emss_app::AppError::field(
+            "deadline_from",
+            &format!(
+                "共 {} 份整改单，超过导出上限 {} 份，请缩小期限范围或加筛选条件后再导出",
+                page.total,
+                page.items.len()
+            ),
+        )
+        .into());
+    }
+    let filters: serde_json::Map<String, serde_json::Value> = pairs
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+        .collect();
+    emss_app::audit::record_alone(
+        &state.app,
+        Some(actor),
+        "rectification.export",
+        None,
+        emss_app::audit::Outcome::Ok,
+        serde_json::json!({"filters": filters, "rows": page.items.len()}),
+    )
+    .await?;
+    let rows = page.items.into_iter().enumerate().map(|(i, o)| {
+        vec![
+            (i + 1).to_string(),
+            o.number.clone(),
+            o.title.clone(),
+            o.issuer_name.clone(),
+            o.agency_name.clone(),
+            o.enterprise_name.clone(),
+            o.deadline.to_string(),
+            o.state_label.clone(),
+            if o.overdue { "逾期" } else { "" }.to_string(),
+            o.days_late
+                .filter(|d| *d > 0)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            format_optional(o.issued_at),
+            format_optional(o.responded_at),
+            format_optional(o.closed_at),
+        ]
+    });
+    Ok(crate::list::csv_response(
+        "整改单.csv",
+        &[
+            "序号",
+            "整改单编号",
+            "标题",
+            "下发部门",
+            "被整改单位",
+            "涉及企业",
+            "整改期限",
+            "状态",
+            "逾期",
+            "逾期提交天数",
+            "下发时间",
+            "提交整改时间",
+            "销号时间",
+        ],
+        rows,
+    ))
+}
+
+/// One problem row of the order form.
+#[derive(Debug, Clone, Default)]
+pub struct ProblemRow {
+    pub source: String,
+    pub source_id: String,
+    pub description: String,
+}
+
+/// The order form as typed; problem rows arrive as repeated fields in their order.
+#[derive(Debug, Clone, Default)]
+pub struct OrderForm {
+    pub agency_id: String,
+    pub enterprise_id: String,
+    pub title: String,
+    pub basis: String,
+    pub deadline: String,
+    pub problems: Vec<ProblemRow>,
+    /// 下发 rather than 保存.
+    pub issue: bool,
+}
+
+impl OrderForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> OrderForm {
+        let mut f = OrderForm::default();
+        let (mut sources, mut ids, mut texts) = (Vec::new(), Vec::new(), Vec::new());
+        for (k, v) in pairs {
+            match k.as_str() {
+                "agency_id" => f.agency_id = v,
+                "enterprise_id" => f.enterprise_id = v,
+                "title" => f.title = v,
+                "basis" => f.basis = v,
+                "deadline" => f.deadline = v,
+                "problem_source" => sources.push(v),
+                "problem_source_id" => ids.push(v),
+                "problem_description" => texts.push(v),
+                "issue" => f.issue = true,
+                _ => {}
+            }
+        }
+        f.problems = texts
+            .into_iter()
+            .enumerate()
+            .map(|(i, description)| ProblemRow {
+                source: sources.get(i).cloned().unwrap_or_default(),
+                source_id: ids.get(i).cloned().unwrap_or_default(),
+                description,
+            })
+            .collect();
+        f
+    }
+
+    fn of_input(i: RectificationInput) -> OrderForm {
+        OrderForm {
+            agency_id: i.agency_id,
+            enterprise_id: i.enterprise_id,
+            title: i.title,
+            basis: i.basis,
+            deadline: i.deadline,
+            problems: i
+                .problems
+                .into_iter()
+                .map(|p| ProblemRow {
+                    source: p.source,
+                    source_id: p.source_id,
+                    description: p.description,
+                })
+                .collect(),
+            issue: false,
+        }
+    }
+
+    fn input(&self) -> RectificationInput {
+        RectificationInput {
+            agency_id: self.agency_id.clone(),
+            enterprise_id: self.enterprise_id.clone(),
+            title: self.title.clone(),
+            basis: self.basis.clone(),
+            deadline: self.deadline.clone(),
+            problems: self
+                .problems
+                .iter()
+                .map(|p| ProblemInput {
+                    source: p.source.clone(),
+                    source_id: p.source_id.clone(),
+                    description: p.description.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/rectification_new.html")]
+pub struct NewPage {
+    pub shell: Shell,
+    pub form: OrderForm,
+    /// (id, name) of the agencies and self-maintaining enterprises.
+    pub agencies: Vec<(String, String)>,
+    /// (id, name) of the enterprises in the regulator's scope.
+    pub enterprises: Vec<(String, String)>,
+    pub errors: BTreeMap<String, String>,
+    /// Where the form posts.
+    pub action: String,
+    /// The record the order was started from, named above the form.
+    pub from_record: Option<String>,
+}
+
+impl NewPage {
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+
+    pub fn problem_error(&self, n: &usize, field: &str) -> Option<&str> {
+        self.error(&format!("problems[{n}].{field}"))
+    }
+
+    pub fn source_label(&self, p: &ProblemRow) -> &'static str {
+        ProblemSource::parse(&p.source)
+            .unwrap_or(ProblemSource::Free)
+            .label()
+    }
+}
+
+async fn new_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    mut form: OrderForm,
+    errors: BTreeMap<String, String>,
+    action: String,
+) -> Result<NewPage, PageError> {
+    let blanks = form
+        .problems
+        .iter()
+        .filter(|p| p.description.trim().is_empty() && p.source_id.is_empty())
+        .count();
+    for _ in blanks..BLANK_PROBLEMS {
+        form.problems.push(ProblemRow {
+            source: ProblemSource::Free.as_str().to_string(),
+            ..Default::default()
+        });
+    }
+    let agencies = agencies(state)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let enterprises = emss_db::repo::organization::list_by_kinds(
+        &state.app.db().conn,
+        &[OrgKind::Enterprise, OrgKind::SelfMaintainingEnterprise],
+    )
+    .await
+    .map_err(emss_app::AppError::from)?
+    .into_iter()
+    .filter(|o| {
+        actor.org_kind != OrgKind::DistrictRegulator || o.district_code == actor.district_code
+    })
+    .map(|o| (o.id, o.name))
+    .collect();
+    let from_record = form
+        .problems
+        .iter()
+        .find(|p| p.source == ProblemSource::Record.as_str())
+        .map(|p| p.source_id.clone());
+    let title = if action == "/rectifications" {
+        "新增整改单"
+    } else {
+        "修改整改单"
+    };
+    Ok(NewPage {
+        shell: Shell::portal(
+            ctx,
+            "page.rectifications.new",
+            title,
+            &["任务管理", "整改单管理", title],
+        ),
+        form,
+        agencies,
+        enterprises,
+        errors,
+        action,
+        from_record,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NewQuery {
+    /// Start from this record: its agency, enterprise and flags fill the form.
+    pub record_id: Option<String>,
+}
+
+pub async fn new(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<NewQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let form = match q.record_id.as_deref().filter(|r| !r.is_empty()) {
+        Some(record_id) => OrderForm::of_input(
+            emss_app::rectifications::prefill_from_record(&state.app, actor, record_id).await?,
+        ),
+        None => OrderForm {
+            deadline: (emss_domain::time::shanghai_date(state.app.now())
+                + chrono::Duration::days(15))
+            .to_string(),
+            ..Default::default()
+        },
+    };
+    let page = new_page(
+        &state,
+        &ctx,
+        actor,
+        form,
+        BTreeMap::new(),
+        "/rectifications".into(),
+    )
+    .await?;
+    Ok(render(&page))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let form = OrderForm::from_pairs(pairs);
+    match emss_app::rectifications::create(&state.app, actor, form.input(), form.issue, None).await
+    {
+        Ok(o) => Ok(Redirect::to(&format!(
+            "/rectifications/{}?done={}",
+            o.id,
+            if form.issue { "issued" } else { "saved" }
+        ))
+        .into_response()),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let page = new_page(
+                &state,
+                &ctx,
+                actor,
+                form,
+                e.fields,
+                "/rectifications".into(),
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The issuing regulator saves its draft again, and may issue it.
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let form = OrderForm::from_pairs(pairs);
+    let saved = match emss_app::rectifications::update(&state.app, actor, &id, form.input()).await {
+        Ok(_) if form.issue => emss_app::rectifications::issue(&state.app, actor, &id).await,
+        other => other,
+    };
+    match saved {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/rectifications/{id}?done={}",
+            if form.issue { "issued" } else { "saved" }
+        ))
+        .into_response()),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let page = new_page(
+                &state,
+                &ctx,
+                actor,
+                form,
+                e.fields,
+                format!("/rectifications/{id}"),
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The answer form as typed: `measures_{problem}` and `records_{problem}` per problem.
+#[derive(Debug, Clone, Default)]
+pub struct AnswerForm {
+    pub summary: String,
+    pub measures: BTreeMap<String, String>,
+    pub records: BTreeMap<String, String>,
+}
+
+impl AnswerForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> AnswerForm {
+        let mut f = AnswerForm::default();
+        for (k, v) in pairs {
+            if k == "summary" {
+                f.summary = v;
+            } else if let Some(id) = k.strip_prefix("measures_") {
+                f.measures.insert(id.to_string(), v);
+            } else if let Some(id) = k.strip_prefix("records_") {
+                f.records.insert(id.to_string(), v);
+            }
+        }
+        f
+    }
+
+    fn input(&self, detail: &RectificationDetail) -> ResponseInput {
+        ResponseInput {
+            summary: self.summary.clone(),
+            problems: detail
+                .problems
+                .iter()
+                .map(|p| ResponseProblem {
+                    problem_id: p.id.clone(),
+                    measures: self.measures.get(&p.id).cloned().unwrap_or_default(),
+                    record_numbers: self
+                        .records
+                        .get(&p.id)
+                        .map(|r| {
+                            r.split([',', '，', '、', ' ', '\n'])
+                                .map(str::trim)
+                                .filter(|n| !n.is_empty())
+                                .map(String::from)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn measures_of(&self, id: &str) -> &str {
+        self.measures
+            .get(id)
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    pub fn records_of(&self, id: &str) -> &str {
+        self.records.get(id).map(String::as_str).unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/rectification_show.html")]
+pub struct ShowPage {
+    pub shell: Shell,
+    pub detail: RectificationDetail,
+    pub may: Allowed,
+    /// The order's state, for the steps bar.
+    pub state: RectificationState,
+    pub answer: AnswerForm,
+    /// The decision comment as typed.
+    pub comment: String,
+    pub errors: BTreeMap<String, String>,
+    pub notice: Option<&'static str>,
+}
+
+impl ShowPage {
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+
+    pub fn problem_error(&self, n: &usize, field: &str) -> Option<&str> {
+        self.error(&format!("problems[{n}].{field}"))
+    }
+
+    pub fn at(&self, at: &Option<chrono::DateTime<chrono::Utc>>) -> String {
+        format_optional(*at)
+    }
+
+    pub fn when(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        format_datetime(*at)
+    }
+
+    /// `1.2 MB`, `35 KB`.
+    pub fn size(&self, bytes: &i64) -> String {
+        if *bytes >= 1024 * 1024 {
+            format!("{:.1} MB", *bytes as f64 / (1024.0 * 1024.0))
+        } else {
+            format!("{} KB", (*bytes + 1023) / 1024)
+        }
+    }
+}
+
+async fn show_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    answer: AnswerForm,
+    comment: String,
+    errors: BTreeMap<String, String>,
+    notice: Option<&'static str>,
+) -> Result<ShowPage, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let detail = emss_app::rectifications::detail(&state.app, actor, id).await?;
+    let may = emss_app::rectifications::allowed(actor, &detail.order);
+    let state_now =
+        RectificationState::parse(&detail.order.state).unwrap_or(RectificationState::Draft);
+    // A returned answer is typed again from what was sent.
+    let answer = if answer.summary.is_empty() && answer.measures.is_empty() {
+        AnswerForm {
+            summary: detail.order.response.clone().unwrap_or_default(),
+            measures: detail
+                .problems
+                .iter()
+                .map(|p| (p.id.clone(), p.measures.clone().unwrap_or_default()))
+                .collect(),
+            records: detail
+                .problems
+                .iter()
+                .map(|p| {
+                    let numbers: Vec<&str> = p.records.iter().map(|r| r.number.as_str()).collect();
+                    (p.id.clone(), numbers.join("，"))
+                })
+                .collect(),
+        }
+    } else {
+        answer
+    };
+    Ok(ShowPage {
+        shell: Shell::portal(
+            ctx,
+            "page.rectifications",
+            "整改单详情",
+            &["任务管理", "整改单管理", "整改单详情"],
+        ),
+        state: state_now,
+        may,
+        detail,
+        answer,
+        comment,
+        errors,
+        notice,
+    })
+}
+
+fn notice_of(done: Option<&str>) -> Option<&'static str> {
+    done.map(|d| match d {
+        "saved" => "整改单草稿已保存",
+        "issued" => "整改单已下发",
+        "signed" => "已签收整改单，请按期整改并提交整改情况",
+        "responded" => "整改情况已提交，等待监管部门审核",
+        "accept" => "整改单已销号",
+        "return" => "已退回整改情况",
+        "attached" => "附件已上传",
+        _ => "已完成",
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ShowQuery {
+    pub done: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageQuery(q): PageQuery<ShowQuery>,
+) -> Result<Response, PageError> {
+    let page = show_page(
+        &state,
+        &ctx,
+        &id,
+        AnswerForm::default(),
+        String::new(),
+        BTreeMap::new(),
+        notice_of(q.done.as_deref()),
+    )
+    .await?;
+    Ok(render(&page))
+}
+
+/// A step's answer: back to the order with its notice, or the order again with the problems
+/// next to their fields and what was typed kept.
+async fn after(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    done: Result<RectificationView, emss_app::AppError>,
+    notice: &str,
+    answer: AnswerForm,
+    comment: String,
+) -> Result<Response, PageError> {
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!("/rectifications/{id}?done={notice}")).into_response()),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let page = show_page(state, ctx, id, answer, comment, e.fields, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn issue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let done = emss_app::rectifications::issue(&state.app, actor, &id).await;
+    after(
+        &state,
+        &ctx,
+        &id,
+        done,
+        "issued",
+        AnswerForm::default(),
+        String::new(),
+    )
+    .await
+}
+
+pub async fn sign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let done = emss_app::rectifications::sign(&state.app, actor, &id).await;
+    after(
+        &state,
+        &ctx,
+        &id,
+        done,
+        "signed",
+        AnswerForm::default(),
+        String::new(),
+    )
+    .await
+}
+
+pub async fn respond(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let form = AnswerForm::from_pairs(pairs);
+    let detail = emss_app::rectifications::detail(&state.app, actor, &id).await?;
+    let done = emss_app::rectifications::respond(&state.app, actor, &id, form.input(&detail)).await;
+    after(&state, &ctx, &id, done, "responded", form, String::new()).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DecisionForm {
+    /// `accept` (销号) | `return` (退回).
+    pub decision: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<DecisionForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let accept = match form.decision.as_str() {
+        "accept" => true,
+        "return" => false,
+        _ => return Err(emss_app::AppError::field("decision", "请选择销号或退回").into()),
+    };
+    let done =
+        emss_app::rectifications::decide(&state.app, actor, &id, accept, &form.comment).await;
+    let notice = if accept { "accept" } else { "return" };
+    after(
+        &state,
+        &ctx,
+        &id,
+        done,
+        notice,
+        AnswerForm::default(),
+        form.comment,
+    )
+    .await
+}
+
+pub async fn upload_attachment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    // Who may not attach here is told so before the upload is read.
+    emss_app::rectifications::may_upload(&state.app, actor, &id).await?;
+    let (_, files) = crate::upload::form(req, &state).await?;
+    let file = files.into_iter().find(|f| f.kind == "file");
+    match emss_app::rectifications::upload_attachment(&state.app, actor, &id, file).await {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/rectifications/{id}?done=attached#attachments"))
+                .into_response(),
+        ),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let page = show_page(
+                &state,
+                &ctx,
+                &id,
+                AnswerForm::default(),
+                String::new(),
+                e.fields,
+                None,
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn attachment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, attachment_id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (a, bytes) =
+        emss_app::rectifications::attachment_file(&state.app, actor, &id, &attachment_id).await?;
+    Ok(crate::api::download(&a.file_name, &a.content_type, bytes))
+}
+
+/// The issuing regulator edits its draft on this page.
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let detail = emss_app::rectifications::detail(&state.app, actor, &id).await?;
+    if !emss_app::rectifications::allowed(actor, &detail.order).edit {
+        return Err(emss_app::AppError::field("state", "整改单已下发，不能再修改").into());
+    }
+    let o = &detail.order;
+    let form = OrderForm {
+        agency_id: o.agency_id.clone(),
+        enterprise_id: o.enterprise_id.clone(),
+        title: o.title.clone(),
+        basis: o.basis.clone(),
+        deadline: o.deadline.to_string(),
+        problems: detail
+            .problems
+            .iter()
+            .map(|p| ProblemRow {
+                source: p.source.clone(),
+                source_id: p.source_id.clone(),
+                description: p.description.clone(),
+            })
+            .collect(),
+        issue: false,
+    };
+    let page = new_page(
+        &state,
+        &ctx,
+        actor,
+        form,
+        BTreeMap::new(),
+        format!("/rectifications/{id}"),
+    )
+    .await?;
+    Ok(render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "print/rectification.html")]
+pub struct PrintPage {
+    pub css: String,
+    pub js: String,
+    pub detail: RectificationDetail,
+    pub issued: String,
+}
+
+/// The order on an A4 sheet: the issuing authority, the number, the problems and the deadline.
+pub async fn print(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let detail = emss_app::rectifications::detail(&state.app, actor, &id).await?;
+    Ok(render(&PrintPage {
+        css: assets::href("app.css"),
+        js: assets::href("app.js"),
+        issued: detail
+            .order
+            .issued_at
+            .map(|at| {
+                emss_domain::time::shanghai_date(at)
+                    .format("%Y年%-m月%-d日")
+                    .to_string()
+            })
+            .unwrap_or_default(),
+        detail,
+    }))
+}
