@@ -116,6 +116,61 @@ pub fn deadline_problem(deadline: NaiveDate, today: NaiveDate) -> Option<&'stati
     }
 }
 
+/// Why an extension (延期申请) of an order due on `deadline` to `requested` cannot be asked for on
+/// `today`, if it cannot: it must move the deadline later, to a day not yet past, within a year of
+/// the deadline it extends.
+pub fn extension_problem(
+    deadline: NaiveDate,
+    requested: NaiveDate,
+    today: NaiveDate,
+) -> Option<&'static str> {
+    if requested <= deadline {
+        Some("延期后的期限须晚于原整改期限")
+    } else if requested < today {
+        Some("延期后的期限不能早于今天")
+    } else if (requested - deadline).num_days() > 366 {
+        Some("一次延期不能超过一年")
+    } else {
+        None
+    }
+}
+
+/// The state of an extension request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtensionState {
+    Pending,
+    Granted,
+    Refused,
+}
+
+impl ExtensionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExtensionState::Pending => "pending",
+            ExtensionState::Granted => "granted",
+            ExtensionState::Refused => "refused",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ExtensionState> {
+        [
+            ExtensionState::Pending,
+            ExtensionState::Granted,
+            ExtensionState::Refused,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ExtensionState::Pending => "待审核",
+            ExtensionState::Granted => "已同意",
+            ExtensionState::Refused => "不同意",
+        }
+    }
+}
+
 /// The order's number: the issuing authority's short name, the year and its sequence in that year
 /// (e.g. 浦东新区整改〔2026〕3号). `authority` is the district's name, or 上海市 for the city.
 pub fn number(authority: &str, year: i32, seq: i32) -> String {
@@ -127,6 +182,8 @@ pub fn number(authority: &str, year: i32, seq: i32) -> String {
 pub enum ProblemSource {
     /// A maintenance record (its flags or failed verdicts).
     Record,
+    /// A due occurrence of a plan whose period ended without a record (超期).
+    Occurrence,
     /// Written by the regulator.
     Free,
 }
@@ -135,19 +192,25 @@ impl ProblemSource {
     pub fn as_str(self) -> &'static str {
         match self {
             ProblemSource::Record => "record",
+            ProblemSource::Occurrence => "occurrence",
             ProblemSource::Free => "free",
         }
     }
 
     pub fn parse(s: &str) -> Option<ProblemSource> {
-        [ProblemSource::Record, ProblemSource::Free]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            ProblemSource::Record,
+            ProblemSource::Occurrence,
+            ProblemSource::Free,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 
     pub fn label(self) -> &'static str {
         match self {
             ProblemSource::Record => "运维记录",
+            ProblemSource::Occurrence => "超期未运维",
             ProblemSource::Free => "其他问题",
         }
     }
@@ -225,9 +288,32 @@ mod tests {
     }
 
     #[test]
+    fn an_extension_moves_the_deadline_later_within_a_year() {
+        let deadline = day("2026-12-10");
+        let today = day("2026-12-12");
+        assert_eq!(
+            extension_problem(deadline, deadline, today),
+            Some("延期后的期限须晚于原整改期限")
+        );
+        assert_eq!(
+            extension_problem(deadline, day("2026-12-11"), today),
+            Some("延期后的期限不能早于今天")
+        );
+        assert_eq!(extension_problem(deadline, today, today), None);
+        assert_eq!(extension_problem(deadline, day("2027-12-11"), today), None);
+        assert_eq!(
+            extension_problem(deadline, day("2027-12-12"), today),
+            Some("一次延期不能超过一年")
+        );
+        for s in ["pending", "granted", "refused"] {
+            assert_eq!(ExtensionState::parse(s).unwrap().as_str(), s);
+        }
+    }
+
+    #[test]
     fn numbers_name_the_authority_and_year() {
         assert_eq!(number("浦东新区", 2026, 3), "浦东新区整改〔2026〕3号");
-        for s in ["record", "free"] {
+        for s in ["record", "occurrence", "free"] {
             assert_eq!(ProblemSource::parse(s).unwrap().as_str(), s);
         }
     }

@@ -381,6 +381,24 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             }
             return req.send().await.unwrap();
         }
+        // agency_a's extension request waits: a second one is refused (422).
+        "api.rectifications.extensions.create" => (
+            Method::POST,
+            format!(
+                "/api/v1/rectifications/{}/extensions",
+                demo_rectification(t, "in_progress").await
+            ),
+            Some(json!({"deadline": "2000-01-01", "reason": ""})),
+        ),
+        // Neither grant nor refuse: refused (422) once past the access check.
+        "api.rectifications.extensions.decide" => {
+            let (order, extension) = demo_rectification_extension(t).await;
+            (
+                Method::POST,
+                format!("/api/v1/rectifications/{order}/extensions/{extension}/decision"),
+                Some(json!({"decision": "maybe"})),
+            )
+        }
         "api.rectifications.attachments.get" => {
             let (order, attachment) = demo_rectification_attachment(t).await;
             (
@@ -1013,10 +1031,9 @@ async fn demo_rectification(t: &TestApp, state: &str) -> String {
         state: Some(state.to_string()),
         ..Default::default()
     };
-    let city = emss_domain::Scope::City;
     let viewer = emss_db::repo::rectification::Viewer {
-        scope: &city,
-        org_id: "",
+        scope: emss_domain::Scope::City,
+        org_id: String::new(),
     };
     let today = chrono::Utc::now().date_naive();
     emss_db::repo::rectification::list(
@@ -1031,6 +1048,15 @@ async fn demo_rectification(t: &TestApp, state: &str) -> String {
     .items[0]
         .id
         .clone()
+}
+
+/// The extension request waiting on the demo's overdue order: (order id, request id).
+async fn demo_rectification_extension(t: &TestApp) -> (String, String) {
+    let order = demo_rectification(t, "in_progress").await;
+    let requests = emss_db::repo::rectification::extensions(&t.app.db().conn, &order)
+        .await
+        .unwrap();
+    (order, requests[0].id.clone())
 }
 
 /// The report the demo's answered order carries: (order id, attachment id).
@@ -1453,6 +1479,23 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
             ),
             vec![],
         ),
+        "page.rectifications.extensions.create" => (
+            true,
+            format!(
+                "/rectifications/{}/extensions",
+                demo_rectification(t, "in_progress").await
+            ),
+            vec![("extension_reason", String::new())],
+        ),
+        "page.rectifications.extensions.decide" => {
+            let (order, extension) = demo_rectification_extension(t).await;
+            (
+                true,
+                format!("/rectifications/{order}/extensions/{extension}/decision"),
+                vec![("decision", "maybe".into())],
+            )
+        }
+        "page.rectifications.export_xlsx" => (false, "/rectifications/export.xlsx".into(), vec![]),
         "page.rectifications.attachments.get" => {
             let (order, attachment) = demo_rectification_attachment(t).await;
             (

@@ -306,8 +306,8 @@ async fn the_benchmark_list_queries_use_indexes_on_both_databases() {
             first_page(
                 repo::rectification::list_query(
                     &repo::rectification::Viewer {
-                        scope: &district,
-                        org_id: "d1",
+                        scope: district.clone(),
+                        org_id: "d1".into(),
                     },
                     &repo::rectification::RectificationFilter {
                         overdue: true,
@@ -323,8 +323,8 @@ async fn the_benchmark_list_queries_use_indexes_on_both_databases() {
             first_page(
                 repo::rectification::list_query(
                     &repo::rectification::Viewer {
-                        scope: &Scope::Agency("a1".into()),
-                        org_id: "a1",
+                        scope: Scope::Agency("a1".into()),
+                        org_id: "a1".into(),
                     },
                     &repo::rectification::RectificationFilter {
                         to_answer: true,

@@ -364,6 +364,52 @@ async fn pages_start_from_a_record_keep_what_was_typed_and_count_what_waits() {
     assert!(home.contains("待处理整改单"));
     let list = agency.page("/rectifications?tab=to_answer").await.unwrap();
     assert!(list.contains("总共 1 条记录") && list.contains("逾期"));
+    // From a missed week on 运维管理: the order names the occurrence.
+    let maintenance = b.page("/tasks/maintenance?window=overdue").await.unwrap();
+    let marker = "/rectifications/new?occurrence_id=";
+    let start = maintenance
+        .find(marker)
+        .expect("a 下发整改单 link on a missed row")
+        + marker.len();
+    let occurrence: String = maintenance[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let form = b.page(&format!("{marker}{occurrence}")).await.unwrap();
+    assert!(
+        form.contains("超期未运维："),
+        "the missed visit fills the problem"
+    );
+    let agency_id = t.org_of("agency_a").await.unwrap();
+    let ent_a = t.org_of("ent_a").await.unwrap();
+    let order = |source_id: &str| {
+        json!({"agency_id": agency_id, "enterprise_id": ent_a, "title": "超期未运维整改",
+               "basis": "运维合同第三条", "deadline": (today(&t) + Duration::days(7)).to_string(),
+               "issue": true,
+               "problems": [{"source": "occurrence", "source_id": source_id, "description": "超期未运维"}]})
+    };
+    let (status, body) = post(&t, &district, "/api/v1/rectifications", order("no-such")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["fields"]["problems[0].source_id"],
+        "所涉运维计划不存在、不属于该机构或并未超期"
+    );
+    let (status, issued) = post(&t, &district, "/api/v1/rectifications", order(&occurrence)).await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let (_, detail) = get(
+        &t,
+        &district,
+        &format!("/api/v1/rectifications/{}", issued["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(detail["problems"][0]["source"], "occurrence");
+    assert!(
+        detail["problems"][0]["source_text"]
+            .as_str()
+            .unwrap()
+            .contains(" 至 ")
+    );
+
     let csv = b
         .get("/rectifications/export.csv")
         .await
@@ -372,5 +418,181 @@ async fn pages_start_from_a_record_keep_what_was_typed_and_count_what_waits() {
         .await
         .unwrap();
     assert!(csv.starts_with("\u{feff}序号,整改单编号"));
-    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert_eq!(
+        csv.lines().count(),
+        4,
+        "the header, the demo's two orders and this one: {csv}"
+    );
+}
+
+/// 延期申请: the agency asks for a later deadline; refused with reasons the deadline stays, granted
+/// it moves and the order is no longer 逾期 under it; one request waits at a time.
+#[tokio::test]
+async fn an_extension_moves_the_deadline_only_when_granted() {
+    let t = TestApp::spawn().await.unwrap();
+    let district = t.token("district_a").await.unwrap();
+    let agency = t.token("agency_a").await.unwrap();
+    let (record_id, _, record) = flagged_record(&t, &district).await;
+    let day = |n: i64| (today(&t) + Duration::days(n)).to_string();
+    let (status, order) = post(
+        &t,
+        &district,
+        "/api/v1/rectifications",
+        json!({"agency_id": record["agency_id"], "enterprise_id": record["enterprise_id"],
+               "title": "照片重复使用整改", "basis": "运维合同", "deadline": day(5), "issue": true,
+               "problems": [{"source": "record", "source_id": record_id, "description": "照片重复"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{order}");
+    let path = format!("/api/v1/rectifications/{}", order["id"].as_str().unwrap());
+    assert_eq!(
+        post(&t, &agency, &format!("{path}/sign"), json!({}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+
+    let ask = |deadline: String, reason: &str| json!({"deadline": deadline, "reason": reason});
+    let (status, body) = post(&t, &agency, &format!("{path}/extensions"), ask(day(3), " ")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"]["deadline"], "延期后的期限须晚于原整改期限");
+    assert_eq!(body["fields"]["reason"], "请填写延期理由");
+    let (status, first) = post(
+        &t,
+        &agency,
+        &format!("{path}/extensions"),
+        ask(day(20), "备件未到"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["state"], "pending");
+    let (status, body) = post(
+        &t,
+        &agency,
+        &format!("{path}/extensions"),
+        ask(day(30), "再延"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["fields"]["state"],
+        "已有延期申请等待审核，请等待监管部门处理"
+    );
+    let (_, listed) = get(
+        &t,
+        &district,
+        "/api/v1/rectifications?extension_pending=true",
+    )
+    .await;
+    assert!(
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == order["id"])
+    );
+
+    let decide = |id: &str| format!("{path}/extensions/{id}/decision");
+    let first_id = first["id"].as_str().unwrap();
+    let (status, body) = post(
+        &t,
+        &district,
+        &decide(first_id),
+        json!({"decision": "refuse"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"]["comment"], "请填写不同意延期的理由");
+    let (status, refused) = post(
+        &t,
+        &district,
+        &decide(first_id),
+        json!({"decision": "refuse", "comment": "期限已较宽裕"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{refused}");
+    assert_eq!(refused["deadline"], day(5));
+    let (status, body) = post(
+        &t,
+        &district,
+        &decide(first_id),
+        json!({"decision": "grant"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"]["state"], "该延期申请已处理");
+
+    let (_, second) = post(
+        &t,
+        &agency,
+        &format!("{path}/extensions"),
+        ask(day(20), "备件延迟到货"),
+    )
+    .await;
+    let (status, granted) = post(
+        &t,
+        &district,
+        &decide(second["id"].as_str().unwrap()),
+        json!({"decision": "grant"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{granted}");
+    assert_eq!(granted["deadline"], day(20));
+
+    // Past the first deadline, within the granted one: not 逾期.
+    t.clock.advance(Duration::days(10));
+    let agency = t.token("agency_a").await.unwrap();
+    let (_, detail) = get(&t, &agency, &path).await;
+    assert_eq!(detail["overdue"], false);
+    let states: Vec<&str> = detail["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["refused", "granted"]);
+    let trail: Vec<&str> = detail["trail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        trail.iter().filter(|a| **a == "申请延期").count(),
+        2,
+        "{trail:?}"
+    );
+    assert!(trail.contains(&"不同意延期") && trail.contains(&"同意延期"));
+}
+
+/// The list as an Excel workbook: the same rows as the page, in a sheet named for the list.
+#[tokio::test]
+async fn the_list_exports_as_a_workbook() {
+    let t = TestApp::spawn().await.unwrap();
+    let b = t.browser("district_a").await.unwrap();
+    let res = b
+        .get("/rectifications/export.xlsx?tab=submitted")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let bytes = res.bytes().await.unwrap().to_vec();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range("整改单").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows[0][1], "整改单编号");
+    assert_eq!(
+        rows.len(),
+        2,
+        "the header and the one order waiting for 销号"
+    );
+    assert!(rows[1][1].starts_with("浦东新区整改〔"));
+    assert_eq!(rows[1][7], "已提交整改");
 }

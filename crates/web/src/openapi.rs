@@ -104,6 +104,8 @@ use utoipa::{Modify, OpenApi};
         api::rectifications::return_answer,
         api::rectifications::upload_attachment,
         api::rectifications::attachment,
+        api::rectifications::request_extension,
+        api::rectifications::decide_extension,
         api::enterprises::import,
         api::outlets::list,
         api::outlets::create,

@@ -18,7 +18,7 @@ use serde_json::json;
 const MAX_ATTACHMENTS: usize = 30;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AttachmentView {
+pub struct OrderAttachmentView {
     pub id: String,
     /// `issue` (the regulator's) | `response` (the agency's answer).
     pub stage: String,
@@ -29,14 +29,14 @@ pub struct AttachmentView {
     pub uploaded_at: DateTime<Utc>,
 }
 
-impl AttachmentView {
+impl OrderAttachmentView {
     pub fn is_image(&self) -> bool {
         self.content_type.starts_with("image/")
     }
 }
 
-fn attachment_view(a: rectification_attachment::Model) -> AttachmentView {
-    AttachmentView {
+fn attachment_view(a: rectification_attachment::Model) -> OrderAttachmentView {
+    OrderAttachmentView {
         stage_label: if a.stage == "response" {
             "整改材料"
         } else {
@@ -52,7 +52,10 @@ fn attachment_view(a: rectification_attachment::Model) -> AttachmentView {
     }
 }
 
-pub(super) async fn of_order(app: &App, order_id: &str) -> Result<Vec<AttachmentView>, AppError> {
+pub(super) async fn of_order(
+    app: &App,
+    order_id: &str,
+) -> Result<Vec<OrderAttachmentView>, AppError> {
     Ok(repo::rectification::attachments(&app.db().conn, order_id)
         .await?
         .into_iter()
@@ -88,7 +91,7 @@ pub async fn upload_attachment(
     actor: &Actor,
     order_id: &str,
     file: Option<Upload>,
-) -> Result<AttachmentView, AppError> {
+) -> Result<OrderAttachmentView, AppError> {
     let may = may_upload(app, actor, order_id).await?;
     let found = visible(app, actor, order_id).await?;
     let stage = if may.edit { "issue" } else { "response" };
@@ -141,7 +144,7 @@ pub async fn attachment_file(
     actor: &Actor,
     order_id: &str,
     id: &str,
-) -> Result<(AttachmentView, Vec<u8>), AppError> {
+) -> Result<(OrderAttachmentView, Vec<u8>), AppError> {
     let found = visible(app, actor, order_id).await?;
     let a = repo::rectification::attachments(&app.db().conn, &found.id)
         .await?

@@ -21,9 +21,9 @@ const RECORDS_MAX: usize = 20;
 /// One problem as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProblemInput {
-    /// `record` | `free`.
+    /// `record` | `occurrence` | `free`.
     pub source: String,
-    /// The record's id for `record`.
+    /// The record's id for `record`, the occurrence's for `occurrence`.
     pub source_id: String,
     pub description: String,
 }
@@ -219,6 +219,30 @@ async fn check_problems(
                     }
                 }
             }
+            ProblemSource::Occurrence => {
+                let today = emss_domain::time::shanghai_date(app.now());
+                let found = repo::rectification::occurrence_in_scope(
+                    db,
+                    &actor.scope(),
+                    p.source_id.trim(),
+                )
+                .await?
+                .filter(|o| o.agency_id == input.agency_id.trim())
+                .filter(|o| o.record_id.is_none() && o.period_end < today);
+                match found {
+                    Some(o) => {
+                        let text = occurrence_text(app, &o).await?;
+                        (o.id, text)
+                    }
+                    None => {
+                        errors.add(
+                            &field("source_id"),
+                            "所涉运维计划不存在、不属于该机构或并未超期",
+                        );
+                        (String::new(), String::new())
+                    }
+                }
+            }
         };
         out.push(CheckedProblem {
             source,
@@ -332,4 +356,24 @@ pub(super) async fn check_response(
         summary,
         problems: answered,
     })
+}
+
+/// How a missed occurrence reads on an order: the outlet, the form type and the period.
+pub(super) async fn occurrence_text(
+    app: &App,
+    o: &emss_db::entity::occurrence::Model,
+) -> Result<String, AppError> {
+    let outlet = repo::outlet::by_ids(&app.db().conn, std::slice::from_ref(&o.outlet_id))
+        .await?
+        .pop()
+        .map(|x| x.name)
+        .unwrap_or_default();
+    let form = crate::tasks::form_names(app)
+        .await?
+        .remove(&o.form_code)
+        .unwrap_or_default();
+    Ok(format!(
+        "{outlet} {form} {} 至 {}",
+        o.period_start, o.period_end
+    ))
 }

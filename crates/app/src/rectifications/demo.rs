@@ -1,16 +1,19 @@
 //! Demo orders of the 浦东 regulator to agency A, drafted from the demo's flagged records: one
-//! signed for and past its deadline without an answer (逾期), one answered and waiting for 销号.
+//! signed for and past its deadline without an answer (逾期), with an extension request waiting;
+//! one answered with a report and waiting for 销号.
 //! Each carries the trail its drafting, issue, signing and answer would have written, at the
 //! days they are placed on.
 
 use crate::audit::{self, Outcome};
 use crate::{App, AppError};
 use chrono::{DateTime, Datelike, Duration, Utc};
-use emss_db::entity::{rectification, rectification_attachment, rectification_problem};
+use emss_db::entity::{
+    rectification, rectification_attachment, rectification_extension, rectification_problem,
+};
 use emss_db::repo;
 use emss_domain::attachment::FileType;
 use emss_domain::record::FlagKind;
-use emss_domain::rectification::{ProblemSource, RectificationState, number};
+use emss_domain::rectification::{ExtensionState, ProblemSource, RectificationState, number};
 use emss_domain::{Actor, OrgKind, Role};
 use serde_json::json;
 
@@ -165,6 +168,35 @@ pub(crate) async fn load_demo(
                 detail: json!({"number": order_number}),
             },
         ];
+        if answered.is_none() {
+            // Past its deadline, the agency asked yesterday for a week more.
+            let asked_at = day(1);
+            let to = today + Duration::days(7);
+            let reason = "分析仪返厂维修，备用仪器到货后重新校准，需延期一周";
+            repo::rectification::insert_extension(
+                txn,
+                rectification_extension::Model {
+                    id: emss_domain::ids::new_id(),
+                    rectification_id: id.clone(),
+                    from_deadline: today + Duration::days(deadline),
+                    to_deadline: to,
+                    reason: reason.to_string(),
+                    state: ExtensionState::Pending.as_str().to_string(),
+                    requested_by: manager.account_id.clone(),
+                    requested_at: asked_at,
+                    decided_by: None,
+                    decided_at: None,
+                    comment: None,
+                },
+            )
+            .await?;
+            steps.push(Step {
+                at: asked_at,
+                by: &manager,
+                action: "rectification.extension_request",
+                detail: json!({"extension": format!("申请延期至 {to}"), "reason": reason}),
+            });
+        }
         if let Some(at) = answered_at {
             let report = attach_report(txn, app, &id, &manager.account_id, at).await?;
             steps.push(Step {

@@ -7,10 +7,12 @@
 mod attachments;
 mod check;
 mod demo;
+mod extension;
 
-pub use attachments::{AttachmentView, attachment_file, may_upload, upload_attachment};
+pub use attachments::{OrderAttachmentView, attachment_file, may_upload, upload_attachment};
 pub use check::{ProblemInput, RectificationInput, ResponseInput, ResponseProblem};
 pub(crate) use demo::{DemoParties, load_demo};
+pub use extension::{ExtensionView, decide_extension, request_extension};
 
 use crate::audit::{self, Outcome};
 use crate::idempotency::{self, Keyed};
@@ -70,6 +72,8 @@ pub struct RectificationView {
     pub closed_at: Option<DateTime<Utc>>,
     pub closed_by_name: Option<String>,
     pub closing_comment: Option<String>,
+    /// An extension request (延期申请) waits for the regulator.
+    pub extension_pending: bool,
     pub version: i32,
 }
 
@@ -96,10 +100,10 @@ pub struct RecordRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProblemView {
     pub id: String,
-    /// `record` | `free`.
+    /// `record` | `occurrence` | `free`.
     pub source: String,
     pub source_label: String,
-    /// The record it is about; empty when written freely.
+    /// The record or missed occurrence it is about; empty when written freely.
     pub source_id: String,
     /// How that source reads (a record's 运维编号 and outlet).
     pub source_text: String,
@@ -112,7 +116,7 @@ pub struct ProblemView {
 
 /// One line of an order's trail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct TrailLine {
+pub struct OrderTrailLine {
     pub at: DateTime<Utc>,
     pub action: String,
     pub actor: String,
@@ -126,8 +130,10 @@ pub struct RectificationDetail {
     #[serde(flatten)]
     pub order: RectificationView,
     pub problems: Vec<ProblemView>,
-    pub attachments: Vec<AttachmentView>,
-    pub trail: Vec<TrailLine>,
+    pub attachments: Vec<OrderAttachmentView>,
+    /// 延期申请, oldest first.
+    pub extensions: Vec<ExtensionView>,
+    pub trail: Vec<OrderTrailLine>,
 }
 
 /// What the caller may do with an order now (buttons on its page).
@@ -139,10 +145,10 @@ pub struct Allowed {
     pub respond: bool,
     pub decide: bool,
     pub upload: bool,
-}
-
-fn viewer(actor: &Actor) -> (emss_domain::Scope, String) {
-    (actor.scope(), actor.org_id.clone())
+    /// The agency may ask for a later deadline (none waiting).
+    pub extend: bool,
+    /// The issuing regulator may decide the waiting extension request.
+    pub decide_extension: bool,
 }
 
 fn today(app: &App) -> NaiveDate {
@@ -163,17 +169,9 @@ pub(crate) async fn visible(
     if !Permission::ViewRectifications.allows(Some(actor)) {
         return Err(AppError::new(ErrorCode::NotFound));
     }
-    let (scope, org_id) = viewer(actor);
-    repo::rectification::get(
-        &app.db().conn,
-        &Viewer {
-            scope: &scope,
-            org_id: &org_id,
-        },
-        id,
-    )
-    .await?
-    .ok_or(AppError::new(ErrorCode::NotFound))
+    repo::rectification::get(&app.db().conn, &Viewer::of(actor), id)
+        .await?
+        .ok_or(AppError::new(ErrorCode::NotFound))
 }
 
 /// The issuing regulator's own order: others in scope read it but do not act on it.
@@ -223,6 +221,10 @@ pub fn allowed(actor: &Actor, o: &RectificationView) -> Allowed {
         decide: issuer && state == Some(RectificationState::Submitted),
         upload: (issuer && state == Some(RectificationState::Draft))
             || (addressee && state == Some(RectificationState::InProgress)),
+        extend: addressee
+            && state.is_some_and(RectificationState::awaits_response)
+            && !o.extension_pending,
+        decide_extension: issuer && o.extension_pending,
     }
 }
 
@@ -256,6 +258,8 @@ async fn views(
     people.sort();
     people.dedup();
     let accounts = repo::account::names(db, &people).await?;
+    let ids: Vec<String> = rows.iter().map(|o| o.id.clone()).collect();
+    let pending = repo::rectification::with_pending_extension(db, &ids).await?;
     let today = today(app);
     let org = |id: &str| orgs.get(id).cloned().unwrap_or_default();
     let person = |id: &Option<String>| {
@@ -278,6 +282,7 @@ async fn views(
                 signed_by_name: person(&o.signed_by),
                 responded_by_name: person(&o.responded_by),
                 closed_by_name: person(&o.closed_by),
+                extension_pending: pending.contains(&o.id),
                 id: o.id,
                 title: o.title,
                 basis: o.basis,
@@ -319,13 +324,9 @@ pub async fn list(
     if !Permission::ViewRectifications.allows(Some(actor)) {
         return Err(AppError::new(ErrorCode::Forbidden));
     }
-    let (scope, org_id) = viewer(actor);
     let found = repo::rectification::list(
         &app.db().conn,
-        &Viewer {
-            scope: &scope,
-            org_id: &org_id,
-        },
+        &Viewer::of(actor),
         &filter,
         today(app),
         page,
@@ -344,17 +345,7 @@ pub async fn count(app: &App, actor: &Actor, filter: RectificationFilter) -> Res
     if !Permission::ViewRectifications.allows(Some(actor)) {
         return Ok(0);
     }
-    let (scope, org_id) = viewer(actor);
-    Ok(repo::rectification::count(
-        &app.db().conn,
-        &Viewer {
-            scope: &scope,
-            org_id: &org_id,
-        },
-        &filter,
-        today(app),
-    )
-    .await?)
+    Ok(repo::rectification::count(&app.db().conn, &Viewer::of(actor), &filter, today(app)).await?)
 }
 
 /// The orders that name a record, in the caller's scope (shown on the record).
@@ -366,16 +357,7 @@ pub async fn naming(
     if !Permission::ViewRectifications.allows(Some(actor)) {
         return Ok(Vec::new());
     }
-    let (scope, org_id) = viewer(actor);
-    let rows = repo::rectification::naming(
-        &app.db().conn,
-        &Viewer {
-            scope: &scope,
-            org_id: &org_id,
-        },
-        source_id,
-    )
-    .await?;
+    let rows = repo::rectification::naming(&app.db().conn, &Viewer::of(actor), source_id).await?;
     views(app, rows).await
 }
 
@@ -420,13 +402,14 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<RectificationD
         })
         .collect();
     let attachments = attachments::of_order(app, &found.id).await?;
+    let extensions = extension::of_order(app, &found.id).await?;
     let entries = repo::audit::trail(db, "rectification", &found.id).await?;
     let actor_ids: Vec<String> = entries.iter().filter_map(|e| e.actor_id.clone()).collect();
     let actors = repo::account::names(db, &actor_ids).await?;
     // People by their names: a regulator reading the trail knows them, not their logins.
     let trail = entries
         .into_iter()
-        .map(|e| TrailLine {
+        .map(|e| OrderTrailLine {
             at: e.at,
             action: action_label(&e.action).to_string(),
             detail: trail_detail(&e.action, &e.detail),
@@ -442,6 +425,7 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<RectificationD
         order: view(app, found).await?,
         problems,
         attachments,
+        extensions,
         trail,
     })
 }
@@ -455,7 +439,13 @@ fn trail_detail(action: &str, detail: &str) -> String {
     let keys: &[&str] = if action == "rectification.issue" {
         &["number"]
     } else {
-        &["reason", "comment", "file_name", "days_late_label"]
+        &[
+            "extension",
+            "reason",
+            "comment",
+            "file_name",
+            "days_late_label",
+        ]
     };
     keys.iter()
         .filter_map(|k| v.get(*k).and_then(|x| x.as_str()).filter(|s| !s.is_empty()))
@@ -926,6 +916,40 @@ pub async fn todos(
         };
         let n = count(app, actor, overdue).await?;
         out.push(("逾期整改单", n, "/rectifications?tab=overdue"));
+        let extension = RectificationFilter {
+            extension_pending: true,
+            ..Default::default()
+        };
+        let n = count(app, actor, extension).await?;
+        out.push(("待审核延期申请", n, "/rectifications?tab=extension"));
     }
     Ok(out)
+}
+
+/// A new order's fields, filled from a missed occurrence (超期) on 运维管理: its agency and
+/// enterprise, and the missed visit as the problem.
+pub async fn prefill_from_occurrence(
+    app: &App,
+    actor: &Actor,
+    occurrence_id: &str,
+) -> Result<RectificationInput, AppError> {
+    if !Permission::IssueRectifications.allows(Some(actor)) {
+        return Err(AppError::new(ErrorCode::Forbidden));
+    }
+    let o = repo::rectification::occurrence_in_scope(&app.db().conn, &actor.scope(), occurrence_id)
+        .await?
+        .ok_or(AppError::new(ErrorCode::NotFound))?;
+    let text = check::occurrence_text(app, &o).await?;
+    Ok(RectificationInput {
+        agency_id: o.agency_id.clone(),
+        enterprise_id: o.enterprise_id.clone(),
+        title: "超期未运维整改".to_string(),
+        basis: String::new(),
+        deadline: (today(app) + chrono::Duration::days(15)).to_string(),
+        problems: vec![ProblemInput {
+            source: ProblemSource::Occurrence.as_str().to_string(),
+            source_id: o.id,
+            description: format!("超期未运维：{text}，期内没有运维记录"),
+        }],
+    })
 }

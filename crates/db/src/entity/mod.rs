@@ -38,6 +38,7 @@ pub mod record_evidence;
 pub mod record_flag;
 pub mod rectification;
 pub mod rectification_attachment;
+pub mod rectification_extension;
 pub mod rectification_problem;
 pub mod rejudgement;
 pub mod session;

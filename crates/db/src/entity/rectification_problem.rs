@@ -8,11 +8,12 @@ pub struct Model {
     pub id: String,
     pub rectification_id: String,
     pub position: i32,
-    /// `ProblemSource::as_str`: record | free.
+    /// `ProblemSource::as_str`: record | occurrence | free.
     pub source: String,
-    /// The record it is about; empty for a problem written freely.
+    /// The record or missed occurrence it is about; empty for a problem written freely.
     pub source_id: String,
-    /// How the source reads on the order (a record's 运维编号 and outlet).
+    /// How the source reads on the order (a record's 运维编号 and outlet, an occurrence's outlet,
+    /// form type and period).
     pub source_label: String,
     pub description: String,
     /// 整改措施: the agency's answer to this problem.

@@ -25,6 +25,7 @@ mod m20261206_000019_fault_periods;
 mod m20261206_000020_standard_materials;
 mod m20261206_000021_emission_limits;
 mod m20261207_000022_rectifications;
+mod m20261207_000023_rectification_extensions;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000020_standard_materials::Migration),
             Box::new(m20261206_000021_emission_limits::Migration),
             Box::new(m20261207_000022_rectifications::Migration),
+            Box::new(m20261207_000023_rectification_extensions::Migration),
         ]
     }
 }

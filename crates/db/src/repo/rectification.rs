@@ -1,7 +1,9 @@
 //! 整改单: orders, their problems and files. Lists and reads take the caller's scope; a draft is
 //! seen only by the authority drafting it.
 
-use crate::entity::{rectification, rectification_attachment, rectification_problem};
+use crate::entity::{
+    rectification, rectification_attachment, rectification_extension, rectification_problem,
+};
 use chrono::NaiveDate;
 use emss_domain::Scope;
 use emss_domain::listing::{Page, PageRequest};
@@ -12,17 +14,26 @@ use sea_orm::{
 
 /// Who is looking: their scope, and their organisation (whose drafts they see).
 #[derive(Debug, Clone)]
-pub struct Viewer<'a> {
-    pub scope: &'a Scope,
-    pub org_id: &'a str,
+pub struct Viewer {
+    pub scope: Scope,
+    pub org_id: String,
+}
+
+impl Viewer {
+    pub fn of(actor: &emss_domain::Actor) -> Viewer {
+        Viewer {
+            scope: actor.scope(),
+            org_id: actor.org_id.clone(),
+        }
+    }
 }
 
 fn scoped(viewer: &Viewer) -> Condition {
     use rectification::Column as C;
     let seen = Condition::any()
         .add(C::State.ne("draft"))
-        .add(C::IssuerOrgId.eq(viewer.org_id));
-    let place = match viewer.scope {
+        .add(C::IssuerOrgId.eq(viewer.org_id.as_str()));
+    let place = match &viewer.scope {
         Scope::Agency(id) => Condition::all().add(C::AgencyId.eq(id.as_str())),
         Scope::Enterprise(id) => Condition::all().add(C::EnterpriseId.eq(id.as_str())),
         Scope::District(code) => Condition::all().add(C::DistrictCode.eq(code.as_str())),
@@ -34,7 +45,7 @@ fn scoped(viewer: &Viewer) -> Condition {
 
 pub async fn get(
     db: &impl ConnectionTrait,
-    viewer: &Viewer<'_>,
+    viewer: &Viewer,
     id: &str,
 ) -> Result<Option<rectification::Model>, DbErr> {
     rectification::Entity::find_by_id(id)
@@ -162,7 +173,7 @@ pub async fn attachments(
 /// The orders naming a source (a record, an occurrence, a period), in scope.
 pub async fn naming(
     db: &impl ConnectionTrait,
-    viewer: &Viewer<'_>,
+    viewer: &Viewer,
     source_id: &str,
 ) -> Result<Vec<rectification::Model>, DbErr> {
     use rectification::Column as C;
@@ -188,6 +199,8 @@ pub struct RectificationFilter {
     pub overdue: bool,
     /// The agency's to-do: issued, or in progress (including sent back).
     pub to_answer: bool,
+    /// With an extension request (延期申请) waiting for the regulator.
+    pub extension_pending: bool,
     pub agency_id: Option<String>,
     pub enterprise_id: Option<String>,
     pub district_code: Option<String>,
@@ -215,6 +228,14 @@ pub fn list_query(
     }
     if filter.to_answer {
         cond = cond.add(waiting());
+    }
+    if filter.extension_pending {
+        let pending = sea_orm::sea_query::Query::select()
+            .column(rectification_extension::Column::RectificationId)
+            .from(rectification_extension::Entity)
+            .and_where(rectification_extension::Column::State.eq("pending"))
+            .to_owned();
+        cond = cond.add(C::Id.in_subquery(pending));
     }
     if let Some(a) = &filter.agency_id {
         cond = cond.add(C::AgencyId.eq(a.as_str()));
@@ -249,7 +270,7 @@ pub fn list_query(
 
 pub async fn list(
     db: &impl ConnectionTrait,
-    viewer: &Viewer<'_>,
+    viewer: &Viewer,
     filter: &RectificationFilter,
     today: NaiveDate,
     page: PageRequest,
@@ -259,7 +280,7 @@ pub async fn list(
 
 pub async fn count(
     db: &impl ConnectionTrait,
-    viewer: &Viewer<'_>,
+    viewer: &Viewer,
     filter: &RectificationFilter,
     today: NaiveDate,
 ) -> Result<u64, DbErr> {
@@ -316,5 +337,77 @@ pub async fn flagged_records(
         .order_by_desc(record::Column::VisitDate)
         .order_by_asc(record::Column::Id)
         .all(db)
+        .await
+}
+
+pub async fn insert_extension(
+    db: &impl ConnectionTrait,
+    row: rectification_extension::Model,
+) -> Result<(), DbErr> {
+    rectification_extension::Entity::insert(row.into_active_model())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Writes a decided request if it is still pending; false when someone else decided it.
+pub async fn decide_extension(
+    db: &impl ConnectionTrait,
+    row: rectification_extension::Model,
+) -> Result<bool, DbErr> {
+    let id = row.id.clone();
+    let done = rectification_extension::Entity::update_many()
+        .set(row.into_active_model().reset_all())
+        .filter(rectification_extension::Column::Id.eq(id))
+        .filter(rectification_extension::Column::State.eq("pending"))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// An order's extension requests, oldest first.
+pub async fn extensions(
+    db: &impl ConnectionTrait,
+    order_id: &str,
+) -> Result<Vec<rectification_extension::Model>, DbErr> {
+    rectification_extension::Entity::find()
+        .filter(rectification_extension::Column::RectificationId.eq(order_id))
+        .order_by_asc(rectification_extension::Column::RequestedAt)
+        .order_by_asc(rectification_extension::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Which of these orders have an extension request waiting.
+pub async fn with_pending_extension(
+    db: &impl ConnectionTrait,
+    order_ids: &[String],
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    if order_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let ids: Vec<String> = rectification_extension::Entity::find()
+        .select_only()
+        .column(rectification_extension::Column::RectificationId)
+        .filter(
+            rectification_extension::Column::RectificationId
+                .is_in(order_ids.iter().map(String::as_str)),
+        )
+        .filter(rectification_extension::Column::State.eq("pending"))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().collect())
+}
+
+/// A due occurrence in the caller's scope (an order's problem may be a missed one).
+pub async fn occurrence_in_scope(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<crate::entity::occurrence::Model>, DbErr> {
+    crate::entity::occurrence::Entity::find_by_id(id)
+        .filter(super::task::occurrence_scope(scope))
+        .one(db)
         .await
 }

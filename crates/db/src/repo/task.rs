@@ -43,7 +43,7 @@ fn task_scope(scope: &Scope) -> Condition {
     }
 }
 
-fn occurrence_scope(scope: &Scope) -> Condition {
+pub(crate) fn occurrence_scope(scope: &Scope) -> Condition {
     use occurrence::Column as C;
     match scope {
         Scope::Agency(id) => Condition::all().add(C::AgencyId.eq(id.as_str())),

@@ -13,8 +13,8 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use emss_app::AppError;
 use emss_app::rectifications::{
-    AttachmentView, ProblemInput, RectificationDetail, RectificationInput, RectificationView,
-    ResponseInput, ResponseProblem,
+    ExtensionView, OrderAttachmentView, ProblemInput, RectificationDetail, RectificationInput,
+    RectificationView, ResponseInput, ResponseProblem,
 };
 use emss_db::repo::rectification::RectificationFilter;
 use emss_domain::ErrorCode;
@@ -89,6 +89,8 @@ pub struct RectificationQuery {
     pub deadline_from: Option<NaiveDate>,
     /// Deadline on or before this day.
     pub deadline_to: Option<NaiveDate>,
+    /// Only those with an extension request waiting (延期申请).
+    pub extension_pending: Option<bool>,
     pub page: Option<u64>,
     pub page_size: Option<u64>,
 }
@@ -123,6 +125,7 @@ fn filter_of(q: &RectificationQuery) -> Result<RectificationFilter, ApiError> {
         keyword: emss_db::repo::keyword(q.keyword.as_deref()),
         deadline_from: q.deadline_from,
         deadline_to: q.deadline_to,
+        extension_pending: q.extension_pending.unwrap_or(false),
         ..Default::default()
     })
 }
@@ -341,13 +344,13 @@ pub async fn return_answer(
     params(("id" = String, Path, description = "整改单 id")),
     request_body(content_type = "multipart/form-data", description = "field `file`: PDF, docx, xlsx, JPG or PNG, at most 10 MB"),
     security(("bearer" = []), ("cookie" = [])),
-    responses((status = 201, body = AttachmentView), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 201, body = OrderAttachmentView), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn upload_attachment(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     req: Request,
-) -> Result<(StatusCode, Json<AttachmentView>), ApiError> {
+) -> Result<(StatusCode, Json<OrderAttachmentView>), ApiError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     // Who may not attach here is told so before the upload is read.
     emss_app::rectifications::may_upload(&state.app, actor, &id).await?;
@@ -372,4 +375,74 @@ pub async fn attachment(
     let (a, bytes) =
         emss_app::rectifications::attachment_file(&state.app, actor, &id, &attachment_id).await?;
     Ok(super::download(&a.file_name, &a.content_type, bytes))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionBody {
+    /// 延期后的期限: later than the order's deadline, not past, within a year of it.
+    pub deadline: NaiveDate,
+    /// 延期理由.
+    pub reason: String,
+}
+
+/// 延期申请: the agency asks for a later deadline while the order waits for its answer; one
+/// request waits at a time.
+#[utoipa::path(post, path = "/api/v1/rectifications/{id}/extensions", tag = "rectifications",
+    summary = "申请延期",
+    params(("id" = String, Path, description = "整改单 id")), request_body = ExtensionBody,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = ExtensionView), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn request_extension(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ExtensionBody>,
+) -> Result<(StatusCode, Json<ExtensionView>), ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let done = emss_app::rectifications::request_extension(
+        &state.app,
+        actor,
+        &id,
+        &body.deadline.to_string(),
+        &body.reason,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(done)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionDecisionBody {
+    /// `grant` (the deadline moves) | `refuse`.
+    pub decision: String,
+    /// Required to refuse.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// The issuing regulator grants or refuses a waiting extension request.
+#[utoipa::path(post, path = "/api/v1/rectifications/{id}/extensions/{extension_id}/decision",
+    tag = "rectifications", summary = "审核延期申请",
+    params(("id" = String, Path, description = "整改单 id"), ("extension_id" = String, Path, description = "延期申请 id")),
+    request_body = ExtensionDecisionBody, security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = RectificationView), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn decide_extension(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, extension_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<ExtensionDecisionBody>,
+) -> Result<Json<RectificationView>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    Ok(Json(
+        emss_app::rectifications::decide_extension(
+            &state.app,
+            actor,
+            &id,
+            &extension_id,
+            &body.decision,
+            &body.comment,
+        )
+        .await?,
+    ))
 }

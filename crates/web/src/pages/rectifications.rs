@@ -52,6 +52,11 @@ const TABS: &[(&str, &str)] = &[
     ("overdue", "逾期"),
 ];
 
+/// The tab of the issuing regulators' waiting extension requests.
+const EXTENSION_TAB: (&str, &str) = ("extension", "延期申请");
+/// The tab of the agency's orders to sign for or answer.
+const TO_ANSWER_TAB: (&str, &str) = ("to_answer", "待处理");
+
 fn filter_of(q: &ListQuery) -> (RectificationFilter, Vec<(&'static str, String)>) {
     let pick = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
     let tab = pick(&q.tab).unwrap_or_default();
@@ -59,7 +64,8 @@ fn filter_of(q: &ListQuery) -> (RectificationFilter, Vec<(&'static str, String)>
     let filter = RectificationFilter {
         state: RectificationState::parse(&tab).map(|s| s.as_str().to_string()),
         overdue: tab == "overdue",
-        to_answer: tab == "to_answer",
+        to_answer: tab == TO_ANSWER_TAB.0,
+        extension_pending: tab == EXTENSION_TAB.0,
         agency_id: pick(&q.agency_id),
         district_code: pick(&q.district_code),
         keyword: emss_db::repo::keyword(q.keyword.as_deref()),
@@ -109,6 +115,8 @@ pub struct ListPage {
     /// (code, name, selected), for the city.
     pub districts: Vec<(String, String, bool)>,
     pub can_create: bool,
+    /// The Excel export of the current filter (the pager holds the CSV one).
+    pub xlsx_href: String,
 }
 
 async fn agencies(state: &AppState) -> Result<Vec<organization::Model>, PageError> {
@@ -148,12 +156,20 @@ pub async fn list(
         .map(|(i, o)| (first + i as u64, o))
         .collect();
     let tab = pairs[0].1.clone();
+    let issuer = Permission::IssueRectifications.allows(Some(actor));
+    // Drafts are seen only by the authority drafting them.
     let tabs = TABS
         .iter()
+        .filter(|(v, _)| issuer || *v != RectificationState::Draft.as_str())
         .chain(
             Permission::RespondRectifications
                 .allows(Some(actor))
-                .then_some(&("to_answer", "待处理")),
+                .then_some(&TO_ANSWER_TAB),
+        )
+        .chain(
+            Permission::IssueRectifications
+                .allows(Some(actor))
+                .then_some(&EXTENSION_TAB),
         )
         .map(|(v, l)| {
             let href = if v.is_empty() {
@@ -191,7 +207,14 @@ pub async fn list(
     } else {
         Vec::new()
     };
+    let xlsx_href =
+        pager
+            .export_href
+            .as_deref()
+            .unwrap_or_default()
+            .replacen("/export.csv", "/export.xlsx", 1);
     Ok(render(&ListPage {
+        xlsx_href,
         shell: Shell::portal(
             &ctx,
             "page.rectifications",
@@ -211,14 +234,32 @@ pub async fn list(
     }))
 }
 
-/// The list as a spreadsheet (CSV), with the list's filter.
-pub async fn export(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PageQuery(q): PageQuery<ListQuery>,
-) -> Result<Response, PageError> {
-    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let (filter, pairs) = filter_of(&q);
+/// The columns of the list's exports.
+const EXPORT_HEADER: &[&str] = &[
+    "序号",
+    "整改单编号",
+    "标题",
+    "下发部门",
+    "被整改单位",
+    "涉及企业",
+    "整改期限",
+    "状态",
+    "逾期",
+    "逾期提交天数",
+    "下发时间",
+    "提交整改时间",
+    "销号时间",
+];
+
+/// The list's rows with its filter, for an export in `format`: refused past the export limit (a
+/// spreadsheet that silently stops would read as the whole list), audited.
+async fn export_rows(
+    state: &AppState,
+    actor: &Actor,
+    q: &ListQuery,
+    format: &str,
+) -> Result<Vec<Vec<String>>, PageError> {
+    let (filter, pairs) = filter_of(q);
     let page =
         emss_app::rectifications::list(&state.app, actor, filter, PageRequest::export()).await?;
     if page.total > page.items.len() as u64 {
@@ -243,48 +284,56 @@ pub async fn export(
         "rectification.export",
         None,
         emss_app::audit::Outcome::Ok,
-        serde_json::json!({"filters": filters, "rows": page.items.len()}),
+        serde_json::json!({"filters": filters, "rows": page.items.len(), "format": format}),
     )
     .await?;
-    let rows = page.items.into_iter().enumerate().map(|(i, o)| {
-        vec![
-            (i + 1).to_string(),
-            o.number.clone(),
-            o.title.clone(),
-            o.issuer_name.clone(),
-            o.agency_name.clone(),
-            o.enterprise_name.clone(),
-            o.deadline.to_string(),
-            o.state_label.clone(),
-            if o.overdue { "逾期" } else { "" }.to_string(),
-            o.days_late
-                .filter(|d| *d > 0)
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            format_optional(o.issued_at),
-            format_optional(o.responded_at),
-            format_optional(o.closed_at),
-        ]
-    });
-    Ok(crate::list::csv_response(
-        "整改单.csv",
-        &[
-            "序号",
-            "整改单编号",
-            "标题",
-            "下发部门",
-            "被整改单位",
-            "涉及企业",
-            "整改期限",
-            "状态",
-            "逾期",
-            "逾期提交天数",
-            "下发时间",
-            "提交整改时间",
-            "销号时间",
-        ],
-        rows,
-    ))
+    Ok(page
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| {
+            vec![
+                (i + 1).to_string(),
+                o.number.clone(),
+                o.title.clone(),
+                o.issuer_name.clone(),
+                o.agency_name.clone(),
+                o.enterprise_name.clone(),
+                o.deadline.to_string(),
+                o.state_label.clone(),
+                if o.overdue { "逾期" } else { "" }.to_string(),
+                o.days_late
+                    .filter(|d| *d > 0)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                format_optional(o.issued_at),
+                format_optional(o.responded_at),
+                format_optional(o.closed_at),
+            ]
+        })
+        .collect())
+}
+
+/// The list as CSV, with the list's filter.
+pub async fn export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let rows = export_rows(&state, actor, &q, "csv").await?;
+    Ok(crate::list::csv_response("整改单.csv", EXPORT_HEADER, rows))
+}
+
+/// The list as an Excel workbook, with the list's filter.
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let rows = export_rows(&state, actor, &q, "xlsx").await?;
+    Ok(crate::list::xlsx_response("整改单.xlsx", "整改单", EXPORT_HEADER, rows).await?)
 }
 
 /// One problem row of the order form.
@@ -392,6 +441,8 @@ pub struct NewPage {
     pub action: String,
     /// The record the order was started from, named above the form.
     pub from_record: Option<String>,
+    /// It was started from a missed occurrence on 运维管理.
+    pub from_occurrence: bool,
 }
 
 impl NewPage {
@@ -451,6 +502,10 @@ async fn new_page(
         .iter()
         .find(|p| p.source == ProblemSource::Record.as_str())
         .map(|p| p.source_id.clone());
+    let from_occurrence = form
+        .problems
+        .iter()
+        .any(|p| p.source == ProblemSource::Occurrence.as_str());
     let title = if action == "/rectifications" {
         "新增整改单"
     } else {
@@ -469,6 +524,7 @@ async fn new_page(
         errors,
         action,
         from_record,
+        from_occurrence,
     })
 }
 
@@ -476,6 +532,8 @@ async fn new_page(
 pub struct NewQuery {
     /// Start from this record: its agency, enterprise and flags fill the form.
     pub record_id: Option<String>,
+    /// Start from this missed occurrence (超期 on 运维管理).
+    pub occurrence_id: Option<String>,
 }
 
 pub async fn new(
@@ -484,11 +542,17 @@ pub async fn new(
     PageQuery(q): PageQuery<NewQuery>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let form = match q.record_id.as_deref().filter(|r| !r.is_empty()) {
-        Some(record_id) => OrderForm::of_input(
+    let record = q.record_id.as_deref().filter(|r| !r.is_empty());
+    let occurrence = q.occurrence_id.as_deref().filter(|o| !o.is_empty());
+    let form = match (record, occurrence) {
+        (Some(record_id), _) => OrderForm::of_input(
             emss_app::rectifications::prefill_from_record(&state.app, actor, record_id).await?,
         ),
-        None => OrderForm {
+        (None, Some(occurrence_id)) => OrderForm::of_input(
+            emss_app::rectifications::prefill_from_occurrence(&state.app, actor, occurrence_id)
+                .await?,
+        ),
+        (None, None) => OrderForm {
             deadline: (emss_domain::time::shanghai_date(state.app.now())
                 + chrono::Duration::days(15))
             .to_string(),
@@ -644,8 +708,21 @@ pub struct ShowPage {
     pub answer: AnswerForm,
     /// The decision comment as typed.
     pub comment: String,
+    /// 延期申请 as typed: the deadline asked for, the reasons; and a refusal's reasons.
+    pub extension: ExtensionForm,
     pub errors: BTreeMap<String, String>,
     pub notice: Option<&'static str>,
+}
+
+/// The extension forms as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ExtensionForm {
+    #[serde(default)]
+    pub extension_deadline: String,
+    #[serde(default)]
+    pub extension_reason: String,
+    #[serde(default)]
+    pub extension_comment: String,
 }
 
 impl ShowPage {
@@ -675,12 +752,19 @@ impl ShowPage {
     }
 }
 
+/// What was typed on the order's page besides the answer: a decision's comment, an extension.
+#[derive(Debug, Clone, Default)]
+struct Typed {
+    comment: String,
+    extension: ExtensionForm,
+}
+
 async fn show_page(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
     answer: AnswerForm,
-    comment: String,
+    typed: Typed,
     errors: BTreeMap<String, String>,
     notice: Option<&'static str>,
 ) -> Result<ShowPage, PageError> {
@@ -721,7 +805,8 @@ async fn show_page(
         may,
         detail,
         answer,
-        comment,
+        comment: typed.comment,
+        extension: typed.extension,
         errors,
         notice,
     })
@@ -736,6 +821,9 @@ fn notice_of(done: Option<&str>) -> Option<&'static str> {
         "accept" => "整改单已销号",
         "return" => "已退回整改情况",
         "attached" => "附件已上传",
+        "extension_requested" => "延期申请已提交，等待监管部门审核",
+        "grant" => "已同意延期，整改期限已更新",
+        "refuse" => "已不同意延期",
         _ => "已完成",
     })
 }
@@ -756,7 +844,7 @@ pub async fn show(
         &ctx,
         &id,
         AnswerForm::default(),
-        String::new(),
+        Typed::default(),
         BTreeMap::new(),
         notice_of(q.done.as_deref()),
     )
@@ -766,19 +854,19 @@ pub async fn show(
 
 /// A step's answer: back to the order with its notice, or the order again with the problems
 /// next to their fields and what was typed kept.
-async fn after(
+async fn after<T>(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
-    done: Result<RectificationView, emss_app::AppError>,
+    done: Result<T, emss_app::AppError>,
     notice: &str,
     answer: AnswerForm,
-    comment: String,
+    typed: Typed,
 ) -> Result<Response, PageError> {
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/rectifications/{id}?done={notice}")).into_response()),
         Err(e) if e.code == ErrorCode::ValidationFailed => {
-            let page = show_page(state, ctx, id, answer, comment, e.fields, None).await?;
+            let page = show_page(state, ctx, id, answer, typed, e.fields, None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(e) => Err(e.into()),
@@ -799,7 +887,7 @@ pub async fn issue(
         done,
         "issued",
         AnswerForm::default(),
-        String::new(),
+        Typed::default(),
     )
     .await
 }
@@ -818,7 +906,7 @@ pub async fn sign(
         done,
         "signed",
         AnswerForm::default(),
-        String::new(),
+        Typed::default(),
     )
     .await
 }
@@ -833,7 +921,7 @@ pub async fn respond(
     let form = AnswerForm::from_pairs(pairs);
     let detail = emss_app::rectifications::detail(&state.app, actor, &id).await?;
     let done = emss_app::rectifications::respond(&state.app, actor, &id, form.input(&detail)).await;
-    after(&state, &ctx, &id, done, "responded", form, String::new()).await
+    after(&state, &ctx, &id, done, "responded", form, Typed::default()).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -859,6 +947,10 @@ pub async fn decide(
     let done =
         emss_app::rectifications::decide(&state.app, actor, &id, accept, &form.comment).await;
     let notice = if accept { "accept" } else { "return" };
+    let typed = Typed {
+        comment: form.comment,
+        ..Typed::default()
+    };
     after(
         &state,
         &ctx,
@@ -866,7 +958,7 @@ pub async fn decide(
         done,
         notice,
         AnswerForm::default(),
-        form.comment,
+        typed,
     )
     .await
 }
@@ -893,7 +985,7 @@ pub async fn upload_attachment(
                 &ctx,
                 &id,
                 AnswerForm::default(),
-                String::new(),
+                Typed::default(),
                 e.fields,
                 None,
             )
@@ -913,6 +1005,107 @@ pub async fn attachment(
     let (a, bytes) =
         emss_app::rectifications::attachment_file(&state.app, actor, &id, &attachment_id).await?;
     Ok(crate::api::download(&a.file_name, &a.content_type, bytes))
+}
+
+/// The extension form's problems under its own field names, so they stand next to its fields
+/// and not the order's.
+fn extension_fields(e: emss_app::AppError) -> emss_app::AppError {
+    if e.code != ErrorCode::ValidationFailed {
+        return e;
+    }
+    let fields = e
+        .fields
+        .into_iter()
+        .map(|(k, v)| match k.as_str() {
+            "deadline" | "reason" | "comment" => (format!("extension_{k}"), v),
+            _ => (k, v),
+        })
+        .collect();
+    emss_app::AppError::validation(fields)
+}
+
+/// 延期申请 from the order's page.
+pub async fn request_extension(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ExtensionForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let done = emss_app::rectifications::request_extension(
+        &state.app,
+        actor,
+        &id,
+        &form.extension_deadline,
+        &form.extension_reason,
+    )
+    .await
+    .map_err(extension_fields);
+    let typed = Typed {
+        extension: form,
+        ..Typed::default()
+    };
+    after(
+        &state,
+        &ctx,
+        &id,
+        done,
+        "extension_requested",
+        AnswerForm::default(),
+        typed,
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ExtensionDecisionForm {
+    /// `grant` | `refuse`.
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub extension_comment: String,
+}
+
+/// The issuing regulator grants or refuses a waiting extension request.
+pub async fn decide_extension(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, extension_id)): Path<(String, String)>,
+    PageForm(form): PageForm<ExtensionDecisionForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let done = emss_app::rectifications::decide_extension(
+        &state.app,
+        actor,
+        &id,
+        &extension_id,
+        &form.decision,
+        &form.extension_comment,
+    )
+    .await
+    .map_err(extension_fields);
+    let typed = Typed {
+        extension: ExtensionForm {
+            extension_comment: form.extension_comment.clone(),
+            ..ExtensionForm::default()
+        },
+        ..Typed::default()
+    };
+    let notice = if form.decision == "grant" {
+        "grant"
+    } else {
+        "refuse"
+    };
+    after(
+        &state,
+        &ctx,
+        &id,
+        done,
+        notice,
+        AnswerForm::default(),
+        typed,
+    )
+    .await
 }
 
 /// The issuing regulator edits its draft on this page.

@@ -885,6 +885,8 @@ pub struct MaintenancePage {
     /// 计划外: the latest records that fulfil no occurrence, and how many there are.
     pub unplanned: Vec<emss_app::tasks::UnplannedView>,
     pub unplanned_total: u64,
+    /// A regulator may issue a rectification order from a missed row (超期).
+    pub can_order: bool,
 }
 
 /// How many 计划外 records 运维管理 shows; the export has them all.
@@ -1021,6 +1023,7 @@ pub async fn maintenance(
         error,
         unplanned_total: unplanned.total,
         unplanned: unplanned.items,
+        can_order: Permission::IssueRectifications.allows(Some(actor)),
     }))
 }
 
