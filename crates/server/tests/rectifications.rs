@@ -522,6 +522,8 @@ async fn an_extension_moves_the_deadline_only_when_granted() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["fields"]["state"], "该延期申请已处理");
 
+    // The agency asks again a little later.
+    t.clock.advance(Duration::minutes(5));
     let (_, second) = post(
         &t,
         &agency,
