@@ -311,6 +311,7 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
         .map_err(AppError::from)?
         .is_some();
     let now = app.now();
+    let mut inspection_demo: Option<(String, String)> = None;
     let txn = app.db().begin_write().await.map_err(AppError::from)?;
     if loaded {
         for (account, hash) in ACCOUNTS.iter().zip(hashes) {
@@ -481,6 +482,7 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
                     agency: (agency.as_str(), manager.as_str(), manager_name),
                 };
                 crate::rectifications::load_demo(&txn, app, &parties, now).await?;
+                inspection_demo = Some((regulator.clone(), agency.clone()));
             }
         }
         repo::setting::set(&txn, DEMO_MARKER, "1", now)
@@ -502,6 +504,12 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
     )
     .await?;
     txn.commit().await.map_err(AppError::from)?;
+    // Through the use cases themselves, which write in transactions of their own.
+    if let Some((regulator, agency)) = inspection_demo {
+        crate::inspections::load_demo(app, &regulator, &agency).await?;
+        // The day's suggestions (整改建议) from what the demo holds.
+        crate::rectifications::suggestions::run(app).await?;
+    }
     Ok(logins())
 }
 

@@ -108,6 +108,19 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// The same messages with `prefix` of their field names replaced by `by`.
+    pub fn renamed(self, prefix: &str, by: &str) -> Self {
+        FieldErrors(
+            self.0
+                .into_iter()
+                .map(|(k, v)| match k.strip_prefix(prefix) {
+                    Some(rest) => (format!("{by}{rest}"), v),
+                    None => (k, v),
+                })
+                .collect(),
+        )
+    }
+
     /// The validation error of everything recorded.
     pub fn into_error(self) -> AppError {
         AppError::validation(self.0)

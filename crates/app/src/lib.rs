@@ -20,6 +20,7 @@ pub mod http_client;
 pub mod idempotency;
 pub mod import;
 pub mod inspect;
+pub mod inspections;
 pub mod keys;
 pub mod outlets;
 pub mod password;
@@ -61,6 +62,8 @@ pub struct AppSettings {
     /// The executable whose `inspect-document` command parses uploaded documents in a process of
     /// its own (see [`inspect`]); `emss serve` names itself.
     pub document_inspector: Option<PathBuf>,
+    /// When the daily job proposes orders (see [`rectifications::suggestions`]).
+    pub suggestion_thresholds: emss_domain::rectification::SuggestionThresholds,
 }
 
 /// Why EMSS could not start. Each reads as one line for the operator.
@@ -120,6 +123,10 @@ impl App {
         prepare_data_dir(&settings.data_dir)?;
         let districts = Districts::parse(DISTRICTS).map_err(|detail| StartError::Catalogue {
             file: "districts.toml".into(),
+            detail,
+        })?;
+        inspections::checklists().map_err(|detail| StartError::Catalogue {
+            file: "inspection_checklists.toml".into(),
             detail,
         })?;
         let shipped = catalogue::shipped()?;

@@ -18,6 +18,7 @@ pub mod fault;
 pub mod filing;
 pub mod form;
 pub mod ids;
+pub mod inspection;
 pub mod listing;
 pub mod monitoring;
 pub mod org;

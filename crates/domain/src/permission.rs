@@ -79,6 +79,12 @@ pub enum Permission {
     /// 整改单管理 lists in scope: the regulators, those two and the agency's reviewers, and the
     /// enterprise's administrator (the orders concerning its outlets, read only).
     ViewRectifications,
+    /// Planning and recording supervisory inspections (监督检查) and their findings: the city and
+    /// district regulators, within their scope.
+    Inspect,
+    /// 监督检查 lists in scope: the regulators, and read-only the inspected agency and enterprise
+    /// (whoever reads its orders) once an inspection is recorded.
+    ViewInspections,
     /// The portal's style page (/help/ui): the three administrators, who look after the pages.
     ViewStyleGuide,
 }
@@ -114,6 +120,8 @@ impl Permission {
             Permission::IssueRectifications => "issue_rectifications",
             Permission::RespondRectifications => "respond_rectifications",
             Permission::ViewRectifications => "view_rectifications",
+            Permission::Inspect => "inspect",
+            Permission::ViewInspections => "view_inspections",
             Permission::ViewStyleGuide => "view_style_guide",
         }
     }
@@ -208,6 +216,8 @@ impl Permission {
                     || (a.org_kind.does_maintenance() && a.has_role(Role::Reviewer))
                     || (a.org_kind.owns_outlets() && a.has_role(Role::EnterpriseAdmin))
             }
+            Permission::Inspect => Permission::IssueRectifications.allows(actor),
+            Permission::ViewInspections => Permission::ViewRectifications.allows(actor),
             Permission::ViewStyleGuide => {
                 a.has_any_role(&[Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin])
             }

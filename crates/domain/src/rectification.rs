@@ -184,6 +184,8 @@ pub enum ProblemSource {
     Record,
     /// A due occurrence of a plan whose period ended without a record (超期).
     Occurrence,
+    /// A finding of a recorded inspection (监督检查).
+    Finding,
     /// Written by the regulator.
     Free,
 }
@@ -193,6 +195,7 @@ impl ProblemSource {
         match self {
             ProblemSource::Record => "record",
             ProblemSource::Occurrence => "occurrence",
+            ProblemSource::Finding => "finding",
             ProblemSource::Free => "free",
         }
     }
@@ -201,6 +204,7 @@ impl ProblemSource {
         [
             ProblemSource::Record,
             ProblemSource::Occurrence,
+            ProblemSource::Finding,
             ProblemSource::Free,
         ]
         .into_iter()
@@ -211,9 +215,58 @@ impl ProblemSource {
         match self {
             ProblemSource::Record => "运维记录",
             ProblemSource::Occurrence => "超期未运维",
+            ProblemSource::Finding => "检查发现",
             ProblemSource::Free => "其他问题",
         }
     }
+}
+
+/// When EMSS proposes an order (整改建议): deployment settings, defaults in docs/operations.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SuggestionThresholds {
+    /// Missed occurrences (超期) of one agency at one enterprise within the window.
+    pub overdue: u32,
+    /// Flags of one kind on one agency's records within the window.
+    pub repeated_flags: u32,
+    /// Days looked back.
+    pub window_days: u32,
+}
+
+impl Default for SuggestionThresholds {
+    fn default() -> Self {
+        SuggestionThresholds {
+            overdue: 2,
+            repeated_flags: 3,
+            window_days: 30,
+        }
+    }
+}
+
+impl SuggestionThresholds {
+    /// Why these thresholds cannot be used, if they cannot.
+    pub fn problem(&self) -> Option<&'static str> {
+        if self.overdue == 0 || self.repeated_flags == 0 {
+            Some("整改建议的次数阈值须至少为 1")
+        } else if !(7..=366).contains(&self.window_days) {
+            Some("整改建议的统计天数须在 7 到 366 之间")
+        } else {
+            None
+        }
+    }
+}
+
+/// What a suggestion (整改建议) is about, one key per piece of evidence: a suggestion is never
+/// made twice from the same evidence, also not after it was dismissed.
+pub fn evidence_key(source: &str, id: &str, kind: Option<&str>) -> String {
+    match kind {
+        Some(k) => format!("{source}:{id}:{k}"),
+        None => format!("{source}:{id}"),
+    }
+}
+
+/// Whether `count` pieces of one kind reach `threshold`.
+pub fn reaches(count: usize, threshold: u32) -> bool {
+    u32::try_from(count).unwrap_or(u32::MAX) >= threshold
 }
 
 #[cfg(test)]
@@ -224,6 +277,25 @@ mod tests {
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn thresholds_have_sane_defaults_and_refuse_nonsense() {
+        let t = SuggestionThresholds::default();
+        assert_eq!((t.overdue, t.repeated_flags, t.window_days), (2, 3, 30));
+        assert_eq!(t.problem(), None);
+        let zero = SuggestionThresholds { overdue: 0, ..t };
+        assert!(zero.problem().is_some());
+        let long = SuggestionThresholds {
+            window_days: 400,
+            ..t
+        };
+        assert!(long.problem().is_some());
+        assert!(reaches(2, 2) && !reaches(1, 2));
+        assert_eq!(
+            evidence_key("flag", "r1", Some("far_from_outlet")),
+            "flag:r1:far_from_outlet"
+        );
     }
 
     #[test]

@@ -57,6 +57,13 @@ pub struct Config {
     pub malware_scan_command: Option<String>,
     /// Seconds between audit checkpoints (one is also signed at the start of each day).
     pub audit_checkpoint_interval_seconds: u64,
+    /// 整改建议: missed occurrences (超期) of one agency at one enterprise within the window that
+    /// make a suggestion.
+    pub suggest_overdue: u32,
+    /// 整改建议: flags of one kind on one agency's records within the window that make one.
+    pub suggest_repeated_flags: u32,
+    /// 整改建议: the days looked back.
+    pub suggest_window_days: u32,
     /// The witness this log pushes each checkpoint to: the address of another EMSS instance
     /// (`https://…`) that lists this log's public key in its `witness_log_keys`.
     pub audit_witness_url: Option<String>,
@@ -91,6 +98,9 @@ impl Default for Config {
             audit_signing_key: None,
             malware_scan_command: None,
             audit_checkpoint_interval_seconds: 600,
+            suggest_overdue: 2,
+            suggest_repeated_flags: 3,
+            suggest_window_days: 30,
             audit_witness_url: None,
             witness_log_keys: Vec::new(),
             bench_floor: false,
@@ -146,6 +156,9 @@ const ENV_KEYS: &[&str] = &[
     "audit_signing_key",
     "malware_scan_command",
     "audit_checkpoint_interval_seconds",
+    "suggest_overdue",
+    "suggest_repeated_flags",
+    "suggest_window_days",
     "audit_witness_url",
     "witness_log_keys",
     "bench_floor",
@@ -220,6 +233,9 @@ impl Config {
             return Err("配置有误：http_max_connections 至少为 1".into());
         }
         self.proxies().map_err(|e| format!("配置有误：{e}"))?;
+        if let Some(problem) = self.suggestion_thresholds().problem() {
+            return Err(format!("配置有误：{problem}"));
+        }
         if self.audit_checkpoint_interval_seconds == 0
             || self.audit_checkpoint_interval_seconds > 24 * 3600
         {
@@ -309,6 +325,15 @@ impl Config {
             witness_log_keys: self.witness_log_keys.clone(),
             // Uploaded documents are parsed by this very executable in a process of its own.
             document_inspector: std::env::current_exe().ok(),
+            suggestion_thresholds: self.suggestion_thresholds(),
+        }
+    }
+
+    fn suggestion_thresholds(&self) -> emss_domain::rectification::SuggestionThresholds {
+        emss_domain::rectification::SuggestionThresholds {
+            overdue: self.suggest_overdue,
+            repeated_flags: self.suggest_repeated_flags,
+            window_days: self.suggest_window_days,
         }
     }
 }

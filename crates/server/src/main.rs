@@ -324,6 +324,9 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
     let orphan_grace = Duration::from_secs(config.orphan_file_grace_seconds);
     tidy(&app, orphan_grace).await;
     tokio::spawn(housekeeping(app.clone(), orphan_grace));
+    tokio::spawn(emss_app::rectifications::suggestions::run_daily(
+        app.clone(),
+    ));
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {

@@ -320,6 +320,61 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
         "api.records.list" => (Method::GET, "/api/v1/records?state=confirmed".into(), None),
         // 浦东's order to agency A past its deadline (整改中): every step is refused as invalid
         // (422) once past the access check, so nothing changes.
+        "api.inspections.list" => (Method::GET, "/api/v1/inspections".into(), None),
+        "api.inspections.create" => (
+            Method::POST,
+            "/api/v1/inspections".into(),
+            Some(
+                json!({"kind": "", "inspected_on": "2026-01-01", "task_id": "", "outlet_id": "",
+                        "inspector_ids": []}),
+            ),
+        ),
+        "api.inspections.get" => (
+            Method::GET,
+            format!("/api/v1/inspections/{}", demo_inspection(t).await),
+            None,
+        ),
+        // Already recorded, or not the caller's own: refused (422) once past the access check.
+        "api.inspections.results" => (
+            Method::POST,
+            format!("/api/v1/inspections/{}/results", demo_inspection(t).await),
+            Some(json!({})),
+        ),
+        "api.inspections.findings.create" => (
+            Method::POST,
+            format!("/api/v1/inspections/{}/findings", demo_inspection(t).await),
+            Some(json!({"subject": "other", "severity": "", "description": ""})),
+        ),
+        "api.inspections.attachments.get" => {
+            let (inspection, attachment) = demo_inspection_attachment(t).await;
+            (
+                Method::GET,
+                format!("/api/v1/inspections/{inspection}/attachments/{attachment}"),
+                None,
+            )
+        }
+        "api.rectifications.suggestions" => (
+            Method::GET,
+            "/api/v1/rectifications/suggestions".into(),
+            None,
+        ),
+        // Whichever of the two runs first for 浦东, the other finds it decided (422).
+        "api.rectifications.suggestions.adopt" => (
+            Method::POST,
+            format!(
+                "/api/v1/rectifications/suggestions/{}/adopt",
+                demo_suggestion(t).await
+            ),
+            None,
+        ),
+        "api.rectifications.suggestions.dismiss" => (
+            Method::POST,
+            format!(
+                "/api/v1/rectifications/suggestions/{}/dismiss",
+                demo_suggestion(t).await
+            ),
+            Some(json!({"reason": ""})),
+        ),
         "api.rectifications.list" => (Method::GET, "/api/v1/rectifications".into(), None),
         "api.rectifications.create" => (
             Method::POST,
@@ -368,6 +423,19 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             ),
             Some(json!({"comment": ""})),
         ),
+        // No file: refused as invalid (422) once past the access check.
+        "api.inspections.attachments.create" => {
+            let form = reqwest::multipart::Form::new().text("note", "x");
+            let url = format!(
+                "/api/v1/inspections/{}/attachments",
+                demo_inspection(t).await
+            );
+            let mut req = reqwest::Client::new().post(t.url(&url)).multipart(form);
+            if let Some(token) = &s.token {
+                req = req.bearer_auth(token);
+            }
+            return req.send().await.unwrap();
+        }
         // No file: refused as invalid (422) once past the access check.
         "api.rectifications.attachments.create" => {
             let form = reqwest::multipart::Form::new().text("note", "x");
@@ -1019,6 +1087,45 @@ async fn demo_contract_change(t: &TestApp) -> (String, String) {
     (c.subject_id.clone(), c.id.clone())
 }
 
+/// The demo's first suggestion (整改建议) to 浦东, pending or already decided by another cell.
+async fn demo_suggestion(t: &TestApp) -> String {
+    let district = org_of(t, "district_a").await;
+    let db = &t.app.db().conn;
+    for state in ["pending", "adopted", "dismissed"] {
+        let found = emss_db::repo::suggestion::of_issuer(db, &district, state)
+            .await
+            .unwrap();
+        if let Some(s) = found.last() {
+            return s.id.clone();
+        }
+    }
+    panic!("the demo has no suggestion for 浦东")
+}
+
+/// The demo's 比对抽测 of 浦东 at agency A's outlet, read from the database.
+async fn demo_inspection(t: &TestApp) -> String {
+    emss_db::repo::inspection::list(
+        &t.app.db().conn,
+        &emss_domain::Scope::City,
+        &Default::default(),
+        Default::default(),
+    )
+    .await
+    .unwrap()
+    .items[0]
+        .id
+        .clone()
+}
+
+/// The report the demo's inspection carries: (inspection id, attachment id).
+async fn demo_inspection_attachment(t: &TestApp) -> (String, String) {
+    let inspection = demo_inspection(t).await;
+    let files = emss_db::repo::inspection::attachments(&t.app.db().conn, &inspection)
+        .await
+        .unwrap();
+    (inspection, files[0].id.clone())
+}
+
 /// An order with nothing filled in: refused as invalid (422) once past the access check.
 fn rectification_body() -> Value {
     json!({"agency_id": "", "enterprise_id": "", "title": "", "basis": "",
@@ -1420,6 +1527,58 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         ),
         "page.records" => (false, "/records?state=confirmed".into(), vec![]),
         "page.records.export" => (false, "/records/export.csv?state=confirmed".into(), vec![]),
+        "page.inspections" => (false, "/inspections".into(), vec![]),
+        "page.inspections.export" => (false, "/inspections/export.csv".into(), vec![]),
+        "page.inspections.export_xlsx" => (false, "/inspections/export.xlsx".into(), vec![]),
+        "page.inspections.new" => (false, "/inspections/new".into(), vec![]),
+        "page.inspections.create" => (true, "/inspections".into(), vec![("kind", String::new())]),
+        "page.inspections.show" => (
+            false,
+            format!("/inspections/{}", demo_inspection(t).await),
+            vec![],
+        ),
+        "page.inspections.results" => (
+            true,
+            format!("/inspections/{}/results", demo_inspection(t).await),
+            vec![("summary", String::new())],
+        ),
+        "page.inspections.findings.create" => (
+            true,
+            format!("/inspections/{}/findings", demo_inspection(t).await),
+            vec![("description", String::new())],
+        ),
+        // Not multipart: refused as unsupported (415) once past the access check.
+        "page.inspections.attachments.create" => (
+            true,
+            format!("/inspections/{}/attachments", demo_inspection(t).await),
+            vec![],
+        ),
+        "page.inspections.attachments.get" => {
+            let (inspection, attachment) = demo_inspection_attachment(t).await;
+            (
+                false,
+                format!("/inspections/{inspection}/attachments/{attachment}"),
+                vec![],
+            )
+        }
+        "page.rectifications.suggestions" => (false, "/rectifications/suggestions".into(), vec![]),
+        // An empty reason is refused (422) once past the access check.
+        "page.rectifications.suggestions.dismiss" => (
+            true,
+            format!(
+                "/rectifications/suggestions/{}/dismiss",
+                demo_suggestion(t).await
+            ),
+            vec![("reason", String::new())],
+        ),
+        "page.rectifications.suggestions.adopt" => (
+            true,
+            format!(
+                "/rectifications/suggestions/{}/adopt",
+                demo_suggestion(t).await
+            ),
+            vec![],
+        ),
         "page.rectifications" => (false, "/rectifications".into(), vec![]),
         "page.rectifications.export" => (false, "/rectifications/export.csv".into(), vec![]),
         "page.rectifications.new" => (false, "/rectifications/new".into(), vec![]),

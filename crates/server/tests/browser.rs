@@ -147,7 +147,7 @@ async fn run(chromium: &Path, driver: &Path) -> Result<String> {
             true,
         ),
         (
-            "a regulator issues an order from a flagged record, the agency answers with a photo, the regulator accepts it",
+            "a regulator inspects from a flagged record and issues an order from the finding, the agency answers with a photo, the regulator accepts it",
             false,
         ),
     ];

@@ -103,12 +103,12 @@ async fn an_order_goes_from_a_flag_to_its_closing_and_every_step_is_on_its_trail
     let city = t.token("city").await.unwrap();
     assert_eq!(get(&t, &city, &path).await.0, StatusCode::NOT_FOUND);
 
-    // 下发: the next number of 浦东's year (the demo holds two).
+    // 下发: the next number of 浦东's year (the demo holds three).
     let (status, issued) = post(&t, &district, &format!("{path}/issue"), json!({})).await;
     assert_eq!(status, StatusCode::OK, "{issued}");
     assert_eq!(
         issued["number"],
-        format!("浦东新区整改〔{}〕3号", chrono::Datelike::year(&today(&t)))
+        format!("浦东新区整改〔{}〕4号", chrono::Datelike::year(&today(&t)))
     );
     assert_eq!(issued["state"], "issued");
 
@@ -362,8 +362,9 @@ async fn pages_start_from_a_record_keep_what_was_typed_and_count_what_waits() {
     let agency = t.browser("agency_a").await.unwrap();
     let home = agency.page("/").await.unwrap();
     assert!(home.contains("待处理整改单"));
+    // The overdue order, and the one issued from the demo's inspection.
     let list = agency.page("/rectifications?tab=to_answer").await.unwrap();
-    assert!(list.contains("总共 1 条记录") && list.contains("逾期"));
+    assert!(list.contains("总共 2 条记录") && list.contains("逾期"));
     // From a missed week on 运维管理: the order names the occurrence.
     let maintenance = b.page("/tasks/maintenance?window=overdue").await.unwrap();
     let marker = "/rectifications/new?occurrence_id=";
@@ -420,8 +421,8 @@ async fn pages_start_from_a_record_keep_what_was_typed_and_count_what_waits() {
     assert!(csv.starts_with("\u{feff}序号,整改单编号"));
     assert_eq!(
         csv.lines().count(),
-        4,
-        "the header, the demo's two orders and this one: {csv}"
+        5,
+        "the header, the demo's three orders and this one: {csv}"
     );
 }
 
@@ -597,4 +598,174 @@ async fn the_list_exports_as_a_workbook() {
     );
     assert!(rows[1][1].starts_with("浦东新区整改〔"));
     assert_eq!(rows[1][7], "已提交整改");
+}
+
+#[tokio::test]
+async fn suggestions_come_once_from_missed_weeks_and_unfollowed_failures_and_not_again_once_dismissed()
+ {
+    let t = TestApp::spawn().await.unwrap();
+    let district = t.token("district_a").await.unwrap();
+    // The demo's day: agency A's missed weeks, grouped per enterprise, each naming its evidence.
+    let (status, list) = get(&t, &district, "/api/v1/rectifications/suggestions").await;
+    assert_eq!(status, StatusCode::OK);
+    let list = list.as_array().unwrap().clone();
+    assert!(!list.is_empty(), "the demo's missed weeks make suggestions");
+    for s in &list {
+        for p in s["problems"].as_array().unwrap() {
+            assert!(!p["source_id"].as_str().unwrap().is_empty());
+            assert!(p["description"].as_str().unwrap().starts_with("超期未运维"));
+        }
+    }
+    // The same day again — on this or another instance — makes none.
+    assert_eq!(
+        emss_app::rectifications::suggestions::run(&t.app)
+            .await
+            .unwrap(),
+        0
+    );
+    // Other districts and agencies have none of 浦东's.
+    for login in ["district_b", "agency_a"] {
+        let token = t.token(login).await.unwrap();
+        let (status, other) = get(&t, &token, "/api/v1/rectifications/suggestions").await;
+        assert!(
+            status != StatusCode::OK || other.as_array().unwrap().is_empty(),
+            "{login}"
+        );
+    }
+
+    // Dismissed with its reason, which is kept; a reason is required.
+    let first = list[0]["id"].as_str().unwrap().to_string();
+    let dismiss = format!("/api/v1/rectifications/suggestions/{first}/dismiss");
+    let (status, refused) = post(&t, &district, &dismiss, json!({"reason": " "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["fields"]["reason"], "请填写不采纳的理由");
+    let (status, dismissed) = post(
+        &t,
+        &district,
+        &dismiss,
+        json!({"reason": "已电话督促，下周复查"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{dismissed}");
+    assert_eq!(dismissed["state"], "dismissed");
+    assert_eq!(dismissed["reason"], "已电话督促，下周复查");
+    let dismissed_sources: Vec<String> = list[0]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["source_id"].as_str().unwrap().to_string())
+        .collect();
+
+    // A failed result of agency A whose follow-up is overdue.
+    let (_, records) = get(&t, &district, "/api/v1/records?flag=duplicate_photo").await;
+    let r = &records["items"][0];
+    let record_id = r["id"].as_str().unwrap().to_string();
+    // 浦东's district code, as the demo's inspection there carries it.
+    let (_, inspections) = get(&t, &district, "/api/v1/inspections").await;
+    let pudong = inspections["items"][0]["district_code"].as_str().unwrap();
+    let now = t.clock.now();
+    emss_db::repo::fault::insert(
+        &t.app.db().conn,
+        emss_db::entity::fault_period::Model {
+            id: emss_domain::ids::new_id(),
+            kind: "failed".into(),
+            state: "open".into(),
+            agency_id: r["agency_id"].as_str().unwrap().into(),
+            enterprise_id: r["enterprise_id"].as_str().unwrap().into(),
+            district_code: pudong.into(),
+            outlet_id: r["outlet_id"].as_str().unwrap().into(),
+            instrument_id: String::new(),
+            parameter: String::new(),
+            form_code: r["form_type"].as_str().unwrap().into(),
+            reason: "零点漂移 3.1 %F.S.，超出 ±2.5 %F.S.".into(),
+            opened_by: record_id.clone(),
+            found_at: now - Duration::days(3),
+            starts_at: now - Duration::days(3),
+            start_rule: "found".into(),
+            start_source: "HJ 75-2017".into(),
+            due_at: now - Duration::hours(1),
+            closed_by: None,
+            closed_at: None,
+            cancel_reason: None,
+            created_at: now - Duration::days(3),
+            updated_at: now - Duration::days(3),
+        },
+    )
+    .await
+    .unwrap();
+
+    // The next day: the unfollowed failure is proposed; nothing dismissed comes back.
+    t.clock.advance(Duration::days(1));
+    let district = t.token("district_a").await.unwrap();
+    assert!(
+        emss_app::rectifications::suggestions::run(&t.app)
+            .await
+            .unwrap()
+            >= 1
+    );
+    let (_, now_list) = get(&t, &district, "/api/v1/rectifications/suggestions").await;
+    let problems: Vec<&Value> = now_list
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["problems"].as_array().unwrap())
+        .collect();
+    let failure = problems
+        .iter()
+        .find(|p| p["source"] == "record" && p["source_id"] == record_id.as_str())
+        .expect("the failure without its follow-up");
+    assert!(
+        failure["description"]
+            .as_str()
+            .unwrap()
+            .contains("逾期未跟进")
+    );
+    assert!(
+        problems
+            .iter()
+            .all(|p| !dismissed_sources.contains(&p["source_id"].as_str().unwrap().to_string())),
+        "a dismissed suggestion's evidence is not proposed again"
+    );
+
+    // Adopted: a draft order of its problems, to edit and issue; the suggestion is done.
+    let suggestion = now_list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["source_id"] == record_id.as_str())
+        })
+        .unwrap();
+    let id = suggestion["id"].as_str().unwrap();
+    let (status, draft) = post(
+        &t,
+        &district,
+        &format!("/api/v1/rectifications/suggestions/{id}/adopt"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    assert_eq!(draft["state"], "draft");
+    let (_, order) = get(
+        &t,
+        &district,
+        &format!("/api/v1/rectifications/{}", draft["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(
+        order["problems"].as_array().unwrap().len(),
+        suggestion["problems"].as_array().unwrap().len()
+    );
+    let (status, again) = post(
+        &t,
+        &district,
+        &format!("/api/v1/rectifications/suggestions/{id}/adopt"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{again}");
 }

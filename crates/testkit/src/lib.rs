@@ -154,6 +154,7 @@ impl TestApp {
             malware_scan_command,
             witness_log_keys,
             document_inspector,
+            suggestion_thresholds: Default::default(),
         };
         let app = App::start(settings, clock.clone())
             .await

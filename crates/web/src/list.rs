@@ -237,6 +237,52 @@ fn write_xlsx(
     Ok(file)
 }
 
+/// Refuses an export the limit would cut short — a spreadsheet that silently stops would read as
+/// the whole list: "共 1 234 份整改单，超过导出上限 1 000 份，请缩小期限范围…", at `field`.
+pub fn whole_export(
+    total: u64,
+    shown: usize,
+    field: &str,
+    (counter, noun): (&str, &str),
+    narrower: &str,
+) -> Result<(), emss_app::AppError> {
+    if total > shown as u64 {
+        return Err(emss_app::AppError::field(
+            field,
+            &format!(
+                "共 {total} {counter}{noun}，超过导出上限 {shown} {counter}，请{narrower}后再导出"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Audits an export under `action` with the list's filters (those set), its rows and format.
+pub async fn audit_export(
+    app: &emss_app::App,
+    actor: &emss_domain::Actor,
+    action: &str,
+    filters: Vec<(&str, String)>,
+    rows: usize,
+    format: &str,
+) -> Result<(), emss_app::AppError> {
+    let filters: serde_json::Map<String, serde_json::Value> = filters
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+        .collect();
+    emss_app::audit::record_alone(
+        app,
+        Some(actor),
+        action,
+        None,
+        emss_app::audit::Outcome::Ok,
+        serde_json::json!({"filters": filters, "rows": rows, "format": format}),
+    )
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

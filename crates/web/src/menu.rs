@@ -162,6 +162,23 @@ pub const PORTAL: &[Section] = &[
                         title: "新增整改单",
                         route: "page.rectifications.new",
                     },
+                    Item {
+                        title: "整改建议",
+                        route: "page.rectifications.suggestions",
+                    },
+                ],
+            },
+            Group {
+                title: Some("监督检查"),
+                items: &[
+                    Item {
+                        title: "监督检查",
+                        route: "page.inspections",
+                    },
+                    Item {
+                        title: "登记监督检查",
+                        route: "page.inspections.new",
+                    },
                 ],
             },
         ],

@@ -27,6 +27,20 @@
     });
 
     // The menu button of narrow screens shows and hides the navigation it controls.
+    // An element with data-shown-unless="mode=plan" is hidden while that choice is ticked in its
+    // form (a planned inspection has no results to type yet).
+    document.querySelectorAll("[data-shown-unless]").forEach(function (el) {
+      var pair = el.getAttribute("data-shown-unless").split("=");
+      var form = el.closest("form");
+      if (!form) return;
+      var sync = function () {
+        var ticked = form.querySelector('input[name="' + pair[0] + '"]:checked');
+        el.hidden = !!ticked && ticked.value === pair[1];
+      };
+      form.addEventListener("change", sync);
+      sync();
+    });
+
     document.querySelectorAll("[data-toggle]").forEach(function (button) {
       var target = document.getElementById(button.getAttribute("data-toggle"));
       if (!target) return;

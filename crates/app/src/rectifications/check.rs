@@ -21,9 +21,10 @@ const RECORDS_MAX: usize = 20;
 /// One problem as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProblemInput {
-    /// `record` | `occurrence` | `free`.
+    /// `record` | `occurrence` | `finding` | `free`.
     pub source: String,
-    /// The record's id for `record`, the occurrence's for `occurrence`.
+    /// The record's id for `record`, the occurrence's for `occurrence`, the inspection
+    /// finding's for `finding`.
     pub source_id: String,
     pub description: String,
 }
@@ -243,6 +244,24 @@ async fn check_problems(
                     }
                 }
             }
+            ProblemSource::Finding => {
+                match repo::inspection::finding_in_scope(db, &actor.scope(), p.source_id.trim())
+                    .await?
+                    .filter(|(_, i)| i.agency_id == input.agency_id.trim())
+                {
+                    Some((f, i)) => {
+                        let kind = emss_domain::inspection::InspectionKind::parse(&i.kind)
+                            .map(|k| k.label())
+                            .unwrap_or_default();
+                        let text = format!("{kind} {}：{}", i.inspected_on, f.subject_text);
+                        (f.id, text)
+                    }
+                    None => {
+                        errors.add(&field("source_id"), "所涉检查发现不存在或不属于该机构");
+                        (String::new(), String::new())
+                    }
+                }
+            }
         };
         out.push(CheckedProblem {
             source,
@@ -359,7 +378,7 @@ pub(super) async fn check_response(
 }
 
 /// How a missed occurrence reads on an order: the outlet, the form type and the period.
-pub(super) async fn occurrence_text(
+pub(crate) async fn occurrence_text(
     app: &App,
     o: &emss_db::entity::occurrence::Model,
 ) -> Result<String, AppError> {

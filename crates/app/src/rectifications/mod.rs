@@ -8,8 +8,10 @@ mod attachments;
 mod check;
 mod demo;
 mod extension;
+pub mod suggestions;
 
 pub use attachments::{OrderAttachmentView, attachment_file, may_upload, upload_attachment};
+pub(crate) use check::occurrence_text;
 pub use check::{ProblemInput, RectificationInput, ResponseInput, ResponseProblem};
 pub(crate) use demo::{DemoParties, load_demo};
 pub use extension::{ExtensionView, decide_extension, request_extension};
@@ -100,7 +102,7 @@ pub struct RecordRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProblemView {
     pub id: String,
-    /// `record` | `occurrence` | `free`.
+    /// `record` | `occurrence` | `finding` | `free`.
     pub source: String,
     pub source_label: String,
     /// The record or missed occurrence it is about; empty when written freely.
@@ -114,7 +116,7 @@ pub struct ProblemView {
     pub records: Vec<RecordRef>,
 }
 
-/// One line of an order's trail.
+/// One line of the trail of an order or an inspection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderTrailLine {
     pub at: DateTime<Utc>,
@@ -403,24 +405,7 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<RectificationD
         .collect();
     let attachments = attachments::of_order(app, &found.id).await?;
     let extensions = extension::of_order(app, &found.id).await?;
-    let entries = repo::audit::trail(db, "rectification", &found.id).await?;
-    let actor_ids: Vec<String> = entries.iter().filter_map(|e| e.actor_id.clone()).collect();
-    let actors = repo::account::names(db, &actor_ids).await?;
-    // People by their names: a regulator reading the trail knows them, not their logins.
-    let trail = entries
-        .into_iter()
-        .map(|e| OrderTrailLine {
-            at: e.at,
-            action: action_label(&e.action).to_string(),
-            detail: trail_detail(&e.action, &e.detail),
-            actor: e
-                .actor_id
-                .as_ref()
-                .and_then(|id| actors.get(id))
-                .map(|(_, name)| name.clone())
-                .unwrap_or_else(|| emss_domain::time::EMPTY.to_string()),
-        })
-        .collect();
+    let trail = trail(app, "rectification", &found.id, trail_detail).await?;
     Ok(RectificationDetail {
         order: view(app, found).await?,
         problems,
@@ -428,6 +413,34 @@ pub async fn detail(app: &App, actor: &Actor, id: &str) -> Result<RectificationD
         extensions,
         trail,
     })
+}
+
+/// The audit entries of an object as the lines of its trail (查看留痕), oldest first: people by
+/// their names — a regulator reading the trail knows them, not their logins.
+pub(crate) async fn trail(
+    app: &App,
+    object: &str,
+    id: &str,
+    detail: fn(&str, &str) -> String,
+) -> Result<Vec<OrderTrailLine>, AppError> {
+    let db = &app.db().conn;
+    let entries = repo::audit::trail(db, object, id).await?;
+    let actor_ids: Vec<String> = entries.iter().filter_map(|e| e.actor_id.clone()).collect();
+    let actors = repo::account::names(db, &actor_ids).await?;
+    Ok(entries
+        .into_iter()
+        .map(|e| OrderTrailLine {
+            at: e.at,
+            action: action_label(&e.action).to_string(),
+            detail: detail(&e.action, &e.detail),
+            actor: e
+                .actor_id
+                .as_ref()
+                .and_then(|id| actors.get(id))
+                .map(|(_, name)| name.clone())
+                .unwrap_or_else(|| emss_domain::time::EMPTY.to_string()),
+        })
+        .collect())
 }
 
 /// The words of a trail entry's detail a person reads: the number given at issue, a reason, a
@@ -922,6 +935,8 @@ pub async fn todos(
         };
         let n = count(app, actor, extension).await?;
         out.push(("待审核延期申请", n, "/rectifications?tab=extension"));
+        let n = suggestions::count(app, actor).await?;
+        out.push(("待处理整改建议", n, "/rectifications/suggestions"));
     }
     Ok(out)
 }
@@ -951,5 +966,34 @@ pub async fn prefill_from_occurrence(
             source_id: o.id,
             description: format!("超期未运维：{text}，期内没有运维记录"),
         }],
+    })
+}
+
+/// A new order filled from an inspection's findings, one problem each.
+pub async fn prefill_from_inspection(
+    app: &App,
+    actor: &Actor,
+    inspection_id: &str,
+) -> Result<RectificationInput, AppError> {
+    if !Permission::IssueRectifications.allows(Some(actor)) {
+        return Err(AppError::new(ErrorCode::Forbidden));
+    }
+    let d = crate::inspections::detail(app, actor, inspection_id).await?;
+    let i = d.inspection;
+    Ok(RectificationInput {
+        agency_id: i.agency_id,
+        enterprise_id: i.enterprise_id,
+        title: format!("{}{}问题整改", i.outlet_name, i.kind_label),
+        basis: String::new(),
+        deadline: (today(app) + chrono::Duration::days(15)).to_string(),
+        problems: d
+            .findings_list
+            .into_iter()
+            .map(|f| ProblemInput {
+                source: ProblemSource::Finding.as_str().to_string(),
+                source_id: f.id,
+                description: f.description,
+            })
+            .collect(),
     })
 }

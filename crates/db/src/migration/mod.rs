@@ -26,6 +26,8 @@ mod m20261206_000020_standard_materials;
 mod m20261206_000021_emission_limits;
 mod m20261207_000022_rectifications;
 mod m20261207_000023_rectification_extensions;
+mod m20261207_000024_inspections;
+mod m20261207_000025_rectification_suggestions;
 
 pub struct Migrator;
 
@@ -56,6 +58,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000021_emission_limits::Migration),
             Box::new(m20261207_000022_rectifications::Migration),
             Box::new(m20261207_000023_rectification_extensions::Migration),
+            Box::new(m20261207_000024_inspections::Migration),
+            Box::new(m20261207_000025_rectification_suggestions::Migration),
         ]
     }
 }

@@ -373,3 +373,28 @@ pub async fn enabled_roles(
         .map(|id| roles.remove(id).unwrap_or_default())
         .collect())
 }
+
+/// The enabled accounts of an organisation holding one of `roles`, by name (who may be named
+/// an inspector of a regulator's inspection).
+pub async fn enabled_with_roles(
+    db: &impl ConnectionTrait,
+    org_id: &str,
+    roles: &[Role],
+) -> Result<Vec<account::Model>, DbErr> {
+    let accounts = account::Entity::find()
+        .filter(account::Column::OrgId.eq(org_id))
+        .filter(account::Column::Disabled.eq(false))
+        .order_by_asc(account::Column::Name)
+        .order_by_asc(account::Column::Username)
+        .all(db)
+        .await?;
+    let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
+    let held = roles_of(db, &ids).await?;
+    Ok(accounts
+        .into_iter()
+        .filter(|a| {
+            held.get(&a.id)
+                .is_some_and(|h| h.iter().any(|r| roles.contains(r)))
+        })
+        .collect())
+}

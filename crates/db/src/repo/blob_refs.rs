@@ -1,9 +1,10 @@
 //! Which stored files the database still refers to (evidence images, filing and contract
-//! attachments, task reports, rectification orders' files), for the sweep of files a crash left
+//! attachments, task reports, rectification orders' and inspections' files), for the sweep of files a crash left
 //! without their row.
 
 use crate::entity::{
-    contract_attachment, evidence, filing_attachment, rectification_attachment, task_report,
+    contract_attachment, evidence, filing_attachment, inspection_attachment,
+    rectification_attachment, task_report,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashSet;
@@ -19,7 +20,7 @@ pub async fn referenced(
     let mut found = HashSet::new();
     for chunk in keys.chunks(CHUNK) {
         let list = || chunk.iter().map(String::as_str);
-        let lists: [Vec<String>; 5] = [
+        let lists: [Vec<String>; 6] = [
             evidence::Entity::find()
                 .select_only()
                 .column(evidence::Column::BlobKey)
@@ -52,6 +53,13 @@ pub async fn referenced(
                 .select_only()
                 .column(rectification_attachment::Column::BlobKey)
                 .filter(rectification_attachment::Column::BlobKey.is_in(list()))
+                .into_tuple()
+                .all(db)
+                .await?,
+            inspection_attachment::Entity::find()
+                .select_only()
+                .column(inspection_attachment::Column::BlobKey)
+                .filter(inspection_attachment::Column::BlobKey.is_in(list()))
                 .into_tuple()
                 .all(db)
                 .await?,

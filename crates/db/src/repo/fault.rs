@@ -52,6 +52,18 @@ pub async fn save(db: &impl ConnectionTrait, row: fault_period::Model) -> Result
 }
 
 /// The periods a record opened or closed, oldest finding first.
+/// A period in the caller's scope.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<fault_period::Model>, DbErr> {
+    fault_period::Entity::find_by_id(id)
+        .filter(scoped(scope))
+        .one(db)
+        .await
+}
+
 pub async fn of_record(
     db: &impl ConnectionTrait,
     record_id: &str,

@@ -17,6 +17,7 @@ pub mod fault;
 pub mod filing;
 pub mod form_definition;
 pub mod idempotency;
+pub mod inspection;
 pub mod login_guard;
 pub mod organization;
 pub mod outlet;
@@ -25,6 +26,7 @@ pub mod rectification;
 pub mod session;
 pub mod setting;
 pub mod standard_material;
+pub mod suggestion;
 pub mod task;
 pub mod witness;
 

@@ -32,3 +32,21 @@ pub async fn set(
     .await?;
     Ok(())
 }
+
+/// Claims `key` for this instance: true for the one instance whose insert went in first (a job
+/// that runs once a day across instances claims its day), false for every other.
+pub async fn claim(db: &impl ConnectionTrait, key: &str, at: DateTime<Utc>) -> Result<bool, DbErr> {
+    let inserted = setting::Entity::insert(setting::ActiveModel {
+        key: Set(key.to_string()),
+        value: Set(at.to_rfc3339()),
+        updated_at: Set(at),
+    })
+    .on_conflict(
+        OnConflict::column(setting::Column::Key)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(inserted == 1)
+}

@@ -546,3 +546,23 @@ pub async fn pending_changes(db: &impl ConnectionTrait, scope: &Scope) -> Result
         .count(db)
         .await
 }
+
+/// The tasks in scope a regulator may inspect under (submitted ones: running or ended), the
+/// latest first; at most `TASK_CHOICES`.
+pub async fn inspectable(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<Vec<maintenance_task::Model>, DbErr> {
+    maintenance_task::Entity::find()
+        .filter(task_scope(scope))
+        .filter(maintenance_task::Column::State.ne("draft"))
+        .order_by_asc(maintenance_task::Column::State.eq("completed"))
+        .order_by_desc(maintenance_task::Column::StartDate)
+        .order_by_asc(maintenance_task::Column::Id)
+        .limit(TASK_CHOICES)
+        .all(db)
+        .await
+}
+
+/// How many tasks a choice list offers.
+pub const TASK_CHOICES: u64 = 200;

@@ -2,9 +2,10 @@
 //! derived value computed (GB/T 8170 rounding before any comparison), every verdict judged and
 //! explained with its value, limit and source. Clients may pre-validate; this is what counts.
 
+use super::comparison;
 use super::definition::{Field, FormDefinition, JUDGED_ELSEWHERE, Kind, PeriodGroup, Repeat, Rule};
 use super::formula::{self, Formula};
-use super::limit::{Band, Confidence, ErrorKind, Limit, Outcome};
+use super::limit::{Confidence, Limit, Outcome};
 use super::number::{format_decimal, parse_decimal, round_gb8170};
 use super::standard::{StandardMaterial, Standards};
 use crate::monitoring::EmissionLimits;
@@ -115,22 +116,6 @@ enum V {
 }
 
 type Frame = HashMap<String, V>;
-
-/// A comparison made ready for its band: values in the unit the band's figures are in.
-struct Judging<'l> {
-    band: &'l Band,
-    reference: Decimal,
-    measured: Decimal,
-    pairs: Vec<(Decimal, Decimal)>,
-    /// The absolute limit the error is held against (the band's, or its printed figure).
-    max_abs: Decimal,
-    /// The unit `reference` is shown in.
-    unit: Option<String>,
-    /// The unit of an absolute error.
-    absolute_unit: String,
-    /// How the units were handled, for the explanation.
-    how: Option<String>,
-}
 
 const FIRST_CALIBRATION: &str = "首次校准，无上次校准后测试值";
 
@@ -1490,9 +1475,8 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Comparison against the band chosen by the reference value. Readings in another unit than
-    /// the limit's are judged with the figures the standard prints in their unit, or else
-    /// converted exactly; a unit that cannot be converted is refused, never compared.
+    /// Comparison against the band chosen by the reference value; a reading unit that cannot
+    /// be converted is refused on the field, never compared.
     #[allow(clippy::too_many_arguments)]
     fn judge_band(
         &mut self,
@@ -1504,151 +1488,11 @@ impl<'a> Evaluator<'a> {
         reading_unit: Option<&str>,
         v: &mut Verdict,
     ) {
-        let limit_unit = l.unit.as_deref();
-        // A single relative band has neither an edge nor an absolute figure: units do not enter.
-        let unit_matters =
-            l.bands.len() > 1 || l.bands.iter().any(|b| b.error == ErrorKind::Absolute);
-        let judging = match (reading_unit, limit_unit) {
-            (Some(r), Some(u)) if unit_matters && !super::unit::same(r, u) => {
-                match self.in_other_unit(l, reference, measured, pairs, r, u, v) {
-                    Some(j) => j,
-                    None => return,
-                }
-            }
-            _ => match l.band_for(reference) {
-                Some(band) => Judging {
-                    band,
-                    reference,
-                    measured,
-                    pairs: pairs.to_vec(),
-                    max_abs: band.max_abs.0,
-                    unit: reading_unit.or(limit_unit).map(str::to_string),
-                    absolute_unit: band.unit.clone(),
-                    how: None,
-                },
-                None => {
-                    v.explanation = "参比值不在任何浓度段内，未作判定".into();
-                    return;
-                }
-            },
-        };
-        let band = judging.band;
-        let error = match band.error {
-            ErrorKind::Absolute => Ok(formula::absolute_error(judging.measured, judging.reference)),
-            ErrorKind::Relative => formula::relative_error(judging.measured, judging.reference),
-            ErrorKind::RelativeAccuracy => formula::relative_accuracy(&judging.pairs),
-        };
-        let decimals = band.decimals.unwrap_or(decimals);
-        let e = match error {
-            Ok(e) => round_gb8170(e, decimals),
-            Err(reason) => {
-                v.explanation = format!("{reason}，未作判定");
-                return;
-            }
-        };
-        v.outcome = band.judge_against(e, judging.max_abs);
-        let error_unit = match band.error {
-            ErrorKind::Absolute => judging.absolute_unit.clone(),
-            _ => band.unit.clone(),
-        };
-        let shown = band.describe_in(limit_unit);
-        v.value = Some(format_decimal(e, Some(decimals)));
-        v.unit = Some(error_unit.clone());
-        v.limit = Some(shown.clone());
-        let how = judging.how.map(|h| format!("{h}；")).unwrap_or_default();
-        let unit = judging.unit.map(|u| format!(" {u}")).unwrap_or_default();
-        v.explanation = format!(
-            "{how}参比值 {}{unit}，适用“{shown}”（{}）；{} {}{error_unit}：{}",
-            format_decimal(judging.reference, None),
-            l.source,
-            band.error.label(),
-            format_decimal(e, Some(decimals)),
-            v.outcome.label()
-        );
-    }
-
-    /// How readings in `r_unit` meet a limit stated in `l_unit`: by the standard's printed
-    /// figures in `r_unit` when it has them for every band, else converted exactly. None (with
-    /// the reason on the verdict, and refused when the unit cannot be converted) when they cannot.
-    #[allow(clippy::too_many_arguments)]
-    fn in_other_unit<'l>(
-        &mut self,
-        l: &'l Limit,
-        reference: Decimal,
-        measured: Decimal,
-        pairs: &[(Decimal, Decimal)],
-        r_unit: &str,
-        l_unit: &str,
-        v: &mut Verdict,
-    ) -> Option<Judging<'l>> {
-        if let Some(band) = l.band_by_printed(reference, r_unit) {
-            let printed_max = band.printed.as_ref().and_then(|p| p.max_abs).map(|m| m.0);
-            let max_abs = match (band.error, printed_max) {
-                (ErrorKind::Absolute, Some(m)) => m,
-                (ErrorKind::Absolute, None) => {
-                    v.explanation = format!(
-                        "标准未列出该浓度段的 {r_unit} 限值，读数单位 {r_unit} 与限值单位 {l_unit} 不同，未作判定"
-                    );
-                    return None;
-                }
-                _ => band.max_abs.0,
-            };
-            return Some(Judging {
-                band,
-                reference,
-                measured,
-                pairs: pairs.to_vec(),
-                max_abs,
-                unit: Some(r_unit.to_string()),
-                absolute_unit: r_unit.to_string(),
-                how: Some(format!(
-                    "读数单位 {r_unit}，按标准所列 {r_unit} 数值选段和判定"
-                )),
-            });
+        if let Err(refusal) =
+            comparison::judge_band(l, reference, measured, pairs, decimals, reading_unit, v)
+        {
+            self.err(&v.path, refusal);
         }
-        let gas = l.gas.as_deref().and_then(super::unit::gas);
-        let to = |x: Decimal| super::unit::convert(x, r_unit, l_unit, gas);
-        let converted = to(reference).and_then(|r| {
-            let m = to(measured)?;
-            let ps = pairs
-                .iter()
-                .map(|(a, b)| Ok((to(*a)?, to(*b)?)))
-                .collect::<Result<Vec<_>, String>>()?;
-            Ok((r, m, ps))
-        });
-        let (r, m, ps) = match converted {
-            Ok(c) => c,
-            Err(reason) => {
-                // Refused until the instrument's record states a unit the catalogue converts.
-                self.err(
-                    &v.path,
-                    format!("{reason}，无法判定；请企业核对仪器档案中的计量单位"),
-                );
-                v.explanation = format!("{reason}，未作判定");
-                return None;
-            }
-        };
-        let Some(band) = l.band_for(r) else {
-            v.explanation = "参比值不在任何浓度段内，未作判定".into();
-            return None;
-        };
-        let by = gas
-            .map(|g| format!("（{}）", super::unit::describe(g)))
-            .unwrap_or_default();
-        Some(Judging {
-            band,
-            reference: r,
-            measured: m,
-            pairs: ps,
-            max_abs: band.max_abs.0,
-            unit: Some(l_unit.to_string()),
-            absolute_unit: band.unit.clone(),
-            how: Some(format!(
-                "读数单位 {r_unit}，参比值 {} {r_unit} = {} {l_unit}{by}",
-                format_decimal(reference, None),
-                format_decimal(round_gb8170(r, 2), None),
-            )),
-        })
     }
 
     fn judge_all(&self, f: &Field, frames: &[Frame], v: &mut Verdict) {

@@ -1,6 +1,7 @@
 //! The form catalogue (forms.md): the 15 maintenance forms as versioned data. A definition drives
 //! the mobile form, server-side validation, derived values and verdicts, and the print view.
 
+pub mod comparison;
 pub mod definition;
 pub mod evaluate;
 pub mod formula;

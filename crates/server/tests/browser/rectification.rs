@@ -1,6 +1,7 @@
-//! 整改单 on the desktop: the 浦东 regulator opens a record flagged for a reused photo, issues a
-//! rectification order from it; agency A signs for it and answers with a photo; the regulator
-//! sees the photo and accepts (销号); the order's trail names every step.
+//! 监督检查 and 整改单 on the desktop: the 浦东 regulator opens a record flagged for a reused photo,
+//! inspects (现场检查: the record's flag is the finding, the checklist answered), issues a
+//! rectification order from the inspection's finding; agency A signs for it and answers with a
+//! photo; the regulator sees the photo and accepts (销号); the order's trail names every step.
 
 use super::field_loop::photo_file;
 use super::{Result, check, click, fill, log_in, log_out, save_screenshot, text_of, wait_for};
@@ -27,7 +28,7 @@ async fn wait_state(client: &Client, expected: &str) -> Result<()> {
             return Ok(());
         }
         if std::time::Instant::now() > deadline {
-            return Err(format!("the order never showed {expected:?}").into());
+            return Err(format!("the page never showed {expected:?}").into());
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
@@ -41,7 +42,33 @@ pub async fn flag_to_closing(client: &Client, app: &TestApp, shots: &Path) -> Re
         .goto(&app.url("/records?flag=duplicate_photo"))
         .await?;
     click(client, "[data-testid=list] a[href^='/records/']").await?;
-    click(client, "[data-testid=new-rectification]").await?;
+    click(client, "[data-testid=new-inspection]").await?;
+    let finding = client
+        .find(Locator::Css("textarea[name=finding_description]"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    check(
+        finding.starts_with("照片重复使用："),
+        &format!("the record's flag is the first finding: {finding:?}"),
+    )?;
+    for answer in client
+        .find_all(Locator::Css("input[name^=answer_][value=conform]"))
+        .await?
+    {
+        answer.click().await?;
+    }
+    fill(client, "#summary", "现场核查运维记录与照片").await?;
+    click(client, "[data-testid=save-inspection]").await?;
+    wait_state(client, "已完成").await?;
+    let findings = text_of(client, "[data-testid=findings]").await?;
+    check(
+        findings.contains("照片重复使用") && findings.contains("较重"),
+        &format!("the inspection lists its finding: {findings:?}"),
+    )?;
+    save_screenshot(client, shots, "inspection-recorded").await?;
+    click(client, "[data-testid=order-from-inspection]").await?;
     let problem = client
         .find(Locator::Css("#problem_0"))
         .await?
@@ -50,7 +77,7 @@ pub async fn flag_to_closing(client: &Client, app: &TestApp, shots: &Path) -> Re
         .unwrap_or_default();
     check(
         problem.starts_with("照片重复使用："),
-        &format!("the flag fills the first problem: {problem:?}"),
+        &format!("the finding fills the first problem: {problem:?}"),
     )?;
     fill(client, "#basis", "《污染源自动监控设施运行管理办法》第十条").await?;
     click(client, "[data-testid=issue]").await?;
@@ -147,6 +174,7 @@ pub async fn flag_to_closing(client: &Client, app: &TestApp, shots: &Path) -> Re
     wait_state(client, "已销号").await?;
     let trail = text_of(client, "[data-testid=trail]").await?;
     for step in [
+        "保存整改单草稿",
         "下发整改单",
         "签收整改单",
         "上传整改单附件",

@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod filing_changes;
 pub mod forms;
 pub mod health;
+pub mod inspections;
 pub mod outlets;
 pub mod records;
 pub mod rectifications;

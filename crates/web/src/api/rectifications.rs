@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::NaiveDate;
 use emss_app::AppError;
+use emss_app::rectifications::suggestions::{self, SuggestionView};
 use emss_app::rectifications::{
     ExtensionView, OrderAttachmentView, ProblemInput, RectificationDetail, RectificationInput,
     RectificationView, ResponseInput, ResponseProblem,
@@ -25,9 +26,10 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProblemBody {
-    /// `record` (about a maintenance record: give `source_id`) | `free`.
+    /// `record` (a maintenance record), `occurrence` (a missed period), `finding` (an
+    /// inspection finding): give `source_id`; or `free`.
     pub source: String,
-    /// The record's id for `record`.
+    /// The record's, occurrence's or finding's id.
     #[serde(default)]
     pub source_id: String,
     pub description: String,
@@ -444,5 +446,58 @@ pub async fn decide_extension(
             &body.comment,
         )
         .await?,
+    ))
+}
+
+/// 整改建议 waiting for the regulator: orders EMSS proposes from weeks missed, overdue
+/// follow-ups and repeated flags, newest first.
+#[utoipa::path(get, path = "/api/v1/rectifications/suggestions", tag = "rectifications",
+    summary = "整改建议", security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = Vec<SuggestionView>)))]
+pub async fn suggestions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<SuggestionView>>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    Ok(Json(suggestions::list(&state.app, actor).await?))
+}
+
+/// Makes a draft order of a suggestion, to edit and issue as any order.
+#[utoipa::path(post, path = "/api/v1/rectifications/suggestions/{id}/adopt", tag = "rectifications",
+    summary = "采纳整改建议",
+    params(("id" = String, Path, description = "整改建议 id")), security(("bearer" = []), ("cookie" = [])),
+    responses((status = 201, body = RectificationView), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn adopt_suggestion(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<RectificationView>), ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let order = suggestions::adopt(&state.app, actor, &id).await?;
+    Ok((StatusCode::CREATED, Json(order)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DismissBody {
+    /// 不采纳的理由, kept with the suggestion.
+    pub reason: String,
+}
+
+/// Dismisses a suggestion with a reason; its evidence is not proposed again.
+#[utoipa::path(post, path = "/api/v1/rectifications/suggestions/{id}/dismiss", tag = "rectifications",
+    summary = "不采纳整改建议",
+    params(("id" = String, Path, description = "整改建议 id")), request_body = DismissBody,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = SuggestionView), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn dismiss_suggestion(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DismissBody>,
+) -> Result<Json<SuggestionView>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    Ok(Json(
+        suggestions::dismiss(&state.app, actor, &id, &body.reason).await?,
     ))
 }

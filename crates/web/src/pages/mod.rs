@@ -10,6 +10,7 @@ pub mod enterprises;
 pub mod filing_changes;
 pub mod help;
 pub mod home;
+pub mod inspections;
 pub mod login;
 pub mod my_account;
 pub mod outlets;

@@ -279,6 +279,8 @@ pub struct ShowPage {
     pub periods: Vec<FaultPeriodView>,
     /// The periods list names no enterprise or outlet here: it is this outlet's.
     pub show_parties: bool,
+    /// A regulator may start an inspection from a period (发起检查).
+    pub can_inspect: bool,
     /// 排放限值 by pollutant, with the form that sets one and its errors.
     pub emission_limits: Vec<EmissionLimitView>,
     pub limit_form: EmissionLimitForm,
@@ -385,6 +387,7 @@ async fn show_page(
     Ok(ShowPage {
         periods,
         show_parties: false,
+        can_inspect: emss_domain::Permission::Inspect.allows(ctx.actor()),
         emission_limits,
         limit_form: typed.limit.unwrap_or_default(),
         limit_errors: typed.limit_errors,

@@ -319,6 +319,8 @@ pub struct FaultPage {
     pub shell: Shell,
     pub periods: Vec<FaultPeriodView>,
     pub show_parties: bool,
+    /// A regulator may start an inspection from a period (发起检查).
+    pub can_inspect: bool,
     pub pager: Pager,
     pub kinds: Vec<Choice>,
     pub statuses: Vec<Choice>,
@@ -381,6 +383,7 @@ pub async fn fault_periods(
         ),
         periods: page.items,
         show_parties: !matches!(actor.scope(), emss_domain::Scope::Enterprise(_)),
+        can_inspect: emss_domain::Permission::Inspect.allows(ctx.actor()),
         pager,
         kinds: choices(kinds, kind.as_deref()),
         statuses: choices(statuses, status.as_deref()),

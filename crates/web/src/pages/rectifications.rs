@@ -117,6 +117,8 @@ pub struct ListPage {
     pub can_create: bool,
     /// The Excel export of the current filter (the pager holds the CSV one).
     pub xlsx_href: String,
+    /// 整改建议 waiting for the regulator.
+    pub suggestions: u64,
 }
 
 async fn agencies(state: &AppState) -> Result<Vec<organization::Model>, PageError> {
@@ -213,7 +215,9 @@ pub async fn list(
             .as_deref()
             .unwrap_or_default()
             .replacen("/export.csv", "/export.xlsx", 1);
+    let suggestions = emss_app::rectifications::suggestions::count(&state.app, actor).await?;
     Ok(render(&ListPage {
+        suggestions,
         xlsx_href,
         shell: Shell::portal(
             &ctx,
@@ -262,29 +266,20 @@ async fn export_rows(
     let (filter, pairs) = filter_of(q);
     let page =
         emss_app::rectifications::list(&state.app, actor, filter, PageRequest::export()).await?;
-    if page.total > page.items.len() as u64 {
-        return Err(emss_app::AppError::field(
-            "deadline_from",
-            &format!(
-                "共 {} 份整改单，超过导出上限 {} 份，请缩小期限范围或加筛选条件后再导出",
-                page.total,
-                page.items.len()
-            ),
-        )
-        .into());
-    }
-    let filters: serde_json::Map<String, serde_json::Value> = pairs
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
-        .collect();
-    emss_app::audit::record_alone(
+    crate::list::whole_export(
+        page.total,
+        page.items.len(),
+        "deadline_from",
+        ("份", "整改单"),
+        "缩小期限范围或加筛选条件",
+    )?;
+    crate::list::audit_export(
         &state.app,
-        Some(actor),
+        actor,
         "rectification.export",
-        None,
-        emss_app::audit::Outcome::Ok,
-        serde_json::json!({"filters": filters, "rows": page.items.len(), "format": format}),
+        pairs,
+        page.items.len(),
+        format,
     )
     .await?;
     Ok(page
@@ -355,6 +350,8 @@ pub struct OrderForm {
     pub problems: Vec<ProblemRow>,
     /// 下发 rather than 保存.
     pub issue: bool,
+    /// The inspection the order was started from (named above the form).
+    pub from_inspection: Option<String>,
 }
 
 impl OrderForm {
@@ -372,6 +369,7 @@ impl OrderForm {
                 "problem_source_id" => ids.push(v),
                 "problem_description" => texts.push(v),
                 "issue" => f.issue = true,
+                "from_inspection" if !v.is_empty() => f.from_inspection = Some(v),
                 _ => {}
             }
         }
@@ -404,6 +402,7 @@ impl OrderForm {
                 })
                 .collect(),
             issue: false,
+            from_inspection: None,
         }
     }
 
@@ -443,6 +442,8 @@ pub struct NewPage {
     pub from_record: Option<String>,
     /// It was started from a missed occurrence on 运维管理.
     pub from_occurrence: bool,
+    /// The inspection whose findings it was started from.
+    pub from_inspection: Option<String>,
 }
 
 impl NewPage {
@@ -506,6 +507,7 @@ async fn new_page(
         .problems
         .iter()
         .any(|p| p.source == ProblemSource::Occurrence.as_str());
+    let from_inspection = form.from_inspection.clone();
     let title = if action == "/rectifications" {
         "新增整改单"
     } else {
@@ -525,6 +527,7 @@ async fn new_page(
         action,
         from_record,
         from_occurrence,
+        from_inspection,
     })
 }
 
@@ -534,6 +537,8 @@ pub struct NewQuery {
     pub record_id: Option<String>,
     /// Start from this missed occurrence (超期 on 运维管理).
     pub occurrence_id: Option<String>,
+    /// Start from this inspection: one problem per finding.
+    pub inspection_id: Option<String>,
 }
 
 pub async fn new(
@@ -544,15 +549,23 @@ pub async fn new(
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let record = q.record_id.as_deref().filter(|r| !r.is_empty());
     let occurrence = q.occurrence_id.as_deref().filter(|o| !o.is_empty());
-    let form = match (record, occurrence) {
-        (Some(record_id), _) => OrderForm::of_input(
+    let inspection = q.inspection_id.as_deref().filter(|i| !i.is_empty());
+    let form = match (record, occurrence, inspection) {
+        (Some(record_id), _, _) => OrderForm::of_input(
             emss_app::rectifications::prefill_from_record(&state.app, actor, record_id).await?,
         ),
-        (None, Some(occurrence_id)) => OrderForm::of_input(
+        (None, Some(occurrence_id), _) => OrderForm::of_input(
             emss_app::rectifications::prefill_from_occurrence(&state.app, actor, occurrence_id)
                 .await?,
         ),
-        (None, None) => OrderForm {
+        (None, None, Some(inspection_id)) => OrderForm {
+            from_inspection: Some(inspection_id.to_string()),
+            ..OrderForm::of_input(
+                emss_app::rectifications::prefill_from_inspection(&state.app, actor, inspection_id)
+                    .await?,
+            )
+        },
+        (None, None, None) => OrderForm {
             deadline: (emss_domain::time::shanghai_date(state.app.now())
                 + chrono::Duration::days(15))
             .to_string(),
@@ -742,13 +755,17 @@ impl ShowPage {
         format_datetime(*at)
     }
 
-    /// `1.2 MB`, `35 KB`.
     pub fn size(&self, bytes: &i64) -> String {
-        if *bytes >= 1024 * 1024 {
-            format!("{:.1} MB", *bytes as f64 / (1024.0 * 1024.0))
-        } else {
-            format!("{} KB", (*bytes + 1023) / 1024)
-        }
+        size_label(*bytes)
+    }
+}
+
+/// `1.2 MB`, `35 KB`.
+pub fn size_label(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
     }
 }
 
@@ -1136,6 +1153,7 @@ pub async fn edit(
             })
             .collect(),
         issue: false,
+        from_inspection: None,
     };
     let page = new_page(
         &state,
@@ -1180,4 +1198,106 @@ pub async fn print(
             .unwrap_or_default(),
         detail,
     }))
+}
+
+#[derive(Template)]
+#[template(path = "portal/rectification_suggestions.html")]
+pub struct SuggestionsPage {
+    pub shell: Shell,
+    pub suggestions: Vec<emss_app::rectifications::suggestions::SuggestionView>,
+    /// The suggestion whose dismissal was refused, with the reason as typed.
+    pub refused: Option<(String, String)>,
+    pub errors: BTreeMap<String, String>,
+    pub notice: Option<&'static str>,
+}
+
+impl SuggestionsPage {
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+
+    pub fn typed_reason(&self, id: &str) -> &str {
+        match &self.refused {
+            Some((x, reason)) if x == id => reason,
+            _ => "",
+        }
+    }
+
+    pub fn refused_here(&self, id: &str) -> bool {
+        self.refused.as_ref().is_some_and(|(x, _)| x == id)
+    }
+
+    pub fn when(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        format_datetime(*at)
+    }
+}
+
+async fn suggestions_page(
+    state: &AppState,
+    ctx: &Ctx,
+    refused: Option<(String, String)>,
+    errors: BTreeMap<String, String>,
+    notice: Option<&'static str>,
+) -> Result<SuggestionsPage, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    Ok(SuggestionsPage {
+        shell: Shell::portal(
+            ctx,
+            "page.rectifications.suggestions",
+            "整改建议",
+            &["任务管理", "整改单管理", "整改建议"],
+        ),
+        suggestions: emss_app::rectifications::suggestions::list(&state.app, actor).await?,
+        refused,
+        errors,
+        notice,
+    })
+}
+
+/// 整改建议: what EMSS proposes to the regulator, to make a draft of or dismiss.
+pub async fn suggestions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<ShowQuery>,
+) -> Result<Response, PageError> {
+    let notice = q.done.as_deref().map(|_| "已不采纳该整改建议，理由已保存");
+    let page = suggestions_page(&state, &ctx, None, BTreeMap::new(), notice).await?;
+    Ok(render(&page))
+}
+
+/// Makes a draft of a suggestion and opens it for editing.
+pub async fn adopt_suggestion(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let order = emss_app::rectifications::suggestions::adopt(&state.app, actor, &id).await?;
+    Ok(Redirect::to(&format!("/rectifications/{}/edit", order.id)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DismissForm {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Dismisses a suggestion with its reason.
+pub async fn dismiss_suggestion(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<DismissForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    match emss_app::rectifications::suggestions::dismiss(&state.app, actor, &id, &form.reason).await
+    {
+        Ok(_) => Ok(Redirect::to("/rectifications/suggestions?done=dismissed").into_response()),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let page =
+                suggestions_page(&state, &ctx, Some((id, form.reason)), e.fields, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
