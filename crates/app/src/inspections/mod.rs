@@ -709,8 +709,8 @@ async fn create_once(
         Some(("inspection", &model.id)),
         Outcome::Ok,
         json!({
-            "kind": model.kind,
-            "state": model.state,
+            "kind": c.kind.label(),
+            "state": if planned { InspectionState::Planned } else { InspectionState::Done }.label(),
             "inspected_on": model.inspected_on.to_string(),
             "result": if planned { String::new() } else { words },
         }),

@@ -935,8 +935,11 @@ pub async fn todos(
         };
         let n = count(app, actor, extension).await?;
         out.push(("待审核延期申请", n, "/rectifications?tab=extension"));
-        let n = suggestions::count(app, actor).await?;
-        out.push(("待处理整改建议", n, "/rectifications/suggestions"));
+        // Suggestions go to the districts.
+        if actor.org_kind == OrgKind::DistrictRegulator {
+            let n = suggestions::count(app, actor).await?;
+            out.push(("待处理整改建议", n, "/rectifications/suggestions"));
+        }
     }
     Ok(out)
 }

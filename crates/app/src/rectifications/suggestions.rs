@@ -78,6 +78,8 @@ pub async fn run(app: &App) -> Result<u64, AppError> {
     let found = gather(app, now).await?;
     let db = &app.db().conn;
     let regulators = repo::organization::list_by_kinds(db, &[OrgKind::DistrictRegulator]).await?;
+    let agencies: Vec<String> = found.keys().map(|(a, _)| a.clone()).collect();
+    let names = repo::organization::names(db, &agencies).await?;
     let mut made = 0;
     for ((agency_id, enterprise_id), f) in found {
         let Some(regulator) = regulators
@@ -114,7 +116,11 @@ pub async fn run(app: &App) -> Result<u64, AppError> {
             "rectification.suggest",
             Some(("rectification_suggestion", &row.id)),
             Outcome::Ok,
-            json!({"agency_id": row.agency_id, "problems": f.problems.len()}),
+            // Words a person reads on the audit page: the agency by its name.
+            json!({
+                "name": names.get(&row.agency_id).cloned().unwrap_or_default(),
+                "problems": f.problems.len(),
+            }),
         )
         .await?;
         txn.commit().await?;

@@ -21,7 +21,7 @@ use emss_db::repo::inspection::InspectionFilter;
 use emss_domain::inspection::{Answer, ChecklistItem, FindingSubject, InspectionKind, Severity};
 use emss_domain::listing::PageRequest;
 use emss_domain::time::{format_datetime, format_optional};
-use emss_domain::{Actor, ErrorCode, OrgKind, Permission};
+use emss_domain::{Actor, ErrorCode, Permission};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -147,35 +147,11 @@ pub async fn list(
         })
         .collect();
     let agencies = if regulator {
-        emss_db::repo::organization::list_by_kinds(
-            &state.app.db().conn,
-            &[OrgKind::Agency, OrgKind::SelfMaintainingEnterprise],
-        )
-        .await
-        .map_err(emss_app::AppError::from)?
-        .into_iter()
-        .map(|o| {
-            let chosen = filter.agency_id.as_deref() == Some(o.id.as_str());
-            (o.id, o.name, chosen)
-        })
-        .collect()
+        super::agency_choices(&state, filter.agency_id.as_deref()).await?
     } else {
         Vec::new()
     };
-    let districts = if actor.org_kind == OrgKind::CityRegulator {
-        state
-            .app
-            .districts()
-            .all()
-            .iter()
-            .map(|d| {
-                let chosen = filter.district_code.as_deref() == Some(d.code.as_str());
-                (d.code.clone(), d.name.clone(), chosen)
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let districts = super::district_choices(&state, actor, filter.district_code.as_deref());
     let xlsx_href =
         pager
             .export_href

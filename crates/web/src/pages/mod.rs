@@ -69,6 +69,51 @@ pub fn safe_next(next: Option<&str>, default: &'static str) -> String {
     }
 }
 
+/// The agencies and self-maintaining enterprises a regulator's list filters by:
+/// (id, name, chosen).
+pub(crate) async fn agency_choices(
+    state: &crate::AppState,
+    chosen: Option<&str>,
+) -> Result<Vec<(String, String, bool)>, PageError> {
+    use emss_domain::OrgKind;
+    Ok(emss_db::repo::organization::list_by_kinds(
+        &state.app.db().conn,
+        &[OrgKind::Agency, OrgKind::SelfMaintainingEnterprise],
+    )
+    .await
+    .map_err(AppError::from)?
+    .into_iter()
+    .map(|o| {
+        let is = chosen == Some(o.id.as_str());
+        (o.id, o.name, is)
+    })
+    .collect())
+}
+
+/// The districts the city's lists filter by (code, name, chosen); none for anyone else.
+pub(crate) fn district_choices(
+    state: &crate::AppState,
+    actor: &emss_domain::Actor,
+    chosen: Option<&str>,
+) -> Vec<(String, String, bool)> {
+    if actor.org_kind != emss_domain::OrgKind::CityRegulator {
+        return Vec::new();
+    }
+    state
+        .app
+        .districts()
+        .all()
+        .iter()
+        .map(|d| {
+            (
+                d.code.clone(),
+                d.name.clone(),
+                chosen == Some(d.code.as_str()),
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_next;

@@ -235,30 +235,20 @@ pub async fn export(
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let (filter, pairs) = filter_of(&state, &q).await?;
     let page = emss_app::records::list(&state.app, actor, filter, PageRequest::export()).await?;
-    // A spreadsheet that silently stops would read as the whole list.
-    if page.total > page.items.len() as u64 {
-        return Err(emss_app::AppError::field(
-            "from",
-            &format!(
-                "共 {} 条记录，超过导出上限 {} 条，请缩小日期范围或加筛选条件后再导出",
-                page.total,
-                page.items.len()
-            ),
-        )
-        .into());
-    }
-    let filters: serde_json::Map<String, Value> = pairs
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k.to_string(), Value::String(v)))
-        .collect();
-    emss_app::audit::record_alone(
+    crate::list::whole_export(
+        page.total,
+        page.items.len(),
+        "from",
+        ("条", "记录"),
+        "缩小日期范围或加筛选条件",
+    )?;
+    crate::list::audit_export(
         &state.app,
-        Some(actor),
+        actor,
         "record.export",
-        None,
-        emss_app::audit::Outcome::Ok,
-        serde_json::json!({"filters": filters, "rows": page.items.len()}),
+        pairs,
+        page.items.len(),
+        "csv",
     )
     .await?;
     let rows = page.items.into_iter().enumerate().map(|(i, r)| {

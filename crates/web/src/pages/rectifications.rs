@@ -16,7 +16,6 @@ use emss_app::rectifications::{
     Allowed, ProblemInput, RectificationDetail, RectificationInput, RectificationView,
     ResponseInput, ResponseProblem,
 };
-use emss_db::entity::organization;
 use emss_db::repo::rectification::RectificationFilter;
 use emss_domain::listing::PageRequest;
 use emss_domain::rectification::{ProblemSource, RectificationState};
@@ -121,15 +120,6 @@ pub struct ListPage {
     pub suggestions: u64,
 }
 
-async fn agencies(state: &AppState) -> Result<Vec<organization::Model>, PageError> {
-    Ok(emss_db::repo::organization::list_by_kinds(
-        &state.app.db().conn,
-        &[OrgKind::Agency, OrgKind::SelfMaintainingEnterprise],
-    )
-    .await
-    .map_err(emss_app::AppError::from)?)
-}
-
 pub async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -184,31 +174,11 @@ pub async fn list(
         .collect();
     let regulator = actor.org_kind.is_regulator();
     let agencies = if regulator {
-        agencies(&state)
-            .await?
-            .into_iter()
-            .map(|o| {
-                let chosen = filter.agency_id.as_deref() == Some(o.id.as_str());
-                (o.id, o.name, chosen)
-            })
-            .collect()
+        super::agency_choices(&state, filter.agency_id.as_deref()).await?
     } else {
         Vec::new()
     };
-    let districts = if actor.org_kind == OrgKind::CityRegulator {
-        state
-            .app
-            .districts()
-            .all()
-            .iter()
-            .map(|d| {
-                let chosen = filter.district_code.as_deref() == Some(d.code.as_str());
-                (d.code.clone(), d.name.clone(), chosen)
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let districts = super::district_choices(&state, actor, filter.district_code.as_deref());
     let xlsx_href =
         pager
             .export_href
@@ -481,10 +451,10 @@ async fn new_page(
             ..Default::default()
         });
     }
-    let agencies = agencies(state)
+    let agencies = super::agency_choices(state, None)
         .await?
         .into_iter()
-        .map(|o| (o.id, o.name))
+        .map(|(id, name, _)| (id, name))
         .collect();
     let enterprises = emss_db::repo::organization::list_by_kinds(
         &state.app.db().conn,
