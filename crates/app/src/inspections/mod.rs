@@ -999,12 +999,3 @@ pub async fn subjects(app: &App, i: &InspectionView) -> Result<Subjects, AppErro
         outlet_kind: OutletKind::parse(&outlet.kind).unwrap_or(OutletKind::Wastewater),
     })
 }
-
-/// The outlet kind of an outlet in scope (what the new-inspection page offers to compare).
-pub async fn outlet_kind(app: &App, actor: &Actor, outlet_id: &str) -> Option<OutletKind> {
-    repo::outlet::get(&app.db().conn, &actor.scope(), outlet_id)
-        .await
-        .ok()
-        .flatten()
-        .and_then(|o| OutletKind::parse(&o.kind))
-}

@@ -166,8 +166,6 @@ pub struct InspectionFilter {
     pub district_code: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
-    /// Started from this record, occurrence or period.
-    pub origin_id: Option<String>,
 }
 
 /// The list query: the latest inspection day first.
@@ -181,7 +179,6 @@ pub fn list_query(scope: &Scope, filter: &InspectionFilter) -> Select<inspection
         (C::AgencyId, &filter.agency_id),
         (C::EnterpriseId, &filter.enterprise_id),
         (C::DistrictCode, &filter.district_code),
-        (C::OriginId, &filter.origin_id),
     ] {
         if let Some(e) = eq(c, v) {
             cond = cond.add(e);
