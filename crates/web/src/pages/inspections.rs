@@ -398,8 +398,6 @@ pub struct ResultsOptions {
     pub items: Vec<ComparisonItem>,
     /// (value `kind:id`, label).
     pub subjects: Vec<(String, String)>,
-    /// The inspection day, for the sampling time's default.
-    pub day: String,
 }
 
 async fn results_options(
@@ -449,7 +447,6 @@ async fn results_options(
         instruments: subjects_of.instruments,
         items,
         subjects,
-        day: view.inspected_on.to_string(),
     })
 }
 
@@ -472,7 +469,7 @@ fn offer_rows(form: &mut ResultsForm, options: &ResultsOptions) {
                     })
                     .map(|i| i.limit_id.clone())
                     .unwrap_or_default(),
-                sampled_at: format!("{}T10:00", options.day),
+                // The sampling time is typed: a default would be accepted as evidence.
                 ..Default::default()
             })
             .collect();
