@@ -28,6 +28,7 @@ pub mod records;
 pub mod rectifications;
 pub mod scan;
 mod secret;
+pub mod statistics;
 pub mod tasks;
 pub mod witness;
 

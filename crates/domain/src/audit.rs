@@ -203,6 +203,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("inspection.finding", "添加检查发现"),
     ("inspection.attachment", "上传检查附件"),
     ("inspection.export", "导出监督检查"),
+    ("statistics.export", "导出统计查询"),
     ("account.view", "查看账户"),
     ("pi.reveal", "查看完整手机号"),
     ("keys.rotate", "轮换个人信息加密密钥"),

@@ -30,6 +30,7 @@ pub mod plan;
 pub mod record;
 pub mod rectification;
 pub mod role;
+pub mod statistics;
 pub mod task;
 pub mod time;
 pub mod uscc;

@@ -85,6 +85,9 @@ pub enum Permission {
     /// 监督检查 lists in scope: the regulators, and read-only the inspected agency and enterprise
     /// (whoever reads its orders) once an inspection is recorded.
     ViewInspections,
+    /// 统计查询 in scope: whoever reads the records (a regulator its jurisdiction, an agency its
+    /// own work, an enterprise its outlets).
+    ViewStatistics,
     /// The portal's style page (/help/ui): the three administrators, who look after the pages.
     ViewStyleGuide,
 }
@@ -122,6 +125,7 @@ impl Permission {
             Permission::ViewRectifications => "view_rectifications",
             Permission::Inspect => "inspect",
             Permission::ViewInspections => "view_inspections",
+            Permission::ViewStatistics => "view_statistics",
             Permission::ViewStyleGuide => "view_style_guide",
         }
     }
@@ -218,6 +222,7 @@ impl Permission {
             }
             Permission::Inspect => Permission::IssueRectifications.allows(actor),
             Permission::ViewInspections => Permission::ViewRectifications.allows(actor),
+            Permission::ViewStatistics => Permission::ViewRecords.allows(actor),
             Permission::ViewStyleGuide => {
                 a.has_any_role(&[Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin])
             }

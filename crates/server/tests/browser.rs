@@ -20,6 +20,8 @@ mod field_loop;
 mod rectification;
 #[path = "browser/self_maintaining.rs"]
 mod self_maintaining;
+#[path = "browser/statistics.rs"]
+mod statistics;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -107,7 +109,7 @@ async fn run(chromium: &Path, driver: &Path) -> Result<String> {
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
     std::fs::create_dir_all(&shots)?;
 
-    let scenarios: [(&str, bool); 12] = [
+    let scenarios: [(&str, bool); 13] = [
         (
             "each role logs in on the desktop, sees only its menus, logs out",
             false,
@@ -148,6 +150,10 @@ async fn run(chromium: &Path, driver: &Path) -> Result<String> {
         ),
         (
             "a regulator inspects from a flagged record and issues an order from the finding, the agency answers with a photo, the regulator accepts it",
+            false,
+        ),
+        (
+            "the city reads its dashboard and drills from a district to an agency to its overdue weeks, chart names apart",
             false,
         ),
     ];
@@ -198,6 +204,10 @@ async fn run(chromium: &Path, driver: &Path) -> Result<String> {
             },
             11 => match TestApp::spawn().await {
                 Ok(fresh) => rectification::flag_to_closing(&client, &fresh, &shots).await,
+                Err(e) => Err(e.to_string().into()),
+            },
+            12 => match TestApp::spawn().await {
+                Ok(fresh) => statistics::drill_to_overdue_weeks(&client, &fresh, &shots).await,
                 Err(e) => Err(e.to_string().into()),
             },
             // Its own EMSS: the scenario before moved the clock weeks ahead, and the phone's

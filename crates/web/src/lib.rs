@@ -4,6 +4,7 @@
 
 mod api;
 mod assets;
+mod chart;
 pub mod client_addr;
 mod context;
 mod error;

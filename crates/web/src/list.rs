@@ -164,14 +164,45 @@ pub fn csv_response(
         .into_response()
 }
 
-/// An XLSX download of a list: the header row bold, every cell text (so nothing typed runs as a
-/// formula). Written on a blocking thread in rust_xlsxwriter's constant-memory mode to a temporary
-/// file, then streamed from it; the file is gone once the download ends.
+/// A cell of a spreadsheet: text as typed (never a formula), or a number people sum.
+#[derive(Debug, Clone, PartialEq)]
+pub enum XlsxCell {
+    Text(String),
+    Number(f64),
+}
+
+impl std::fmt::Display for XlsxCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            XlsxCell::Text(t) => f.write_str(t),
+            XlsxCell::Number(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// An XLSX download of a list: the header row bold and frozen, every cell text (so nothing typed
+/// runs as a formula).
 pub async fn xlsx_response(
     filename: &str,
     sheet: &str,
     header_row: &[&str],
     rows: Vec<Vec<String>>,
+) -> Result<Response, emss_app::AppError> {
+    let rows = rows
+        .into_iter()
+        .map(|r| r.into_iter().map(XlsxCell::Text).collect())
+        .collect();
+    xlsx_cells_response(filename, sheet, header_row, rows).await
+}
+
+/// An XLSX download with typed cells. Written on a blocking thread in rust_xlsxwriter's
+/// constant-memory mode to a temporary file, then streamed from it; the file is gone once the
+/// download ends.
+pub async fn xlsx_cells_response(
+    filename: &str,
+    sheet: &str,
+    header_row: &[&str],
+    rows: Vec<Vec<XlsxCell>>,
 ) -> Result<Response, emss_app::AppError> {
     let header: Vec<String> = header_row.iter().map(|s| s.to_string()).collect();
     let sheet = sheet.to_string();
@@ -203,7 +234,7 @@ pub async fn xlsx_response(
 fn write_xlsx(
     sheet: &str,
     header: &[String],
-    rows: &[Vec<String>],
+    rows: &[Vec<XlsxCell>],
 ) -> Result<std::fs::File, String> {
     use std::io::{Seek, SeekFrom};
     let problem = |e: &dyn std::fmt::Display| format!("writing the spreadsheet: {e}");
@@ -213,6 +244,7 @@ fn write_xlsx(
         .add_worksheet_with_constant_memory()
         .map_err(|e| problem(&e))?;
     ws.set_name(sheet).map_err(|e| problem(&e))?;
+    ws.set_freeze_panes(1, 0).map_err(|e| problem(&e))?;
     // Column widths first: constant memory writes the sheet as it goes.
     for c in 0..header.len() {
         let col = u16::try_from(c).map_err(|e| problem(&e))?;
@@ -228,7 +260,11 @@ fn write_xlsx(
         let line = u32::try_from(r + 1).map_err(|e| problem(&e))?;
         for (c, v) in row.iter().enumerate() {
             let col = u16::try_from(c).map_err(|e| problem(&e))?;
-            ws.write_string(line, col, v).map_err(|e| problem(&e))?;
+            match v {
+                XlsxCell::Text(t) => ws.write_string(line, col, t),
+                XlsxCell::Number(n) => ws.write_number(line, col, *n),
+            }
+            .map_err(|e| problem(&e))?;
         }
     }
     let mut file = tempfile::tempfile().map_err(|e| problem(&e))?;

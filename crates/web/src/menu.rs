@@ -184,6 +184,16 @@ pub const PORTAL: &[Section] = &[
         ],
     },
     Section {
+        title: "综合查询",
+        groups: &[Group {
+            title: None,
+            items: &[Item {
+                title: "统计查询",
+                route: "page.statistics",
+            }],
+        }],
+    },
+    Section {
         title: "排口管理",
         groups: &[Group {
             title: None,
@@ -273,9 +283,13 @@ pub struct SideGroup {
     pub links: Vec<Link>,
 }
 
-/// Entries shown only to those who manage what they open; others still reach the page from a link
-/// (the form catalogue is read by every role and managed by the city).
-const MANAGED: &[(&str, Permission)] = &[("page.catalogue", Permission::PublishCatalogue)];
+/// Entries shown only to some of those who may open them; the others reach the page from a link
+/// (the form catalogue is read by every role and managed by the city; agencies and enterprises
+/// open their own statistics from the home page, the regulators from 综合查询).
+const MANAGED: &[(&str, Permission)] = &[
+    ("page.catalogue", Permission::PublishCatalogue),
+    ("page.statistics", Permission::Inspect),
+];
 
 /// The top navigation (one link per visible section: its first visible entry) and the left menu
 /// of the section that holds `active_route`.

@@ -550,7 +550,13 @@ pub(crate) async fn load_demo(
         if state != RecordState::Voided
             && let Some(o) = &occurrence
         {
-            repo::record::fulfil(txn, &o.id, &id).await?;
+            repo::record::fulfil(
+                txn,
+                &o.id,
+                &id,
+                emss_domain::time::shanghai_date(submitted_at),
+            )
+            .await?;
         }
         trail(txn, &model, people).await?;
         if first.is_none() {

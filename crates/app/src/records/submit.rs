@@ -423,7 +423,13 @@ async fn submit_once(
     )
     .await?;
     if let Some(o) = &occurrence {
-        repo::record::fulfil(&txn, &o.id, &found.id).await?;
+        repo::record::fulfil(
+            &txn,
+            &o.id,
+            &found.id,
+            emss_domain::time::shanghai_date(now),
+        )
+        .await?;
     }
     audit::record(
         &txn,

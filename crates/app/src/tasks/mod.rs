@@ -8,12 +8,12 @@ mod check;
 mod demo;
 mod occurrences;
 mod visits;
-pub(crate) use occurrences::form_names;
+pub use occurrences::form_names;
 mod reports;
 
 pub use change::{change_input, decide_change, of_task as changes_of, request_change};
 pub(crate) use demo::{AGENCY_TASKS, SELF_TASKS, load_demo};
-pub use occurrences::{OccurrenceQuery, OccurrenceView, occurrences, todos};
+pub use occurrences::{Narrowing, OccurrenceQuery, OccurrenceView, occurrences, todos};
 pub use reports::{ReportInput, ReportView, report_file, reports, upload_report};
 pub use visits::{UnplannedView, Visit, unplanned};
 

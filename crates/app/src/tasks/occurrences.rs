@@ -101,6 +101,7 @@ async fn write(
                 period_start: o.period.start,
                 period_end: o.period.end,
                 record_id: None,
+                fulfilled_on: None,
             };
             if wanted(&row) {
                 rows.push(row);
@@ -113,7 +114,7 @@ async fn write(
 }
 
 /// code → name of every current form type.
-pub(crate) async fn form_names(app: &App) -> Result<HashMap<String, String>, AppError> {
+pub async fn form_names(app: &App) -> Result<HashMap<String, String>, AppError> {
     Ok(app
         .form_types(None)
         .await?
@@ -130,6 +131,20 @@ pub struct OccurrenceQuery {
     pub plan_id: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    pub narrow: Narrowing,
+}
+
+/// What 统计查询's figures narrow 运维管理 to: periods ending in some days, one district, agency,
+/// enterprise, outlet or form type.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Narrowing {
+    pub due_from: Option<NaiveDate>,
+    pub due_to: Option<NaiveDate>,
+    pub district: Option<String>,
+    pub agency_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub outlet_id: Option<String>,
+    pub form_code: Option<String>,
 }
 
 /// One row of 运维管理.
@@ -179,6 +194,13 @@ pub async fn occurrences(
         from: q.from.max(bounds.map(|b| b.start)),
         to: min_date(q.to, bounds.map(|b| b.end)),
         overdue_on: (q.window == Window::Overdue).then_some(today),
+        ends_from: q.narrow.due_from,
+        ends_to: q.narrow.due_to,
+        district: q.narrow.district,
+        agency_id: q.narrow.agency_id,
+        enterprise_id: q.narrow.enterprise_id,
+        outlet_id: q.narrow.outlet_id,
+        form_code: q.narrow.form_code,
     };
     let found = repo::task::occurrences(db, &actor.scope(), &filter, page).await?;
     let mut task_ids: Vec<String> = found.items.iter().map(|o| o.task_id.clone()).collect();

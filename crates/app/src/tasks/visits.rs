@@ -132,6 +132,11 @@ pub async fn unplanned(
             (a, b) => a.or(b),
         },
         unplanned: true,
+        district_code: q.narrow.district.clone(),
+        agency_id: q.narrow.agency_id.clone(),
+        enterprise_id: q.narrow.enterprise_id.clone(),
+        outlet_id: q.narrow.outlet_id.clone(),
+        form_code: q.narrow.form_code.clone(),
         ..RecordFilter::default()
     };
     let found = repo::record::list(db, &actor.scope(), &actor.account_id, &filter, page).await?;

@@ -133,6 +133,10 @@ pub(super) async fn records(
                 seq += 1;
                 if let Some(mut o) = occurrence {
                     o.record_id = Some(row.record.id.clone());
+                    o.fulfilled_on = row
+                        .record
+                        .submitted_at
+                        .map(emss_domain::time::shanghai_date);
                     batch.occurrences.push(o);
                 }
                 batch
@@ -171,6 +175,7 @@ fn occurrence_of(task: &Task, ids: &Ids, day: NaiveDate) -> occurrence::Model {
         period_start,
         period_end: period_start + Duration::days(6),
         record_id: None,
+        fulfilled_on: None,
     }
 }
 

@@ -19,6 +19,8 @@ pub struct Model {
     pub period_end: Date,
     /// The submitted, not voided record that fulfils it.
     pub record_id: Option<String>,
+    /// The day (Asia/Shanghai) that record was submitted: after the period's end it is 补做.
+    pub fulfilled_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

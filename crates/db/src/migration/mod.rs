@@ -28,6 +28,7 @@ mod m20261207_000022_rectifications;
 mod m20261207_000023_rectification_extensions;
 mod m20261207_000024_inspections;
 mod m20261207_000025_rectification_suggestions;
+mod m20261207_000026_occurrence_fulfilled_on;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000023_rectification_extensions::Migration),
             Box::new(m20261207_000024_inspections::Migration),
             Box::new(m20261207_000025_rectification_suggestions::Migration),
+            Box::new(m20261207_000026_occurrence_fulfilled_on::Migration),
         ]
     }
 }

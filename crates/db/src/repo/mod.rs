@@ -26,6 +26,7 @@ pub mod rectification;
 pub mod session;
 pub mod setting;
 pub mod standard_material;
+pub mod statistics;
 pub mod suggestion;
 pub mod task;
 pub mod witness;

@@ -621,14 +621,17 @@ pub async fn occurrence_for(
         .await
 }
 
-/// Marks an occurrence done by a record, unless another record did it first.
+/// Marks an occurrence done by a record submitted on `day` (Asia/Shanghai), unless another record
+/// did it first.
 pub async fn fulfil(
     db: &impl ConnectionTrait,
     occurrence_id: &str,
     record_id: &str,
+    day: NaiveDate,
 ) -> Result<(), DbErr> {
     occurrence::Entity::update_many()
         .col_expr(occurrence::Column::RecordId, Expr::value(record_id))
+        .col_expr(occurrence::Column::FulfilledOn, Expr::value(day))
         .filter(occurrence::Column::Id.eq(occurrence_id))
         .filter(occurrence::Column::RecordId.is_null())
         .exec(db)
@@ -637,15 +640,16 @@ pub async fn fulfil(
 }
 
 /// A voided record no longer fulfils its occurrence: another submitted, not voided record of
-/// the same occurrence takes its place, or none.
+/// the same occurrence takes its place (with its submission day), or none.
 pub async fn unfulfil(
     db: &impl ConnectionTrait,
     occurrence_id: &str,
     record_id: &str,
 ) -> Result<(), DbErr> {
-    let other: Option<String> = record::Entity::find()
+    let other: Option<(String, Option<chrono::DateTime<chrono::Utc>>)> = record::Entity::find()
         .select_only()
         .column(record::Column::Id)
+        .column(record::Column::SubmittedAt)
         .filter(record::Column::OccurrenceId.eq(occurrence_id))
         .filter(record::Column::Id.ne(record_id))
         .filter(record::Column::State.is_in(["submitted", "confirmed", "approved"]))
@@ -653,8 +657,16 @@ pub async fn unfulfil(
         .into_tuple()
         .one(db)
         .await?;
+    let day = other
+        .as_ref()
+        .and_then(|(_, at)| *at)
+        .map(emss_domain::time::shanghai_date);
     occurrence::Entity::update_many()
-        .col_expr(occurrence::Column::RecordId, Expr::value(other))
+        .col_expr(
+            occurrence::Column::RecordId,
+            Expr::value(other.map(|(id, _)| id)),
+        )
+        .col_expr(occurrence::Column::FulfilledOn, Expr::value(day))
         .filter(occurrence::Column::Id.eq(occurrence_id))
         .filter(occurrence::Column::RecordId.eq(record_id))
         .exec(db)

@@ -18,7 +18,7 @@ use sea_orm::{
 /// Rows written per INSERT when a task's occurrences are generated.
 const INSERT_CHUNK: usize = 200;
 
-fn in_district(code: &str) -> sea_orm::sea_query::SelectStatement {
+pub(crate) fn in_district(code: &str) -> sea_orm::sea_query::SelectStatement {
     Query::select()
         .column(organization::Column::Id)
         .from(organization::Entity)
@@ -296,6 +296,15 @@ pub struct OccurrenceFilter {
     pub to: Option<NaiveDate>,
     /// Only those whose period ended before this day without a record (超期).
     pub overdue_on: Option<NaiveDate>,
+    /// Periods ending in these days (统计查询 counts an occurrence in the period of its last day).
+    pub ends_from: Option<NaiveDate>,
+    pub ends_to: Option<NaiveDate>,
+    /// Only those on enterprises of this district, of this agency, enterprise, outlet, form type.
+    pub district: Option<String>,
+    pub agency_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub outlet_id: Option<String>,
+    pub form_code: Option<String>,
 }
 
 fn occurrence_condition(scope: &Scope, filter: &OccurrenceFilter) -> Condition {
@@ -315,6 +324,25 @@ fn occurrence_condition(scope: &Scope, filter: &OccurrenceFilter) -> Condition {
     }
     if let Some(today) = filter.overdue_on {
         cond = cond.add(C::PeriodEnd.lt(today)).add(C::RecordId.is_null());
+    }
+    if let Some(day) = filter.ends_from {
+        cond = cond.add(C::PeriodEnd.gte(day));
+    }
+    if let Some(day) = filter.ends_to {
+        cond = cond.add(C::PeriodEnd.lte(day));
+    }
+    if let Some(code) = &filter.district {
+        cond = cond.add(C::EnterpriseId.in_subquery(in_district(code)));
+    }
+    for (column, value) in [
+        (C::AgencyId, &filter.agency_id),
+        (C::EnterpriseId, &filter.enterprise_id),
+        (C::OutletId, &filter.outlet_id),
+        (C::FormCode, &filter.form_code),
+    ] {
+        if let Some(v) = value {
+            cond = cond.add(column.eq(v.as_str()));
+        }
     }
     cond
 }

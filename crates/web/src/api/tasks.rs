@@ -511,6 +511,7 @@ async fn occurrence_page(
         plan_id: q.plan_id.filter(|p| !p.trim().is_empty()),
         from: q.from,
         to: q.to,
+        narrow: Default::default(),
     };
     let page = emss_app::tasks::occurrences(
         &state.app,

@@ -27,6 +27,10 @@ pub struct HomePage {
     pub duties_problem: Option<String>,
     /// Whether the user can mend it in 账户管理.
     pub manages_accounts: bool,
+    /// The regulators' figures of the month and the year, their trend and who is behind.
+    pub dashboard: Option<super::statistics::DashboardView>,
+    /// Agencies and enterprises open their own statistics from here.
+    pub own_statistics: bool,
 }
 
 pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
@@ -65,7 +69,17 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
         ));
     }
     let duties_problem = emss_app::account::duties_problem(&state.app, actor).await?;
+    // 综合查询 is the regulators'; their home page shows its figures.
+    let regulator = Permission::Inspect.allows(Some(actor));
+    let dashboard = if regulator && Permission::ViewStatistics.allows(Some(actor)) {
+        let d = emss_app::statistics::dashboard(&state.app, actor).await?;
+        Some(super::statistics::dashboard_view(&d))
+    } else {
+        None
+    };
     Ok(render(&HomePage {
+        dashboard,
+        own_statistics: !regulator && Permission::ViewStatistics.allows(Some(actor)),
         todos,
         duties_problem,
         manages_accounts: Permission::ListAccounts.allows(Some(actor)),

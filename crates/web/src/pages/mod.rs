@@ -17,6 +17,7 @@ pub mod outlets;
 pub mod records;
 pub mod rectifications;
 pub mod security;
+pub mod statistics;
 pub mod tasks;
 
 use crate::error::PageError;

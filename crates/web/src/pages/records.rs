@@ -41,6 +41,9 @@ pub struct ListQuery {
     pub district: Option<String>,
     /// The agency that filed (the regulators' filter).
     pub agency_id: Option<String>,
+    /// One enterprise or one outlet (统计查询's figures lead here).
+    pub enterprise_id: Option<String>,
+    pub outlet_id: Option<String>,
     pub page: Option<u64>,
     pub page_size: Option<u64>,
 }
@@ -65,6 +68,10 @@ pub struct ListPage {
     pub districts: Vec<Choice>,
     /// For regulators: the agencies; empty for everyone else.
     pub agencies: Vec<Choice>,
+    /// One enterprise's or one outlet's records (from 统计查询): (what, name, field, id).
+    pub narrowed: Vec<(&'static str, String, &'static str, String)>,
+    /// The list without them.
+    pub unnarrowed: String,
 }
 
 fn choices(all: Vec<(String, String)>, chosen: Option<&str>) -> Vec<Choice> {
@@ -79,6 +86,9 @@ fn choices(all: Vec<(String, String)>, chosen: Option<&str>) -> Vec<Choice> {
 fn date(s: Option<&str>) -> Option<chrono::NaiveDate> {
     s.and_then(|s| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok())
 }
+
+/// The flag filter's value for records carrying any flag.
+const ANY_FLAG: &str = "any";
 
 /// The list's filter as asked (unknown values dropped), with the pairs that keep it across pages.
 async fn filter_of(
@@ -97,6 +107,7 @@ async fn filter_of(
         state: nonempty(&q.state).filter(|s| RecordState::parse(s).is_some()),
         form_code: nonempty(&q.form_type).filter(|c| form_types.contains(c)),
         flag: nonempty(&q.flag).filter(|s| FlagKind::parse(s).is_some()),
+        flagged: (q.flag.as_deref() == Some(ANY_FLAG)).then_some(true),
         failed: nonempty(&q.verdict).and_then(|v| match v.as_str() {
             "fail" => Some(true),
             "pass" => Some(false),
@@ -107,6 +118,8 @@ async fn filter_of(
         keyword: emss_db::repo::keyword(q.keyword.as_deref()),
         district_code: nonempty(&q.district),
         agency_id: nonempty(&q.agency_id),
+        enterprise_id: nonempty(&q.enterprise_id),
+        outlet_id: nonempty(&q.outlet_id),
         ..RecordFilter::default()
     };
     let show = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
@@ -114,7 +127,14 @@ async fn filter_of(
     let pairs = vec![
         ("state", text(&filter.state)),
         ("form_type", text(&filter.form_code)),
-        ("flag", text(&filter.flag)),
+        (
+            "flag",
+            if filter.flagged == Some(true) {
+                ANY_FLAG.to_string()
+            } else {
+                text(&filter.flag)
+            },
+        ),
         (
             "verdict",
             match filter.failed {
@@ -128,6 +148,8 @@ async fn filter_of(
         ("keyword", text(&filter.keyword)),
         ("district", text(&filter.district_code)),
         ("agency_id", text(&filter.agency_id)),
+        ("enterprise_id", text(&filter.enterprise_id)),
+        ("outlet_id", text(&filter.outlet_id)),
     ];
     Ok((filter, pairs))
 }
@@ -176,6 +198,32 @@ pub async fn list(
     } else {
         Vec::new()
     };
+    let db = &state.app.db().conn;
+    let mut narrowed = Vec::new();
+    if let Some(id) = &filter.enterprise_id {
+        let names = emss_db::repo::organization::names(db, std::slice::from_ref(id))
+            .await
+            .map_err(emss_app::AppError::from)?;
+        let name = names.get(id).cloned().unwrap_or_else(|| id.clone());
+        narrowed.push(("企业", name, "enterprise_id", id.clone()));
+    }
+    if let Some(id) = &filter.outlet_id {
+        let names = emss_db::repo::outlet::names(db, std::slice::from_ref(id))
+            .await
+            .map_err(emss_app::AppError::from)?;
+        let name = names.get(id).cloned().unwrap_or_else(|| id.clone());
+        narrowed.push(("排口", name, "outlet_id", id.clone()));
+    }
+    let unnarrowed = format!(
+        "/records?{}",
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                pairs
+                    .iter()
+                    .filter(|(k, v)| !v.is_empty() && *k != "enterprise_id" && *k != "outlet_id")
+            )
+            .finish()
+    );
     let agencies = if actor.org_kind.is_regulator() {
         choices(
             emss_app::filing::maintainers(&state.app)
@@ -201,11 +249,18 @@ pub async fn list(
         ),
         form_types: choices(form_types, filter.form_code.as_deref()),
         flags: choices(
-            FlagKind::ALL
-                .iter()
-                .map(|k| (k.as_str().to_string(), k.label().to_string()))
+            std::iter::once((ANY_FLAG.to_string(), "任意标记".to_string()))
+                .chain(
+                    FlagKind::ALL
+                        .iter()
+                        .map(|k| (k.as_str().to_string(), k.label().to_string())),
+                )
                 .collect(),
-            filter.flag.as_deref(),
+            if filter.flagged == Some(true) {
+                Some(ANY_FLAG)
+            } else {
+                filter.flag.as_deref()
+            },
         ),
         verdicts: choices(
             vec![
@@ -223,6 +278,8 @@ pub async fn list(
         keyword: filter.keyword.clone().unwrap_or_default(),
         districts,
         agencies,
+        narrowed,
+        unnarrowed,
     }))
 }
 

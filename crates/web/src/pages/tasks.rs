@@ -13,8 +13,8 @@ use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use emss_app::tasks::{
-    OccurrenceQuery, OccurrenceView, PlanInput, ReportInput, ReportView, TaskChoices, TaskDetail,
-    TaskInput, TaskView,
+    Narrowing, OccurrenceQuery, OccurrenceView, PlanInput, ReportInput, ReportView, TaskChoices,
+    TaskDetail, TaskInput, TaskView,
 };
 use emss_db::repo::task::TaskFilter;
 use emss_domain::form::definition::OutletKind;
@@ -722,6 +722,14 @@ pub struct MaintenanceQuery {
     pub plan_id: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// 统计查询's narrowing: periods ending in these days, and whose occurrences.
+    pub due_from: Option<String>,
+    pub due_to: Option<String>,
+    pub district: Option<String>,
+    pub agency_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub outlet_id: Option<String>,
+    pub form_type: Option<String>,
     pub page: Option<u64>,
     pub page_size: Option<u64>,
 }
@@ -739,6 +747,15 @@ impl MaintenanceQuery {
             (Ok(f), Ok(t)) => (f, t, None),
             (Err(e), _) | (_, Err(e)) => (None, None, Some(e)),
         };
+        let narrow = Narrowing {
+            due_from: day(self.due_from.as_deref()).ok().flatten(),
+            due_to: day(self.due_to.as_deref()).ok().flatten(),
+            district: pick(&self.district),
+            agency_id: pick(&self.agency_id),
+            enterprise_id: pick(&self.enterprise_id),
+            outlet_id: pick(&self.outlet_id),
+            form_code: pick(&self.form_type),
+        };
         (
             OccurrenceQuery {
                 window,
@@ -746,6 +763,7 @@ impl MaintenanceQuery {
                 plan_id: pick(&self.plan_id),
                 from,
                 to,
+                narrow,
             },
             error,
         )
@@ -887,6 +905,11 @@ pub struct MaintenancePage {
     pub unplanned_total: u64,
     /// A regulator may issue a rectification order from a missed row (超期).
     pub can_order: bool,
+    /// 统计查询's narrowing, kept by the filter form, and in words.
+    pub narrowing: Vec<(&'static str, String)>,
+    pub narrowed: Vec<(&'static str, String)>,
+    /// The list without it.
+    pub unnarrowed: String,
 }
 
 /// How many 计划外 records 运维管理 shows; the export has them all.
@@ -914,6 +937,7 @@ pub async fn maintenance(
         plan_id,
         from,
         to,
+        narrow,
     } = query.clone();
     let unplanned = emss_app::tasks::unplanned(
         &state.app,
@@ -931,13 +955,16 @@ pub async fn maintenance(
     .await?;
     let from_text = from.map(|d| d.to_string()).unwrap_or_default();
     let to_text = to.map(|d| d.to_string()).unwrap_or_default();
-    let filters = [
+    let mut filters = vec![
         ("window", window.as_str().to_string()),
         ("task_id", task_id.clone().unwrap_or_default()),
         ("plan_id", plan_id.clone().unwrap_or_default()),
         ("from", from_text.clone()),
         ("to", to_text.clone()),
     ];
+    let narrowing = narrowing_pairs(&narrow);
+    filters.extend(narrowing.iter().cloned());
+    let narrowed = narrowing_names(&state, &narrow).await?;
     let pager = pager(
         &page,
         "/tasks/maintenance",
@@ -1024,7 +1051,77 @@ pub async fn maintenance(
         unplanned_total: unplanned.total,
         unplanned: unplanned.items,
         can_order: Permission::IssueRectifications.allows(Some(actor)),
+        narrowing,
+        narrowed,
+        unnarrowed: format!("/tasks/maintenance?window={}", window.as_str()),
     }))
+}
+
+/// The query pairs that keep 统计查询's narrowing across pages and windows.
+fn narrowing_pairs(n: &Narrowing) -> Vec<(&'static str, String)> {
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
+    [
+        ("due_from", date(n.due_from)),
+        ("due_to", date(n.due_to)),
+        ("district", n.district.clone()),
+        ("agency_id", n.agency_id.clone()),
+        ("enterprise_id", n.enterprise_id.clone()),
+        ("outlet_id", n.outlet_id.clone()),
+        ("form_type", n.form_code.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect()
+}
+
+/// The narrowing in words: (what, name).
+async fn narrowing_names(
+    state: &AppState,
+    n: &Narrowing,
+) -> Result<Vec<(&'static str, String)>, PageError> {
+    let db = &state.app.db().conn;
+    let mut out = Vec::new();
+    match (n.due_from, n.due_to) {
+        (Some(f), Some(t)) => out.push(("到期日", format!("{f} 至 {t}"))),
+        (Some(f), None) => out.push(("到期日", format!("{f} 起"))),
+        (None, Some(t)) => out.push(("到期日", format!("至 {t}"))),
+        (None, None) => {}
+    }
+    if let Some(code) = &n.district {
+        out.push(("区", state.app.districts().name(Some(code)).to_string()));
+    }
+    let orgs: Vec<String> = [&n.agency_id, &n.enterprise_id]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let names = emss_db::repo::organization::names(db, &orgs)
+        .await
+        .map_err(emss_app::AppError::from)?;
+    let name = |id: &String| names.get(id).cloned().unwrap_or_else(|| id.clone());
+    if let Some(id) = &n.agency_id {
+        out.push(("运维机构", name(id)));
+    }
+    if let Some(id) = &n.enterprise_id {
+        out.push(("企业", name(id)));
+    }
+    if let Some(id) = &n.outlet_id {
+        let outlets = emss_db::repo::outlet::names(db, std::slice::from_ref(id))
+            .await
+            .map_err(emss_app::AppError::from)?;
+        out.push((
+            "排口",
+            outlets.get(id).cloned().unwrap_or_else(|| id.clone()),
+        ));
+    }
+    if let Some(code) = &n.form_code {
+        let forms = emss_app::tasks::form_names(&state.app).await?;
+        out.push((
+            "运维内容",
+            forms.get(code).cloned().unwrap_or_else(|| code.clone()),
+        ));
+    }
+    Ok(out)
 }
 
 /// 上传报告 from the task's page: a multipart form; problems come back next to its fields.

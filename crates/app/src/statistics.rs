@@ -1,0 +1,281 @@
+//! 统计查询 and the regulators' dashboard: the measures of `emss_domain::statistics` for a period,
+//! grouped by district, agency, enterprise, outlet, form type, month or week, in the viewer's
+//! scope, each row named and ready to drill into.
+
+use crate::{App, AppError};
+use chrono::{Datelike, NaiveDate};
+use emss_db::repo;
+use emss_db::repo::statistics::{Key, KeyValue, Slice};
+use emss_domain::record::FlagKind;
+use emss_domain::statistics::{Bucket, Dimension, Tally, bucket, last_twelve_months};
+use emss_domain::{Actor, ErrorCode, Permission};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// What a statistics table asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatsQuery {
+    pub dimension: Dimension,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub district: Option<String>,
+    pub agency_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub outlet_id: Option<String>,
+    pub form_code: Option<String>,
+}
+
+impl StatsQuery {
+    /// This year up to today, grouped by `dimension`.
+    pub fn this_year(dimension: Dimension, today: NaiveDate) -> StatsQuery {
+        StatsQuery {
+            dimension,
+            from: today.with_ordinal(1).unwrap_or(today),
+            to: today,
+            district: None,
+            agency_id: None,
+            enterprise_id: None,
+            outlet_id: None,
+            form_code: None,
+        }
+    }
+}
+
+/// One row of a statistics table.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatsRow {
+    /// The district code, organisation, outlet id or form code; the first day of a month or week.
+    pub key: String,
+    pub label: String,
+    /// A month's or week's days (its figures lead to the lists of those days).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub tally: Tally,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatsTable {
+    pub rows: Vec<StatsRow>,
+    pub total: Tally,
+}
+
+fn slice(actor: &Actor, q: &StatsQuery, today: NaiveDate) -> Slice {
+    Slice {
+        scope: actor.scope(),
+        from: q.from,
+        to: q.to,
+        today,
+        district: q.district.clone(),
+        agency_id: q.agency_id.clone(),
+        enterprise_id: q.enterprise_id.clone(),
+        outlet_id: q.outlet_id.clone(),
+        form_code: q.form_code.clone(),
+    }
+}
+
+fn key_of(dimension: Dimension) -> Key {
+    match dimension {
+        Dimension::District => Key::District,
+        Dimension::Agency => Key::Agency,
+        Dimension::Enterprise => Key::Enterprise,
+        Dimension::Outlet => Key::Outlet,
+        Dimension::FormType => Key::FormType,
+        Dimension::Month | Dimension::Week => Key::Day,
+    }
+}
+
+/// The group a key falls in: the value itself, or the month or week holding a day.
+fn group_of(dimension: Dimension, key: &KeyValue) -> Option<(String, Option<Bucket>)> {
+    match key {
+        KeyValue::Text(s) => Some((s.clone(), None)),
+        KeyValue::Day(day) => {
+            let b = bucket(dimension, *day)?;
+            Some((b.start.to_string(), Some(b)))
+        }
+        KeyValue::All => Some((String::new(), None)),
+    }
+}
+
+/// The statistics table: one row per group with figures, and the total.
+pub async fn table(app: &App, actor: &Actor, q: &StatsQuery) -> Result<StatsTable, AppError> {
+    if !Permission::ViewStatistics.allows(Some(actor)) {
+        return Err(AppError::new(ErrorCode::Forbidden));
+    }
+    if q.to < q.from {
+        return Err(AppError::field("to", "结束日期不能早于开始日期"));
+    }
+    let db = &app.db().conn;
+    let today = emss_domain::time::shanghai_date(app.now());
+    let s = slice(actor, q, today);
+    let key = key_of(q.dimension);
+    let mut groups: BTreeMap<String, (Option<Bucket>, Tally)> = BTreeMap::new();
+    let mut counted = repo::statistics::occurrences(db, &s, key).await?;
+    counted.extend(repo::statistics::records(db, &s, key).await?);
+    for (k, c) in counted {
+        if let Some((g, b)) = group_of(q.dimension, &k) {
+            groups.entry(g).or_insert((b, Tally::default())).1.add(&c);
+        }
+    }
+    let ids: Vec<String> = groups.keys().cloned().collect();
+    let names: HashMap<String, String> = match q.dimension {
+        Dimension::Agency | Dimension::Enterprise => repo::organization::names(db, &ids).await?,
+        Dimension::Outlet => repo::outlet::names(db, &ids).await?,
+        Dimension::FormType => crate::tasks::form_names(app).await?,
+        _ => HashMap::new(),
+    };
+    let mut total = Tally::default();
+    let mut rows: Vec<StatsRow> = groups
+        .into_iter()
+        .map(|(k, (b, tally))| {
+            total.add(&tally);
+            let label = match (q.dimension, &b) {
+                (_, Some(b)) => b.label.clone(),
+                (Dimension::District, _) => app.districts().name(Some(&k)).to_string(),
+                _ => names.get(&k).cloned().unwrap_or_else(|| k.clone()),
+            };
+            StatsRow {
+                from: b.as_ref().map(|b| b.start.max(q.from)),
+                to: b.as_ref().map(|b| b.end.min(q.to)),
+                key: k,
+                label,
+                tally,
+            }
+        })
+        .collect();
+    // Time in order; districts in the catalogue's order; parties with the most work first.
+    match q.dimension {
+        Dimension::Month | Dimension::Week => {}
+        Dimension::District => {
+            let order: HashMap<&str, usize> = app
+                .districts()
+                .all()
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.code.as_str(), i))
+                .collect();
+            rows.sort_by_key(|r| order.get(r.key.as_str()).copied().unwrap_or(usize::MAX));
+        }
+        _ => rows.sort_by(|a, b| {
+            (b.tally.records + b.tally.expected())
+                .cmp(&(a.tally.records + a.tally.expected()))
+                .then_with(|| a.label.cmp(&b.label))
+        }),
+    }
+    Ok(StatsTable { rows, total })
+}
+
+/// One month of the dashboard's trend.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendPoint {
+    pub label: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub tally: Tally,
+}
+
+/// The regulator's dashboard: this month and this year, the last twelve months, the agencies
+/// most often overdue and most often flagged, and the flags by kind this year.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dashboard {
+    pub month: Tally,
+    pub month_from: NaiveDate,
+    pub year: Tally,
+    pub year_from: NaiveDate,
+    pub today: NaiveDate,
+    pub trend: Vec<TrendPoint>,
+    pub top_overdue: Vec<StatsRow>,
+    pub top_flagged: Vec<StatsRow>,
+    /// (kind, label, records) this year, most first.
+    pub flag_kinds: Vec<(String, String, u64)>,
+}
+
+/// How many agencies the dashboard's top lists name.
+const TOP: usize = 5;
+
+pub async fn dashboard(app: &App, actor: &Actor) -> Result<Dashboard, AppError> {
+    let today = emss_domain::time::shanghai_date(app.now());
+    let year_q = StatsQuery::this_year(Dimension::Agency, today);
+    let month_from = today.with_day(1).unwrap_or(today);
+    let month = table(
+        app,
+        actor,
+        &StatsQuery {
+            dimension: Dimension::Month,
+            from: month_from,
+            ..year_q.clone()
+        },
+    )
+    .await?
+    .total;
+    let by_agency = table(app, actor, &year_q).await?;
+    let months = last_twelve_months(today);
+    let first = months.first().map(|b| b.start).unwrap_or(today);
+    let trend_table = table(
+        app,
+        actor,
+        &StatsQuery {
+            dimension: Dimension::Month,
+            from: first,
+            ..year_q.clone()
+        },
+    )
+    .await?;
+    let trend = months
+        .into_iter()
+        .map(|b| TrendPoint {
+            tally: trend_table
+                .rows
+                .iter()
+                .find(|r| r.key == b.start.to_string())
+                .map(|r| r.tally)
+                .unwrap_or_default(),
+            label: format!("{}月", b.start.month()),
+            from: b.start,
+            to: b.end.min(today),
+        })
+        .collect();
+    let mut top_overdue: Vec<StatsRow> = by_agency
+        .rows
+        .iter()
+        .filter(|r| r.tally.overdue > 0)
+        .cloned()
+        .collect();
+    top_overdue.sort_by(|a, b| {
+        b.tally
+            .overdue_permille()
+            .cmp(&a.tally.overdue_permille())
+            .then_with(|| b.tally.overdue.cmp(&a.tally.overdue))
+    });
+    top_overdue.truncate(TOP);
+    let mut top_flagged: Vec<StatsRow> = by_agency
+        .rows
+        .iter()
+        .filter(|r| r.tally.flagged > 0)
+        .cloned()
+        .collect();
+    top_flagged.sort_by_key(|r| std::cmp::Reverse(r.tally.flagged));
+    top_flagged.truncate(TOP);
+    let mut flag_kinds: Vec<(String, String, u64)> =
+        repo::statistics::flag_kinds(&app.db().conn, &slice(actor, &year_q, today))
+            .await?
+            .into_iter()
+            .map(|(kind, n)| {
+                let label = FlagKind::parse(&kind)
+                    .map(|k| k.label().to_string())
+                    .unwrap_or_else(|| kind.clone());
+                (kind, label, n)
+            })
+            .collect();
+    flag_kinds.sort_by_key(|k| std::cmp::Reverse(k.2));
+    Ok(Dashboard {
+        month,
+        month_from,
+        year: by_agency.total,
+        year_from: year_q.from,
+        today,
+        trend,
+        top_overdue,
+        top_flagged,
+        flag_kinds,
+    })
+}
