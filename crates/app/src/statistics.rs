@@ -59,6 +59,9 @@ pub struct StatsTable {
     pub total: Tally,
 }
 
+/// The most months or weeks a table fills in when nothing happened in them.
+const MAX_EMPTY_BUCKETS: usize = 120;
+
 fn slice(actor: &Actor, q: &StatsQuery, today: NaiveDate) -> Slice {
     Slice {
         scope: actor.scope(),
@@ -114,6 +117,26 @@ pub async fn table(app: &App, actor: &Actor, q: &StatsQuery) -> Result<StatsTabl
     for (k, c) in counted {
         if let Some((g, b)) = group_of(q.dimension, &k) {
             groups.entry(g).or_insert((b, Tally::default())).1.add(&c);
+        }
+    }
+    // A month or a week without anything still has its row: a trend shows its gaps.
+    if q.dimension.is_time() {
+        let mut day = q.from;
+        for _ in 0..MAX_EMPTY_BUCKETS {
+            let Some(b) = bucket(q.dimension, day) else {
+                break;
+            };
+            if b.start > q.to {
+                break;
+            }
+            let next = b.end.succ_opt();
+            groups
+                .entry(b.start.to_string())
+                .or_insert((Some(b), Tally::default()));
+            match next {
+                Some(n) => day = n,
+                None => break,
+            }
         }
     }
     let ids: Vec<String> = groups.keys().cloned().collect();

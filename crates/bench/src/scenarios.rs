@@ -395,23 +395,53 @@ pub async fn run(
                 let (h, ids, token) = (h.clone(), ids.clone(), district.clone());
                 async move {
                     let id = ids.get(i % ids.len().max(1)).ok_or("no records listed")?;
-                    let res = h
-                        .request(Method::GET, Some(&token), &format!("/records/{id}"))
-                        .send()
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    let status = res.status();
-                    let _ = res.bytes().await.map_err(|e| e.to_string())?;
-                    if status == StatusCode::OK {
-                        Ok(())
-                    } else {
-                        Err(format!("{status}"))
-                    }
+                    page(&h, &token, &format!("/records/{id}")).await
                 }
             },
         )
         .await,
     );
+
+    // 统计查询 and the dashboard as one regulator reads them, and an Excel export of 50 000 rows at
+    // most (the export limit): the last 30 days of the city's records.
+    let city = tokens[&people.city].clone();
+    let since = (chrono::Utc::now().date_naive() - chrono::Duration::days(30)).format("%Y-%m-%d");
+    let single: [(&str, &str, String, usize); 4] = [
+        (
+            "regulator: 统计查询 by agency, this year (1 client)",
+            "p95 ≤ 200 ms",
+            "/statistics?group=agency".to_string(),
+            s.reads / 10,
+        ),
+        (
+            "regulator: 统计查询 by month, this year (1 client)",
+            "p95 ≤ 200 ms",
+            "/statistics?group=month".to_string(),
+            s.reads / 10,
+        ),
+        (
+            "regulator: home page with dashboard (1 client)",
+            "p95 ≤ 200 ms",
+            "/".to_string(),
+            s.reads / 10,
+        ),
+        (
+            "Excel export of the last 30 days' records (1 client)",
+            "≤ 10 s; flat memory",
+            format!("/records/export.xlsx?from={since}"),
+            3,
+        ),
+    ];
+    for (name, target, path, count) in single {
+        let (h, token, path) = (http.clone(), city.clone(), Arc::new(path));
+        out.push(
+            drive(plan(name, target, None, 1, count.max(1)), pid, move |_| {
+                let (h, token, path) = (h.clone(), token.clone(), path.clone());
+                async move { page(&h, &token, &path).await }
+            })
+            .await,
+        );
+    }
 
     // Batch review of 200, one reviewer, one batch after another.
     let reviewer = tokens[&people.reviewer].clone();
@@ -462,6 +492,22 @@ pub async fn run(
         .await,
     );
     Ok(out)
+}
+
+/// A page or download read to its end; anything but 200 is an error.
+async fn page(h: &Http, token: &str, path: &str) -> Answer {
+    let res = h
+        .request(Method::GET, Some(token), path)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = res.status();
+    let _ = res.bytes().await.map_err(|e| e.to_string())?;
+    if status == StatusCode::OK {
+        Ok(())
+    } else {
+        Err(format!("{path}: {status}"))
+    }
 }
 
 fn reviewed_all(answer: &Value) -> Answer {

@@ -1525,8 +1525,16 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
             "/tasks/maintenance/export.csv?window=overdue".into(),
             vec![],
         ),
+        "page.tasks.maintenance.export_xlsx" => (
+            false,
+            "/tasks/maintenance/export.xlsx?window=overdue".into(),
+            vec![],
+        ),
         "page.records" => (false, "/records?state=confirmed".into(), vec![]),
         "page.records.export" => (false, "/records/export.csv?state=confirmed".into(), vec![]),
+        "page.records.export_xlsx" => {
+            (false, "/records/export.xlsx?state=confirmed".into(), vec![])
+        }
         "page.statistics" => (false, "/statistics".into(), vec![]),
         "page.statistics.export" => (false, "/statistics/export.csv".into(), vec![]),
         "page.statistics.export_xlsx" => (false, "/statistics/export.xlsx".into(), vec![]),

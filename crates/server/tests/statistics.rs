@@ -270,6 +270,23 @@ async fn the_database_sums_the_measures_as_the_domain_defines_them_and_overdue_c
     );
 }
 
+/// The first sheet of the workbook at `path`, named `name`.
+async fn workbook(b: &Browser, path: &str, name: &str) -> calamine::Range<calamine::Data> {
+    use calamine::Reader;
+    let res = b.get(path).await.unwrap();
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml"),
+        "{path}"
+    );
+    let bytes = res.bytes().await.unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    book.worksheet_range(name).unwrap()
+}
+
 #[tokio::test]
 async fn each_viewer_counts_only_its_scope_and_exports_what_it_sees() {
     let t = TestApp::spawn().await.unwrap();
@@ -315,22 +332,50 @@ async fn each_viewer_counts_only_its_scope_and_exports_what_it_sees() {
     assert!(lines[0].starts_with("运维机构,运维记录,待企业确认"));
     assert!(lines.last().unwrap().starts_with("合计,"));
     assert_eq!(lines.len(), 1 + rows + 1);
-    let xlsx = city
-        .get(&format!("/statistics/export.xlsx?group=agency&from={from}"))
-        .await
-        .unwrap();
-    assert!(
-        xlsx.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .contains("spreadsheetml")
+    let sheet = workbook(
+        &city,
+        &format!("/statistics/export.xlsx?group=agency&from={from}"),
+        "统计查询",
+    )
+    .await;
+    assert_eq!(sheet.height(), 1 + rows + 1);
+    // Figures are numbers people sum; the total row sums the rows.
+    let records_column = 1;
+    let total_row = sheet.height() - 1;
+    let mut sum = 0.0;
+    for r in 1..total_row {
+        match sheet.get((r, records_column)) {
+            Some(calamine::Data::Float(n)) => sum += n,
+            other => panic!("row {r}: {other:?} is not a number"),
+        }
+    }
+    assert_eq!(
+        sheet.get((total_row, records_column)),
+        Some(&calamine::Data::Float(sum))
     );
-    let bytes = xlsx.bytes().await.unwrap();
-    assert!(bytes.starts_with(b"PK"));
+    // The lists its figures lead to export as Excel from their pages too.
+    for (page, sheet_name) in [
+        ("/records", "运维记录"),
+        ("/tasks/maintenance?window=overdue", "运维管理"),
+    ] {
+        let html = city.page(page).await.unwrap();
+        let (_, href) = links(&html, "a[data-testid=export-xlsx]")
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("{page} offers 导出 Excel"));
+        let listed = listed_total(&html).unwrap() as usize;
+        let sheet = workbook(&city, &href, sheet_name).await;
+        assert!(sheet.height() > listed, "{page}: header and {listed} rows");
+    }
     let audit = t.browser("auditadmin").await.unwrap();
     let log = audit
         .page("/admin/audit?action=statistics.export")
         .await
         .unwrap();
     assert_eq!(listed_total(&log), Some(2));
+    let log = audit
+        .page("/admin/audit?action=record.export")
+        .await
+        .unwrap();
+    assert_eq!(listed_total(&log), Some(1));
 }

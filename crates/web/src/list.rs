@@ -33,6 +33,15 @@ pub struct Pager {
     pub empty: bool,
 }
 
+impl Pager {
+    /// The same list as an Excel workbook: its CSV export's address ending in `.xlsx`.
+    pub fn xlsx_href(&self) -> Option<String> {
+        self.export_href
+            .as_ref()
+            .map(|h| h.replacen("/export.csv", "/export.xlsx", 1))
+    }
+}
+
 fn query_string(pairs: &[(String, String)]) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
@@ -162,6 +171,35 @@ pub fn csv_response(
         body,
     )
         .into_response()
+}
+
+/// The two forms a list exports in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// A list's rows as `name`.csv or `name`.xlsx (its sheet named `name`).
+pub async fn export_response(
+    format: ExportFormat,
+    name: &str,
+    header_row: &[&str],
+    rows: Vec<Vec<String>>,
+) -> Result<Response, emss_app::AppError> {
+    match format {
+        ExportFormat::Csv => Ok(csv_response(&format!("{name}.csv"), header_row, rows)),
+        ExportFormat::Xlsx => xlsx_response(&format!("{name}.xlsx"), name, header_row, rows).await,
+    }
 }
 
 /// A cell of a spreadsheet: text as typed (never a formula), or a number people sum.

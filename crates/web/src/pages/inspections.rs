@@ -89,7 +89,6 @@ pub struct ListPage {
     pub agencies: Vec<(String, String, bool)>,
     pub districts: Vec<(String, String, bool)>,
     pub can_create: bool,
-    pub xlsx_href: String,
 }
 
 pub async fn list(
@@ -152,12 +151,6 @@ pub async fn list(
         Vec::new()
     };
     let districts = super::district_choices(&state, actor, filter.district_code.as_deref());
-    let xlsx_href =
-        pager
-            .export_href
-            .as_deref()
-            .unwrap_or_default()
-            .replacen("/export.csv", "/export.xlsx", 1);
     Ok(render(&ListPage {
         shell: Shell::portal(
             &ctx,
@@ -175,7 +168,6 @@ pub async fn list(
         agencies,
         districts,
         can_create: regulator,
-        xlsx_href,
     }))
 }
 

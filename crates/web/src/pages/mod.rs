@@ -91,6 +91,22 @@ pub(crate) async fn agency_choices(
     .collect())
 }
 
+/// The name of the outlet a list is narrowed to, if the viewer may see it ("—" otherwise: the
+/// list is empty for it anyway).
+pub(crate) async fn outlet_name(
+    state: &crate::AppState,
+    actor: &emss_domain::Actor,
+    id: &str,
+) -> Result<String, PageError> {
+    Ok(
+        emss_db::repo::outlet::get(&state.app.db().conn, &actor.scope(), id)
+            .await
+            .map_err(AppError::from)?
+            .map(|o| o.name)
+            .unwrap_or_else(|| emss_domain::time::EMPTY.to_string()),
+    )
+}
+
 /// The districts the city's lists filter by (code, name, chosen); none for anyone else.
 pub(crate) fn district_choices(
     state: &crate::AppState,

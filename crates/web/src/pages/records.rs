@@ -9,6 +9,7 @@ use crate::assets;
 use crate::context::Ctx;
 use crate::error::{PageError, render};
 use crate::form_view::{self, FormView};
+use crate::list::ExportFormat;
 use crate::list::{Pager, pager};
 use crate::shell::Shell;
 use askama::Template;
@@ -208,10 +209,7 @@ pub async fn list(
         narrowed.push(("企业", name, "enterprise_id", id.clone()));
     }
     if let Some(id) = &filter.outlet_id {
-        let names = emss_db::repo::outlet::names(db, std::slice::from_ref(id))
-            .await
-            .map_err(emss_app::AppError::from)?;
-        let name = names.get(id).cloned().unwrap_or_else(|| id.clone());
+        let name = super::outlet_name(&state, actor, id).await?;
         narrowed.push(("排口", name, "outlet_id", id.clone()));
     }
     let unnarrowed = format!(
@@ -283,14 +281,32 @@ pub async fn list(
     }))
 }
 
-/// 导出: the list as filtered, every row, as a spreadsheet (CSV with BOM).
+/// 导出: the list as filtered, every row, as CSV (UTF-8 with BOM).
 pub async fn export(
     State(state): State<AppState>,
     ctx: Ctx,
     PageQuery(q): PageQuery<ListQuery>,
 ) -> Result<Response, PageError> {
+    export_as(&state, &ctx, &q, ExportFormat::Csv).await
+}
+
+/// 导出 Excel: the same rows as a workbook.
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> Result<Response, PageError> {
+    export_as(&state, &ctx, &q, ExportFormat::Xlsx).await
+}
+
+async fn export_as(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &ListQuery,
+    format: ExportFormat,
+) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let (filter, pairs) = filter_of(&state, &q).await?;
+    let (filter, pairs) = filter_of(state, q).await?;
     let page = emss_app::records::list(&state.app, actor, filter, PageRequest::export()).await?;
     crate::list::whole_export(
         page.total,
@@ -305,7 +321,7 @@ pub async fn export(
         "record.export",
         pairs,
         page.items.len(),
-        "csv",
+        format.as_str(),
     )
     .await?;
     let rows = page.items.into_iter().enumerate().map(|(i, r)| {
@@ -333,8 +349,9 @@ pub async fn export(
                 .join("、"),
         ]
     });
-    Ok(crate::list::csv_response(
-        "运维记录.csv",
+    Ok(crate::list::export_response(
+        format,
+        "运维记录",
         &[
             "序号",
             "运维编号",
@@ -348,8 +365,9 @@ pub async fn export(
             "判定",
             "标记",
         ],
-        rows,
-    ))
+        rows.collect(),
+    )
+    .await?)
 }
 
 #[derive(Debug, Default, Deserialize)]

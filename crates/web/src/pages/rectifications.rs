@@ -115,7 +115,6 @@ pub struct ListPage {
     pub districts: Vec<(String, String, bool)>,
     pub can_create: bool,
     /// The Excel export of the current filter (the pager holds the CSV one).
-    pub xlsx_href: String,
     /// 整改建议 waiting for the regulator.
     pub suggestions: u64,
 }
@@ -179,16 +178,9 @@ pub async fn list(
         Vec::new()
     };
     let districts = super::district_choices(&state, actor, filter.district_code.as_deref());
-    let xlsx_href =
-        pager
-            .export_href
-            .as_deref()
-            .unwrap_or_default()
-            .replacen("/export.csv", "/export.xlsx", 1);
     let suggestions = emss_app::rectifications::suggestions::count(&state.app, actor).await?;
     Ok(render(&ListPage {
         suggestions,
-        xlsx_href,
         shell: Shell::portal(
             &ctx,
             "page.rectifications",

@@ -15,7 +15,7 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use emss_app::statistics::{Dashboard, StatsQuery, StatsRow, StatsTable};
 use emss_domain::statistics::{Dimension, Tally};
-use emss_domain::{Actor, ErrorCode, OrgKind};
+use emss_domain::{Actor, ErrorCode, OrgKind, Permission};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -302,6 +302,7 @@ fn drill_to(actor: &Actor, dimension: Dimension) -> Option<Dimension> {
 /// The names of the filters in force, each with the page without it.
 async fn chips(
     state: &AppState,
+    actor: &Actor,
     q: &StatsQuery,
 ) -> Result<Vec<(&'static str, String, String)>, PageError> {
     let db = &state.app.db().conn;
@@ -313,11 +314,9 @@ async fn chips(
     let org_names = emss_db::repo::organization::names(db, &orgs)
         .await
         .map_err(emss_app::AppError::from)?;
-    let outlet_names = match &q.outlet_id {
-        Some(id) => emss_db::repo::outlet::names(db, std::slice::from_ref(id))
-            .await
-            .map_err(emss_app::AppError::from)?,
-        None => Default::default(),
+    let outlet = match &q.outlet_id {
+        Some(id) => Some(super::outlet_name(state, actor, id).await?),
+        None => None,
     };
     let form_names = emss_app::tasks::form_names(&state.app).await?;
     let base = filters_of(q);
@@ -359,7 +358,7 @@ async fn chips(
     );
     chip(
         "排口",
-        name_in(&outlet_names, &q.outlet_id),
+        outlet,
         Filters {
             outlet_id: None,
             ..base.clone()
@@ -455,7 +454,12 @@ pub async fn show(
             &ctx,
             "page.statistics",
             "统计查询",
-            &["综合查询", "统计查询"],
+            // 综合查询 is the regulators' menu; the others come from their home page.
+            if Permission::Inspect.allows(Some(actor)) {
+                &["综合查询", "统计查询"]
+            } else {
+                &["统计查询"]
+            },
         ),
         dimension_label: query.dimension.label(),
         dimensions: dimensions(actor)
@@ -464,7 +468,7 @@ pub async fn show(
             .collect(),
         from: query.from.to_string(),
         to: query.to.to_string(),
-        chips: chips(&state, &query).await?,
+        chips: chips(&state, actor, &query).await?,
         columns: &COLUMNS,
         chart_rows: (table.rows.len() > CHART_ROWS).then_some(CHART_ROWS),
         rows,

@@ -6,6 +6,7 @@ use super::{PageForm, PageQuery};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{PageError, render};
+use crate::list::ExportFormat;
 use crate::list::{Pager, pager};
 use crate::shell::Shell;
 use askama::Template;
@@ -770,21 +771,42 @@ impl MaintenanceQuery {
     }
 }
 
-/// 运维管理 as a spreadsheet: the same filters, every row up to the export limit.
+/// 运维管理 as CSV: the same filters, every row up to the export limit.
 pub async fn export(
     State(state): State<AppState>,
     ctx: Ctx,
     PageQuery(q): PageQuery<MaintenanceQuery>,
+) -> Result<Response, PageError> {
+    export_as(&state, &ctx, &q, ExportFormat::Csv).await
+}
+
+/// 运维管理 as a workbook.
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<MaintenanceQuery>,
+) -> Result<Response, PageError> {
+    export_as(&state, &ctx, &q, ExportFormat::Xlsx).await
+}
+
+async fn export_as(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &MaintenanceQuery,
+    format: ExportFormat,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let (query, error) = q.query();
     if let Some(e) = error {
         return Err(emss_app::AppError::field("from", &e).into());
     }
-    let filters = serde_json::json!({
+    let mut filters = serde_json::json!({
         "window": query.window.as_str(), "task_id": query.task_id, "plan_id": query.plan_id,
         "from": query.from, "to": query.to,
     });
+    for (k, v) in narrowing_pairs(&query.narrow) {
+        filters[k] = serde_json::Value::String(v);
+    }
     let unplanned =
         emss_app::tasks::unplanned(&state.app, actor, &query, PageRequest::export()).await?;
     let page =
@@ -807,7 +829,11 @@ pub async fn export(
         "occurrence.export",
         None,
         emss_app::audit::Outcome::Ok,
-        serde_json::json!({"filters": filters, "rows": page.items.len() + unplanned.items.len()}),
+        serde_json::json!({
+            "filters": filters,
+            "rows": page.items.len() + unplanned.items.len(),
+            "format": format.as_str(),
+        }),
     )
     .await?;
     let visit_cells = |v: Option<&emss_app::tasks::Visit>| match v {
@@ -853,8 +879,9 @@ pub async fn export(
         row.insert(0, (i + 1).to_string());
         row
     });
-    Ok(crate::list::csv_response(
-        "运维管理.csv",
+    Ok(crate::list::export_response(
+        format,
+        "运维管理",
         &[
             "序号",
             "服务机构",
@@ -872,8 +899,9 @@ pub async fn export(
             "运维编号",
             "状态",
         ],
-        rows,
-    ))
+        rows.collect(),
+    )
+    .await?)
 }
 
 /// One row of 运维管理 as shown: every empty value is "—".
@@ -964,7 +992,7 @@ pub async fn maintenance(
     ];
     let narrowing = narrowing_pairs(&narrow);
     filters.extend(narrowing.iter().cloned());
-    let narrowed = narrowing_names(&state, &narrow).await?;
+    let narrowed = narrowing_names(&state, actor, &narrow).await?;
     let pager = pager(
         &page,
         "/tasks/maintenance",
@@ -1077,6 +1105,7 @@ fn narrowing_pairs(n: &Narrowing) -> Vec<(&'static str, String)> {
 /// The narrowing in words: (what, name).
 async fn narrowing_names(
     state: &AppState,
+    actor: &Actor,
     n: &Narrowing,
 ) -> Result<Vec<(&'static str, String)>, PageError> {
     let db = &state.app.db().conn;
@@ -1106,13 +1135,7 @@ async fn narrowing_names(
         out.push(("企业", name(id)));
     }
     if let Some(id) = &n.outlet_id {
-        let outlets = emss_db::repo::outlet::names(db, std::slice::from_ref(id))
-            .await
-            .map_err(emss_app::AppError::from)?;
-        out.push((
-            "排口",
-            outlets.get(id).cloned().unwrap_or_else(|| id.clone()),
-        ));
+        out.push(("排口", super::outlet_name(state, actor, id).await?));
     }
     if let Some(code) = &n.form_code {
         let forms = emss_app::tasks::form_names(&state.app).await?;
