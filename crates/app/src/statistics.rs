@@ -95,7 +95,6 @@ fn group_of(dimension: Dimension, key: &KeyValue) -> Option<(String, Option<Buck
             let b = bucket(dimension, *day)?;
             Some((b.start.to_string(), Some(b)))
         }
-        KeyValue::All => Some((String::new(), None)),
     }
 }
 

@@ -35,8 +35,6 @@ pub enum Key {
     FormType,
     /// The occurrence's last day, the record's visit day (months and weeks are made of days).
     Day,
-    /// Everything in one row.
-    All,
 }
 
 /// A group's key as read back.
@@ -44,7 +42,6 @@ pub enum Key {
 pub enum KeyValue {
     Text(String),
     Day(NaiveDate),
-    All,
 }
 
 /// `cond` and, for each filter given, its column equal to it.
@@ -91,7 +88,6 @@ fn key_alias() -> Alias {
 
 fn read_key(row: &QueryResult, key: Key) -> Result<KeyValue, DbErr> {
     Ok(match key {
-        Key::All => KeyValue::All,
         Key::Day => KeyValue::Day(row.try_get("", "k")?),
         _ => KeyValue::Text(row.try_get::<Option<String>>("", "k")?.unwrap_or_default()),
     })
@@ -164,22 +160,16 @@ pub async fn occurrences(
                 Expr::col((organization::Entity, organization::Column::Id))
                     .equals((occurrence::Entity, C::EnterpriseId)),
             );
-            Some(Expr::col((
-                organization::Entity,
-                organization::Column::DistrictCode,
-            )))
+            Expr::col((organization::Entity, organization::Column::DistrictCode))
         }
-        Key::Agency => Some(Expr::col((occurrence::Entity, C::AgencyId))),
-        Key::Enterprise => Some(Expr::col((occurrence::Entity, C::EnterpriseId))),
-        Key::Outlet => Some(Expr::col((occurrence::Entity, C::OutletId))),
-        Key::FormType => Some(Expr::col((occurrence::Entity, C::FormCode))),
-        Key::Day => Some(Expr::col((occurrence::Entity, C::PeriodEnd))),
-        Key::All => None,
+        Key::Agency => Expr::col((occurrence::Entity, C::AgencyId)),
+        Key::Enterprise => Expr::col((occurrence::Entity, C::EnterpriseId)),
+        Key::Outlet => Expr::col((occurrence::Entity, C::OutletId)),
+        Key::FormType => Expr::col((occurrence::Entity, C::FormCode)),
+        Key::Day => Expr::col((occurrence::Entity, C::PeriodEnd)),
     };
-    if let Some(column) = column {
-        q.expr_as(column.clone(), key_alias())
-            .add_group_by([column]);
-    }
+    q.expr_as(column.clone(), key_alias())
+        .add_group_by([column]);
     let mut out = Vec::new();
     for row in db.query_all(&q).await? {
         let counts = Tally {
@@ -234,20 +224,19 @@ pub async fn records(
             Alias::new("failed"),
         )
         .cond_where(cond);
-    let column = match key {
-        Key::District => Some(C::DistrictCode),
-        Key::Agency => Some(C::AgencyId),
-        Key::Enterprise => Some(C::EnterpriseId),
-        Key::Outlet => Some(C::OutletId),
-        Key::FormType => Some(C::FormCode),
-        Key::Day => Some(C::VisitDate),
-        Key::All => None,
-    };
-    if let Some(column) = column {
-        let column = Expr::col((record::Entity, column));
-        q.expr_as(column.clone(), key_alias())
-            .add_group_by([column]);
-    }
+    let column = Expr::col((
+        record::Entity,
+        match key {
+            Key::District => C::DistrictCode,
+            Key::Agency => C::AgencyId,
+            Key::Enterprise => C::EnterpriseId,
+            Key::Outlet => C::OutletId,
+            Key::FormType => C::FormCode,
+            Key::Day => C::VisitDate,
+        },
+    ));
+    q.expr_as(column.clone(), key_alias())
+        .add_group_by([column]);
     let mut out = Vec::new();
     for row in db.query_all(&q).await? {
         let counts = Tally {
