@@ -6,6 +6,7 @@ use crate::{App, AppError};
 use chrono::{Datelike, NaiveDate};
 use emss_db::repo;
 use emss_db::repo::statistics::{Key, KeyValue, Slice};
+use emss_domain::fault::FaultKind;
 use emss_domain::record::FlagKind;
 use emss_domain::statistics::{Bucket, Dimension, Tally, bucket, last_twelve_months};
 use emss_domain::{Actor, ErrorCode, Permission};
@@ -100,6 +101,66 @@ fn group_of(dimension: Dimension, key: &KeyValue) -> Option<(String, Option<Buck
 
 /// The statistics table: one row per group with figures, and the total.
 pub async fn table(app: &App, actor: &Actor, q: &StatsQuery) -> Result<StatsTable, AppError> {
+    let (mut rows, total) = grouped(app, actor, q).await?;
+    name(app, q.dimension, &mut rows).await?;
+    sort(app, q.dimension, &mut rows);
+    Ok(StatsTable { rows, total })
+}
+
+/// Names the rows of parties (a month or week has its label already). An outlet is named with its
+/// enterprise: "废水总排口" alone repeats across the city.
+async fn name(app: &App, dimension: Dimension, rows: &mut [StatsRow]) -> Result<(), AppError> {
+    let db = &app.db().conn;
+    let ids: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
+    let names: HashMap<String, String> = match dimension {
+        Dimension::Agency | Dimension::Enterprise => repo::organization::names(db, &ids).await?,
+        Dimension::Outlet => repo::outlet::full_names(db, &ids).await?,
+        Dimension::FormType => crate::tasks::form_names(app).await?,
+        Dimension::District => rows
+            .iter()
+            .map(|r| {
+                (
+                    r.key.clone(),
+                    app.districts().name(Some(&r.key)).to_string(),
+                )
+            })
+            .collect(),
+        Dimension::Month | Dimension::Week => return Ok(()),
+    };
+    for r in rows {
+        r.label = names.get(&r.key).cloned().unwrap_or_else(|| r.key.clone());
+    }
+    Ok(())
+}
+
+/// Time in order; districts in the catalogue's order; parties with the most work first.
+fn sort(app: &App, dimension: Dimension, rows: &mut [StatsRow]) {
+    match dimension {
+        Dimension::Month | Dimension::Week => {}
+        Dimension::District => {
+            let order: HashMap<&str, usize> = app
+                .districts()
+                .all()
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.code.as_str(), i))
+                .collect();
+            rows.sort_by_key(|r| order.get(r.key.as_str()).copied().unwrap_or(usize::MAX));
+        }
+        _ => rows.sort_by(|a, b| {
+            (b.tally.records + b.tally.expected())
+                .cmp(&(a.tally.records + a.tally.expected()))
+                .then_with(|| a.label.cmp(&b.label))
+        }),
+    }
+}
+
+/// The figures per group, unnamed and unsorted, with their total.
+async fn grouped(
+    app: &App,
+    actor: &Actor,
+    q: &StatsQuery,
+) -> Result<(Vec<StatsRow>, Tally), AppError> {
     if !Permission::ViewStatistics.allows(Some(actor)) {
         return Err(AppError::new(ErrorCode::Forbidden));
     }
@@ -138,52 +199,21 @@ pub async fn table(app: &App, actor: &Actor, q: &StatsQuery) -> Result<StatsTabl
             }
         }
     }
-    let ids: Vec<String> = groups.keys().cloned().collect();
-    let names: HashMap<String, String> = match q.dimension {
-        Dimension::Agency | Dimension::Enterprise => repo::organization::names(db, &ids).await?,
-        Dimension::Outlet => repo::outlet::names(db, &ids).await?,
-        Dimension::FormType => crate::tasks::form_names(app).await?,
-        _ => HashMap::new(),
-    };
     let mut total = Tally::default();
-    let mut rows: Vec<StatsRow> = groups
+    let rows: Vec<StatsRow> = groups
         .into_iter()
         .map(|(k, (b, tally))| {
             total.add(&tally);
-            let label = match (q.dimension, &b) {
-                (_, Some(b)) => b.label.clone(),
-                (Dimension::District, _) => app.districts().name(Some(&k)).to_string(),
-                _ => names.get(&k).cloned().unwrap_or_else(|| k.clone()),
-            };
             StatsRow {
                 from: b.as_ref().map(|b| b.start.max(q.from)),
                 to: b.as_ref().map(|b| b.end.min(q.to)),
+                label: b.as_ref().map(|b| b.label.clone()).unwrap_or_default(),
                 key: k,
-                label,
                 tally,
             }
         })
         .collect();
-    // Time in order; districts in the catalogue's order; parties with the most work first.
-    match q.dimension {
-        Dimension::Month | Dimension::Week => {}
-        Dimension::District => {
-            let order: HashMap<&str, usize> = app
-                .districts()
-                .all()
-                .iter()
-                .enumerate()
-                .map(|(i, d)| (d.code.as_str(), i))
-                .collect();
-            rows.sort_by_key(|r| order.get(r.key.as_str()).copied().unwrap_or(usize::MAX));
-        }
-        _ => rows.sort_by(|a, b| {
-            (b.tally.records + b.tally.expected())
-                .cmp(&(a.tally.records + a.tally.expected()))
-                .then_with(|| a.label.cmp(&b.label))
-        }),
-    }
-    Ok(StatsTable { rows, total })
+    Ok((rows, total))
 }
 
 /// One month of the dashboard's trend.
@@ -195,8 +225,9 @@ pub struct TrendPoint {
     pub tally: Tally,
 }
 
-/// The regulator's dashboard: this month and this year, the last twelve months, the agencies
-/// most often overdue and most often flagged, and the flags by kind this year.
+/// The regulator's dashboard: this month and this year, the last twelve months, the agencies and
+/// outlets most often overdue and most often flagged, the flags by kind this year, and the orders
+/// and 失控 periods as they stand.
 #[derive(Debug, Clone, Serialize)]
 pub struct Dashboard {
     pub month: Tally,
@@ -207,29 +238,105 @@ pub struct Dashboard {
     pub trend: Vec<TrendPoint>,
     pub top_overdue: Vec<StatsRow>,
     pub top_flagged: Vec<StatsRow>,
+    pub top_overdue_outlets: Vec<StatsRow>,
+    pub top_flagged_outlets: Vec<StatsRow>,
     /// (kind, label, records) this year, most first.
     pub flag_kinds: Vec<(String, String, u64)>,
+    pub supervision: Supervision,
 }
 
-/// How many agencies the dashboard's top lists name.
+/// The supervision the regulators do themselves, in their scope.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Supervision {
+    /// 整改单 issued (下发) this year.
+    pub orders_issued: u64,
+    /// 整改单 waiting for the agency's answer past their deadline (逾期).
+    pub orders_overdue: u64,
+    /// 失控时段 not yet closed by a passing record.
+    pub out_of_control_open: u64,
+    /// Of those, the ones past their follow-up deadline.
+    pub out_of_control_overdue: u64,
+}
+
+/// How many agencies and outlets the dashboard's top lists name.
 const TOP: usize = 5;
+
+/// The rows most often overdue (by rate, then count) and most often flagged.
+fn tops(rows: &[StatsRow]) -> (Vec<StatsRow>, Vec<StatsRow>) {
+    let mut overdue: Vec<StatsRow> = rows
+        .iter()
+        .filter(|r| r.tally.overdue > 0)
+        .cloned()
+        .collect();
+    overdue.sort_by(|a, b| {
+        b.tally
+            .overdue_permille()
+            .cmp(&a.tally.overdue_permille())
+            .then_with(|| b.tally.overdue.cmp(&a.tally.overdue))
+    });
+    overdue.truncate(TOP);
+    let mut flagged: Vec<StatsRow> = rows
+        .iter()
+        .filter(|r| r.tally.flagged > 0)
+        .cloned()
+        .collect();
+    flagged.sort_by_key(|r| std::cmp::Reverse(r.tally.flagged));
+    flagged.truncate(TOP);
+    (overdue, flagged)
+}
+
+async fn supervision(
+    app: &App,
+    actor: &Actor,
+    year_from: NaiveDate,
+) -> Result<Supervision, AppError> {
+    use repo::fault::{FaultFilter, Status};
+    use repo::rectification::{RectificationFilter, Viewer};
+    let db = &app.db().conn;
+    let today = emss_domain::time::shanghai_date(app.now());
+    let viewer = &Viewer::of(actor);
+    let orders = |filter: RectificationFilter| async move {
+        repo::rectification::count(db, viewer, &filter, today).await
+    };
+    let faults = |status: Status| async move {
+        let filter = FaultFilter {
+            kind: Some(FaultKind::OutOfControl.as_str().to_string()),
+            status: Some(status),
+            ..FaultFilter::default()
+        };
+        repo::fault::count(db, &actor.scope(), &filter, app.now()).await
+    };
+    Ok(Supervision {
+        orders_issued: orders(RectificationFilter {
+            issued_from: Some(year_from),
+            ..RectificationFilter::default()
+        })
+        .await?,
+        orders_overdue: orders(RectificationFilter {
+            overdue: true,
+            ..RectificationFilter::default()
+        })
+        .await?,
+        out_of_control_open: faults(Status::Open).await?,
+        out_of_control_overdue: faults(Status::Overdue).await?,
+    })
+}
 
 pub async fn dashboard(app: &App, actor: &Actor) -> Result<Dashboard, AppError> {
     let today = emss_domain::time::shanghai_date(app.now());
     let year_q = StatsQuery::this_year(Dimension::Agency, today);
     let month_from = today.with_day(1).unwrap_or(today);
-    let month = table(
+    let by_agency = table(app, actor, &year_q).await?;
+    // Thousands of outlets: only those the top lists show are named.
+    let (by_outlet, _) = grouped(
         app,
         actor,
         &StatsQuery {
-            dimension: Dimension::Month,
-            from: month_from,
+            dimension: Dimension::Outlet,
             ..year_q.clone()
         },
     )
-    .await?
-    .total;
-    let by_agency = table(app, actor, &year_q).await?;
+    .await?;
     let months = last_twelve_months(today);
     let first = months.first().map(|b| b.start).unwrap_or(today);
     let trend_table = table(
@@ -242,41 +349,29 @@ pub async fn dashboard(app: &App, actor: &Actor) -> Result<Dashboard, AppError> 
         },
     )
     .await?;
+    let tally_of = |start: NaiveDate| {
+        trend_table
+            .rows
+            .iter()
+            .find(|r| r.key == start.to_string())
+            .map(|r| r.tally)
+            .unwrap_or_default()
+    };
+    // This month is the trend's last.
+    let month = tally_of(month_from);
     let trend = months
         .into_iter()
         .map(|b| TrendPoint {
-            tally: trend_table
-                .rows
-                .iter()
-                .find(|r| r.key == b.start.to_string())
-                .map(|r| r.tally)
-                .unwrap_or_default(),
+            tally: tally_of(b.start),
             label: format!("{}月", b.start.month()),
             from: b.start,
             to: b.end.min(today),
         })
         .collect();
-    let mut top_overdue: Vec<StatsRow> = by_agency
-        .rows
-        .iter()
-        .filter(|r| r.tally.overdue > 0)
-        .cloned()
-        .collect();
-    top_overdue.sort_by(|a, b| {
-        b.tally
-            .overdue_permille()
-            .cmp(&a.tally.overdue_permille())
-            .then_with(|| b.tally.overdue.cmp(&a.tally.overdue))
-    });
-    top_overdue.truncate(TOP);
-    let mut top_flagged: Vec<StatsRow> = by_agency
-        .rows
-        .iter()
-        .filter(|r| r.tally.flagged > 0)
-        .cloned()
-        .collect();
-    top_flagged.sort_by_key(|r| std::cmp::Reverse(r.tally.flagged));
-    top_flagged.truncate(TOP);
+    let (top_overdue, top_flagged) = tops(&by_agency.rows);
+    let (mut top_overdue_outlets, mut top_flagged_outlets) = tops(&by_outlet);
+    name(app, Dimension::Outlet, &mut top_overdue_outlets).await?;
+    name(app, Dimension::Outlet, &mut top_flagged_outlets).await?;
     let mut flag_kinds: Vec<(String, String, u64)> =
         repo::statistics::flag_kinds(&app.db().conn, &slice(actor, &year_q, today))
             .await?
@@ -298,6 +393,9 @@ pub async fn dashboard(app: &App, actor: &Actor) -> Result<Dashboard, AppError> 
         trend,
         top_overdue,
         top_flagged,
+        top_overdue_outlets,
+        top_flagged_outlets,
         flag_kinds,
+        supervision: supervision(app, actor, year_q.from).await?,
     })
 }

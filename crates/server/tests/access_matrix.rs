@@ -1327,6 +1327,7 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         ),
         "page.accounts" => (false, "/accounts".into(), vec![]),
         "page.accounts.export" => (false, "/accounts/export.csv".into(), vec![]),
+        "page.accounts.export_xlsx" => (false, "/accounts/export.xlsx".into(), vec![]),
         "page.accounts.new" => (false, "/accounts/new".into(), vec![]),
         "page.accounts.create" => (
             true,
@@ -1352,6 +1353,7 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         "page.accounts.end_sessions" => (true, format!("/accounts/{id}/end-sessions"), vec![]),
         "page.audit" => (false, "/admin/audit".into(), vec![]),
         "page.audit.export" => (false, "/admin/audit/export.csv".into(), vec![]),
+        "page.audit.export_xlsx" => (false, "/admin/audit/export.xlsx".into(), vec![]),
         "page.audit.integrity" => (false, "/admin/audit/integrity".into(), vec![]),
         "page.accounts.reveal_phone" => (
             true,
@@ -1516,6 +1518,8 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
             )
         }
         "page.tasks" => (false, "/tasks".into(), vec![]),
+        "page.tasks.export" => (false, "/tasks/export.csv".into(), vec![]),
+        "page.tasks.export_xlsx" => (false, "/tasks/export.xlsx".into(), vec![]),
         "page.tasks.new" => (false, "/tasks/new".into(), vec![]),
         // 选择 redraws the form without saving.
         "page.tasks.create" => (true, "/tasks".into(), vec![("refresh", "1".into())]),
@@ -1706,6 +1710,8 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
             vec![],
         ),
         "page.contracts" => (false, "/contracts".into(), vec![]),
+        "page.contracts.export" => (false, "/contracts/export.csv".into(), vec![]),
+        "page.contracts.export_xlsx" => (false, "/contracts/export.xlsx".into(), vec![]),
         "page.contracts.new" => (false, "/contracts/new".into(), vec![]),
         "page.contracts.create" => (true, "/contracts".into(), vec![("title", String::new())]),
         "page.contracts.show" => (
@@ -1774,6 +1780,7 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         ),
         "page.agencies" => (false, "/agencies".into(), vec![]),
         "page.agencies.export" => (false, "/agencies/export.csv".into(), vec![]),
+        "page.agencies.export_xlsx" => (false, "/agencies/export.xlsx".into(), vec![]),
         "page.agencies.show" => (
             false,
             format!("/agencies/{}", published_agency(t).await),

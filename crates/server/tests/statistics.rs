@@ -120,6 +120,30 @@ async fn every_figure_equals_the_list_it_leads_to_down_to_the_overdue_weeks() {
         let home = b.page("/").await.unwrap();
         assert!(home.contains("监管概况") && home.contains("<svg role=\"img\""));
         assert!(figures_equal_their_lists(&b, who, "/").await > 3);
+        // The orders issued this year and those overdue lead to their lists (counted equal above).
+        let figures = links(&home, "a[data-testid=figure]");
+        assert!(
+            figures
+                .iter()
+                .any(|(_, h)| h == &format!("/rectifications?issued_from={year}-01-01")),
+            "{who}: {figures:?}"
+        );
+        assert!(
+            figures
+                .iter()
+                .any(|(_, h)| h == "/rectifications?tab=overdue")
+        );
+        // Outlets are named with their enterprise.
+        let outlets = links(
+            &home,
+            "[data-testid=top-overdue-outlets] a[data-testid=figure]",
+        );
+        assert!(!outlets.is_empty(), "{who}: agency A missed weeks");
+        let doc = scraper::Html::parse_document(&home);
+        let names =
+            scraper::Selector::parse("[data-testid=top-overdue-outlets] th[scope=row]").unwrap();
+        let first: String = doc.select(&names).next().unwrap().text().collect();
+        assert!(first.contains(" · "), "{first}");
     }
     // Agencies and enterprises open their own from the home page; no 综合查询 menu for them.
     let agency = t.browser("agency_a").await.unwrap();

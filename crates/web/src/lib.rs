@@ -8,6 +8,7 @@ mod chart;
 pub mod client_addr;
 mod context;
 mod error;
+pub mod export;
 mod floor;
 mod form_view;
 mod h5;

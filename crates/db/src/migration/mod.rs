@@ -29,6 +29,7 @@ mod m20261207_000023_rectification_extensions;
 mod m20261207_000024_inspections;
 mod m20261207_000025_rectification_suggestions;
 mod m20261207_000026_occurrence_fulfilled_on;
+mod m20261207_000027_record_statistics_index;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000024_inspections::Migration),
             Box::new(m20261207_000025_rectification_suggestions::Migration),
             Box::new(m20261207_000026_occurrence_fulfilled_on::Migration),
+            Box::new(m20261207_000027_record_statistics_index::Migration),
         ]
     }
 }

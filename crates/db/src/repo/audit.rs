@@ -223,6 +223,9 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub object_id: Option<String>,
     pub outcome: Option<String>,
+    /// Entries up to this one: an export reading page by page pins the log as it began, so the
+    /// entries written meanwhile do not shift its pages.
+    pub up_to_seq: Option<i64>,
 }
 
 pub async fn search(
@@ -251,6 +254,9 @@ pub async fn search(
     }
     if let Some(v) = &filter.outcome {
         cond = cond.add(audit_entry::Column::Outcome.eq(v.as_str()));
+    }
+    if let Some(seq) = filter.up_to_seq {
+        cond = cond.add(audit_entry::Column::Seq.lte(seq));
     }
     let query = audit_entry::Entity::find()
         .filter(cond)

@@ -158,6 +158,16 @@ pub async fn list(
     super::paged(db, query, page).await
 }
 
+/// How many periods in scope the filter finds.
+pub async fn count(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &FaultFilter,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    list_query(scope, filter, now).count(db).await
+}
+
 /// How many open periods in scope are past their deadline.
 pub async fn count_overdue(
     db: &impl ConnectionTrait,
@@ -168,5 +178,5 @@ pub async fn count_overdue(
         status: Some(Status::Overdue),
         ..FaultFilter::default()
     };
-    list_query(scope, &filter, now).count(db).await
+    count(db, scope, &filter, now).await
 }

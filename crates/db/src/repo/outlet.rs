@@ -262,6 +262,40 @@ pub async fn names(
     super::names_by_id::<outlet::Entity>(db, outlet::Column::Id, outlet::Column::Name, ids).await
 }
 
+/// "企业 · 排口" for each outlet id: an outlet's own name (废水总排口) repeats across enterprises.
+pub async fn full_names(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    use sea_orm::QuerySelect;
+    let rows: Vec<(String, String, String)> = outlet::Entity::find()
+        .select_only()
+        .column(outlet::Column::Id)
+        .column(outlet::Column::Name)
+        .column(outlet::Column::EnterpriseId)
+        .filter(outlet::Column::Id.is_in(ids.iter().map(String::as_str)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut enterprises: Vec<String> = rows.iter().map(|r| r.2.clone()).collect();
+    enterprises.sort();
+    enterprises.dedup();
+    let names = super::organization::names(db, &enterprises).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, enterprise)| {
+            let full = match names.get(&enterprise) {
+                Some(e) => format!("{e} · {name}"),
+                None => name,
+            };
+            (id, full)
+        })
+        .collect())
+}
+
 /// Every outlet of one kind of an enterprise, by name: the points a task may bind.
 pub async fn of_kind(
     db: &impl ConnectionTrait,

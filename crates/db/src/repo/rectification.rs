@@ -209,6 +209,9 @@ pub struct RectificationFilter {
     /// Issued on or after / before (Shanghai dates as UTC bounds are the caller's).
     pub deadline_from: Option<NaiveDate>,
     pub deadline_to: Option<NaiveDate>,
+    /// Issued (下发) on or after / on or before these Shanghai days.
+    pub issued_from: Option<NaiveDate>,
+    pub issued_to: Option<NaiveDate>,
 }
 
 /// The list query: open orders by their deadline, then the newest.
@@ -259,6 +262,12 @@ pub fn list_query(
     }
     if let Some(d) = filter.deadline_to {
         cond = cond.add(C::Deadline.lte(d));
+    }
+    if let Some(d) = filter.issued_from {
+        cond = cond.add(C::IssuedAt.gte(emss_domain::time::day_start(d)));
+    }
+    if let Some(d) = filter.issued_to.and_then(|d| d.succ_opt()) {
+        cond = cond.add(C::IssuedAt.lt(emss_domain::time::day_start(d)));
     }
     rectification::Entity::find()
         .filter(cond)

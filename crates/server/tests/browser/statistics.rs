@@ -1,6 +1,7 @@
 //! 统计查询 on the desktop: the city sees its dashboard with charts on the home page, drills from a
-//! district to an agency to that agency's overdue weeks in 运维管理, and the charts' names — the
-//! agencies renamed to long Chinese names — never overlap one another, at 1440 and at 390 px.
+//! district to an agency to that agency's overdue weeks in 运维管理, exports each as Excel from its
+//! button, and the charts' names — the agencies renamed to long Chinese names — never overlap one
+//! another, at 1440 and at 390 px.
 
 use super::{Result, check, click, log_in, save_screenshot, text_of, wait_for};
 use emss_db::entity::organization;
@@ -61,6 +62,32 @@ async fn chart_seen(client: &Client, css: &str) -> Result<()> {
     check(height > 40.0, &format!("{css} is shown ({height} px high)"))
 }
 
+/// Follows the page's 导出 Excel button as the person's browser would, with their session: the
+/// answer is a workbook.
+async fn exports_workbook(client: &Client, page: &str) -> Result<()> {
+    let got = client
+        .execute_async(
+            r#"
+const done = arguments[arguments.length - 1];
+const a = document.querySelector('a[data-testid=export-xlsx]');
+if (!a) { done(null); return; }
+fetch(a.href, {credentials: 'same-origin'}).then(async r => {
+  const b = new Uint8Array(await r.arrayBuffer());
+  done([r.status, r.headers.get('content-type') || '', b.length, String.fromCharCode(b[0], b[1])]);
+}).catch(e => done(String(e)));
+"#,
+            vec![],
+        )
+        .await?;
+    let answer: Option<(u16, String, u64, String)> = serde_json::from_value(got.clone()).ok();
+    check(
+        answer.is_some_and(|(status, kind, len, magic)| {
+            status == 200 && kind.contains("spreadsheetml") && magic == "PK" && len > 1_000
+        }),
+        &format!("{page}: 导出 Excel gives a workbook: {got}"),
+    )
+}
+
 pub async fn drill_to_overdue_weeks(client: &Client, app: &TestApp, shots: &Path) -> Result<()> {
     let db = &app.app.db().conn;
     let maintainers = organization::Entity::find()
@@ -110,6 +137,7 @@ pub async fn drill_to_overdue_weeks(client: &Client, app: &TestApp, shots: &Path
         &format!("by agency, names whole in the table: {table:?}"),
     )?;
     texts_apart(client, "by agency").await?;
+    exports_workbook(client, "by agency").await?;
     save_screenshot(client, shots, "statistics-by-agency").await?;
 
     // The first agency's 超期 figure: its missed weeks in 运维管理.
@@ -127,6 +155,7 @@ pub async fn drill_to_overdue_weeks(client: &Client, app: &TestApp, shots: &Path
     )?;
     let rows = text_of(client, "[data-testid=list] tbody").await?;
     check(rows.contains("超期"), "the rows are the missed weeks")?;
+    exports_workbook(client, "the missed weeks").await?;
     save_screenshot(client, shots, "statistics-overdue-weeks").await?;
 
     // On a phone-wide window the page still reads: the chart shrinks, its names stay apart.

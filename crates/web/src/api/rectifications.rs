@@ -91,6 +91,10 @@ pub struct RectificationQuery {
     pub deadline_from: Option<NaiveDate>,
     /// Deadline on or before this day.
     pub deadline_to: Option<NaiveDate>,
+    /// Issued (下发) on or after this day (Shanghai).
+    pub issued_from: Option<NaiveDate>,
+    /// Issued on or before this day (Shanghai).
+    pub issued_to: Option<NaiveDate>,
     /// Only those with an extension request waiting (延期申请).
     pub extension_pending: Option<bool>,
     pub page: Option<u64>,
@@ -127,6 +131,8 @@ fn filter_of(q: &RectificationQuery) -> Result<RectificationFilter, ApiError> {
         keyword: emss_db::repo::keyword(q.keyword.as_deref()),
         deadline_from: q.deadline_from,
         deadline_to: q.deadline_to,
+        issued_from: q.issued_from,
+        issued_to: q.issued_to,
         extension_pending: q.extension_pending.unwrap_or(false),
         ..Default::default()
     })

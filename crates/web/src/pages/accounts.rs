@@ -5,7 +5,8 @@ use super::{PageForm, PageQuery};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{PageError, render};
-use crate::list::{Pager, csv_response, pager};
+use crate::export::{Cell, ExportFormat, audit_export, export_response, whole_export};
+use crate::list::{Pager, pager};
 use crate::shell::Shell;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -14,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use emss_app::account::{self as accounts, NewAccountInput};
 use emss_db::repo::account::{AccountFilter, AccountRow, AccountWithOrg};
 use emss_domain::account_rights::AccountAction;
-use emss_domain::listing::PageRequest;
+use emss_domain::listing::{MAX_EXPORT_ROWS, PageRequest};
 use emss_domain::time::{EMPTY, format_optional};
 use emss_domain::{Actor, ErrorCode, OrgKind, Role};
 use serde::Deserialize;
@@ -170,30 +171,57 @@ pub async fn list(
     }))
 }
 
-pub async fn export(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PageQuery(q): PageQuery<AccountListQuery>,
+crate::export::export_handlers!(export, export_xlsx, AccountListQuery, export_as);
+
+/// The accounts as filtered, refused past the export limit, audited.
+async fn export_as(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &AccountListQuery,
+    format: ExportFormat,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let page = accounts::list(&state.app, actor, &q.filter(), PageRequest::export()).await?;
-    let rows = page.items.into_iter().enumerate().map(|(i, r)| {
-        let r = row(&state, r);
-        vec![
-            (i + 1).to_string(),
-            r.username,
-            r.name,
-            r.org_name,
-            r.org_kind.to_string(),
-            r.district,
-            r.roles,
-            r.phone,
-            r.state.to_string(),
-            r.last_login,
-        ]
-    });
-    Ok(csv_response(
-        "账户列表.csv",
+    whole_export(
+        page.total,
+        MAX_EXPORT_ROWS,
+        "keyword",
+        ("个", "账户"),
+        "加筛选条件",
+    )?;
+    audit_export(
+        &state.app,
+        actor,
+        "account.export",
+        q.pairs(),
+        page.total,
+        format,
+    )
+    .await?;
+    let rows = page
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let r = row(state, r);
+            vec![
+                Cell::count(i as u64 + 1),
+                r.username.into(),
+                r.name.into(),
+                r.org_name.into(),
+                Cell::Text(r.org_kind.to_string()),
+                r.district.into(),
+                r.roles.into(),
+                // Masked as on screen.
+                r.phone.into(),
+                Cell::Text(r.state.to_string()),
+                r.last_login.into(),
+            ]
+        })
+        .collect();
+    Ok(export_response(
+        format,
+        "账户列表",
         &[
             "序号",
             "用户名",
@@ -207,7 +235,8 @@ pub async fn export(
             "最近登录",
         ],
         rows,
-    ))
+    )
+    .await?)
 }
 
 pub struct RoleOption {

@@ -5,7 +5,8 @@ use super::{PageForm, PageQuery};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{PageError, render};
-use crate::list::{Pager, csv_response, pager};
+use crate::export::{Cell, ExportFormat, audit_export, export_response, whole_export};
+use crate::list::{Pager, pager};
 use crate::shell::Shell;
 use askama::Template;
 use axum::extract::{Path, Request, State};
@@ -14,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use emss_app::filing::{FilingInput, FilingVersionView, FilingView, Registration};
 use emss_db::repo::filing::FilingFilter;
 use emss_domain::filing::{FilingDocument, FilingState, TESTING_FIELDS};
-use emss_domain::listing::PageRequest;
+use emss_domain::listing::{MAX_EXPORT_ROWS, PageRequest};
 use emss_domain::monitoring::{FLUE_GAS_PARAMETERS, WASTEWATER_PARAMETERS};
 use emss_domain::time::{EMPTY, format_datetime, format_optional};
 use emss_domain::{AgencyCategory, ErrorCode, Permission};
@@ -433,34 +434,60 @@ pub async fn public_list(
     Ok(render(&list_page(&state, &ctx, q, true).await?))
 }
 
-pub async fn export(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PageQuery(q): PageQuery<ListQuery>,
+crate::export::export_handlers!(export, export_xlsx, ListQuery, export_as);
+
+/// The register as filtered, refused past the export limit, audited.
+async fn export_as(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &ListQuery,
+    format: ExportFormat,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let page = emss_app::filing::search(&state.app, Some(actor), q.filter(), PageRequest::export())
         .await?;
-    let rows = page.items.into_iter().enumerate().map(|(i, v)| {
-        let uscc = v.uscc.clone();
-        let r = row(v);
-        vec![
-            (i + 1).to_string(),
-            r.name,
-            uscc,
-            r.category,
-            r.legal_representative,
-            r.contact,
-            r.address,
-            r.lab_address,
-            r.district,
-            r.capabilities,
-            r.state,
-            r.published.to_string(),
-        ]
-    });
-    Ok(csv_response(
-        "机构查询.csv",
+    whole_export(
+        page.total,
+        MAX_EXPORT_ROWS,
+        "keyword",
+        ("家", "机构"),
+        "加筛选条件",
+    )?;
+    audit_export(
+        &state.app,
+        actor,
+        "filing.export",
+        q.pairs(),
+        page.total,
+        format,
+    )
+    .await?;
+    let rows = page
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let uscc = v.uscc.clone();
+            let r = row(v);
+            vec![
+                Cell::count(i as u64 + 1),
+                r.name.into(),
+                uscc.into(),
+                r.category.into(),
+                r.legal_representative.into(),
+                r.contact.into(),
+                r.address.into(),
+                r.lab_address.into(),
+                r.district.into(),
+                r.capabilities.into(),
+                r.state.into(),
+                Cell::Text(r.published.to_string()),
+            ]
+        })
+        .collect();
+    Ok(export_response(
+        format,
+        "机构查询",
         &[
             "序号",
             "机构名称",
@@ -476,7 +503,8 @@ pub async fn export(
             "状态",
         ],
         rows,
-    ))
+    )
+    .await?)
 }
 
 pub struct TrailRow {

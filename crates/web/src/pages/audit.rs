@@ -5,17 +5,17 @@ use super::PageQuery;
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{PageError, render};
-use crate::list::{Pager, csv_response, pager};
+use crate::export::{Cell, EXPORT_PAGE, ExportFormat, ExportWriter, whole_export};
+use crate::list::{Pager, pager};
 use crate::shell::Shell;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use chrono::{NaiveDate, TimeZone};
-use chrono_tz::Asia::Shanghai;
+use chrono::NaiveDate;
 use emss_app::audit::EntryView;
 use emss_db::repo::audit::AuditFilter;
 use emss_domain::ErrorCode;
-use emss_domain::listing::PageRequest;
+use emss_domain::listing::{MAX_EXPORT_ROWS, PageRequest};
 use emss_domain::time::{EMPTY, format_datetime_seconds};
 use serde::Deserialize;
 
@@ -36,10 +36,7 @@ pub struct AuditQuery {
 
 fn day_start(s: Option<&str>) -> Option<chrono::DateTime<chrono::Utc>> {
     let date = NaiveDate::parse_from_str(s?.trim(), "%Y-%m-%d").ok()?;
-    Shanghai
-        .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
-        .single()
-        .map(|d| d.with_timezone(&chrono::Utc))
+    Some(emss_domain::time::day_start(date))
 }
 
 fn non_empty(s: &Option<String>) -> Option<String> {
@@ -59,6 +56,7 @@ impl AuditQuery {
             action: non_empty(&self.action),
             object_id: non_empty(&self.object_id),
             outcome: non_empty(&self.outcome),
+            up_to_seq: None,
         }
     }
 
@@ -203,43 +201,43 @@ pub async fn list(
     }))
 }
 
-pub async fn export(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PageQuery(q): PageQuery<AuditQuery>,
+crate::export::export_handlers!(export, export_xlsx, AuditQuery, export_as);
+
+/// The entries as filtered, read and written a page at a time (a log holds millions); the
+/// export itself is audited.
+async fn export_as(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &AuditQuery,
+    format: ExportFormat,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let filter: serde_json::Map<String, serde_json::Value> = q
+    let chunk = |n: u64| PageRequest {
+        page: n,
+        page_size: EXPORT_PAGE,
+    };
+    let first =
+        emss_app::audit::search(&state.app, actor, q.filter(), q.actor.as_deref(), chunk(1))
+            .await?;
+    whole_export(
+        first.total,
+        MAX_EXPORT_ROWS,
+        "from",
+        ("条", "日志"),
+        "缩小时间范围或加筛选条件",
+    )?;
+    let mut filter: serde_json::Map<String, serde_json::Value> = q
         .pairs()
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
         .collect();
+    filter.insert("format".into(), format.as_str().into());
+    filter.insert("rows".into(), first.total.into());
     emss_app::audit::record_export(&state.app, actor, serde_json::Value::Object(filter)).await?;
-    let page = emss_app::audit::search(
-        &state.app,
-        actor,
-        q.filter(),
-        q.actor.as_deref(),
-        PageRequest::export(),
-    )
-    .await?;
-    let rows = page.items.into_iter().map(|v| {
-        let r = row(v);
-        vec![
-            r.seq.to_string(),
-            r.at,
-            r.actor,
-            r.action,
-            r.object,
-            r.outcome.to_string(),
-            r.request_id,
-            r.ip,
-            r.detail,
-        ]
-    });
-    Ok(csv_response(
-        "审计日志.csv",
+    let mut out = ExportWriter::start(
+        format,
+        "审计日志",
         &[
             "序号",
             "时间",
@@ -251,8 +249,47 @@ pub async fn export(
             "来源地址",
             "详情",
         ],
-        rows,
-    ))
+    );
+    let pinned = AuditFilter {
+        up_to_seq: first.items.first().map(|e| e.row.seq),
+        ..q.filter()
+    };
+    let mut items = first.items;
+    let mut written = 0u64;
+    let mut n = 1;
+    while !items.is_empty() && written < first.total {
+        written += items.len() as u64;
+        let page = items
+            .into_iter()
+            .map(|v| {
+                let at = emss_domain::time::shanghai_time(v.row.at);
+                let r = row(v);
+                vec![
+                    Cell::Number(r.seq as f64),
+                    Cell::Seconds(at),
+                    r.actor.into(),
+                    r.action.into(),
+                    r.object.into(),
+                    Cell::Text(r.outcome.to_string()),
+                    r.request_id.into(),
+                    r.ip.into(),
+                    r.detail.into(),
+                ]
+            })
+            .collect();
+        out.write(page).await;
+        n += 1;
+        items = emss_app::audit::search(
+            &state.app,
+            actor,
+            pinned.clone(),
+            q.actor.as_deref(),
+            chunk(n),
+        )
+        .await?
+        .items;
+    }
+    Ok(out.finish().await?)
 }
 
 #[derive(Template)]

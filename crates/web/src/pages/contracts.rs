@@ -5,6 +5,7 @@ use super::{PageForm, PageQuery};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{PageError, render};
+use crate::export::{Cell, ExportFormat, audit_export, export_response, whole_export};
 use crate::list::{Pager, pager};
 use crate::shell::Shell;
 use askama::Template;
@@ -16,7 +17,7 @@ use emss_app::contracts::{
 };
 use emss_db::repo::contract::ContractFilter;
 use emss_domain::contract::{ContractAction, ContractNature, ContractState};
-use emss_domain::listing::PageRequest;
+use emss_domain::listing::{MAX_EXPORT_ROWS, PageRequest};
 use emss_domain::time::{format_datetime, format_optional};
 use emss_domain::{ErrorCode, Permission};
 use serde::Deserialize;
@@ -51,13 +52,7 @@ pub async fn list(
     PageQuery(q): PageQuery<ListQuery>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let pick = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
-    let filter = ContractFilter {
-        enterprise_id: pick(&q.enterprise_id),
-        state: pick(&q.state).filter(|s| ContractState::parse(s).is_some()),
-        pending_change: q.change.as_deref() == Some("pending"),
-        ..Default::default()
-    };
+    let (filter, pairs) = filter_of(&q);
     let page = emss_app::contracts::list(
         &state.app,
         actor,
@@ -65,22 +60,7 @@ pub async fn list(
         PageRequest::new(q.page, q.page_size),
     )
     .await?;
-    let pairs = [
-        (
-            "enterprise_id",
-            filter.enterprise_id.clone().unwrap_or_default(),
-        ),
-        ("state", filter.state.clone().unwrap_or_default()),
-        (
-            "change",
-            if filter.pending_change {
-                "pending".to_string()
-            } else {
-                String::new()
-            },
-        ),
-    ];
-    let pager = pager(&page, "/contracts", &pairs, None);
+    let pager = pager(&page, "/contracts", &pairs, Some("/contracts/export.csv"));
     let first = page.first_number();
     let rows = page
         .items
@@ -128,6 +108,102 @@ pub async fn list(
         states,
         can_create: Permission::ManageContracts.allows(Some(actor)),
     }))
+}
+
+fn filter_of(q: &ListQuery) -> (ContractFilter, Vec<(&'static str, String)>) {
+    let pick = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let filter = ContractFilter {
+        enterprise_id: pick(&q.enterprise_id),
+        state: pick(&q.state).filter(|s| ContractState::parse(s).is_some()),
+        pending_change: q.change.as_deref() == Some("pending"),
+        ..Default::default()
+    };
+    let pairs = vec![
+        (
+            "enterprise_id",
+            filter.enterprise_id.clone().unwrap_or_default(),
+        ),
+        ("state", filter.state.clone().unwrap_or_default()),
+        (
+            "change",
+            if filter.pending_change {
+                "pending".to_string()
+            } else {
+                String::new()
+            },
+        ),
+    ];
+    (filter, pairs)
+}
+
+crate::export::export_handlers!(export, export_xlsx, ListQuery, export_as);
+
+/// The contracts as filtered, refused past the export limit, audited.
+async fn export_as(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &ListQuery,
+    format: ExportFormat,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (filter, pairs) = filter_of(q);
+    let page = emss_app::contracts::list(&state.app, actor, filter, PageRequest::export()).await?;
+    whole_export(
+        page.total,
+        MAX_EXPORT_ROWS,
+        "state",
+        ("份", "合同"),
+        "加筛选条件",
+    )?;
+    audit_export(
+        &state.app,
+        actor,
+        "contract.export",
+        pairs,
+        page.total,
+        format,
+    )
+    .await?;
+    let rows = page
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            vec![
+                Cell::count(i as u64 + 1),
+                c.agency_name.into(),
+                c.enterprise_name.into(),
+                c.title.into(),
+                c.nature_label.into(),
+                match c.amount.parse::<f64>() {
+                    Ok(n) => Cell::Number(n),
+                    Err(_) => Cell::Text(c.amount),
+                },
+                Cell::Date(c.performance_start),
+                Cell::Date(c.performance_end),
+                Cell::at(c.submitted_at),
+                c.state_label.into(),
+            ]
+        })
+        .collect();
+    Ok(export_response(
+        format,
+        "合同信息",
+        &[
+            "序号",
+            "服务机构",
+            "甲方",
+            "合同标题",
+            "合同性质",
+            "合同金额（元）",
+            "履行开始时间",
+            "履行结束时间",
+            "提交时间",
+            "状态",
+        ],
+        rows,
+    )
+    .await?)
 }
 
 /// The contract form as typed.

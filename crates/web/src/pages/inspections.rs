@@ -7,6 +7,7 @@ use super::{PageForm, PageQuery};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{PageError, render};
+use crate::export::{Cell, ExportFormat, audit_export, export_response, whole_export};
 use crate::list::{Pager, pager};
 use crate::shell::Shell;
 use askama::Template;
@@ -19,7 +20,7 @@ use emss_app::inspections::{
 };
 use emss_db::repo::inspection::InspectionFilter;
 use emss_domain::inspection::{Answer, ChecklistItem, FindingSubject, InspectionKind, Severity};
-use emss_domain::listing::PageRequest;
+use emss_domain::listing::{MAX_EXPORT_ROWS, PageRequest};
 use emss_domain::time::{format_datetime, format_optional};
 use emss_domain::{Actor, ErrorCode, Permission};
 use serde::Deserialize;
@@ -187,77 +188,58 @@ const EXPORT_HEADER: &[&str] = &[
     "记录时间",
 ];
 
-async fn export_rows(
+crate::export::export_handlers!(export, export_xlsx, ListQuery, export_as);
+
+/// The inspections as filtered, refused past the export limit, audited.
+async fn export_as(
     state: &AppState,
-    actor: &Actor,
+    ctx: &Ctx,
     q: &ListQuery,
-    format: &str,
-) -> Result<Vec<Vec<String>>, PageError> {
+    format: ExportFormat,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let (filter, pairs) = filter_of(q);
     let page =
         emss_app::inspections::list(&state.app, actor, filter, PageRequest::export()).await?;
-    crate::list::whole_export(
+    whole_export(
         page.total,
-        page.items.len(),
+        MAX_EXPORT_ROWS,
         "from",
         ("次", "检查"),
         "缩小日期范围或加筛选条件",
     )?;
-    crate::list::audit_export(
+    audit_export(
         &state.app,
         actor,
         "inspection.export",
         pairs,
-        page.items.len(),
+        page.total,
         format,
     )
     .await?;
-    Ok(page
+    let rows = page
         .items
         .into_iter()
         .enumerate()
         .map(|(i, o)| {
             vec![
-                (i + 1).to_string(),
-                o.inspected_on.to_string(),
-                o.kind_label,
-                o.state_label,
-                o.inspector_org_name,
-                o.inspectors.join("、"),
-                o.agency_name,
-                o.enterprise_name,
-                o.outlet_name,
-                o.task_number,
-                o.findings.to_string(),
-                o.summary,
-                format_optional(o.completed_at),
+                Cell::count(i as u64 + 1),
+                Cell::Date(o.inspected_on),
+                o.kind_label.into(),
+                o.state_label.into(),
+                o.inspector_org_name.into(),
+                o.inspectors.join("、").into(),
+                o.agency_name.into(),
+                o.enterprise_name.into(),
+                o.outlet_name.into(),
+                o.task_number.into(),
+                Cell::Number(o.findings as f64),
+                o.summary.into(),
+                Cell::at(o.completed_at),
             ]
         })
-        .collect())
-}
-
-pub async fn export(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PageQuery(q): PageQuery<ListQuery>,
-) -> Result<Response, PageError> {
-    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let rows = export_rows(&state, actor, &q, "csv").await?;
-    Ok(crate::list::csv_response(
-        "监督检查.csv",
-        EXPORT_HEADER,
-        rows,
-    ))
-}
-
-pub async fn export_xlsx(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PageQuery(q): PageQuery<ListQuery>,
-) -> Result<Response, PageError> {
-    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let rows = export_rows(&state, actor, &q, "xlsx").await?;
-    Ok(crate::list::xlsx_response("监督检查.xlsx", "监督检查", EXPORT_HEADER, rows).await?)
+        .collect();
+    Ok(export_response(format, "监督检查", EXPORT_HEADER, rows).await?)
 }
 
 /// One comparison row as typed.

@@ -8,8 +8,8 @@ use crate::AppState;
 use crate::assets;
 use crate::context::Ctx;
 use crate::error::{PageError, render};
+use crate::export::{Cell, EXPORT_PAGE, ExportFormat, ExportWriter, audit_export, whole_export};
 use crate::form_view::{self, FormView};
-use crate::list::ExportFormat;
 use crate::list::{Pager, pager};
 use crate::shell::Shell;
 use askama::Template;
@@ -20,12 +20,13 @@ use emss_app::records::{RecordDetail, RecordView, VisitView};
 use emss_db::repo::record::RecordFilter;
 use emss_domain::fault::FaultKind;
 use emss_domain::form::evaluate::Evaluation;
-use emss_domain::listing::PageRequest;
+use emss_domain::listing::{MAX_EXPORT_ROWS, PageRequest};
 use emss_domain::record::{FlagKind, RecordState, VisitRules};
 use emss_domain::time::{EMPTY, format_datetime, format_optional};
 use emss_domain::{Actor, ErrorCode};
 use serde::Deserialize;
 use serde_json::Value;
+use std::collections::HashSet;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
@@ -281,24 +282,10 @@ pub async fn list(
     }))
 }
 
-/// 导出: the list as filtered, every row, as CSV (UTF-8 with BOM).
-pub async fn export(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PageQuery(q): PageQuery<ListQuery>,
-) -> Result<Response, PageError> {
-    export_as(&state, &ctx, &q, ExportFormat::Csv).await
-}
+crate::export::export_handlers!(export, export_xlsx, ListQuery, export_as);
 
-/// 导出 Excel: the same rows as a workbook.
-pub async fn export_xlsx(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PageQuery(q): PageQuery<ListQuery>,
-) -> Result<Response, PageError> {
-    export_as(&state, &ctx, &q, ExportFormat::Xlsx).await
-}
-
+/// The records are read a page at a time and written as they come, so an export of the whole
+/// limit (50 000 rows) keeps the memory of one page.
 async fn export_as(
     state: &AppState,
     ctx: &Ctx,
@@ -307,49 +294,51 @@ async fn export_as(
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let (filter, pairs) = filter_of(state, q).await?;
-    let page = emss_app::records::list(&state.app, actor, filter, PageRequest::export()).await?;
-    crate::list::whole_export(
-        page.total,
-        page.items.len(),
+    let chunk = |n: u64| PageRequest {
+        page: n,
+        page_size: EXPORT_PAGE,
+    };
+    let first = emss_app::records::list(&state.app, actor, filter.clone(), chunk(1)).await?;
+    whole_export(
+        first.total,
+        MAX_EXPORT_ROWS,
         "from",
         ("条", "记录"),
         "缩小日期范围或加筛选条件",
     )?;
-    crate::list::audit_export(
+    audit_export(
         &state.app,
         actor,
         "record.export",
         pairs,
-        page.items.len(),
-        format.as_str(),
+        first.total,
+        format,
     )
     .await?;
-    let rows = page.items.into_iter().enumerate().map(|(i, r)| {
+    let row = |number: u64, r: RecordView| {
+        let verdict = if r.state == RecordState::Draft.as_str() {
+            ""
+        } else if r.failed {
+            "不合格"
+        } else {
+            "合格"
+        };
+        let flags: Vec<&str> = r.flags.iter().map(|f| f.label.as_str()).collect();
         vec![
-            (i + 1).to_string(),
-            r.number,
-            r.agency_name,
-            r.enterprise_name,
-            r.outlet_name,
-            r.form_name,
-            r.filer_name,
-            r.visit_date.to_string(),
-            r.state_label,
-            if r.state == RecordState::Draft.as_str() {
-                String::new()
-            } else if r.failed {
-                "不合格".to_string()
-            } else {
-                "合格".to_string()
-            },
-            r.flags
-                .iter()
-                .map(|f| f.label.as_str())
-                .collect::<Vec<_>>()
-                .join("、"),
+            Cell::count(number),
+            r.number.into(),
+            r.agency_name.into(),
+            r.enterprise_name.into(),
+            r.outlet_name.into(),
+            r.form_name.into(),
+            r.filer_name.into(),
+            Cell::Date(r.visit_date),
+            r.state_label.into(),
+            Cell::Text(verdict.to_string()),
+            Cell::Text(flags.join("、")),
         ]
-    });
-    Ok(crate::list::export_response(
+    };
+    let mut out = ExportWriter::start(
         format,
         "运维记录",
         &[
@@ -365,9 +354,30 @@ async fn export_as(
             "判定",
             "标记",
         ],
-        rows.collect(),
-    )
-    .await?)
+    );
+    let mut items = first.items;
+    let mut written = 0u64;
+    let mut n = 1;
+    // Records filed meanwhile come first in the order and push the pages down: a row already
+    // written on the page before is not written twice.
+    let mut previous: HashSet<String> = HashSet::new();
+    while !items.is_empty() && written < first.total {
+        items.retain(|r| !previous.contains(&r.id));
+        previous = items.iter().map(|r| r.id.clone()).collect();
+        let page: Vec<Vec<Cell>> = items
+            .into_iter()
+            .map(|r| {
+                written += 1;
+                row(written, r)
+            })
+            .collect();
+        out.write(page).await;
+        n += 1;
+        items = emss_app::records::list(&state.app, actor, filter.clone(), chunk(n))
+            .await?
+            .items;
+    }
+    Ok(out.finish().await?)
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -6,18 +6,20 @@ use crate::AppState;
 use crate::assets;
 use crate::context::Ctx;
 use crate::error::{PageError, render};
+use crate::export::{Cell, ExportFormat, audit_export, export_response, whole_export};
 use crate::list::{Pager, pager};
 use crate::shell::Shell;
 use askama::Template;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
 use emss_app::rectifications::{
     Allowed, ProblemInput, RectificationDetail, RectificationInput, RectificationView,
     ResponseInput, ResponseProblem,
 };
 use emss_db::repo::rectification::RectificationFilter;
-use emss_domain::listing::PageRequest;
+use emss_domain::listing::{MAX_EXPORT_ROWS, PageRequest};
 use emss_domain::rectification::{ProblemSource, RectificationState};
 use emss_domain::time::{format_datetime, format_optional};
 use emss_domain::{Actor, ErrorCode, OrgKind, Permission};
@@ -36,6 +38,8 @@ pub struct ListQuery {
     pub district_code: Option<String>,
     pub deadline_from: Option<String>,
     pub deadline_to: Option<String>,
+    pub issued_from: Option<String>,
+    pub issued_to: Option<String>,
     pub page: Option<u64>,
     pub page_size: Option<u64>,
 }
@@ -70,8 +74,11 @@ fn filter_of(q: &ListQuery) -> (RectificationFilter, Vec<(&'static str, String)>
         keyword: emss_db::repo::keyword(q.keyword.as_deref()),
         deadline_from: day(&q.deadline_from),
         deadline_to: day(&q.deadline_to),
+        issued_from: day(&q.issued_from),
+        issued_to: day(&q.issued_to),
         ..Default::default()
     };
+    let shown = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let pairs = vec![
         ("tab", tab),
         ("keyword", filter.keyword.clone().unwrap_or_default()),
@@ -80,20 +87,10 @@ fn filter_of(q: &ListQuery) -> (RectificationFilter, Vec<(&'static str, String)>
             "district_code",
             filter.district_code.clone().unwrap_or_default(),
         ),
-        (
-            "deadline_from",
-            filter
-                .deadline_from
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-        ),
-        (
-            "deadline_to",
-            filter
-                .deadline_to
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-        ),
+        ("deadline_from", shown(filter.deadline_from)),
+        ("deadline_to", shown(filter.deadline_to)),
+        ("issued_from", shown(filter.issued_from)),
+        ("issued_to", shown(filter.issued_to)),
     ];
     (filter, pairs)
 }
@@ -110,6 +107,8 @@ pub struct ListPage {
     pub keyword: String,
     pub deadline_from: String,
     pub deadline_to: String,
+    pub issued_from: String,
+    pub issued_to: String,
     pub agencies: Vec<(String, String, bool)>,
     /// (code, name, selected), for the city.
     pub districts: Vec<(String, String, bool)>,
@@ -194,6 +193,8 @@ pub async fn list(
         keyword: filter.keyword.unwrap_or_default(),
         deadline_from: pairs[4].1.clone(),
         deadline_to: pairs[5].1.clone(),
+        issued_from: pairs[6].1.clone(),
+        issued_to: pairs[7].1.clone(),
         agencies,
         districts,
         can_create: Permission::IssueRectifications.allows(Some(actor)),
@@ -217,80 +218,62 @@ const EXPORT_HEADER: &[&str] = &[
     "销号时间",
 ];
 
-/// The list's rows with its filter, for an export in `format`: refused past the export limit (a
-/// spreadsheet that silently stops would read as the whole list), audited.
-async fn export_rows(
+crate::export::export_handlers!(export, export_xlsx, ListQuery, export_as);
+
+/// The orders as filtered, refused past the export limit (a spreadsheet that silently stops
+/// would read as the whole list), audited.
+async fn export_as(
     state: &AppState,
-    actor: &Actor,
+    ctx: &Ctx,
     q: &ListQuery,
-    format: &str,
-) -> Result<Vec<Vec<String>>, PageError> {
+    format: ExportFormat,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let (filter, pairs) = filter_of(q);
     let page =
         emss_app::rectifications::list(&state.app, actor, filter, PageRequest::export()).await?;
-    crate::list::whole_export(
+    whole_export(
         page.total,
-        page.items.len(),
+        MAX_EXPORT_ROWS,
         "deadline_from",
         ("份", "整改单"),
         "缩小期限范围或加筛选条件",
     )?;
-    crate::list::audit_export(
+    audit_export(
         &state.app,
         actor,
         "rectification.export",
         pairs,
-        page.items.len(),
+        page.total,
         format,
     )
     .await?;
-    Ok(page
+    let rows = page
         .items
         .into_iter()
         .enumerate()
         .map(|(i, o)| {
             vec![
-                (i + 1).to_string(),
-                o.number.clone(),
-                o.title.clone(),
-                o.issuer_name.clone(),
-                o.agency_name.clone(),
-                o.enterprise_name.clone(),
-                o.deadline.to_string(),
-                o.state_label.clone(),
-                if o.overdue { "逾期" } else { "" }.to_string(),
-                o.days_late
-                    .filter(|d| *d > 0)
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-                format_optional(o.issued_at),
-                format_optional(o.responded_at),
-                format_optional(o.closed_at),
+                Cell::count(i as u64 + 1),
+                o.number.into(),
+                o.title.into(),
+                o.issuer_name.into(),
+                o.agency_name.into(),
+                o.enterprise_name.into(),
+                Cell::Date(o.deadline),
+                o.state_label.into(),
+                Cell::Text(if o.overdue { "逾期" } else { "" }.to_string()),
+                match o.days_late.filter(|d| *d > 0) {
+                    Some(d) => Cell::Number(f64::from(d)),
+                    None => Cell::Text(String::new()),
+                },
+                Cell::at(o.issued_at),
+                Cell::at(o.responded_at),
+                Cell::at(o.closed_at),
             ]
         })
-        .collect())
-}
-
-/// The list as CSV, with the list's filter.
-pub async fn export(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PageQuery(q): PageQuery<ListQuery>,
-) -> Result<Response, PageError> {
-    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let rows = export_rows(&state, actor, &q, "csv").await?;
-    Ok(crate::list::csv_response("整改单.csv", EXPORT_HEADER, rows))
-}
-
-/// The list as an Excel workbook, with the list's filter.
-pub async fn export_xlsx(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PageQuery(q): PageQuery<ListQuery>,
-) -> Result<Response, PageError> {
-    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let rows = export_rows(&state, actor, &q, "xlsx").await?;
-    Ok(crate::list::xlsx_response("整改单.xlsx", "整改单", EXPORT_HEADER, rows).await?)
+        .collect();
+    Ok(export_response(format, "整改单", EXPORT_HEADER, rows).await?)
 }
 
 /// One problem row of the order form.

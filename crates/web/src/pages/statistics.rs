@@ -8,12 +8,13 @@ use crate::AppState;
 use crate::chart;
 use crate::context::Ctx;
 use crate::error::{PageError, render};
+use crate::export::{self, ExportFormat, audit_export, export_response};
 use crate::shell::Shell;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use chrono::NaiveDate;
-use emss_app::statistics::{Dashboard, StatsQuery, StatsRow, StatsTable};
+use emss_app::statistics::{Dashboard, StatsQuery, StatsRow, StatsTable, Supervision};
 use emss_domain::statistics::{Dimension, Tally};
 use emss_domain::{Actor, ErrorCode, OrgKind, Permission};
 use serde::Deserialize;
@@ -490,12 +491,16 @@ pub async fn show(
     Ok(render(&page))
 }
 
-async fn export_rows(
+crate::export::export_handlers!(export, export_xlsx, Query, export_as);
+
+/// The table as shown, with its 合计 row, audited.
+async fn export_as(
     state: &AppState,
-    actor: &Actor,
+    ctx: &Ctx,
     q: &Query,
-    format: &str,
-) -> Result<(Vec<String>, Vec<Vec<crate::list::XlsxCell>>), PageError> {
+    format: ExportFormat,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let today = emss_domain::time::shanghai_date(state.app.now());
     let (query, error) = query_of(actor, q, today);
     if let Some(e) = error {
@@ -506,20 +511,19 @@ async fn export_rows(
     let mut pairs = vec![("group", query.dimension.as_str().to_string())];
     pairs.extend(base.parties());
     pairs.extend(base.days("from", "to"));
-    crate::list::audit_export(
+    audit_export(
         &state.app,
         actor,
         "statistics.export",
         pairs,
-        table.rows.len(),
+        table.rows.len() as u64,
         format,
     )
     .await?;
-    let mut header = vec![query.dimension.label().to_string()];
-    header.extend(COLUMNS.iter().map(|(_, h)| h.to_string()));
+    let mut header = vec![query.dimension.label()];
+    header.extend(COLUMNS.iter().map(|(_, h)| *h));
     let line = |label: &str, t: &Tally| {
-        use crate::list::XlsxCell::{Number, Text};
-        let mut row = vec![Text(label.to_string())];
+        let mut row = vec![export::Cell::Text(label.to_string())];
         row.extend(
             [
                 t.records,
@@ -534,48 +538,18 @@ async fn export_rows(
                 t.made_up,
                 t.overdue,
             ]
-            .map(|v| Number(v as f64)),
+            .map(export::Cell::count),
         );
-        row.push(Text(t.overdue_rate()));
+        row.push(export::Cell::Text(t.overdue_rate()));
         row
     };
-    let mut rows: Vec<Vec<crate::list::XlsxCell>> = table
+    let mut rows: Vec<Vec<export::Cell>> = table
         .rows
         .iter()
         .map(|r| line(&r.label, &r.tally))
         .collect();
     rows.push(line("合计", &table.total));
-    Ok((header, rows))
-}
-
-pub async fn export(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PageQuery(q): PageQuery<Query>,
-) -> Result<Response, PageError> {
-    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let (header, rows) = export_rows(&state, actor, &q, "csv").await?;
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let rows: Vec<Vec<String>> = rows
-        .into_iter()
-        .map(|r| {
-            r.into_iter()
-                .map(|c| c.to_string())
-                .collect::<Vec<String>>()
-        })
-        .collect();
-    Ok(crate::list::csv_response("统计查询.csv", &header, rows))
-}
-
-pub async fn export_xlsx(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PageQuery(q): PageQuery<Query>,
-) -> Result<Response, PageError> {
-    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let (header, rows) = export_rows(&state, actor, &q, "xlsx").await?;
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    Ok(crate::list::xlsx_cells_response("统计查询.xlsx", "统计查询", &header, rows).await?)
+    Ok(export_response(format, "统计查询", &header, rows).await?)
 }
 
 /// A figure of the dashboard: (label, text, the list it leads to).
@@ -592,6 +566,9 @@ pub struct DashboardView {
     pub top_overdue: Vec<(String, u64, u64, String, String)>,
     /// (agency, flagged, href).
     pub top_flagged: Vec<(String, u64, String)>,
+    /// The same for outlets.
+    pub top_overdue_outlets: Vec<(String, u64, u64, String, String)>,
+    pub top_flagged_outlets: Vec<(String, u64, String)>,
     /// (kind label, records, href).
     pub flag_kinds: Vec<(String, u64, String)>,
 }
@@ -625,6 +602,75 @@ fn period_cards(t: &Tally, f: &Filters) -> Vec<Card> {
     ]
 }
 
+fn supervision_cards(s: &Supervision, year_from: NaiveDate) -> Vec<Card> {
+    let link = |v: u64, href: String| (v > 0).then_some(href);
+    vec![
+        (
+            "本年下发整改单",
+            s.orders_issued.to_string(),
+            link(
+                s.orders_issued,
+                href("/rectifications", &[("issued_from", year_from.to_string())]),
+            ),
+        ),
+        (
+            "逾期未整改",
+            s.orders_overdue.to_string(),
+            link(s.orders_overdue, "/rectifications?tab=overdue".into()),
+        ),
+        (
+            "失控未结束",
+            s.out_of_control_open.to_string(),
+            link(
+                s.out_of_control_open,
+                "/fault-periods?kind=out_of_control&status=open".into(),
+            ),
+        ),
+        (
+            "失控逾期未处理",
+            s.out_of_control_overdue.to_string(),
+            link(
+                s.out_of_control_overdue,
+                "/fault-periods?kind=out_of_control&status=overdue".into(),
+            ),
+        ),
+    ]
+}
+
+/// (name, 应完成, 超期, overdue href, rate) of the rows most often overdue.
+fn top_overdue(
+    rows: &[StatsRow],
+    narrowed: &dyn Fn(&str) -> Filters,
+) -> Vec<(String, u64, u64, String, String)> {
+    rows.iter()
+        .map(|r| {
+            (
+                r.label.clone(),
+                r.tally.expected(),
+                r.tally.overdue,
+                narrowed(&r.key).overdue(),
+                r.tally.overdue_rate(),
+            )
+        })
+        .collect()
+}
+
+/// (name, flagged, href) of the rows most often flagged.
+fn top_flagged(
+    rows: &[StatsRow],
+    narrowed: &dyn Fn(&str) -> Filters,
+) -> Vec<(String, u64, String)> {
+    rows.iter()
+        .map(|r| {
+            (
+                r.label.clone(),
+                r.tally.flagged,
+                narrowed(&r.key).records(&[("flag", "any")]),
+            )
+        })
+        .collect()
+}
+
 pub fn dashboard_view(d: &Dashboard) -> DashboardView {
     let span = |from: NaiveDate, to: NaiveDate| Filters {
         from: Some(from),
@@ -634,6 +680,10 @@ pub fn dashboard_view(d: &Dashboard) -> DashboardView {
     let year = span(d.year_from, d.today);
     let agency = |id: &str| Filters {
         agency_id: Some(id.to_string()),
+        ..year.clone()
+    };
+    let outlet = |id: &str| Filters {
+        outlet_id: Some(id.to_string()),
         ..year.clone()
     };
     let trend_alt = format!(
@@ -656,6 +706,10 @@ pub fn dashboard_view(d: &Dashboard) -> DashboardView {
             (
                 format!("本年（{} 年）", d.year_from.format("%Y")),
                 period_cards(&d.year, &year),
+            ),
+            (
+                "整改与失控（截至今日）".to_string(),
+                supervision_cards(&d.supervision, d.year_from),
             ),
         ],
         trend_chart: chart::grouped_columns(
@@ -680,30 +734,10 @@ pub fn dashboard_view(d: &Dashboard) -> DashboardView {
                 )
             })
             .collect(),
-        top_overdue: d
-            .top_overdue
-            .iter()
-            .map(|r| {
-                (
-                    r.label.clone(),
-                    r.tally.expected(),
-                    r.tally.overdue,
-                    agency(&r.key).overdue(),
-                    r.tally.overdue_rate(),
-                )
-            })
-            .collect(),
-        top_flagged: d
-            .top_flagged
-            .iter()
-            .map(|r| {
-                (
-                    r.label.clone(),
-                    r.tally.flagged,
-                    agency(&r.key).records(&[("flag", "any")]),
-                )
-            })
-            .collect(),
+        top_overdue: top_overdue(&d.top_overdue, &agency),
+        top_flagged: top_flagged(&d.top_flagged, &agency),
+        top_overdue_outlets: top_overdue(&d.top_overdue_outlets, &outlet),
+        top_flagged_outlets: top_flagged(&d.top_flagged_outlets, &outlet),
         flag_kinds: d
             .flag_kinds
             .iter()

@@ -6,7 +6,7 @@ use super::{PageForm, PageQuery};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{PageError, render};
-use crate::list::ExportFormat;
+use crate::export::{Cell, ExportFormat, audit_export, export_response, whole_export};
 use crate::list::{Pager, pager};
 use crate::shell::Shell;
 use askama::Template;
@@ -19,7 +19,7 @@ use emss_app::tasks::{
 };
 use emss_db::repo::task::TaskFilter;
 use emss_domain::form::definition::OutletKind;
-use emss_domain::listing::PageRequest;
+use emss_domain::listing::{MAX_EXPORT_ROWS, PageRequest};
 use emss_domain::plan::PlanFrequency;
 use emss_domain::task::{ReportCategory, TaskState, Window};
 use emss_domain::{Actor, ErrorCode, Permission};
@@ -56,19 +56,93 @@ pub struct ListPage {
     pub pending_change: bool,
 }
 
+fn filter_of(q: &ListQuery) -> (TaskFilter, Vec<(&'static str, String)>) {
+    let filter = TaskFilter {
+        state: q.state.clone().filter(|s| TaskState::parse(s).is_some()),
+        keyword: emss_db::repo::keyword(q.keyword.as_deref()),
+        contract_id: None,
+        pending_change: q.change.as_deref() == Some("pending"),
+    };
+    let pairs = vec![
+        ("state", filter.state.clone().unwrap_or_default()),
+        ("keyword", filter.keyword.clone().unwrap_or_default()),
+        (
+            "change",
+            if filter.pending_change {
+                "pending".to_string()
+            } else {
+                String::new()
+            },
+        ),
+    ];
+    (filter, pairs)
+}
+
+crate::export::export_handlers!(export_tasks, export_tasks_xlsx, ListQuery, export_tasks_as);
+
+/// The tasks as filtered, refused past the export limit, audited.
+async fn export_tasks_as(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &ListQuery,
+    format: ExportFormat,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let (filter, pairs) = filter_of(q);
+    let page = emss_app::tasks::list(&state.app, actor, filter, PageRequest::export()).await?;
+    whole_export(
+        page.total,
+        MAX_EXPORT_ROWS,
+        "keyword",
+        ("个", "任务"),
+        "加筛选条件",
+    )?;
+    audit_export(&state.app, actor, "task.export", pairs, page.total, format).await?;
+    let rows = page
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            vec![
+                Cell::count(i as u64 + 1),
+                t.agency_name.into(),
+                t.enterprise_name.into(),
+                t.name.into(),
+                t.number.into(),
+                t.kind_label.into(),
+                Cell::Date(t.start_date),
+                Cell::Date(t.end_date),
+                t.state_label.into(),
+            ]
+        })
+        .collect();
+    Ok(export_response(
+        format,
+        "运维任务",
+        &[
+            "序号",
+            "服务机构",
+            "排污企业",
+            "任务名称",
+            "任务编号",
+            "任务类型",
+            "任务开始日期",
+            "任务结束日期",
+            "状态",
+        ],
+        rows,
+    )
+    .await?)
+}
+
 pub async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
     PageQuery(q): PageQuery<ListQuery>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let state_filter = q.state.clone().filter(|s| TaskState::parse(s).is_some());
-    let filter = TaskFilter {
-        state: state_filter.clone(),
-        keyword: emss_db::repo::keyword(q.keyword.as_deref()),
-        contract_id: None,
-        pending_change: q.change.as_deref() == Some("pending"),
-    };
+    let (filter, pairs) = filter_of(&q);
+    let state_filter = filter.state.clone();
     let keyword = filter.keyword.clone().unwrap_or_default();
     let pending_change = filter.pending_change;
     let page = emss_app::tasks::list(
@@ -78,23 +152,7 @@ pub async fn list(
         PageRequest::new(q.page, q.page_size),
     )
     .await?;
-    let pager = pager(
-        &page,
-        "/tasks",
-        &[
-            ("state", state_filter.clone().unwrap_or_default()),
-            ("keyword", keyword.clone()),
-            (
-                "change",
-                if pending_change {
-                    "pending".to_string()
-                } else {
-                    String::new()
-                },
-            ),
-        ],
-        None,
-    );
+    let pager = pager(&page, "/tasks", &pairs, Some("/tasks/export.csv"));
     let first = page.first_number();
     let rows = page
         .items
@@ -771,23 +829,7 @@ impl MaintenanceQuery {
     }
 }
 
-/// 运维管理 as CSV: the same filters, every row up to the export limit.
-pub async fn export(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PageQuery(q): PageQuery<MaintenanceQuery>,
-) -> Result<Response, PageError> {
-    export_as(&state, &ctx, &q, ExportFormat::Csv).await
-}
-
-/// 运维管理 as a workbook.
-pub async fn export_xlsx(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PageQuery(q): PageQuery<MaintenanceQuery>,
-) -> Result<Response, PageError> {
-    export_as(&state, &ctx, &q, ExportFormat::Xlsx).await
-}
+crate::export::export_handlers!(export, export_xlsx, MaintenanceQuery, export_as);
 
 async fn export_as(
     state: &AppState,
@@ -879,7 +921,7 @@ async fn export_as(
         row.insert(0, (i + 1).to_string());
         row
     });
-    Ok(crate::list::export_response(
+    Ok(export_response(
         format,
         "运维管理",
         &[
