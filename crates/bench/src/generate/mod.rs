@@ -100,10 +100,11 @@ pub async fn fill(db: &Database, scale: &Scale, seed: u64) -> Result<People> {
     bar.finish();
 
     records::records(db, scale, &ids, &tasks, version, now, &mut rng).await?;
-    // A database that grew over two years has planner statistics (autovacuum keeps them on
-    // PostgreSQL); a bulk load has none until it is analysed.
+    // A database that grew over two years has planner statistics and a visibility map
+    // (autovacuum keeps both on PostgreSQL); a bulk load has neither until it is vacuumed and
+    // analysed, and without the map PostgreSQL cannot answer from an index alone.
     if db.backend == emss_db::Backend::Postgres {
-        db.conn.execute_unprepared("ANALYZE").await?;
+        db.conn.execute_unprepared("VACUUM ANALYZE").await?;
     }
 
     let sites = tasks
