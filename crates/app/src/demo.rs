@@ -509,6 +509,7 @@ pub async fn load(app: &App, password: &str) -> Result<Vec<DemoLogin>, DemoError
         crate::inspections::load_demo(app, &regulator, &agency).await?;
         // The day's suggestions (整改建议) from what the demo holds.
         crate::rectifications::suggestions::run(app).await?;
+        crate::credit::load_demo(app).await?;
     }
     Ok(logins())
 }

@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod catalogue;
 pub mod context;
 pub mod contracts;
+pub mod credit;
 pub mod demo;
 pub mod enterprises;
 pub mod error;
@@ -141,7 +142,7 @@ impl App {
             keys::DataKeys::load_or_create(&settings.keys_dir).map_err(StartError::Keys)?;
         let witnessed =
             witness::parse_logs(&settings.witness_log_keys).map_err(StartError::Keys)?;
-        Ok(App {
+        let app = App {
             inner: Arc::new(Inner {
                 db,
                 blobs: Arc::new(blobs),
@@ -154,7 +155,14 @@ impl App {
                 forms: catalogue::Cache::default(),
                 witnessed,
             }),
-        })
+        };
+        credit::ensure_drafts(&app)
+            .await
+            .map_err(|e| StartError::Catalogue {
+                file: "credit/".into(),
+                detail: e.to_string(),
+            })?;
+        Ok(app)
     }
 
     /// `start` with the real clock.

@@ -443,6 +443,59 @@ pub async fn run(
         );
     }
 
+    // 信用评价: the city publishes the shipped indicator systems (once per database) and rates
+    // every agency for the running year, recomputed as the nightly run and 立即计算 do.
+    let systems = http
+        .send(
+            http.request(Method::GET, Some(&city), "/api/v1/credit/systems"),
+            StatusCode::OK,
+        )
+        .await?;
+    for draft in systems
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["state"] == "draft")
+    {
+        let id = draft["id"].as_str().ok_or("a system without its id")?;
+        http.send(
+            http.request(
+                Method::POST,
+                Some(&city),
+                &format!("/api/v1/credit/systems/{id}/publish"),
+            ),
+            StatusCode::OK,
+        )
+        .await?;
+    }
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let (h, token) = (http.clone(), city.clone());
+    out.push(
+        drive(
+            plan(
+                "city: 信用评价 of every agency, this year (1 client)",
+                "≤ 10 s",
+                None,
+                1,
+                3,
+            ),
+            pid,
+            move |_| {
+                let (h, token, year) = (h.clone(), token.clone(), year.clone());
+                async move {
+                    h.send(
+                        h.request(Method::POST, Some(&token), "/api/v1/credit/computations")
+                            .json(&json!({"period": year})),
+                        StatusCode::OK,
+                    )
+                    .await
+                    .map(drop)
+                }
+            },
+        )
+        .await,
+    );
+
     // Batch review of 200, one reviewer, one batch after another.
     let reviewer = tokens[&people.reviewer].clone();
     let signature = upload(

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod change_request;
 pub mod clock;
 pub mod contract;
+pub mod credit;
 pub mod crypto;
 pub mod district;
 pub mod duties;

@@ -90,6 +90,12 @@ pub enum Permission {
     ViewStatistics,
     /// The portal's style page (/help/ui): the three administrators, who look after the pages.
     ViewStyleGuide,
+    /// Editing and publishing the credit indicator systems (评价指标体系) and computing ratings on
+    /// demand: the city regulator.
+    ManageCredit,
+    /// 信用评价 ratings with their breakdown: the regulators (every agency), and an agency's main
+    /// account, task and contract managers (its own).
+    ViewCredit,
 }
 
 impl Permission {
@@ -127,6 +133,8 @@ impl Permission {
             Permission::ViewInspections => "view_inspections",
             Permission::ViewStatistics => "view_statistics",
             Permission::ViewStyleGuide => "view_style_guide",
+            Permission::ManageCredit => "manage_credit",
+            Permission::ViewCredit => "view_credit",
         }
     }
 
@@ -226,6 +234,16 @@ impl Permission {
             Permission::ViewStyleGuide => {
                 a.has_any_role(&[Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin])
             }
+            Permission::ManageCredit => Permission::PublishCatalogue.allows(actor),
+            Permission::ViewCredit => match a.org_kind {
+                OrgKind::Agency => {
+                    a.is_main || a.has_any_role(&[Role::TaskManager, Role::ContractManager])
+                }
+                OrgKind::CityRegulator | OrgKind::DistrictRegulator => {
+                    a.has_any_role(&[Role::CityRegulator, Role::DistrictRegulator])
+                }
+                _ => false,
+            },
         }
     }
 }

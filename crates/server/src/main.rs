@@ -327,6 +327,7 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
     tokio::spawn(emss_app::rectifications::suggestions::run_daily(
         app.clone(),
     ));
+    tokio::spawn(emss_app::credit::run_nightly(app.clone()));
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {

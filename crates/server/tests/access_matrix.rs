@@ -320,6 +320,28 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
         "api.records.list" => (Method::GET, "/api/v1/records?state=confirmed".into(), None),
         // 浦东's order to agency A past its deadline (整改中): every step is refused as invalid
         // (422) once past the access check, so nothing changes.
+        "api.credit.systems" => (Method::GET, "/api/v1/credit/systems".into(), None),
+        // The demo's systems are published: publishing again is refused as invalid (422).
+        "api.credit.systems.publish" => (
+            Method::POST,
+            format!(
+                "/api/v1/credit/systems/{}/publish",
+                demo_credit_system(t).await
+            ),
+            Some(json!({})),
+        ),
+        // A year before any filing: refused as invalid (422), nothing computed.
+        "api.credit.computations" => (
+            Method::POST,
+            "/api/v1/credit/computations".into(),
+            Some(json!({"period": "1999"})),
+        ),
+        "api.credit.ratings" => (Method::GET, "/api/v1/credit/ratings".into(), None),
+        "api.credit.rating" => (
+            Method::GET,
+            format!("/api/v1/credit/ratings/{}", org_of(t, "agency_a").await),
+            None,
+        ),
         "api.inspections.list" => (Method::GET, "/api/v1/inspections".into(), None),
         "api.inspections.create" => (
             Method::POST,
@@ -1103,6 +1125,15 @@ async fn demo_suggestion(t: &TestApp) -> String {
 }
 
 /// The demo's 比对抽测 of 浦东 at agency A's outlet, read from the database.
+/// The demo's published indicator system of 运维类.
+async fn demo_credit_system(t: &TestApp) -> String {
+    emss_db::repo::credit::newest(&t.app.db().conn, "maintenance", "published")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
 async fn demo_inspection(t: &TestApp) -> String {
     emss_db::repo::inspection::list(
         &t.app.db().conn,
@@ -1542,6 +1573,38 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
         "page.statistics" => (false, "/statistics".into(), vec![]),
         "page.statistics.export" => (false, "/statistics/export.csv".into(), vec![]),
         "page.statistics.export_xlsx" => (false, "/statistics/export.xlsx".into(), vec![]),
+        "page.credit.systems" => (false, "/credit/systems".into(), vec![]),
+        "page.credit.system" => (
+            false,
+            format!("/credit/systems/{}", demo_credit_system(t).await),
+            vec![],
+        ),
+        // The demo's systems are published: publishing again is refused as invalid (422).
+        "page.credit.systems.publish" => (
+            true,
+            format!("/credit/systems/{}/publish", demo_credit_system(t).await),
+            vec![],
+        ),
+        // Not a document: refused as invalid (422), nothing saved.
+        "page.credit.drafts.save" => (
+            true,
+            "/credit/drafts/maintenance".into(),
+            vec![("document", "x".into())],
+        ),
+        "page.credit.ratings" => (false, "/credit/ratings".into(), vec![]),
+        "page.credit.ratings.export" => (false, "/credit/ratings/export.csv".into(), vec![]),
+        "page.credit.ratings.export_xlsx" => (false, "/credit/ratings/export.xlsx".into(), vec![]),
+        // A year before any filing: refused as invalid (422), nothing computed.
+        "page.credit.compute" => (
+            true,
+            "/credit/ratings/compute".into(),
+            vec![("period", "1999".into())],
+        ),
+        "page.credit.rating" => (
+            false,
+            format!("/credit/ratings/{}", org_of(t, "agency_a").await),
+            vec![],
+        ),
         "page.inspections" => (false, "/inspections".into(), vec![]),
         "page.inspections.export" => (false, "/inspections/export.csv".into(), vec![]),
         "page.inspections.export_xlsx" => (false, "/inspections/export.xlsx".into(), vec![]),

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 #[path = "browser/accessibility.rs"]
 mod accessibility;
+#[path = "browser/credit.rs"]
+mod credit;
 #[path = "browser/docs_screens.rs"]
 mod docs_screens;
 #[path = "browser/field_loop.rs"]
@@ -109,7 +111,7 @@ async fn run(chromium: &Path, driver: &Path) -> Result<String> {
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
     std::fs::create_dir_all(&shots)?;
 
-    let scenarios: [(&str, bool); 13] = [
+    let scenarios: [(&str, bool); 14] = [
         (
             "each role logs in on the desktop, sees only its menus, logs out",
             false,
@@ -154,6 +156,10 @@ async fn run(chromium: &Path, driver: &Path) -> Result<String> {
         ),
         (
             "the city reads its dashboard and drills from a district to an agency to its overdue weeks, chart names apart",
+            false,
+        ),
+        (
+            "the city revises and publishes an indicator system, rates every agency and drills to what lies behind a deduction",
             false,
         ),
     ];
@@ -208,6 +214,10 @@ async fn run(chromium: &Path, driver: &Path) -> Result<String> {
             },
             12 => match TestApp::spawn().await {
                 Ok(fresh) => statistics::drill_to_overdue_weeks(&client, &fresh, &shots).await,
+                Err(e) => Err(e.to_string().into()),
+            },
+            13 => match TestApp::spawn().await {
+                Ok(fresh) => credit::publish_rate_and_drill(&client, &fresh, &shots).await,
                 Err(e) => Err(e.to_string().into()),
             },
             // Its own EMSS: the scenario before moved the clock weeks ahead, and the phone's

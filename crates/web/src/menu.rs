@@ -184,6 +184,22 @@ pub const PORTAL: &[Section] = &[
         ],
     },
     Section {
+        title: "信用管理",
+        groups: &[Group {
+            title: None,
+            items: &[
+                Item {
+                    title: "信用评价",
+                    route: "page.credit.ratings",
+                },
+                Item {
+                    title: "评价指标体系",
+                    route: "page.credit.systems",
+                },
+            ],
+        }],
+    },
+    Section {
         title: "综合查询",
         groups: &[Group {
             title: None,

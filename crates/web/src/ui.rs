@@ -83,6 +83,13 @@ const TONES: &[(&str, Tone)] = &[
     ("不合格", Tone::Danger),
     ("失控", Tone::Danger),
     ("拒绝", Tone::Danger),
+    ("已发布", Tone::Success),
+    ("年度滚动", Tone::Primary),
+    ("年度评价", Tone::Success),
+    ("守信", Tone::Success),
+    ("基本守信", Tone::Primary),
+    ("失信", Tone::Warning),
+    ("严重失信", Tone::Danger),
 ];
 
 /// Every state label with a colour, in the table's order (the style page shows them all).

@@ -30,6 +30,7 @@ mod m20261207_000024_inspections;
 mod m20261207_000025_rectification_suggestions;
 mod m20261207_000026_occurrence_fulfilled_on;
 mod m20261207_000027_record_statistics_index;
+mod m20261207_000028_credit;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000025_rectification_suggestions::Migration),
             Box::new(m20261207_000026_occurrence_fulfilled_on::Migration),
             Box::new(m20261207_000027_record_statistics_index::Migration),
+            Box::new(m20261207_000028_credit::Migration),
         ]
     }
 }

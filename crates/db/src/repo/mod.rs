@@ -9,6 +9,7 @@ pub mod blob_refs;
 pub mod calibration;
 pub mod change_request;
 pub mod contract;
+pub mod credit;
 pub mod denial;
 pub mod device_binding;
 pub mod emission_limit;

@@ -6,6 +6,7 @@ pub mod agencies;
 pub mod agency_resources;
 pub mod auth;
 pub mod contracts;
+pub mod credit;
 pub mod enterprises;
 pub mod evidence;
 pub mod filing_changes;

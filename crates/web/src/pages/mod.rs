@@ -6,6 +6,7 @@ pub mod agency_resources;
 pub mod audit;
 pub mod catalogue;
 pub mod contracts;
+pub mod credit;
 pub mod enterprises;
 pub mod filing_changes;
 pub mod help;

@@ -1,0 +1,580 @@
+//! 信用评价 through the pages and the API: the city edits and publishes an indicator system, EMSS
+//! rates every agency, each indicator's score follows its rule from the fact stored with it, the
+//! facts equal a recount of the lists they come from, the objects behind each indicator open,
+//! each viewer reads only what it may, a broken document is refused with its reasons and loses
+//! nothing, and a closed year is rated once and frozen (under the injected clock).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chrono::{Datelike, TimeZone};
+use emss_db::repo::statistics::{Key, Slice};
+use emss_domain::Scope;
+use emss_domain::clock::Clock;
+use emss_domain::credit::{IndicatorSystem, Measure, Points};
+use emss_testkit::{Browser, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+async fn compute(b: &Browser, year: i32) -> reqwest::Response {
+    b.post_form("/credit/ratings/compute", &[("period", &year.to_string())])
+        .await
+        .unwrap()
+}
+
+fn today(t: &TestApp) -> chrono::NaiveDate {
+    emss_domain::time::shanghai_date(t.clock.now())
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn published(t: &TestApp, kind: &str) -> emss_db::entity::credit_system::Model {
+    emss_db::repo::credit::newest(&t.app.db().conn, kind, "published")
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// One agency's ratings of a year through the API, as `who` reads them.
+async fn rating(t: &TestApp, who: &str, agency: &str, year: i32) -> (StatusCode, Value) {
+    let token = t.token(who).await.unwrap();
+    t.call(
+        Method::GET,
+        &token,
+        &format!("/api/v1/credit/ratings/{agency}?period={year}"),
+        None,
+    )
+    .await
+    .unwrap()
+}
+
+fn of_kind<'a>(ratings: &'a Value, kind: &str) -> &'a Value {
+    ratings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} rating in {ratings}"))
+}
+
+fn item<'a>(r: &'a Value, code: &str) -> &'a Value {
+    r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == code)
+        .unwrap_or_else(|| panic!("no item {code}"))
+}
+
+fn points(text: &Value) -> Points {
+    Points::from_number(text.as_str().unwrap().parse::<f64>().unwrap()).unwrap()
+}
+
+/// Every item's score is its rule applied to its stored fact, and they add up to the total.
+fn scores_follow_the_rules(system: &IndicatorSystem, r: &Value) {
+    let value_of = |m: Measure| -> Option<i64> {
+        let i = r["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["measure"] == m.id().as_str())?;
+        let fact = i["fact"].as_str().unwrap();
+        if fact == "—" {
+            return None;
+        }
+        match m.unit() {
+            emss_domain::credit::Unit::Permille => {
+                let percent: f64 = fact.trim_end_matches('%').parse().unwrap();
+                Some((percent * 10.0).round() as i64)
+            }
+            emss_domain::credit::Unit::Count => {
+                Some(fact.split(' ').next().unwrap().parse().unwrap())
+            }
+        }
+    };
+    let expected = emss_domain::credit::rate(system, value_of).unwrap();
+    for e in &expected.items {
+        let got = item(r, &e.code);
+        assert_eq!(
+            points(&got["scored"]),
+            e.scored,
+            "{}: {}",
+            e.code,
+            got["why"]
+        );
+        assert_eq!(got["why"], e.why.as_str());
+    }
+    assert_eq!(points(&r["total"]), expected.total);
+    assert_eq!(r["grade_code"], expected.grade_code.as_str());
+    let sum = points(&r["base"]).tenths()
+        + points(&r["deductions"]).tenths()
+        + points(&r["bonuses"]).tenths();
+    assert_eq!(Points(sum.max(0)), expected.total);
+}
+
+#[tokio::test]
+async fn the_city_publishes_a_system_and_every_agency_is_rated_with_the_facts_behind_it() {
+    let t = TestApp::spawn().await.unwrap();
+    let city = t.browser("city").await.unwrap();
+    let year = today(&t).year();
+    let v1 = published(&t, "maintenance").await;
+
+    // The city edits the published version into a new draft: 超期 costs 1 point each now.
+    let edited = v1.document.replace(
+        "each = 0.5\n\n[[indicator]]\ncode = \"B03\"",
+        "each = 1\n\n[[indicator]]\ncode = \"B03\"",
+    );
+    assert_ne!(edited, v1.document);
+    let saved = city
+        .post_form("/credit/drafts/maintenance", &[("document", &edited)])
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let draft_page = location(&saved);
+    let draft_id = draft_page
+        .trim_start_matches("/credit/systems/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = city.page(&draft_page).await.unwrap();
+    assert!(
+        html.contains("草稿已保存") && html.contains("第 2 版"),
+        "{html}"
+    );
+    // The draft is the regulators' alone until published.
+    let agency = t.browser("agency_a").await.unwrap();
+    assert_eq!(
+        agency.get(&draft_page).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let published_res = city
+        .post_form(&format!("/credit/systems/{draft_id}/publish"), &[])
+        .await
+        .unwrap();
+    assert_eq!(published_res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        city.page(&location(&published_res))
+            .await
+            .unwrap()
+            .contains("第 2 版已发布")
+    );
+    // The version published before is unchanged, and both are listed.
+    let v1_again = emss_db::repo::credit::system(&t.app.db().conn, &v1.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v1_again.document, v1.document);
+    let token = t.token("city").await.unwrap();
+    let (status, systems) = t
+        .call(Method::GET, &token, "/api/v1/credit/systems", None)
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::OK);
+    let maintenance: Vec<&Value> = systems
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "maintenance")
+        .collect();
+    assert_eq!(maintenance.len(), 2);
+    assert_eq!(
+        (
+            maintenance[0]["version"].as_i64(),
+            maintenance[0]["state"].as_str()
+        ),
+        (Some(2), Some("published"))
+    );
+
+    // Rated now, on demand.
+    let computed = city
+        .post_form("/credit/ratings/compute", &[("period", &year.to_string())])
+        .await
+        .unwrap();
+    assert_eq!(computed.status(), StatusCode::SEE_OTHER);
+    let list = city.page(&location(&computed)).await.unwrap();
+    assert!(list.contains("已完成计算：参评"), "{list}");
+
+    // Every filed agency has a rating of each kind it is filed for, rated or with the reason.
+    let (_, all) = t
+        .call(
+            Method::GET,
+            &token,
+            &format!("/api/v1/credit/ratings?period={year}&page_size=100"),
+            None,
+        )
+        .await
+        .unwrap();
+    let agencies = emss_db::repo::credit::agencies(&t.app.db().conn)
+        .await
+        .unwrap();
+    let expected: usize = agencies
+        .iter()
+        .map(|a| match a.category.as_str() {
+            "testing_maintenance" => 2,
+            _ => 1,
+        })
+        .sum();
+    assert_eq!(all["total"].as_u64(), Some(expected as u64));
+    for r in all["items"].as_array().unwrap() {
+        assert!(r["total"].is_string() != r["exclusion"].is_string(), "{r}");
+    }
+
+    // Agency A: rated under both kinds, by version 2, every score from its rule.
+    let agency_a = t.org_of("agency_a").await.unwrap();
+    let (status, ratings) = rating(&t, "city", &agency_a, year).await;
+    assert_eq!(status, StatusCode::OK);
+    let m = of_kind(&ratings, "maintenance");
+    assert_eq!(m["system_version"], 2);
+    assert_eq!(m["standing"], "rolling");
+    let v2 = IndicatorSystem::parse(&published(&t, "maintenance").await.document).unwrap();
+    scores_follow_the_rules(&v2, m);
+    let testing = IndicatorSystem::parse(&published(&t, "testing").await.document).unwrap();
+    scores_follow_the_rules(&testing, of_kind(&ratings, "testing"));
+
+    // The facts equal a recount of what 统计查询 counts for the same days.
+    let slice = Slice {
+        scope: Scope::City,
+        from: chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap(),
+        to: today(&t),
+        today: today(&t),
+        district: None,
+        agency_id: Some(agency_a.clone()),
+        enterprise_id: None,
+        outlet_id: None,
+        form_code: None,
+    };
+    let db = &t.app.db().conn;
+    let occ = emss_db::repo::statistics::occurrences(db, &slice, Key::Agency)
+        .await
+        .unwrap();
+    let recs = emss_db::repo::statistics::records(db, &slice, Key::Agency)
+        .await
+        .unwrap();
+    let (occ, recs) = (occ[0].1, recs[0].1);
+    let b02 = item(m, "B02");
+    assert_eq!(b02["fact"], format!("{} 项", occ.overdue));
+    assert!(occ.overdue > 0, "the demo has overdue occurrences");
+    let expected_b02 = Points::whole(10).tenths() - (occ.overdue as i64 * 10).min(100);
+    assert_eq!(points(&b02["scored"]), Points(expected_b02));
+    let rate = emss_domain::credit::measure::permille(
+        occ.on_time,
+        occ.on_time + occ.made_up + occ.overdue,
+    );
+    assert_eq!(item(m, "B01")["fact"], Measure::OnTimeRate.show(rate));
+    assert_eq!(
+        item(m, "B03")["fact"],
+        Measure::VoidedRate.show(emss_domain::credit::measure::permille(
+            recs.voided,
+            recs.records
+        ))
+    );
+    assert_eq!(item(m, "B05")["fact"], format!("{} 条", recs.flagged));
+    // The demo's order to agency A past its deadline costs C01.
+    assert!(
+        item(m, "C01")["evidence"][0]["label"]
+            .as_str()
+            .unwrap()
+            .contains("逾期")
+    );
+
+    // The objects behind each indicator open for the regulator, as many as the fact counts.
+    for i in m["items"].as_array().unwrap() {
+        let listed = i["evidence"].as_array().unwrap();
+        assert_eq!(
+            listed.len() as i64,
+            i["evidence_total"].as_i64().unwrap().min(50),
+            "{}",
+            i["code"]
+        );
+        for e in listed.iter().take(3) {
+            let path = match e["kind"].as_str().unwrap() {
+                "record" => format!("/records/{}", e["id"].as_str().unwrap()),
+                "task" => format!("/tasks/{}", e["id"].as_str().unwrap()),
+                "rectification" => format!("/rectifications/{}", e["id"].as_str().unwrap()),
+                "inspection" => format!("/inspections/{}", e["id"].as_str().unwrap()),
+                _ => continue,
+            };
+            assert_eq!(
+                city.get(&path).await.unwrap().status(),
+                StatusCode::OK,
+                "{path}"
+            );
+        }
+    }
+    // The breakdown page shows the score, the grade and links to what is behind each item.
+    let page = city
+        .page(&format!("/credit/ratings/{agency_a}?period={year}"))
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!(
+            "data-testid=\"total\">{}<",
+            m["total"].as_str().unwrap()
+        )),
+        "{page}"
+    );
+    assert!(page.contains("data-testid=\"evidence-B02\""));
+    assert!(page.contains("href=\"/tasks/"));
+    // Exported as the list shows it, and audited.
+    let xlsx = city
+        .get(&format!("/credit/ratings/export.xlsx?period={year}"))
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let csv = city
+        .page(&format!(
+            "/credit/ratings/export.csv?period={year}&kind=maintenance"
+        ))
+        .await
+        .unwrap();
+    assert!(csv.contains("机构名称") && csv.contains("运维类"));
+    let log = t
+        .browser("auditadmin")
+        .await
+        .unwrap()
+        .page("/admin/audit?action=credit.export")
+        .await
+        .unwrap();
+    assert!(log.contains("总共 2 条记录"), "both exports audited: {log}");
+}
+
+#[tokio::test]
+async fn each_viewer_reads_only_the_ratings_it_may() {
+    let t = TestApp::spawn().await.unwrap();
+    let year = today(&t).year();
+    let (agency_a, agency_b) = (
+        t.org_of("agency_a").await.unwrap(),
+        t.org_of("agency_b").await.unwrap(),
+    );
+    // An agency reads its own, and nobody else's (404, as for anything out of scope).
+    let token = t.token("agency_a").await.unwrap();
+    let (_, own) = t
+        .call(Method::GET, &token, "/api/v1/credit/ratings", None)
+        .await
+        .unwrap();
+    assert!(
+        own["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["agency_id"] == agency_a.as_str())
+    );
+    assert_eq!(own["total"], 2);
+    assert_eq!(
+        rating(&t, "agency_a", &agency_a, year).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        rating(&t, "agency_a", &agency_b, year).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // Its field staff and the enterprises do not read ratings; a district reads every agency.
+    let filer = t.token("filer_a").await.unwrap();
+    assert_eq!(
+        t.call(Method::GET, &filer, "/api/v1/credit/ratings", None)
+            .await
+            .unwrap()
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        rating(&t, "ent_a", &agency_a, year).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        rating(&t, "district_a", &agency_b, year).await.0,
+        StatusCode::OK
+    );
+    // Drafts are the regulators'.
+    let (_, systems) = t
+        .call(Method::GET, &token, "/api/v1/credit/systems", None)
+        .await
+        .unwrap();
+    assert!(
+        systems
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["state"] == "published")
+    );
+    // Only the city computes or edits.
+    let district = t.browser("district_a").await.unwrap();
+    let res = district
+        .post_form("/credit/ratings/compute", &[("period", &year.to_string())])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_document_with_problems_is_refused_with_its_reasons_and_nothing_saved_is_lost() {
+    let t = TestApp::spawn().await.unwrap();
+    let city = t.browser("city").await.unwrap();
+    let v1 = published(&t, "testing").await;
+    // Not TOML: refused next to the editor of the version in force, the typed text kept, no
+    // draft made.
+    let res = city
+        .post_form("/credit/drafts/testing", &[("document", "kind = [")])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("data-testid=\"document-error\">格式有误"),
+        "{html}"
+    );
+    assert!(html.contains(">kind = [</textarea>"));
+    let db = &t.app.db().conn;
+    assert!(
+        emss_db::repo::credit::newest(db, "testing", "draft")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // A draft whose weights add up to 90: saved, but not publishable, each problem named.
+    let short = v1.document.replacen("points = 40", "points = 30", 1);
+    let saved = city
+        .post_form("/credit/drafts/testing", &[("document", &short)])
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let page_path = location(&saved);
+    let page = city.page(&page_path).await.unwrap();
+    assert!(
+        page.contains("得分项分值合计应为 100 分，现为 90 分"),
+        "{page}"
+    );
+    let id = page_path
+        .trim_start_matches("/credit/systems/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let refused = city
+        .post_form(&format!("/credit/systems/{id}/publish"), &[])
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("不能发布：得分项分值合计应为 100 分")
+    );
+    // A broken edit of the draft is refused next to the editor with the text kept; the draft
+    // stays as saved.
+    let broken = city
+        .post_form("/credit/drafts/testing", &[("document", "kind = [")])
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = broken.text().await.unwrap();
+    assert!(
+        html.contains("data-testid=\"document-error\">格式有误"),
+        "{html}"
+    );
+    assert!(html.contains(">kind = [</textarea>"));
+    let kept = emss_db::repo::credit::system(&t.app.db().conn, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.document, short);
+    // A document of the other kind is refused.
+    let maintenance = published(&t, "maintenance").await.document;
+    let wrong = city
+        .post_form("/credit/drafts/testing", &[("document", &maintenance)])
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The published version is untouched throughout.
+    assert_eq!(published(&t, "testing").await.document, v1.document);
+}
+
+#[tokio::test]
+async fn a_year_rolls_until_its_last_day_then_is_rated_once_and_frozen() {
+    let t = TestApp::spawn().await.unwrap();
+    let agency_a = t.org_of("agency_a").await.unwrap();
+    let year = today(&t).year();
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    // The last minute of the year: still the rolling view, facts through that day.
+    t.clock.set(
+        shanghai
+            .with_ymd_and_hms(year, 12, 31, 23, 59, 0)
+            .unwrap()
+            .to_utc(),
+    );
+    let city = t.browser("city").await.unwrap();
+    assert_eq!(compute(&city, year).await.status(), StatusCode::SEE_OTHER);
+    let (_, r) = rating(&t, "city", &agency_a, year).await;
+    let m = of_kind(&r, "maintenance");
+    assert_eq!(
+        (m["standing"].as_str(), m["facts_to"].as_str()),
+        (Some("rolling"), Some(format!("{year}-12-31").as_str()))
+    );
+    // A year that has not begun cannot be rated.
+    let future = compute(&city, year + 1).await;
+    assert_eq!(future.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The first minute after it: the year's rating, once.
+    t.clock.set(
+        shanghai
+            .with_ymd_and_hms(year + 1, 1, 1, 0, 1, 0)
+            .unwrap()
+            .to_utc(),
+    );
+    let city = t.browser("city").await.unwrap();
+    let closed = compute(&city, year).await;
+    assert!(
+        city.page(&location(&closed))
+            .await
+            .unwrap()
+            .contains("已完成计算")
+    );
+    let (_, r) = rating(&t, "city", &agency_a, year).await;
+    let m = of_kind(&r, "maintenance").clone();
+    assert_eq!(m["standing"], "final");
+    assert_eq!(m["standing_label"], "年度评价");
+    assert_eq!(m["facts_to"], format!("{year}-12-31"));
+    // A new version and a day later change nothing about the closed year.
+    let v1 = published(&t, "maintenance").await;
+    let edited = v1.document.replace("at_least = 90\n", "at_least = 95\n");
+    let saved = city
+        .post_form("/credit/drafts/maintenance", &[("document", &edited)])
+        .await
+        .unwrap();
+    let id = location(&saved)
+        .trim_start_matches("/credit/systems/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        city.post_form(&format!("/credit/systems/{id}/publish"), &[])
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    t.clock.advance(chrono::Duration::days(1));
+    let city = t.browser("city").await.unwrap();
+    let again = compute(&city, year).await;
+    let notice = city.page(&location(&again)).await.unwrap();
+    assert!(
+        notice.contains("运维类、监测类已完成年度评价，不再重新计算"),
+        "{notice}"
+    );
+    let (_, r) = rating(&t, "city", &agency_a, year).await;
+    let after = of_kind(&r, "maintenance");
+    assert_eq!(after["system_version"], m["system_version"]);
+    assert_eq!(after["computed_at"], m["computed_at"]);
+    assert_eq!(after["total"], m["total"]);
+    // The new year rolls under the new version.
+    assert_eq!(
+        compute(&city, year + 1).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (status, r) = rating(&t, "city", &agency_a, year + 1).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(of_kind(&r, "maintenance")["system_version"], 2);
+}

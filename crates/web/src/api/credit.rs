@@ -1,0 +1,151 @@
+//! 信用评价: the indicator systems, and the ratings of a year with their per-indicator breakdown
+//! and the objects behind each indicator. Regulators read every agency; an agency its own.
+
+use super::{ApiJson, ApiQuery};
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::{ApiError, ErrorBody};
+use axum::Json;
+use axum::extract::{Path, State};
+use emss_app::credit::{ComputeOutcome, RatingDetail, RatingFilter, RatingRow, SystemView};
+use emss_domain::ErrorCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Every indicator system (drafts for regulators only), newest version first in each kind.
+#[utoipa::path(get, path = "/api/v1/credit/systems", tag = "credit", summary = "评价指标体系",
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = Vec<SystemView>)))]
+pub async fn systems(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<SystemView>>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    Ok(Json(emss_app::credit::systems(&state.app, actor).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RatingsQuery {
+    /// The year, e.g. `2026` (default: the running year).
+    pub period: Option<String>,
+    /// `maintenance` (运维类) | `testing` (监测类).
+    pub kind: Option<String>,
+    /// A grade code (`A`, `B` …), or `excluded` for the agencies not rated.
+    pub grade: Option<String>,
+    /// Part of the agency's name.
+    pub keyword: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingPage {
+    pub items: Vec<RatingRow>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+/// The ratings of a year: rated agencies by score, then those not rated with the reason.
+#[utoipa::path(get, path = "/api/v1/credit/ratings", tag = "credit", summary = "信用评价结果",
+    params(RatingsQuery), security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = RatingPage), (status = 422, body = ErrorBody)))]
+pub async fn ratings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiQuery(q): ApiQuery<RatingsQuery>,
+) -> Result<Json<RatingPage>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let paging = super::paging(q.page, q.page_size)?;
+    if q.kind
+        .as_deref()
+        .is_some_and(|k| !k.is_empty() && emss_domain::credit::SystemKind::parse(k).is_none())
+    {
+        return Err(emss_app::AppError::field("kind", "类别应为 maintenance 或 testing").into());
+    }
+    let filter = RatingFilter {
+        period: q.period,
+        kind: q.kind,
+        grade: q.grade,
+        keyword: q.keyword,
+    };
+    let all = emss_app::credit::ratings(&state.app, actor, &filter).await?;
+    let total = all.len() as u64;
+    let skip = usize::try_from((paging.page - 1) * paging.page_size).unwrap_or(usize::MAX);
+    let take = usize::try_from(paging.page_size).unwrap_or(usize::MAX);
+    Ok(Json(RatingPage {
+        items: all.into_iter().skip(skip).take(take).collect(),
+        total,
+        page: paging.page,
+        page_size: paging.page_size,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    /// The year, e.g. `2026` (default: the running year).
+    pub period: Option<String>,
+}
+
+/// One agency's ratings of a year (one per kind it is rated under) with every indicator, its
+/// fact, score and reason, and the records, orders, inspections … behind it.
+#[utoipa::path(get, path = "/api/v1/credit/ratings/{agency_id}", tag = "credit", summary = "机构信用评价明细",
+    params(("agency_id" = String, Path, description = "机构 id"), PeriodQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = Vec<RatingDetail>), (status = 404, body = ErrorBody)))]
+pub async fn rating(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(agency_id): Path<String>,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> Result<Json<Vec<RatingDetail>>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    Ok(Json(
+        emss_app::credit::rating(&state.app, actor, &agency_id, q.period.as_deref()).await?,
+    ))
+}
+
+/// Publishes a draft indicator system as its version (the city), once every problem is put
+/// right; a published version never changes.
+#[utoipa::path(post, path = "/api/v1/credit/systems/{id}/publish", tag = "credit", summary = "发布评价指标体系",
+    params(("id" = String, Path, description = "指标体系 id")), security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = SystemView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn publish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<SystemView>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    Ok(Json(
+        emss_app::credit::publish(&state.app, actor, &id).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComputationBody {
+    /// The year to rate, e.g. `2026`: the running year as far as today, or a closed year (rated
+    /// once, then frozen).
+    pub period: String,
+}
+
+/// Rates every agency for a year now (the city); the nightly run does the same.
+#[utoipa::path(post, path = "/api/v1/credit/computations", tag = "credit", summary = "计算信用评价",
+    request_body = ComputationBody, security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = ComputeOutcome), (status = 422, body = ErrorBody)))]
+pub async fn compute(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(body): ApiJson<ComputationBody>,
+) -> Result<Json<ComputeOutcome>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let period = emss_domain::credit::Period::parse(&body.period)
+        .ok_or_else(|| emss_app::AppError::field("period", "请填写四位数的年度，如 2026"))?;
+    Ok(Json(
+        emss_app::credit::compute(&state.app, Some(actor), period).await?,
+    ))
+}

@@ -1,0 +1,621 @@
+//! 信用管理: the indicator systems (the city edits a draft and publishes it; everyone with the
+//! right reads the published versions), the ratings of a year with filters and exports, one
+//! agency's breakdown down to the records, orders and inspections behind each indicator, and
+//! computing the ratings on demand.
+
+use super::{PageForm, PageQuery};
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::{PageError, render};
+use crate::export::{Cell, ExportFormat, audit_export, export_response};
+use crate::list::{Pager, pager};
+use crate::shell::Shell;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use emss_app::credit::{RatingDetail, RatingFilter, RatingRow, SystemView};
+use emss_domain::credit::{IndicatorSystem, Period, SystemKind};
+use emss_domain::listing::{Page, PageRequest};
+use emss_domain::time::{format_datetime, format_optional};
+use emss_domain::{ErrorCode, Permission};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+// ---- indicator systems ----
+
+#[derive(Template)]
+#[template(path = "portal/credit_systems.html")]
+pub struct SystemsPage {
+    pub shell: Shell,
+    pub rows: Vec<SystemView>,
+    pub can_edit: bool,
+}
+
+impl SystemsPage {
+    pub fn at(&self, at: &DateTime<Utc>) -> String {
+        format_datetime(*at)
+    }
+
+    pub fn maybe(&self, at: &Option<DateTime<Utc>>) -> String {
+        format_optional(*at)
+    }
+}
+
+pub async fn systems(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let rows = emss_app::credit::systems(&state.app, actor).await?;
+    Ok(render(&SystemsPage {
+        shell: Shell::portal(
+            &ctx,
+            "page.credit.systems",
+            "评价指标体系",
+            &["信用管理", "评价指标体系"],
+        ),
+        rows,
+        can_edit: Permission::ManageCredit.allows(Some(actor)),
+    }))
+}
+
+/// An indicator as the system's table shows it.
+pub struct IndicatorRow {
+    pub code: String,
+    pub name: String,
+    pub category: String,
+    pub effect: &'static str,
+    pub points: String,
+    pub measure: String,
+    pub rule: String,
+    pub basis: String,
+}
+
+fn indicator_rows(s: &IndicatorSystem) -> Vec<IndicatorRow> {
+    use emss_domain::credit::Measure;
+    use emss_domain::credit::rule::{Bound, Rule};
+    s.indicators
+        .iter()
+        .map(|i| {
+            let measure = Measure::parse(&i.measure);
+            let show = |b: Bound| match (b, measure) {
+                (Bound::AtLeast(v), Some(m)) => format!("≥{}", m.show(Some(v))),
+                (Bound::AtMost(v), Some(m)) => format!("≤{}", m.show(Some(v))),
+                _ => "—".into(),
+            };
+            let rule = match s.rule(i) {
+                Ok(Rule::PerUnit { each, cap }) => {
+                    let verb = if i.effect == emss_domain::credit::Effect::Bonus {
+                        "加"
+                    } else {
+                        "扣"
+                    };
+                    match cap {
+                        Some(c) => format!(
+                            "每{}{verb} {each} 分，最多{verb} {c} 分",
+                            measure.map_or("项", Measure::noun)
+                        ),
+                        None => format!(
+                            "每{}{verb} {each} 分，扣完为止",
+                            measure.map_or("项", Measure::noun)
+                        ),
+                    }
+                }
+                Ok(Rule::Bands { bands, otherwise }) => {
+                    let mut parts: Vec<String> = bands
+                        .iter()
+                        .map(|(b, p)| format!("{} 得 {p} 分", show(*b)))
+                        .collect();
+                    parts.push(format!("其余得 {otherwise} 分"));
+                    parts.join("；")
+                }
+                Ok(Rule::Threshold { bound, otherwise }) => {
+                    format!("{} 得满分，否则得 {otherwise} 分", show(bound))
+                }
+                Err(e) => e,
+            };
+            IndicatorRow {
+                code: i.code.clone(),
+                name: i.name.clone(),
+                category: i.category.clone(),
+                effect: i.effect.label(),
+                points: i.points.map_or_else(|| "—".into(), |p| p.to_string()),
+                measure: measure.map_or_else(|| i.measure.clone(), Measure::label),
+                rule,
+                basis: i.basis.clone().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "portal/credit_system.html")]
+pub struct SystemPage {
+    pub shell: Shell,
+    pub system: SystemView,
+    pub indicators: Vec<IndicatorRow>,
+    /// (code, name, at least).
+    pub grades: Vec<(String, String, String)>,
+    pub eligibility: Vec<String>,
+    pub basis: String,
+    /// The city editing a draft.
+    pub can_edit: bool,
+    pub document: String,
+    pub errors: BTreeMap<String, String>,
+    pub notice: Option<String>,
+}
+
+impl SystemPage {
+    pub fn at(&self, at: &DateTime<Utc>) -> String {
+        format_datetime(*at)
+    }
+
+    pub fn maybe(&self, at: &Option<DateTime<Utc>>) -> String {
+        format_optional(*at)
+    }
+
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SystemQuery {
+    pub saved: Option<String>,
+    pub published: Option<String>,
+}
+
+/// Whether the city edits from this system: its draft, or the newest version of a kind that has
+/// no draft (saving starts the next version).
+async fn editable(state: &AppState, ctx: &Ctx, system: &SystemView) -> Result<bool, PageError> {
+    let Some(actor) = ctx
+        .actor()
+        .filter(|a| Permission::ManageCredit.allows(Some(a)))
+    else {
+        return Ok(false);
+    };
+    if system.state == "draft" {
+        return Ok(true);
+    }
+    let all = emss_app::credit::systems(&state.app, actor).await?;
+    let newest = all.iter().find(|s| s.kind == system.kind);
+    Ok(newest.is_some_and(|n| n.id == system.id))
+}
+
+fn system_page(
+    ctx: &Ctx,
+    system: SystemView,
+    can_edit: bool,
+    document: Option<String>,
+    errors: BTreeMap<String, String>,
+    notice: Option<String>,
+) -> SystemPage {
+    let parsed = IndicatorSystem::parse(&system.document).ok();
+    let title = format!("{} 第 {} 版", system.kind_label, system.version);
+    SystemPage {
+        shell: Shell::portal(
+            ctx,
+            "page.credit.systems",
+            &title,
+            &["信用管理", "评价指标体系", &title],
+        ),
+        indicators: parsed.as_ref().map(indicator_rows).unwrap_or_default(),
+        grades: parsed
+            .as_ref()
+            .map(|s| {
+                s.grades
+                    .iter()
+                    .map(|g| (g.code.clone(), g.name.clone(), g.at_least.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        eligibility: parsed
+            .as_ref()
+            .map(|s| {
+                let mut out = vec![format!(
+                    "备案满 {} 个完整自然年度后参加评价",
+                    s.eligibility.full_years_filed
+                )];
+                if s.eligibility.requires_business {
+                    out.push("评价期内未上传业务数据的机构不参加评价".into());
+                }
+                out
+            })
+            .unwrap_or_default(),
+        basis: parsed.as_ref().map(|s| s.basis.clone()).unwrap_or_default(),
+        can_edit,
+        document: document.unwrap_or_else(|| system.document.clone()),
+        system,
+        errors,
+        notice,
+    }
+}
+
+pub async fn system(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageQuery(q): PageQuery<SystemQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let system = emss_app::credit::system(&state.app, actor, &id).await?;
+    let notice = if q.published.is_some() {
+        Some(format!(
+            "第 {} 版已发布，此后的评价按此版本计算",
+            system.version
+        ))
+    } else if q.saved.is_some() {
+        Some("草稿已保存".to_string())
+    } else {
+        None
+    };
+    let can_edit = editable(&state, &ctx, &system).await?;
+    Ok(render(&system_page(
+        &ctx,
+        system,
+        can_edit,
+        None,
+        BTreeMap::new(),
+        notice,
+    )))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DraftForm {
+    pub document: String,
+}
+
+/// 保存草稿 of a kind (a new draft after the newest version when there is none).
+pub async fn save_draft(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(kind): Path<String>,
+    PageForm(form): PageForm<DraftForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let kind = SystemKind::parse(&kind).ok_or(ErrorCode::NotFound)?;
+    match emss_app::credit::save_draft(&state.app, actor, kind, &form.document).await {
+        Ok(s) => Ok(Redirect::to(&format!("/credit/systems/{}?saved=1", s.id)).into_response()),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            // The kind's draft, or the version it would follow, with the typed text kept.
+            let Some(shown) = emss_app::credit::systems(&state.app, actor)
+                .await?
+                .into_iter()
+                .find(|s| s.kind == kind.as_str())
+            else {
+                return Err(e.into());
+            };
+            let page = system_page(&ctx, shown, true, Some(form.document), e.fields, None);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 发布 a draft, refused with every problem listed next to the editor.
+pub async fn publish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    match emss_app::credit::publish(&state.app, actor, &id).await {
+        Ok(s) => Ok(Redirect::to(&format!("/credit/systems/{}?published=1", s.id)).into_response()),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let system = emss_app::credit::system(&state.app, actor, &id).await?;
+            let can_edit = editable(&state, &ctx, &system).await?;
+            let page = system_page(&ctx, system, can_edit, None, e.fields, None);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- ratings ----
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RatingsQuery {
+    pub period: Option<String>,
+    pub kind: Option<String>,
+    pub grade: Option<String>,
+    pub keyword: Option<String>,
+    pub rated: Option<u64>,
+    pub excluded: Option<u64>,
+    pub frozen: Option<String>,
+    pub missing: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+impl RatingsQuery {
+    fn filter(&self) -> RatingFilter {
+        RatingFilter {
+            period: self.period.clone(),
+            kind: self.kind.clone(),
+            grade: self.grade.clone(),
+            keyword: self.keyword.clone(),
+        }
+    }
+}
+
+const GRADES: &[(&str, &str)] = &[
+    ("A", "A 守信"),
+    ("B", "B 基本守信"),
+    ("C", "C 失信"),
+    ("D", "D 严重失信"),
+    ("excluded", "不参评"),
+];
+
+#[derive(Template)]
+#[template(path = "portal/credit_ratings.html")]
+pub struct RatingsPage {
+    pub shell: Shell,
+    pub rows: Vec<(u64, RatingRow)>,
+    pub pager: Pager,
+    /// (value, label, selected) of each filter.
+    pub years: Vec<(String, bool)>,
+    pub kinds: Vec<(&'static str, &'static str, bool)>,
+    pub grades: Vec<(&'static str, &'static str, bool)>,
+    pub keyword: String,
+    pub year: i32,
+    pub can_compute: bool,
+    /// The year is over: computing it freezes it.
+    pub closed: bool,
+    pub notice: Option<String>,
+    pub regulator: bool,
+}
+
+pub async fn ratings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageQuery(q): PageQuery<RatingsQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let year = emss_app::credit::year_of(&state.app, q.period.as_deref())?;
+    let all = emss_app::credit::ratings(&state.app, actor, &q.filter()).await?;
+    let request = PageRequest::new(q.page, q.page_size);
+    let total = all.len() as u64;
+    let skip = usize::try_from((request.page - 1) * request.page_size).unwrap_or(usize::MAX);
+    let take = usize::try_from(request.page_size).unwrap_or(usize::MAX);
+    let page = Page::new(
+        all.into_iter().skip(skip).take(take).collect(),
+        total,
+        request,
+    );
+    let pick = |v: &Option<String>| v.clone().unwrap_or_default();
+    let pairs = vec![
+        ("period", year.to_string()),
+        ("kind", pick(&q.kind)),
+        ("grade", pick(&q.grade)),
+        ("keyword", pick(&q.keyword)),
+    ];
+    let pager = pager(
+        &page,
+        "/credit/ratings",
+        &pairs,
+        Some("/credit/ratings/export.csv"),
+    );
+    let first = page.first_number();
+    let rows = page
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| (first + i as u64, r))
+        .collect();
+    let today = emss_domain::time::shanghai_date(state.app.now());
+    let notice = computed_notice(&q);
+    Ok(render(&RatingsPage {
+        shell: Shell::portal(
+            &ctx,
+            "page.credit.ratings",
+            "信用评价",
+            &["信用管理", "信用评价"],
+        ),
+        rows,
+        pager,
+        years: emss_app::credit::years(&state.app)
+            .await?
+            .into_iter()
+            .map(|y| (y.to_string(), y == year))
+            .collect(),
+        kinds: SystemKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label(), q.kind.as_deref() == Some(k.as_str())))
+            .collect(),
+        grades: GRADES
+            .iter()
+            .map(|(v, l)| (*v, *l, q.grade.as_deref() == Some(*v)))
+            .collect(),
+        keyword: pick(&q.keyword),
+        year,
+        can_compute: Permission::ManageCredit.allows(Some(actor)),
+        closed: Period { year }.last_day() < today,
+        notice,
+        regulator: actor.org_kind.is_regulator(),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ComputeForm {
+    pub period: String,
+}
+
+/// 立即计算: rates every agency for the year now (a closed year once, then frozen).
+pub async fn compute(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<ComputeForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let period = Period::parse(&form.period)
+        .ok_or_else(|| emss_app::AppError::field("period", "请填写四位数的年度，如 2026"))?;
+    let done = emss_app::credit::compute(&state.app, Some(actor), period).await?;
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("period", &period.year.to_string())
+        .append_pair("rated", &done.rated.to_string())
+        .append_pair("excluded", &done.excluded.to_string())
+        .append_pair("frozen", &done.frozen.join(","))
+        .append_pair("missing", &done.without_system.join(","))
+        .finish();
+    Ok(Redirect::to(&format!("/credit/ratings?{query}")).into_response())
+}
+
+/// What a computation did, said back from the numbers it redirected with.
+fn computed_notice(q: &RatingsQuery) -> Option<String> {
+    let (rated, excluded) = (q.rated?, q.excluded?);
+    let mut said = format!("已完成计算：参评 {rated} 家，不参评 {excluded} 家");
+    let kinds = |v: &Option<String>| -> Vec<&'static str> {
+        v.as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(SystemKind::parse)
+            .map(SystemKind::label)
+            .collect()
+    };
+    let frozen = kinds(&q.frozen);
+    if !frozen.is_empty() {
+        said.push_str(&format!(
+            "；{}已完成年度评价，不再重新计算",
+            frozen.join("、")
+        ));
+    }
+    let missing = kinds(&q.missing);
+    if !missing.is_empty() {
+        said.push_str(&format!("；{}尚未发布评价指标体系", missing.join("、")));
+    }
+    Some(said)
+}
+
+const EXPORT_HEADER: &[&str] = &[
+    "序号",
+    "机构名称",
+    "类别",
+    "年度",
+    "评价类型",
+    "数据截至",
+    "总分",
+    "等级",
+    "不参评原因",
+    "指标体系版本",
+    "计算时间",
+];
+
+crate::export::export_handlers!(export, export_xlsx, RatingsQuery, export_as);
+
+/// The ratings as filtered (at most a few hundred agencies: one piece), audited.
+async fn export_as(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &RatingsQuery,
+    format: ExportFormat,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let year = emss_app::credit::year_of(&state.app, q.period.as_deref())?;
+    let rows = emss_app::credit::ratings(&state.app, actor, &q.filter()).await?;
+    let pick = |v: &Option<String>| v.clone().unwrap_or_default();
+    audit_export(
+        &state.app,
+        actor,
+        "credit.export",
+        vec![
+            ("year", year.to_string()),
+            ("kind", pick(&q.kind)),
+            ("grade", pick(&q.grade)),
+            ("keyword", pick(&q.keyword)),
+        ],
+        rows.len() as u64,
+        format,
+    )
+    .await?;
+    let lines: Vec<Vec<Cell>> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            vec![
+                Cell::count(i as u64 + 1),
+                Cell::Text(r.agency_name),
+                Cell::Text(r.kind_label),
+                Cell::count(u64::try_from(r.year).unwrap_or(0)),
+                Cell::Text(r.standing_label),
+                Cell::Date(r.facts_to),
+                match r.total.as_deref().and_then(|t| t.parse::<f64>().ok()) {
+                    Some(t) => Cell::Number(t),
+                    None => Cell::Text("—".into()),
+                },
+                Cell::Text(match (r.grade_code, r.grade_name) {
+                    (Some(c), Some(n)) => format!("{c} {n}"),
+                    _ => "—".into(),
+                }),
+                Cell::Text(r.exclusion.unwrap_or_else(|| "—".into())),
+                Cell::Text(format!("第 {} 版", r.system_version)),
+                Cell::at(Some(r.computed_at)),
+            ]
+        })
+        .collect();
+    Ok(export_response(format, "信用评价", EXPORT_HEADER, lines).await?)
+}
+
+#[derive(Template)]
+#[template(path = "portal/credit_rating.html")]
+pub struct RatingPage {
+    pub shell: Shell,
+    pub agency_name: String,
+    pub agency_id: String,
+    pub year: i32,
+    pub years: Vec<(String, bool)>,
+    pub ratings: Vec<RatingDetail>,
+}
+
+impl RatingPage {
+    /// Where an object behind an indicator is read, if it has a page.
+    pub fn href(&self, kind: &str, id: &str) -> Option<String> {
+        match kind {
+            "record" => Some(format!("/records/{id}")),
+            "task" => Some(format!("/tasks/{id}")),
+            "rectification" => Some(format!("/rectifications/{id}")),
+            "inspection" => Some(format!("/inspections/{id}")),
+            _ => None,
+        }
+    }
+
+    pub fn computed(&self, r: &RatingDetail) -> String {
+        format_datetime(r.row.computed_at)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PeriodQuery {
+    pub period: Option<String>,
+}
+
+pub async fn rating(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(agency_id): Path<String>,
+    PageQuery(q): PageQuery<PeriodQuery>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let year = emss_app::credit::year_of(&state.app, q.period.as_deref())?;
+    let ratings =
+        emss_app::credit::rating(&state.app, actor, &agency_id, q.period.as_deref()).await?;
+    let agency_name = ratings
+        .first()
+        .map(|r| r.row.agency_name.clone())
+        .unwrap_or_default();
+    Ok(render(&RatingPage {
+        shell: Shell::portal(
+            &ctx,
+            "page.credit.ratings",
+            &agency_name,
+            &["信用管理", "信用评价", &agency_name],
+        ),
+        agency_name,
+        agency_id,
+        year,
+        years: emss_app::credit::years(&state.app)
+            .await?
+            .into_iter()
+            .map(|y| (y.to_string(), y == year))
+            .collect(),
+        ratings,
+    }))
+}
