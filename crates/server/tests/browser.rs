@@ -403,6 +403,20 @@ async fn text_of(client: &Client, css: &str) -> Result<String> {
     Ok(client.find(Locator::Css(css)).await?.text().await?)
 }
 
+/// The page fits the window's width: nothing scrolls sideways but a table inside its own region.
+async fn no_sideways_scroll(client: &Client, page: &str) -> Result<()> {
+    let sideways = client
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+            vec![],
+        )
+        .await?;
+    check(
+        sideways == json!(false),
+        &format!("{page}: no sideways scroll"),
+    )
+}
+
 fn check(condition: bool, what: &str) -> Result<()> {
     if condition {
         Ok(())

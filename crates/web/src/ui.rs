@@ -90,6 +90,7 @@ const TONES: &[(&str, Tone)] = &[
     ("基本守信", Tone::Primary),
     ("失信", Tone::Warning),
     ("严重失信", Tone::Danger),
+    ("不参评", Tone::Info),
 ];
 
 /// Every state label with a colour, in the table's order (the style page shows them all).

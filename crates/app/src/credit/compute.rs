@@ -214,9 +214,12 @@ fn one(
 }
 
 /// Rates nightly: the running year, and the year before until it is closed (checked hourly and
-/// claimed per day, so a restart or a second instance neither misses nor repeats a day).
+/// claimed per day, so a restart or a second instance neither misses nor repeats a day). The
+/// first look comes ten minutes after start, not while the server is starting.
 pub async fn run_nightly(app: App) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    let hour = std::time::Duration::from_secs(3600);
+    let first = tokio::time::Instant::now() + std::time::Duration::from_secs(600);
+    let mut tick = tokio::time::interval_at(first, hour);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;

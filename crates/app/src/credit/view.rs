@@ -7,7 +7,7 @@ use emss_db::entity::{credit_evidence, credit_rating, credit_rating_item};
 use emss_db::repo;
 use emss_domain::credit::{Measure, Points, SystemKind};
 use emss_domain::{Actor, ErrorCode, Permission};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::HashMap;
 
 /// A rating in a list.
@@ -79,8 +79,7 @@ pub struct RatingDetail {
 }
 
 /// The filters of the ratings list.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Clone, Default)]
 pub struct RatingFilter {
     /// The year (default: the running year).
     pub period: Option<String>,

@@ -3,7 +3,9 @@
 //! unfolds the objects behind an indicator and follows one to its page; at 390 px the list and
 //! the breakdown do not scroll sideways.
 
-use super::{Result, check, click, log_in, save_screenshot, set_value, text_of, wait_for};
+use super::{
+    Result, check, click, log_in, no_sideways_scroll, save_screenshot, set_value, text_of, wait_for,
+};
 use emss_testkit::TestApp;
 use fantoccini::Client;
 use std::path::Path;
@@ -21,19 +23,6 @@ async fn seen(client: &Client, css: &str) -> Result<bool> {
         )
         .await?;
     Ok(shown == serde_json::json!(true))
-}
-
-async fn no_sideways_scroll(client: &Client, page: &str) -> Result<()> {
-    let sideways = client
-        .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
-            vec![],
-        )
-        .await?;
-    check(
-        sideways == serde_json::json!(false),
-        &format!("{page}: no sideways scroll at 390 px"),
-    )
 }
 
 pub async fn publish_rate_and_drill(client: &Client, app: &TestApp, shots: &Path) -> Result<()> {
@@ -58,10 +47,15 @@ pub async fn publish_rate_and_drill(client: &Client, app: &TestApp, shots: &Path
         indicators.contains("运维计划按时完成率") && indicators.contains("每项扣 0.5 分"),
         &format!("the indicators read in words: {indicators:?}"),
     )?;
-    check(seen(client, "#document").await?, "the editor is shown to the city")?;
+    check(
+        seen(client, "#document").await?,
+        "the editor is shown to the city",
+    )?;
     save_screenshot(client, shots, "credit-system").await?;
     // A 守信 grade now asks for 95.
-    let revised = system.document.replace("at_least = 90\n", "at_least = 95\n");
+    let revised = system
+        .document
+        .replace("at_least = 90\n", "at_least = 95\n");
     set_value(client, "#document", &revised).await?;
     click(client, "[data-testid=save-draft]").await?;
     let saved = wait_for(client, "[data-toast]").await?;
@@ -79,7 +73,9 @@ pub async fn publish_rate_and_drill(client: &Client, app: &TestApp, shots: &Path
         &format!("published: {published:?}"),
     )?;
     check(
-        text_of(client, "[data-testid=grades]").await?.contains("A（守信）≥ 95 分"),
+        text_of(client, "[data-testid=grades]")
+            .await?
+            .contains("A（守信）≥ 95 分"),
         "the published version shows its grades",
     )?;
 
@@ -102,15 +98,29 @@ pub async fn publish_rate_and_drill(client: &Client, app: &TestApp, shots: &Path
     client
         .goto(&app.url(&format!("/credit/ratings/{agency_a}")))
         .await?;
-    let total = wait_for(client, "[data-testid=rating-maintenance] [data-testid=total]").await?;
-    check(!total.is_empty() && total != "—", &format!("a total: {total:?}"))?;
+    let total = wait_for(
+        client,
+        "[data-testid=rating-maintenance] [data-testid=total]",
+    )
+    .await?;
+    check(
+        !total.is_empty() && total != "—",
+        &format!("a total: {total:?}"),
+    )?;
     let link = "[data-testid=rating-maintenance] [data-testid=evidence-B02] a";
     check(
         !seen(client, link).await?,
         "the objects stay folded until asked for",
     )?;
-    click(client, "[data-testid=rating-maintenance] [data-testid=evidence-B02] summary").await?;
-    check(seen(client, link).await?, "unfolded, the first object shows")?;
+    click(
+        client,
+        "[data-testid=rating-maintenance] [data-testid=evidence-B02] summary",
+    )
+    .await?;
+    check(
+        seen(client, link).await?,
+        "unfolded, the first object shows",
+    )?;
     let label = text_of(client, link).await?;
     check(
         label.contains("超期未完成"),
@@ -133,7 +143,10 @@ pub async fn publish_rate_and_drill(client: &Client, app: &TestApp, shots: &Path
     client.set_window_size(390, 844).await?;
     for (page, shown) in [
         ("/credit/ratings".to_string(), "[data-testid=list]"),
-        (format!("/credit/ratings/{agency_a}"), "[data-testid=rating-maintenance]"),
+        (
+            format!("/credit/ratings/{agency_a}"),
+            "[data-testid=rating-maintenance]",
+        ),
     ] {
         client.goto(&app.url(&page)).await?;
         wait_for(client, shown).await?;

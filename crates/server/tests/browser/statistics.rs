@@ -3,7 +3,7 @@
 //! button, and the charts' names — the agencies renamed to long Chinese names — never overlap one
 //! another, at 1440 and at 390 px.
 
-use super::{Result, check, click, log_in, save_screenshot, text_of, wait_for};
+use super::{Result, check, click, log_in, no_sideways_scroll, save_screenshot, text_of, wait_for};
 use emss_db::entity::organization;
 use emss_domain::OrgKind;
 use emss_testkit::TestApp;
@@ -163,16 +163,7 @@ pub async fn drill_to_overdue_weeks(client: &Client, app: &TestApp, shots: &Path
     client.goto(&app.url("/statistics?group=agency")).await?;
     chart_seen(client, "[data-testid=stats-chart] svg").await?;
     texts_apart(client, "by agency at 390 px").await?;
-    let sideways = client
-        .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
-            vec![],
-        )
-        .await?;
-    check(
-        sideways == serde_json::json!(false),
-        "no sideways scroll at 390 px",
-    )?;
+    no_sideways_scroll(client, "by agency").await?;
     save_screenshot(client, shots, "statistics-390").await?;
     Ok(())
 }
