@@ -31,6 +31,8 @@ pub struct SystemsPage {
     pub shell: Shell,
     pub rows: Vec<SystemView>,
     pub can_edit: bool,
+    /// The systems the city edits from: each draft, and the newest version of a kind without one.
+    pub editable: Vec<String>,
 }
 
 impl SystemsPage {
@@ -53,8 +55,14 @@ pub async fn systems(State(state): State<AppState>, ctx: Ctx) -> Result<Response
             "评价指标体系",
             &["信用管理", "评价指标体系"],
         ),
-        rows,
         can_edit: Permission::ManageCredit.allows(Some(actor)),
+        // Newest first within each kind: the first of a kind is its draft or newest version.
+        editable: SystemKind::ALL
+            .iter()
+            .filter_map(|k| rows.iter().find(|r| r.kind == k.as_str()))
+            .map(|r| r.id.clone())
+            .collect(),
+        rows,
     }))
 }
 
