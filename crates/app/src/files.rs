@@ -86,6 +86,28 @@ pub(crate) async fn document_problems(
     Ok(())
 }
 
+/// Checks an uploaded document (as [`document_problems`]) and that the object holds fewer than
+/// `max` files (`already`), and stores it; every problem is said under `file`.
+pub(crate) async fn check_and_store(
+    app: &App,
+    file: Option<crate::filing::Upload>,
+    missing: &str,
+    (already, max, too_many): (usize, usize, String),
+) -> Result<StoredDocument, AppError> {
+    let mut errors = crate::error::FieldErrors::new();
+    document_problems(app, file.as_ref(), missing, &mut errors).await?;
+    if already >= max {
+        errors.add("file", too_many);
+    }
+    errors.into_result()?;
+    let Some(file) = file else {
+        return Err(AppError::internal(
+            "a document passed its checks without a file",
+        ));
+    };
+    store_document(app, file).await
+}
+
 /// A checked document as stored.
 pub(crate) struct StoredDocument {
     pub blob_key: String,

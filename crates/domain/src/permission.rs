@@ -96,6 +96,9 @@ pub enum Permission {
     /// 信用评价 ratings with their breakdown: the regulators (every agency), and an agency's main
     /// account, task and contract managers (its own).
     ViewCredit,
+    /// 提出异议 to the agency's own final rating while it is in publicity: the agency's main
+    /// account, which speaks for the agency.
+    ObjectToCredit,
 }
 
 impl Permission {
@@ -135,6 +138,7 @@ impl Permission {
             Permission::ViewStyleGuide => "view_style_guide",
             Permission::ManageCredit => "manage_credit",
             Permission::ViewCredit => "view_credit",
+            Permission::ObjectToCredit => "object_to_credit",
         }
     }
 
@@ -244,6 +248,7 @@ impl Permission {
                 }
                 _ => false,
             },
+            Permission::ObjectToCredit => a.org_kind == OrgKind::Agency && a.is_main,
         }
     }
 }

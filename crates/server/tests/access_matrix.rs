@@ -337,6 +337,43 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
             Some(json!({"period": "1999"})),
         ),
         "api.credit.ratings" => (Method::GET, "/api/v1/credit/ratings".into(), None),
+        // Not in publicity: refused as invalid (422), no objection filed.
+        "api.credit.objections.create" => (
+            Method::POST,
+            format!(
+                "/api/v1/credit/ratings/{}/objections",
+                org_of(t, "agency_a").await
+            ),
+            Some(
+                json!({"period": this_year(t).to_string(), "kind": "maintenance", "code": "x", "reasons": "x"}),
+            ),
+        ),
+        "api.credit.objections" => (Method::GET, "/api/v1/credit/objections".into(), None),
+        "api.credit.objection" => (
+            Method::GET,
+            format!("/api/v1/credit/objections/{}", demo_objection(t).await.0),
+            None,
+        ),
+        // No decision chosen: refused as invalid (422), nothing decided.
+        "api.credit.objections.decide" => (
+            Method::POST,
+            format!(
+                "/api/v1/credit/objections/{}/decision",
+                demo_objection(t).await.0
+            ),
+            Some(json!({"decision": "maybe", "note": ""})),
+        ),
+        // The running year is not closed: refused as invalid (422), nothing started.
+        "api.credit.publications" => (
+            Method::POST,
+            "/api/v1/credit/publications".into(),
+            Some(json!({"year": this_year(t), "objection_deadline": "2099-12-31"})),
+        ),
+        "api.credit.publications.publish" => (
+            Method::POST,
+            format!("/api/v1/credit/publications/{}/publish", this_year(t)),
+            None,
+        ),
         "api.credit.rating" => (
             Method::GET,
             format!("/api/v1/credit/ratings/{}", org_of(t, "agency_a").await),
@@ -1134,6 +1171,83 @@ async fn demo_credit_system(t: &TestApp) -> String {
         .id
 }
 
+/// The running year under the test clock.
+fn this_year(t: &TestApp) -> i32 {
+    chrono::Datelike::year(&emss_domain::time::shanghai_date(t.app.now()))
+}
+
+/// An objection of agency A to its 运维类 rating with one document, written to the database (a
+/// real one needs a closed year in publicity, which `credit.rs` goes through): its id and the
+/// document's.
+async fn demo_objection(t: &TestApp) -> (String, String) {
+    let db = &t.app.db().conn;
+    if let Some(o) = emss_db::repo::credit::objections(db, None, None, None)
+        .await
+        .unwrap()
+        .first()
+    {
+        let d = emss_db::repo::credit::objection_documents(db, &o.id)
+            .await
+            .unwrap();
+        return (o.id.clone(), d[0].id.clone());
+    }
+    let agency = org_of(t, "agency_a").await;
+    let year = this_year(t);
+    let rating = emss_db::repo::credit::ratings(db, year, Some("maintenance"), Some(&agency))
+        .await
+        .unwrap()
+        .remove(0);
+    let item = emss_db::repo::credit::items(db, &rating.id)
+        .await
+        .unwrap()
+        .remove(0);
+    let now = t.app.now();
+    let objection = emss_db::entity::credit_objection::Model {
+        id: emss_domain::ids::new_id(),
+        rating_id: rating.id,
+        year,
+        kind: "maintenance".into(),
+        agency_id: agency,
+        code: item.code,
+        indicator_name: item.name,
+        scored_before: item.scored,
+        reasons: "事实有误，见所附材料".into(),
+        state: "pending".into(),
+        filed_by: "agency_a".into(),
+        filed_at: now,
+        decided_by: None,
+        decided_at: None,
+        decision_note: None,
+        scored_after: None,
+        total_after: None,
+        grade_code_after: None,
+        grade_name_after: None,
+    };
+    emss_db::repo::credit::insert_objection(db, objection.clone())
+        .await
+        .unwrap();
+    let key = t
+        .app
+        .blobs()
+        .put(emss_testkit::SAMPLE_PDF.to_vec())
+        .await
+        .unwrap();
+    let document = emss_db::entity::credit_objection_document::Model {
+        id: emss_domain::ids::new_id(),
+        objection_id: objection.id.clone(),
+        blob_key: key.to_string(),
+        file_name: "说明.pdf".into(),
+        content_type: "application/pdf".into(),
+        size: emss_testkit::SAMPLE_PDF.len() as i64,
+        uploaded_by: "agency_a".into(),
+        uploaded_at: now,
+    };
+    emss_db::repo::credit::insert_objection_document(db, document.clone())
+        .await
+        .unwrap();
+    (objection.id, document.id)
+}
+
 async fn demo_inspection(t: &TestApp) -> String {
     emss_db::repo::inspection::list(
         &t.app.db().conn,
@@ -1605,6 +1719,56 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
             format!("/credit/ratings/{}", org_of(t, "agency_a").await),
             vec![],
         ),
+        // The running year is not closed: refused as invalid (422), nothing started.
+        "page.credit.publicity" => (
+            true,
+            "/credit/publications".into(),
+            vec![
+                ("year", this_year(t).to_string()),
+                ("deadline", String::new()),
+            ],
+        ),
+        // Not in publicity: refused as invalid (422), nothing published.
+        "page.credit.publish" => (
+            true,
+            format!("/credit/publications/{}/publish", this_year(t)),
+            vec![],
+        ),
+        // Not in publicity: refused as invalid (422), no objection filed.
+        "page.credit.objections.create" => (
+            true,
+            format!("/credit/ratings/{}/objections", org_of(t, "agency_a").await),
+            vec![
+                ("kind", "maintenance".into()),
+                ("period", this_year(t).to_string()),
+            ],
+        ),
+        "page.credit.objections" => (false, "/credit/objections".into(), vec![]),
+        "page.credit.objection" => (
+            false,
+            format!("/credit/objections/{}", demo_objection(t).await.0),
+            vec![],
+        ),
+        // No decision chosen: refused as invalid (422), nothing decided.
+        "page.credit.objection.decide" => (
+            true,
+            format!("/credit/objections/{}/decision", demo_objection(t).await.0),
+            vec![("decision", "maybe".into())],
+        ),
+        // Its year is not in publicity: refused as invalid (422) before the upload is read.
+        "page.credit.objection.upload" => (
+            true,
+            format!("/credit/objections/{}/documents", demo_objection(t).await.0),
+            vec![],
+        ),
+        "page.credit.objection.document" => {
+            let (objection, document) = demo_objection(t).await;
+            (
+                false,
+                format!("/credit/objections/{objection}/documents/{document}"),
+                vec![],
+            )
+        }
         "page.inspections" => (false, "/inspections".into(), vec![]),
         "page.inspections.export" => (false, "/inspections/export.csv".into(), vec![]),
         "page.inspections.export_xlsx" => (false, "/inspections/export.xlsx".into(), vec![]),

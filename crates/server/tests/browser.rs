@@ -159,7 +159,7 @@ async fn run(chromium: &Path, driver: &Path) -> Result<String> {
             false,
         ),
         (
-            "the city revises and publishes an indicator system, rates every agency and drills to what lies behind a deduction",
+            "the city revises and publishes an indicator system, rates every agency and drills to what lies behind a deduction; after the year an agency objects, the city corrects, publishes, and the register shows the grade",
             false,
         ),
     ];

@@ -578,3 +578,411 @@ async fn a_year_rolls_until_its_last_day_then_is_rated_once_and_frozen() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(of_kind(&r, "maintenance")["system_version"], 2);
 }
+
+/// An objectionable item of a rating: one that scored less than it can give.
+fn improvable(r: &Value) -> Vec<(String, Points)> {
+    r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| {
+            let scored = points(&i["scored"]);
+            let best = match i["effect"].as_str().unwrap() {
+                "score" => points(&i["points"]),
+                "deduction" => Points::ZERO,
+                _ => return None,
+            };
+            (scored < best).then(|| (i["code"].as_str().unwrap().to_string(), best))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_agency_objects_in_time_the_city_decides_and_the_grades_reach_the_public_register() {
+    let t = TestApp::spawn().await.unwrap();
+    let agency_a = t.org_of("agency_a").await.unwrap();
+    let year = today(&t).year();
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    t.clock.set(
+        shanghai
+            .with_ymd_and_hms(year + 1, 1, 5, 10, 0, 0)
+            .unwrap()
+            .to_utc(),
+    );
+    let city = t.browser("city").await.unwrap();
+    assert_eq!(compute(&city, year).await.status(), StatusCode::SEE_OTHER);
+    let (_, r) = rating(&t, "city", &agency_a, year).await;
+    let computed = of_kind(&r, "maintenance").clone();
+    assert_eq!(computed["standing"], "final");
+    let codes = improvable(&computed);
+    assert!(
+        codes.len() >= 2,
+        "agency A loses points somewhere: {computed}"
+    );
+    let agency = t.token("agency_a").await.unwrap();
+    let object = |code: &str, reasons: &str| serde_json::json!({"period": year.to_string(), "kind": "maintenance", "code": code, "reasons": reasons});
+    let path = format!("/api/v1/credit/ratings/{agency_a}/objections");
+    let reasons = "该项所列记录已在期限内补正，见所附整改材料和企业确认单。";
+
+    // Before the publicity nobody objects.
+    let (status, body) = t
+        .call(
+            Method::POST,
+            &agency,
+            &path,
+            Some(object(&codes[0].0, reasons)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.to_string().contains("公示期间才能提出异议"), "{body}");
+
+    // The city opens the publicity: too short a period is refused next to the date.
+    let today = today(&t);
+    let short = city
+        .post_form(
+            "/credit/publications",
+            &[
+                ("year", &year.to_string()),
+                ("deadline", &(today + chrono::Days::new(2)).to_string()),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        short
+            .text()
+            .await
+            .unwrap()
+            .contains("异议截止日期至少在今天之后 5 天")
+    );
+    let deadline = today + chrono::Days::new(10);
+    let opened = city
+        .post_form(
+            "/credit/publications",
+            &[
+                ("year", &year.to_string()),
+                ("deadline", &deadline.to_string()),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    let list = city.page(&location(&opened)).await.unwrap();
+    assert!(list.contains("公示中") && list.contains(&deadline.to_string()));
+    // Publishing before the last day is refused.
+    let early = city
+        .post_form(&format!("/credit/publications/{year}/publish"), &[])
+        .await
+        .unwrap();
+    assert_eq!(early.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early.text().await.unwrap().contains("期满后才能公布"));
+
+    // The agency objects from its rating page; too short a reason is refused, its text kept.
+    let page = t.browser("agency_a").await.unwrap();
+    let shown = page
+        .page(&format!("/credit/ratings/{agency_a}?period={year}"))
+        .await
+        .unwrap();
+    assert!(shown.contains("提出异议") && shown.contains(&deadline.to_string()));
+    let refused = page
+        .post_form(
+            &format!("/credit/ratings/{agency_a}/objections"),
+            &[
+                ("period", &year.to_string()),
+                ("kind", "maintenance"),
+                ("code", &codes[0].0),
+                ("reasons", "不对"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("请写明异议理由") && html.contains("不对"));
+    let filed = page
+        .post_form(
+            &format!("/credit/ratings/{agency_a}/objections"),
+            &[
+                ("period", &year.to_string()),
+                ("kind", "maintenance"),
+                ("code", &codes[0].0),
+                ("reasons", reasons),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(filed.status(), StatusCode::SEE_OTHER);
+    let first = location(&filed)
+        .trim_start_matches("/credit/objections/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    // One objection per indicator; a second indicator through the API.
+    let (status, body) = t
+        .call(
+            Method::POST,
+            &agency,
+            &path,
+            Some(object(&codes[0].0, reasons)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.to_string().contains("不能重复提出"));
+    let (status, second) = t
+        .call(
+            Method::POST,
+            &agency,
+            &path,
+            Some(object(&codes[1].0, reasons)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::OK, "{second}");
+    assert_eq!(second["state"], "pending");
+    // Only the agency's main account speaks for it, and only for itself.
+    let filer = t.token("filer_a").await.unwrap();
+    let (status, _) = t
+        .call(
+            Method::POST,
+            &filer,
+            &path,
+            Some(object(&codes[2 % codes.len()].0, reasons)),
+        )
+        .await
+        .unwrap();
+    // The route names an object: refused as not found.
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let other = t.token("agency_b").await.unwrap();
+    let (status, _) = t
+        .call(
+            Method::POST,
+            &other,
+            &path,
+            Some(object(&codes[0].0, reasons)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = t
+        .call(
+            Method::GET,
+            &other,
+            &format!("/api/v1/credit/objections/{first}"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A document in time is received; after the last day neither documents nor objections are.
+    let upload = |b: &Browser| {
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", b.csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(emss_testkit::SAMPLE_PDF.to_vec())
+                    .file_name("整改材料.pdf"),
+            );
+        b.client
+            .post(b.url(&format!("/credit/objections/{first}/documents")))
+            .multipart(form)
+            .send()
+    };
+    assert_eq!(upload(&page).await.unwrap().status(), StatusCode::SEE_OTHER);
+    t.clock.set(
+        shanghai
+            .from_local_datetime(&deadline.and_hms_opt(23, 59, 0).unwrap())
+            .unwrap()
+            .to_utc(),
+    );
+    let page = t.browser("agency_a").await.unwrap();
+    assert_eq!(upload(&page).await.unwrap().status(), StatusCode::SEE_OTHER);
+    t.clock.advance(chrono::Duration::minutes(2));
+    let page = t.browser("agency_a").await.unwrap();
+    let late = upload(&page).await.unwrap();
+    assert_eq!(late.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        late.text()
+            .await
+            .unwrap()
+            .contains("逾期提交的材料不予采纳")
+    );
+    let agency = t.token("agency_a").await.unwrap();
+    let (status, body) = t
+        .call(
+            Method::POST,
+            &agency,
+            &path,
+            Some(object(&codes[2 % codes.len()].0, reasons)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.to_string().contains("逾期提出的异议不予受理"),
+        "{body}"
+    );
+    let city_token = t.token("city").await.unwrap();
+    let (_, detail) = t
+        .call(
+            Method::GET,
+            &city_token,
+            &format!("/api/v1/credit/objections/{first}"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(detail["documents"].as_array().unwrap().len(), 2);
+
+    // The city decides: a correction against the agency is refused; then accepted.
+    let (code, best) = codes[0].clone();
+    let before = points(&item(&computed, &code)["scored"]);
+    let city = t.browser("city").await.unwrap();
+    let wrong = city
+        .post_form(
+            &format!("/credit/objections/{first}/decision"),
+            &[
+                ("decision", "accept"),
+                ("scored", &Points(before.0 - 10).to_string()),
+                ("note", "经核实，部分属实"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.text().await.unwrap().contains("不能低于原得分"));
+    // Publishing with an objection undecided is refused.
+    let undecided = city
+        .post_form(&format!("/credit/publications/{year}/publish"), &[])
+        .await
+        .unwrap();
+    assert!(undecided.text().await.unwrap().contains("件异议未处理"));
+    let accepted = city
+        .post_form(
+            &format!("/credit/objections/{first}/decision"),
+            &[
+                ("decision", "accept"),
+                ("scored", &best.to_string()),
+                ("note", "经核实，所列记录已按期补正，该项不应扣分"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    let (status, _) = t
+        .call(
+            Method::POST,
+            &city_token,
+            &format!("/api/v1/credit/objections/{first}/decision"),
+            Some(serde_json::json!({"decision": "reject", "note": "再次处理"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, rejected) = t
+        .call(
+            Method::POST,
+            &city_token,
+            &format!(
+                "/api/v1/credit/objections/{}/decision",
+                second["id"].as_str().unwrap()
+            ),
+            Some(serde_json::json!({"decision": "reject", "note": "扣分所依据的记录属实"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rejected["state_label"], "不予采纳");
+
+    // The rating keeps what was computed and shows the corrected total and grade beside it.
+    let (_, r) = rating(&t, "agency_a", &agency_a, year).await;
+    let after = of_kind(&r, "maintenance");
+    let expected = Points(points(&computed["total"]).0 + best.0 - before.0);
+    assert_eq!(points(&after["total"]), expected);
+    assert_eq!(after["computed_total"], computed["total"]);
+    assert_eq!(after["computed_at"], computed["computed_at"]);
+    assert_eq!(
+        item(after, &code)["scored"],
+        item(&computed, &code)["scored"]
+    );
+    assert_eq!(
+        item(after, &code)["objection"]["scored_after"],
+        best.to_string()
+    );
+    let system = IndicatorSystem::parse(&published(&t, "maintenance").await.document).unwrap();
+    assert_eq!(
+        after["grade_code"],
+        system.grade(expected).unwrap().code.as_str()
+    );
+    let shown = city
+        .page(&format!("/credit/objections/{first}"))
+        .await
+        .unwrap();
+    for step in [
+        "提出信用评价异议",
+        "上传异议材料",
+        "处理信用评价异议",
+        "已采纳",
+    ] {
+        assert!(shown.contains(step), "the trail shows {step}");
+    }
+
+    // Published: the grades reach the public register and the agency's public page.
+    let anonymous = reqwest::Client::new();
+    let name = after["agency_name"].as_str().unwrap().to_string();
+    let register_url = t.url(&format!(
+        "/public/agencies?keyword={}",
+        url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+    ));
+    let register = anonymous
+        .get(&register_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let grade = format!(
+        "运维类 {} {}",
+        after["grade_code"].as_str().unwrap(),
+        after["grade_name"].as_str().unwrap()
+    );
+    assert!(register.contains(&name) && !register.contains(&grade));
+    let published_now = city
+        .post_form(&format!("/credit/publications/{year}/publish"), &[])
+        .await
+        .unwrap();
+    assert_eq!(published_now.status(), StatusCode::SEE_OTHER);
+    let register = anonymous
+        .get(&register_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        register.contains(&grade) && register.contains(&format!("{year} 年度")),
+        "{register}"
+    );
+    let public_page = anonymous
+        .get(t.url(&format!("/public/agencies/{agency_a}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(public_page.contains("信用评价") && public_page.contains(&expected.to_string()));
+    assert!(public_page.contains(&format!("第 {} 版", after["system_version"])));
+    // Published once.
+    let again = city
+        .post_form(&format!("/credit/publications/{year}/publish"), &[])
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -193,6 +193,10 @@ pub const PORTAL: &[Section] = &[
                     route: "page.credit.ratings",
                 },
                 Item {
+                    title: "异议处理",
+                    route: "page.credit.objections",
+                },
+                Item {
                     title: "评价指标体系",
                     route: "page.credit.systems",
                 },

@@ -114,6 +114,12 @@ use utoipa::{Modify, OpenApi};
         api::credit::compute,
         api::credit::ratings,
         api::credit::rating,
+        api::credit::objections,
+        api::credit::objection,
+        api::credit::object,
+        api::credit::decide,
+        api::credit::start_publicity,
+        api::credit::publish_year,
         api::inspections::list,
         api::inspections::create,
         api::inspections::get,
@@ -151,7 +157,7 @@ use utoipa::{Modify, OpenApi};
         (name = "evidence", description = "现场照片与签名：按内容检查、解码、重新编码后保存"),
         (name = "rectifications", description = "整改单：监管部门下发、销号或退回，机构签收并提交整改"),
         (name = "inspections", description = "监督检查：现场检查、比对抽测、资料检查及检查发现"),
-        (name = "credit", description = "信用评价：评价指标体系，机构的年度评价及逐项得分与依据"),
+        (name = "credit", description = "信用评价：评价指标体系，机构的年度评价及逐项得分与依据，公示、异议与公布"),
         (name = "forms", description = "表单目录（15 种运维记录表单）"),
         (name = "meta", description = "健康检查与接口文档")
     )

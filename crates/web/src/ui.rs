@@ -91,6 +91,11 @@ const TONES: &[(&str, Tone)] = &[
     ("失信", Tone::Warning),
     ("严重失信", Tone::Danger),
     ("不参评", Tone::Info),
+    ("公示中", Tone::Warning),
+    ("已公布", Tone::Success),
+    ("待处理", Tone::Warning),
+    ("已采纳", Tone::Success),
+    ("不予采纳", Tone::Info),
 ];
 
 /// Every state label with a colour, in the table's order (the style page shows them all).

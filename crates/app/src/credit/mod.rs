@@ -4,11 +4,18 @@
 
 mod compute;
 mod facts;
+mod objection;
 mod view;
 
 pub use compute::{ComputeOutcome, compute, run_nightly};
+pub use objection::{
+    DecisionInput, ObjectionDetail, ObjectionDocument, ObjectionInput, ObjectionView, PublicGrade,
+    PublicationView, decide, document_file, may_upload, object, objection, objections,
+    public_grades, publication, publish_year, start_publicity, upload_document,
+};
 pub use view::{
-    EvidenceView, ItemView, RatingDetail, RatingFilter, RatingRow, rating, ratings, year_of, years,
+    EvidenceView, ItemObjection, ItemView, RatingDetail, RatingFilter, RatingRow, rating, ratings,
+    year_of, years,
 };
 
 use crate::audit::{self, Outcome};

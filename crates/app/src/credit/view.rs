@@ -3,7 +3,7 @@
 
 use crate::{App, AppError};
 use chrono::{DateTime, NaiveDate, Utc};
-use emss_db::entity::{credit_evidence, credit_rating, credit_rating_item};
+use emss_db::entity::{credit_evidence, credit_objection, credit_rating, credit_rating_item};
 use emss_db::repo;
 use emss_domain::credit::{Measure, Points, SystemKind};
 use emss_domain::{Actor, ErrorCode, Permission};
@@ -26,9 +26,12 @@ pub struct RatingRow {
     pub facts_to: NaiveDate,
     pub system_version: i32,
     /// Total score as written ("87.5"); None when not rated.
+    /// After accepted objections, when there are any.
     pub total: Option<String>,
     pub grade_code: Option<String>,
     pub grade_name: Option<String>,
+    /// The total as computed, when accepted objections changed it.
+    pub computed_total: Option<String>,
     /// Why the agency is not rated, when it is not.
     pub exclusion: Option<String>,
     pub computed_at: DateTime<Utc>,
@@ -61,9 +64,22 @@ pub struct ItemView {
     /// What it adds to the total ("-6", "18.5").
     pub scored: String,
     pub why: String,
+    /// The agency's objection to this indicator, if it made one.
+    pub objection: Option<ItemObjection>,
     /// How many objects stand behind the fact; the first ones are listed.
     pub evidence_total: i64,
     pub evidence: Vec<EvidenceView>,
+}
+
+/// An objection to an indicator, as its row shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ItemObjection {
+    pub id: String,
+    /// `pending` | `accepted` | `rejected`.
+    pub state: String,
+    pub state_label: String,
+    /// Accepted: the corrected score.
+    pub scored_after: Option<String>,
 }
 
 /// One agency's rating for a year under one kind, with its breakdown.
@@ -91,7 +107,34 @@ pub struct RatingFilter {
     pub keyword: Option<String>,
 }
 
-fn row(r: &credit_rating::Model, names: &HashMap<String, String>) -> RatingRow {
+/// A rating's total and grade now: as computed, or after the last accepted objection (whose
+/// decision kept the total and grade after every correction before it).
+pub(crate) fn current(
+    r: &credit_rating::Model,
+    objections: &[credit_objection::Model],
+) -> (i64, Option<String>, Option<String>) {
+    objections
+        .iter()
+        .filter(|o| o.rating_id == r.id && o.total_after.is_some())
+        .max_by_key(|o| o.decided_at)
+        .map_or_else(
+            || (r.total, r.grade_code.clone(), r.grade_name.clone()),
+            |o| {
+                (
+                    o.total_after.unwrap_or(r.total),
+                    o.grade_code_after.clone(),
+                    o.grade_name_after.clone(),
+                )
+            },
+        )
+}
+
+fn row(
+    r: &credit_rating::Model,
+    names: &HashMap<String, String>,
+    objections: &[credit_objection::Model],
+) -> RatingRow {
+    let (total, grade_code, grade_name) = current(r, objections);
     let standing = if r.standing == "final" {
         "年度评价"
     } else {
@@ -112,9 +155,10 @@ fn row(r: &credit_rating::Model, names: &HashMap<String, String>) -> RatingRow {
         standing_label: standing.to_string(),
         facts_to: r.facts_to,
         system_version: r.system_version,
-        total: r.exclusion.is_none().then(|| Points(r.total).to_string()),
-        grade_code: r.grade_code.clone(),
-        grade_name: r.grade_name.clone(),
+        total: r.exclusion.is_none().then(|| Points(total).to_string()),
+        computed_total: (total != r.total).then(|| Points(r.total).to_string()),
+        grade_code,
+        grade_name,
         exclusion: r.exclusion_text.clone(),
         computed_at: r.computed_at,
     }
@@ -150,6 +194,8 @@ pub async fn ratings(
     let rows = repo::credit::ratings(&app.db().conn, year, kind, own).await?;
     let ids: Vec<String> = rows.iter().map(|r| r.agency_id.clone()).collect();
     let names = repo::credit::agency_names(&app.db().conn, &ids).await?;
+    let accepted =
+        repo::credit::objections(&app.db().conn, Some(year), own, Some("accepted")).await?;
     let keyword = filter
         .keyword
         .as_deref()
@@ -158,12 +204,12 @@ pub async fn ratings(
     let grade = filter.grade.as_deref().filter(|g| !g.is_empty());
     let mut out: Vec<RatingRow> = rows
         .iter()
+        .map(|r| row(r, &names, &accepted))
         .filter(|r| match grade {
             None => true,
             Some("excluded") => r.exclusion.is_some(),
             Some(g) => r.grade_code.as_deref() == Some(g),
         })
-        .map(|r| row(r, &names))
         .filter(|r| keyword.is_none_or(|k| r.agency_name.contains(k)))
         .collect();
     // Rated first by score, then the agencies not rated by name.
@@ -214,11 +260,13 @@ pub async fn rating(
         return Err(AppError::new(ErrorCode::NotFound));
     }
     let names = repo::credit::agency_names(db, &[agency_id.to_string()]).await?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let objections = repo::credit::objections_of(db, &ids).await?;
     let mut out = Vec::new();
     for r in rows {
         let items = repo::credit::items(db, &r.id).await?;
         let evidence = repo::credit::evidence(db, &r.id).await?;
-        out.push(detail(&r, &names, items, evidence));
+        out.push(detail(&r, &names, items, evidence, &objections));
     }
     Ok(out)
 }
@@ -228,6 +276,7 @@ fn detail(
     names: &HashMap<String, String>,
     items: Vec<credit_rating_item::Model>,
     evidence: Vec<credit_evidence::Model>,
+    objections: &[credit_objection::Model],
 ) -> RatingDetail {
     let mut by_code: HashMap<String, Vec<EvidenceView>> = HashMap::new();
     for e in evidence {
@@ -246,7 +295,19 @@ fn detail(
                 "bonus" => "加分项",
                 _ => "得分项",
             };
+            let objection = objections
+                .iter()
+                .find(|o| o.rating_id == r.id && o.code == i.code)
+                .map(|o| ItemObjection {
+                    id: o.id.clone(),
+                    state: o.state.clone(),
+                    state_label: emss_domain::credit::ObjectionState::parse(&o.state)
+                        .map_or("—", emss_domain::credit::ObjectionState::label)
+                        .to_string(),
+                    scored_after: o.scored_after.map(|p| Points(p).to_string()),
+                });
             ItemView {
+                objection,
                 evidence: by_code.remove(&i.code).unwrap_or_default(),
                 effect_label: effect_label.to_string(),
                 points: i.points.map(|p| Points(p).to_string()),
@@ -264,7 +325,7 @@ fn detail(
         })
         .collect();
     RatingDetail {
-        row: row(r, names),
+        row: row(r, names, objections),
         system_id: r.system_id.clone(),
         base: Points(r.base).to_string(),
         deductions: Points(r.deductions).to_string(),

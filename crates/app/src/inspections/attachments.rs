@@ -3,7 +3,6 @@
 
 use super::{allowed, view, visible};
 use crate::audit::{self, Outcome};
-use crate::error::FieldErrors;
 use crate::filing::Upload;
 use crate::{App, AppError};
 use chrono::{DateTime, Utc};
@@ -73,22 +72,20 @@ pub async fn upload_attachment(
     file: Option<Upload>,
 ) -> Result<InspectionAttachmentView, AppError> {
     may_upload(app, actor, id).await?;
-    let mut errors = FieldErrors::new();
-    crate::files::document_problems(app, file.as_ref(), "请选择照片或文件", &mut errors).await?;
-    if repo::inspection::attachments(&app.db().conn, id)
+    let already = repo::inspection::attachments(&app.db().conn, id)
         .await?
-        .len()
-        >= MAX_ATTACHMENTS
-    {
-        errors.add("file", format!("每次检查最多 {MAX_ATTACHMENTS} 个附件"));
-    }
-    errors.into_result()?;
-    let Some(file) = file else {
-        return Err(AppError::internal(
-            "an attachment passed its checks without a file",
-        ));
-    };
-    let stored = crate::files::store_document(app, file).await?;
+        .len();
+    let stored = crate::files::check_and_store(
+        app,
+        file,
+        "请选择照片或文件",
+        (
+            already,
+            MAX_ATTACHMENTS,
+            format!("每次检查最多 {MAX_ATTACHMENTS} 个附件"),
+        ),
+    )
+    .await?;
     let model = inspection_attachment::Model {
         id: emss_domain::ids::new_id(),
         inspection_id: id.to_string(),

@@ -4,7 +4,6 @@
 
 use super::{Allowed, allowed, view, visible};
 use crate::audit::{self, Outcome};
-use crate::error::FieldErrors;
 use crate::filing::Upload;
 use crate::{App, AppError};
 use chrono::{DateTime, Utc};
@@ -95,22 +94,20 @@ pub async fn upload_attachment(
     let may = may_upload(app, actor, order_id).await?;
     let found = visible(app, actor, order_id).await?;
     let stage = if may.edit { "issue" } else { "response" };
-    let mut errors = FieldErrors::new();
-    crate::files::document_problems(app, file.as_ref(), "请选择照片或文件", &mut errors).await?;
-    if repo::rectification::attachments(&app.db().conn, &found.id)
+    let already = repo::rectification::attachments(&app.db().conn, &found.id)
         .await?
-        .len()
-        >= MAX_ATTACHMENTS
-    {
-        errors.add("file", format!("每份整改单最多 {MAX_ATTACHMENTS} 个附件"));
-    }
-    errors.into_result()?;
-    let Some(file) = file else {
-        return Err(AppError::internal(
-            "an attachment passed its checks without a file",
-        ));
-    };
-    let stored = crate::files::store_document(app, file).await?;
+        .len();
+    let stored = crate::files::check_and_store(
+        app,
+        file,
+        "请选择照片或文件",
+        (
+            already,
+            MAX_ATTACHMENTS,
+            format!("每份整改单最多 {MAX_ATTACHMENTS} 个附件"),
+        ),
+    )
+    .await?;
     let model = rectification_attachment::Model {
         id: emss_domain::ids::new_id(),
         rectification_id: found.id.clone(),

@@ -31,6 +31,7 @@ mod m20261207_000025_rectification_suggestions;
 mod m20261207_000026_occurrence_fulfilled_on;
 mod m20261207_000027_record_statistics_index;
 mod m20261207_000028_credit;
+mod m20261208_000029_credit_objections;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000026_occurrence_fulfilled_on::Migration),
             Box::new(m20261207_000027_record_statistics_index::Migration),
             Box::new(m20261207_000028_credit::Migration),
+            Box::new(m20261208_000029_credit_objections::Migration),
         ]
     }
 }

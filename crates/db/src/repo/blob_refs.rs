@@ -1,10 +1,10 @@
 //! Which stored files the database still refers to (evidence images, filing and contract
-//! attachments, task reports, rectification orders' and inspections' files), for the sweep of files a crash left
-//! without their row.
+//! attachments, task reports, rectification orders' and inspections' files, credit objections'
+//! documents), for the sweep of files a crash left without their row.
 
 use crate::entity::{
-    contract_attachment, evidence, filing_attachment, inspection_attachment,
-    rectification_attachment, task_report,
+    contract_attachment, credit_objection_document, evidence, filing_attachment,
+    inspection_attachment, rectification_attachment, task_report,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashSet;
@@ -20,7 +20,7 @@ pub async fn referenced(
     let mut found = HashSet::new();
     for chunk in keys.chunks(CHUNK) {
         let list = || chunk.iter().map(String::as_str);
-        let lists: [Vec<String>; 6] = [
+        let lists: [Vec<String>; 7] = [
             evidence::Entity::find()
                 .select_only()
                 .column(evidence::Column::BlobKey)
@@ -60,6 +60,13 @@ pub async fn referenced(
                 .select_only()
                 .column(inspection_attachment::Column::BlobKey)
                 .filter(inspection_attachment::Column::BlobKey.is_in(list()))
+                .into_tuple()
+                .all(db)
+                .await?,
+            credit_objection_document::Entity::find()
+                .select_only()
+                .column(credit_objection_document::Column::BlobKey)
+                .filter(credit_objection_document::Column::BlobKey.is_in(list()))
                 .into_tuple()
                 .all(db)
                 .await?,

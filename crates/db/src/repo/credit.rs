@@ -2,8 +2,9 @@
 //! for all agencies at once), and the ratings with their items and evidence.
 
 use crate::entity::{
-    agency_staff, credit_evidence, credit_rating, credit_rating_item, credit_system, fault_period,
-    filing, inspection, inspection_finding, occurrence, organization, record, rectification,
+    agency_staff, credit_evidence, credit_objection, credit_objection_document, credit_publication,
+    credit_rating, credit_rating_item, credit_system, fault_period, filing, inspection,
+    inspection_finding, occurrence, organization, record, rectification,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -603,4 +604,184 @@ pub async fn is_agency(db: &impl ConnectionTrait, id: &str) -> Result<bool, DbEr
         .one(db)
         .await?
         .is_some())
+}
+
+// ---- publicity, objections ----
+
+pub async fn publication(
+    db: &impl ConnectionTrait,
+    year: i32,
+) -> Result<Option<credit_publication::Model>, DbErr> {
+    credit_publication::Entity::find_by_id(year).one(db).await
+}
+
+pub async fn insert_publication(
+    db: &impl ConnectionTrait,
+    p: credit_publication::Model,
+) -> Result<(), DbErr> {
+    credit_publication::Entity::insert(p.into_active_model())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Marks a year published, if it is still in publicity; returns whether it was.
+pub async fn mark_published(
+    db: &impl ConnectionTrait,
+    year: i32,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    use credit_publication::Column as C;
+    let done = credit_publication::Entity::update_many()
+        .col_expr(C::State, Expr::value("published"))
+        .col_expr(C::PublishedBy, Expr::value(by))
+        .col_expr(C::PublishedAt, Expr::value(at))
+        .filter(C::Year.eq(year))
+        .filter(C::State.eq("publicity"))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// The years published to the public register.
+pub async fn published_years(db: &impl ConnectionTrait) -> Result<Vec<i32>, DbErr> {
+    use credit_publication::Column as C;
+    credit_publication::Entity::find()
+        .select_only()
+        .column(C::Year)
+        .filter(C::State.eq("published"))
+        .order_by_desc(C::Year)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// The final, rated (not excluded) ratings of published years, of some agencies.
+pub async fn published_ratings(
+    db: &impl ConnectionTrait,
+    agency_ids: &[String],
+) -> Result<Vec<credit_rating::Model>, DbErr> {
+    use credit_rating::Column as C;
+    let years = published_years(db).await?;
+    if years.is_empty() || agency_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    credit_rating::Entity::find()
+        .filter(C::Year.is_in(years))
+        .filter(C::AgencyId.is_in(agency_ids.iter().map(String::as_str)))
+        .filter(C::Standing.eq("final"))
+        .filter(C::Exclusion.is_null())
+        .order_by_desc(C::Year)
+        .order_by_asc(C::Kind)
+        .all(db)
+        .await
+}
+
+pub async fn rating_by_id(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<credit_rating::Model>, DbErr> {
+    credit_rating::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn objection(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<credit_objection::Model>, DbErr> {
+    credit_objection::Entity::find_by_id(id).one(db).await
+}
+
+/// Objections, newest first: of a year or all, of one agency or all, in one state or any.
+pub async fn objections(
+    db: &impl ConnectionTrait,
+    year: Option<i32>,
+    agency_id: Option<&str>,
+    state: Option<&str>,
+) -> Result<Vec<credit_objection::Model>, DbErr> {
+    use credit_objection::Column as C;
+    let mut q = credit_objection::Entity::find();
+    if let Some(y) = year {
+        q = q.filter(C::Year.eq(y));
+    }
+    if let Some(a) = agency_id {
+        q = q.filter(C::AgencyId.eq(a));
+    }
+    if let Some(s) = state {
+        q = q.filter(C::State.eq(s));
+    }
+    q.order_by_desc(C::FiledAt).all(db).await
+}
+
+/// The objections to some ratings, oldest first (the order adjustments apply in).
+pub async fn objections_of(
+    db: &impl ConnectionTrait,
+    rating_ids: &[String],
+) -> Result<Vec<credit_objection::Model>, DbErr> {
+    use credit_objection::Column as C;
+    let mut out = Vec::new();
+    for chunk in rating_ids.chunks(CHUNK) {
+        out.extend(
+            credit_objection::Entity::find()
+                .filter(C::RatingId.is_in(chunk.iter().map(String::as_str)))
+                .order_by_asc(C::FiledAt)
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+pub async fn insert_objection(
+    db: &impl ConnectionTrait,
+    o: credit_objection::Model,
+) -> Result<(), DbErr> {
+    credit_objection::Entity::insert(o.into_active_model())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Writes the decision on a pending objection; returns whether it was still pending.
+pub async fn decide_objection(
+    db: &impl ConnectionTrait,
+    decided: credit_objection::Model,
+) -> Result<bool, DbErr> {
+    use credit_objection::Column as C;
+    let done = credit_objection::Entity::update_many()
+        .col_expr(C::State, Expr::value(decided.state))
+        .col_expr(C::DecidedBy, Expr::value(decided.decided_by))
+        .col_expr(C::DecidedAt, Expr::value(decided.decided_at))
+        .col_expr(C::DecisionNote, Expr::value(decided.decision_note))
+        .col_expr(C::ScoredAfter, Expr::value(decided.scored_after))
+        .col_expr(C::TotalAfter, Expr::value(decided.total_after))
+        .col_expr(C::GradeCodeAfter, Expr::value(decided.grade_code_after))
+        .col_expr(C::GradeNameAfter, Expr::value(decided.grade_name_after))
+        .filter(C::Id.eq(decided.id))
+        .filter(C::State.eq("pending"))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+pub async fn objection_documents(
+    db: &impl ConnectionTrait,
+    objection_id: &str,
+) -> Result<Vec<credit_objection_document::Model>, DbErr> {
+    use credit_objection_document::Column as C;
+    credit_objection_document::Entity::find()
+        .filter(C::ObjectionId.eq(objection_id))
+        .order_by_asc(C::UploadedAt)
+        .all(db)
+        .await
+}
+
+pub async fn insert_objection_document(
+    db: &impl ConnectionTrait,
+    d: credit_objection_document::Model,
+) -> Result<(), DbErr> {
+    credit_objection_document::Entity::insert(d.into_active_model())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
 }

@@ -4,6 +4,7 @@
 //! No indicator is coded by hand: a new indicator is a new line of the document.
 
 pub mod measure;
+pub mod objection;
 pub mod period;
 pub mod points;
 pub mod rating;
@@ -11,6 +12,7 @@ pub mod rule;
 pub mod system;
 
 pub use measure::{Measure, Unit};
+pub use objection::{ObjectionState, Publicity};
 pub use period::{Period, Standing};
 pub use points::Points;
 pub use rating::{Exclusion, ItemScore, Rating, rate};

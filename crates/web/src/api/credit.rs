@@ -1,5 +1,6 @@
 //! 信用评价: the indicator systems, and the ratings of a year with their per-indicator breakdown
-//! and the objects behind each indicator. Regulators read every agency; an agency its own.
+//! and the objects behind each indicator; after a year, its publicity, the agencies' objections
+//! and the city's decisions. Regulators read every agency; an agency its own.
 
 use super::{ApiJson, ApiQuery};
 use crate::AppState;
@@ -7,7 +8,10 @@ use crate::context::Ctx;
 use crate::error::{ApiError, ErrorBody};
 use axum::Json;
 use axum::extract::{Path, State};
-use emss_app::credit::{ComputeOutcome, RatingDetail, RatingFilter, RatingRow, SystemView};
+use emss_app::credit::{
+    ComputeOutcome, DecisionInput, ObjectionDetail, ObjectionInput, ObjectionView, PublicationView,
+    RatingDetail, RatingFilter, RatingRow, SystemView,
+};
 use emss_domain::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -147,5 +151,168 @@ pub async fn compute(
         .ok_or_else(|| emss_app::AppError::field("period", "请填写四位数的年度，如 2026"))?;
     Ok(Json(
         emss_app::credit::compute(&state.app, Some(actor), period).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectionsQuery {
+    /// The year, e.g. `2026` (default: every year).
+    pub period: Option<String>,
+    /// `pending` | `accepted` | `rejected`.
+    pub state: Option<String>,
+}
+
+/// Objections to final ratings, newest first: every agency's for the regulators, its own for an
+/// agency.
+#[utoipa::path(get, path = "/api/v1/credit/objections", tag = "credit", summary = "信用评价异议",
+    params(ObjectionsQuery), security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = Vec<ObjectionView>), (status = 422, body = ErrorBody)))]
+pub async fn objections(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiQuery(q): ApiQuery<ObjectionsQuery>,
+) -> Result<Json<Vec<ObjectionView>>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let year = match q.period.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => Some(emss_app::credit::year_of(&state.app, Some(p))?),
+        None => None,
+    };
+    Ok(Json(
+        emss_app::credit::objections(&state.app, actor, year, q.state.as_deref()).await?,
+    ))
+}
+
+/// One objection with its documents and the last day of its year's publicity.
+#[utoipa::path(get, path = "/api/v1/credit/objections/{id}", tag = "credit", summary = "异议详情",
+    params(("id" = String, Path, description = "异议 id")), security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = ObjectionDetail), (status = 404, body = ErrorBody)))]
+pub async fn objection(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<ObjectionDetail>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    Ok(Json(
+        emss_app::credit::objection(&state.app, actor, &id).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectionBody {
+    /// The year of the final rating, e.g. `2026`.
+    pub period: String,
+    /// `maintenance` (运维类) | `testing` (监测类).
+    pub kind: String,
+    /// The indicator's code, as in the rating's breakdown.
+    pub code: String,
+    /// 异议理由: what is wrong and the facts it rests on (10 to 2000 characters).
+    pub reasons: String,
+}
+
+/// 提出异议 (the agency's main account) to one indicator of its final rating while the year is in
+/// publicity, until the last day; documents are added on the page.
+#[utoipa::path(post, path = "/api/v1/credit/ratings/{agency_id}/objections", tag = "credit", summary = "提出异议",
+    params(("agency_id" = String, Path, description = "机构 id")), request_body = ObjectionBody,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = ObjectionView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn object(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(agency_id): Path<String>,
+    ApiJson(body): ApiJson<ObjectionBody>,
+) -> Result<Json<ObjectionView>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let input = ObjectionInput {
+        period: body.period,
+        kind: body.kind,
+        code: body.code,
+        reasons: body.reasons,
+    };
+    Ok(Json(
+        emss_app::credit::object(&state.app, actor, &agency_id, &input).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    /// `accept` (采纳: the indicator is corrected) | `reject` (不予采纳).
+    pub decision: String,
+    /// Accepted: the indicator's corrected score ("-2", "18.5"), towards the agency and no
+    /// further than the indicator gives.
+    #[serde(default)]
+    pub scored: Option<String>,
+    /// 处理意见, shown to the agency.
+    pub note: String,
+}
+
+/// 处理异议 (the city): accept with the corrected score, or reject with the reasons. Decided once.
+#[utoipa::path(post, path = "/api/v1/credit/objections/{id}/decision", tag = "credit", summary = "处理异议",
+    params(("id" = String, Path, description = "异议 id")), request_body = DecisionBody,
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = ObjectionView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> Result<Json<ObjectionView>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let input = DecisionInput {
+        decision: body.decision,
+        scored: body.scored.unwrap_or_default(),
+        note: body.note,
+    };
+    Ok(Json(
+        emss_app::credit::decide(&state.app, actor, &id, &input).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicityBody {
+    /// The closed year whose final ratings are put up, e.g. `2026`.
+    pub year: i32,
+    /// The last day objections are received (`YYYY-MM-DD`, 5 to 60 days ahead).
+    pub objection_deadline: chrono::NaiveDate,
+}
+
+/// 发起公示 (the city): a closed year's final ratings open to objections until the last day.
+#[utoipa::path(post, path = "/api/v1/credit/publications", tag = "credit", summary = "发起公示",
+    request_body = PublicityBody, security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = PublicationView), (status = 422, body = ErrorBody)))]
+pub async fn start_publicity(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(body): ApiJson<PublicityBody>,
+) -> Result<Json<PublicationView>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    Ok(Json(
+        emss_app::credit::start_publicity(
+            &state.app,
+            actor,
+            body.year,
+            Some(body.objection_deadline),
+        )
+        .await?,
+    ))
+}
+
+/// 公布 (the city): after the last day, with every objection decided, the year's grades go to
+/// the public register.
+#[utoipa::path(post, path = "/api/v1/credit/publications/{year}/publish", tag = "credit", summary = "公布评价结果",
+    params(("year" = i32, Path, description = "年度")), security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = PublicationView), (status = 422, body = ErrorBody)))]
+pub async fn publish_year(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(year): Path<i32>,
+) -> Result<Json<PublicationView>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    Ok(Json(
+        emss_app::credit::publish_year(&state.app, actor, year).await?,
     ))
 }

@@ -353,6 +353,27 @@ pub struct ListPage {
     pub rows: Vec<(u64, Row)>,
     pub pager: Pager,
     pub queue: Option<emss_app::filing::QueueCounts>,
+    /// The published credit grades of the agencies listed (public register), newest year first.
+    pub grades: Vec<emss_app::credit::PublicGrade>,
+}
+
+impl ListPage {
+    /// An agency's grades of its newest published year, one per kind ("运维类 A 守信"), and the
+    /// year.
+    pub fn grades_of(&self, id: &str) -> (Vec<String>, String) {
+        let mine: Vec<&emss_app::credit::PublicGrade> =
+            self.grades.iter().filter(|g| g.agency_id == id).collect();
+        let Some(year) = mine.first().map(|g| g.year) else {
+            return (Vec::new(), String::new());
+        };
+        (
+            mine.iter()
+                .filter(|g| g.year == year)
+                .map(|g| format!("{} {} {}", g.kind_label, g.grade_code, g.grade_name))
+                .collect(),
+            format!("{year} 年度"),
+        )
+    }
 }
 
 async fn list_page(
@@ -372,6 +393,12 @@ async fn list_page(
     let export = (!public).then_some("/agencies/export.csv");
     let pager = pager(&page, base, &q.pairs(), export);
     let first = page.first_number();
+    let grades = if public {
+        let ids: Vec<String> = page.items.iter().map(|v| v.org_id.clone()).collect();
+        emss_app::credit::public_grades(&state.app, &ids).await?
+    } else {
+        Vec::new()
+    };
     let rows = page
         .items
         .into_iter()
@@ -415,6 +442,7 @@ async fn list_page(
         rows,
         pager,
         queue,
+        grades,
     })
 }
 
@@ -557,6 +585,8 @@ pub struct ShowPage {
     pub can_decide_change: bool,
     /// Personnel, equipment and spare parts (the agency itself and regulators).
     pub resources: Option<ResourceRows>,
+    /// The published credit grades (信用评价), newest year first.
+    pub credit: Vec<emss_app::credit::PublicGrade>,
     pub errors: BTreeMap<String, String>,
     pub notice: Option<String>,
 }
@@ -731,6 +761,8 @@ pub(crate) async fn show_page(
         change,
         changes,
         resources,
+        credit: emss_app::credit::public_grades(&state.app, std::slice::from_ref(&a.org_id))
+            .await?,
         r: row(a.clone()),
         a,
         errors,

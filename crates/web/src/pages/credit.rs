@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use emss_app::credit::{RatingDetail, RatingFilter, RatingRow, SystemView};
+use emss_app::credit::{PublicationView, RatingDetail, RatingFilter, RatingRow, SystemView};
 use emss_domain::credit::{IndicatorSystem, Period, SystemKind};
 use emss_domain::listing::{Page, PageRequest};
 use emss_domain::time::{format_datetime, format_optional};
@@ -330,6 +330,8 @@ pub struct RatingsQuery {
     pub excluded: Option<u64>,
     pub frozen: Option<String>,
     pub missing: Option<String>,
+    /// `publicity` | `published`: what the publicity forms did.
+    pub done: Option<String>,
     pub page: Option<u64>,
     pub page_size: Option<u64>,
 }
@@ -370,6 +372,26 @@ pub struct RatingsPage {
     pub closed: bool,
     pub notice: Option<String>,
     pub regulator: bool,
+    /// The year's publicity, once the city started it.
+    pub publication: Option<PublicationView>,
+    /// The city may start the publicity (a closed year with final ratings and none yet).
+    pub can_start_publicity: bool,
+    /// The city may publish (in publicity).
+    pub can_publish: bool,
+    /// The last day for objections as typed (or proposed).
+    pub deadline: String,
+    pub pending_objections: usize,
+    pub errors: BTreeMap<String, String>,
+}
+
+impl RatingsPage {
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+
+    pub fn maybe(&self, at: &Option<DateTime<Utc>>) -> String {
+        format_optional(*at)
+    }
 }
 
 pub async fn ratings(
@@ -377,9 +399,23 @@ pub async fn ratings(
     ctx: Ctx,
     PageQuery(q): PageQuery<RatingsQuery>,
 ) -> Result<Response, PageError> {
+    Ok(render(
+        &ratings_page(&state, &ctx, &q, None, BTreeMap::new()).await?,
+    ))
+}
+
+/// The ratings list; `deadline` and `errors` as the publicity form left them.
+async fn ratings_page(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &RatingsQuery,
+    deadline: Option<String>,
+    errors: BTreeMap<String, String>,
+) -> Result<RatingsPage, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     let year = emss_app::credit::year_of(&state.app, q.period.as_deref())?;
     let all = emss_app::credit::ratings(&state.app, actor, &q.filter()).await?;
+    let has_final = all.iter().any(|r| r.standing == "final");
     let request = PageRequest::new(q.page, q.page_size);
     let total = all.len() as u64;
     let skip = usize::try_from((request.page - 1) * request.page_size).unwrap_or(usize::MAX);
@@ -410,10 +446,21 @@ pub async fn ratings(
         .map(|(i, r)| (first + i as u64, r))
         .collect();
     let today = emss_domain::time::shanghai_date(state.app.now());
-    let notice = computed_notice(&q);
-    Ok(render(&RatingsPage {
+    let notice = computed_notice(q).or_else(|| publicity_notice(q));
+    let closed = Period { year }.last_day() < today;
+    let manage = Permission::ManageCredit.allows(Some(actor));
+    let publication = emss_app::credit::publication(&state.app, year).await?;
+    let pending_objections = match &publication {
+        Some(p) if p.state == "publicity" => {
+            emss_app::credit::objections(&state.app, actor, Some(year), Some("pending"))
+                .await?
+                .len()
+        }
+        _ => 0,
+    };
+    Ok(RatingsPage {
         shell: Shell::portal(
-            &ctx,
+            ctx,
             "page.credit.ratings",
             "信用评价",
             &["信用管理", "信用评价"],
@@ -435,11 +482,83 @@ pub async fn ratings(
             .collect(),
         keyword: pick(&q.keyword),
         year,
-        can_compute: Permission::ManageCredit.allows(Some(actor)),
-        closed: Period { year }.last_day() < today,
+        can_compute: manage,
+        closed,
         notice,
         regulator: actor.org_kind.is_regulator(),
-    }))
+        can_start_publicity: manage && closed && has_final && publication.is_none(),
+        can_publish: manage && publication.as_ref().is_some_and(|p| p.state == "publicity"),
+        publication,
+        deadline: deadline.unwrap_or_else(|| (today + chrono::Days::new(15)).to_string()),
+        pending_objections,
+        errors,
+    })
+}
+
+/// What the publicity forms did, said back after their redirect.
+fn publicity_notice(q: &RatingsQuery) -> Option<String> {
+    match q.done.as_deref()? {
+        "publicity" => Some("已发起公示，各机构可在异议截止日期前对年度评价提出异议".into()),
+        "published" => Some("评价结果已公布，各机构的等级已在公开查询中展示".into()),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PublicityForm {
+    pub year: String,
+    #[serde(default)]
+    pub deadline: String,
+}
+
+/// 发起公示 from the ratings list.
+pub async fn start_publicity(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageForm(form): PageForm<PublicityForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let year = Period::parse(&form.year)
+        .ok_or_else(|| emss_app::AppError::field("year", "请填写四位数的年度，如 2026"))?
+        .year;
+    let deadline = chrono::NaiveDate::parse_from_str(form.deadline.trim(), "%Y-%m-%d").ok();
+    match emss_app::credit::start_publicity(&state.app, actor, year, deadline).await {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/credit/ratings?period={year}&done=publicity")).into_response(),
+        ),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let q = RatingsQuery {
+                period: Some(year.to_string()),
+                ..RatingsQuery::default()
+            };
+            let page = ratings_page(&state, &ctx, &q, Some(form.deadline), e.fields).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 公布 a year's grades from the ratings list.
+pub async fn publish_year(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(year): Path<i32>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    match emss_app::credit::publish_year(&state.app, actor, year).await {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/credit/ratings?period={year}&done=published")).into_response(),
+        ),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let q = RatingsQuery {
+                period: Some(year.to_string()),
+                ..RatingsQuery::default()
+            };
+            let page = ratings_page(&state, &ctx, &q, None, e.fields).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -571,9 +690,26 @@ pub struct RatingPage {
     pub year: i32,
     pub years: Vec<(String, bool)>,
     pub ratings: Vec<RatingDetail>,
+    pub publication: Option<PublicationView>,
+    /// The agency's main account may object now (its final ratings are in publicity, in time).
+    pub may_object: bool,
+    /// The objection as typed, and what is wrong with it.
+    pub typed: ObjectionForm,
+    pub errors: BTreeMap<String, String>,
 }
 
 impl RatingPage {
+    pub fn error(&self, kind: &str, field: &str) -> Option<&str> {
+        (self.typed.kind == kind)
+            .then(|| self.errors.get(field).map(String::as_str))
+            .flatten()
+    }
+
+    /// The indicators of a rating not yet objected to.
+    pub fn objectable<'a>(&self, r: &'a RatingDetail) -> Vec<&'a emss_app::credit::ItemView> {
+        r.items.iter().filter(|i| i.objection.is_none()).collect()
+    }
+
     /// Where an object behind an indicator is read, if it has a page.
     pub fn href(&self, kind: &str, id: &str) -> Option<String> {
         match kind {
@@ -601,23 +737,51 @@ pub async fn rating(
     Path(agency_id): Path<String>,
     PageQuery(q): PageQuery<PeriodQuery>,
 ) -> Result<Response, PageError> {
+    Ok(render(
+        &rating_page(
+            &state,
+            &ctx,
+            &agency_id,
+            q.period.as_deref(),
+            ObjectionForm::default(),
+            BTreeMap::new(),
+        )
+        .await?,
+    ))
+}
+
+async fn rating_page(
+    state: &AppState,
+    ctx: &Ctx,
+    agency_id: &str,
+    period: Option<&str>,
+    typed: ObjectionForm,
+    errors: BTreeMap<String, String>,
+) -> Result<RatingPage, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
-    let year = emss_app::credit::year_of(&state.app, q.period.as_deref())?;
-    let ratings =
-        emss_app::credit::rating(&state.app, actor, &agency_id, q.period.as_deref()).await?;
+    let year = emss_app::credit::year_of(&state.app, period)?;
+    let ratings = emss_app::credit::rating(&state.app, actor, agency_id, period).await?;
     let agency_name = ratings
         .first()
         .map(|r| r.row.agency_name.clone())
         .unwrap_or_default();
-    Ok(render(&RatingPage {
+    let publication = emss_app::credit::publication(&state.app, year).await?;
+    let today = emss_domain::time::shanghai_date(state.app.now());
+    let may_object = Permission::ObjectToCredit.allows(Some(actor))
+        && actor.org_id == agency_id
+        && ratings.iter().any(|r| r.row.standing == "final")
+        && publication
+            .as_ref()
+            .is_some_and(|p| p.state == "publicity" && today <= p.objection_deadline);
+    Ok(RatingPage {
         shell: Shell::portal(
-            &ctx,
+            ctx,
             "page.credit.ratings",
             &agency_name,
             &["信用管理", "信用评价", &agency_name],
         ),
         agency_name,
-        agency_id,
+        agency_id: agency_id.to_string(),
         year,
         years: emss_app::credit::years(&state.app)
             .await?
@@ -625,5 +789,49 @@ pub async fn rating(
             .map(|y| (y.to_string(), y == year))
             .collect(),
         ratings,
-    }))
+        publication,
+        may_object,
+        typed,
+        errors,
+    })
+}
+
+/// 提出异议 as the rating page's form types it.
+#[derive(Debug, Default, Deserialize)]
+pub struct ObjectionForm {
+    #[serde(default)]
+    pub period: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub reasons: String,
+}
+
+/// 提出异议 from the agency's rating page: to the objection's page, where documents are added.
+pub async fn object(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(agency_id): Path<String>,
+    PageForm(form): PageForm<ObjectionForm>,
+) -> Result<Response, PageError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let input = emss_app::credit::ObjectionInput {
+        period: form.period.clone(),
+        kind: form.kind.clone(),
+        code: form.code.clone(),
+        reasons: form.reasons.clone(),
+    };
+    match emss_app::credit::object(&state.app, actor, &agency_id, &input).await {
+        Ok(o) => {
+            Ok(Redirect::to(&format!("/credit/objections/{}?done=filed", o.id)).into_response())
+        }
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            let period = form.period.clone();
+            let page = rating_page(&state, &ctx, &agency_id, Some(&period), form, e.fields).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
