@@ -164,6 +164,16 @@ async fn grouped(
     if !Permission::ViewStatistics.allows(Some(actor)) {
         return Err(AppError::new(ErrorCode::Forbidden));
     }
+    counted(app, actor, q).await
+}
+
+/// The rows and total of a query in the actor's scope, for a caller that has checked the actor
+/// may read them (业务实施动态 shows an agency's weeks to whoever reads its rating).
+pub(crate) async fn counted(
+    app: &App,
+    actor: &Actor,
+    q: &StatsQuery,
+) -> Result<(Vec<StatsRow>, Tally), AppError> {
     if q.to < q.from {
         return Err(AppError::field("to", "结束日期不能早于开始日期"));
     }

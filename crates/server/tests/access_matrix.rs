@@ -348,6 +348,11 @@ async fn call(t: &TestApp, s: &Subject, route: &str, n: usize) -> reqwest::Respo
                 json!({"period": this_year(t).to_string(), "kind": "maintenance", "code": "x", "reasons": "x"}),
             ),
         ),
+        "api.credit.activity" => (
+            Method::GET,
+            format!("/api/v1/credit/activity/{}", org_of(t, "agency_a").await),
+            None,
+        ),
         "api.credit.objections" => (Method::GET, "/api/v1/credit/objections".into(), None),
         "api.credit.objection" => (
             Method::GET,
@@ -1742,6 +1747,12 @@ async fn page_call(t: &TestApp, s: &Subject, route: &str, fresh: &str) -> reqwes
                 ("kind", "maintenance".into()),
                 ("period", this_year(t).to_string()),
             ],
+        ),
+        "page.credit.activity" => (false, "/credit/activity".into(), vec![]),
+        "page.credit.activity.agency" => (
+            false,
+            format!("/credit/activity/{}", org_of(t, "agency_a").await),
+            vec![],
         ),
         "page.credit.objections" => (false, "/credit/objections".into(), vec![]),
         "page.credit.objection" => (

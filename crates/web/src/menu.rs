@@ -197,6 +197,10 @@ pub const PORTAL: &[Section] = &[
                     route: "page.credit.objections",
                 },
                 Item {
+                    title: "业务实施动态",
+                    route: "page.credit.activity",
+                },
+                Item {
                     title: "评价指标体系",
                     route: "page.credit.systems",
                 },

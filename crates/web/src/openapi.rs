@@ -120,6 +120,7 @@ use utoipa::{Modify, OpenApi};
         api::credit::decide,
         api::credit::start_publicity,
         api::credit::publish_year,
+        api::credit::activity,
         api::inspections::list,
         api::inspections::create,
         api::inspections::get,

@@ -1,12 +1,16 @@
 //! 信用评价: the city's indicator systems (a draft per kind, edited and published as versions
 //! that never change), the automatic ratings of every agency per year (`compute`, from the facts
-//! of `facts`), and the ratings as the regulators and the agencies read them (`view`).
+//! of `facts`), the ratings as the regulators and the agencies read them (`view`), a closed
+//! year's publicity, objections and publication (`objection`), and each agency's recent work
+//! (`activity`, 业务实施动态).
 
+mod activity;
 mod compute;
 mod facts;
 mod objection;
 mod view;
 
+pub use activity::{Activity, ActivityEvent, ActivityWeek, activity, activity_list};
 pub use compute::{ComputeOutcome, compute, run_nightly};
 pub use objection::{
     DecisionInput, ObjectionDetail, ObjectionDocument, ObjectionInput, ObjectionView, PublicGrade,

@@ -490,7 +490,7 @@ pub async fn may_upload(app: &App, actor: &Actor, id: &str) -> Result<(), AppErr
         Some(d) if in_time(shanghai_date(app.now()), d) => Ok(()),
         Some(d) => Err(AppError::field(
             "file",
-            &format!("异议期已于 {d} 截止，逾期提交的材料不予采纳"),
+            &format!("异议期已于 {d} 截止，逾期提交的材料不予接收"),
         )),
         None => Err(AppError::field("file", "该年度评价结果不在公示期内")),
     }
@@ -616,6 +616,8 @@ pub async fn decide(
     decided.decided_at = Some(app.now());
     decided.decision_note = Some(note.to_string());
     decided.state = ObjectionState::Rejected.as_str().to_string();
+    // Accepted: the rating and its system, to state the total and grade after the correction.
+    let mut accepted = None;
     if accept == Some(true) {
         decided.state = ObjectionState::Accepted.as_str().to_string();
         let rating = repo::credit::rating_by_id(db, &found.rating_id)
@@ -644,24 +646,28 @@ pub async fn decide(
                 correction_problem(indicator, Points(found.scored_before), c).as_deref(),
             ),
         }
-        if let Some(c) = corrected {
-            let earlier = repo::credit::objections_of(db, std::slice::from_ref(&rating.id))
-                .await?
-                .into_iter()
-                .filter_map(|o| o.scored_after.map(|a| Points(a - o.scored_before)));
-            let (total, grade) = adjusted(
-                &system,
-                Points(rating.total),
-                earlier.chain([Points(c.0 - found.scored_before)]),
-            );
-            decided.scored_after = Some(c.0);
-            decided.total_after = Some(total.0);
-            decided.grade_code_after = grade.as_ref().map(|g| g.0.clone());
-            decided.grade_name_after = grade.map(|g| g.1);
-        }
+        accepted = corrected.map(|c| (c, rating, system));
     }
     errors.into_result()?;
     let txn = app.db().begin_write().await?;
+    if let Some((c, rating, system)) = accepted {
+        // The corrections accepted before this one, read in the transaction that adds it; the
+        // pages add them up again when they read the rating.
+        let earlier = repo::credit::objections_of(&txn, std::slice::from_ref(&rating.id))
+            .await?
+            .into_iter()
+            .filter(|o| o.state == ObjectionState::Accepted.as_str())
+            .filter_map(|o| o.scored_after.map(|a| Points(a - o.scored_before)));
+        let (total, grade) = adjusted(
+            &system,
+            Points(rating.base + rating.deductions + rating.bonuses),
+            earlier.chain([Points(c.0 - found.scored_before)]),
+        );
+        decided.scored_after = Some(c.0);
+        decided.total_after = Some(total.0);
+        decided.grade_code_after = grade.as_ref().map(|g| g.0.clone());
+        decided.grade_name_after = grade.map(|g| g.1);
+    }
     if !repo::credit::decide_objection(&txn, decided.clone()).await? {
         return Err(AppError::field("decision", "该异议已处理"));
     }
@@ -705,10 +711,11 @@ pub async fn public_grades(app: &App, agency_ids: &[String]) -> Result<Vec<Publi
     let ratings = repo::credit::published_ratings(db, agency_ids).await?;
     let ids: Vec<String> = ratings.iter().map(|r| r.id.clone()).collect();
     let objections = repo::credit::objections_of(db, &ids).await?;
+    let corrections = super::view::Corrections::of(app, &ratings, &objections).await?;
     Ok(ratings
         .into_iter()
         .map(|r| {
-            let (total, code, name) = super::view::current(&r, &objections);
+            let (total, code, name) = corrections.current(&r);
             PublicGrade {
                 agency_id: r.agency_id,
                 year: r.year,

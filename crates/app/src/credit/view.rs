@@ -5,7 +5,8 @@ use crate::{App, AppError};
 use chrono::{DateTime, NaiveDate, Utc};
 use emss_db::entity::{credit_evidence, credit_objection, credit_rating, credit_rating_item};
 use emss_db::repo;
-use emss_domain::credit::{Measure, Points, SystemKind};
+use emss_domain::credit::objection::adjusted;
+use emss_domain::credit::{IndicatorSystem, Measure, Points, SystemKind};
 use emss_domain::{Actor, ErrorCode, Permission};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -107,34 +108,66 @@ pub struct RatingFilter {
     pub keyword: Option<String>,
 }
 
-/// A rating's total and grade now: as computed, or after the last accepted objection (whose
-/// decision kept the total and grade after every correction before it).
-pub(crate) fn current(
-    r: &credit_rating::Model,
-    objections: &[credit_objection::Model],
-) -> (i64, Option<String>, Option<String>) {
-    objections
-        .iter()
-        .filter(|o| o.rating_id == r.id && o.total_after.is_some())
-        .max_by_key(|o| o.decided_at)
-        .map_or_else(
-            || (r.total, r.grade_code.clone(), r.grade_name.clone()),
-            |o| {
-                (
-                    o.total_after.unwrap_or(r.total),
-                    o.grade_code_after.clone(),
-                    o.grade_name_after.clone(),
-                )
-            },
-        )
+/// What accepted objections change: per rating the sum of its corrections, and the systems whose
+/// grades the corrected totals fall in. Added up whenever a rating is read, so no decision can
+/// miss another.
+pub(crate) struct Corrections {
+    deltas: HashMap<String, i64>,
+    systems: HashMap<String, IndicatorSystem>,
+}
+
+impl Corrections {
+    pub(crate) async fn of(
+        app: &App,
+        ratings: &[credit_rating::Model],
+        objections: &[credit_objection::Model],
+    ) -> Result<Corrections, AppError> {
+        let mut deltas: HashMap<String, i64> = HashMap::new();
+        for o in objections {
+            if let Some(after) = o.scored_after.filter(|_| o.state == "accepted") {
+                *deltas.entry(o.rating_id.clone()).or_default() += after - o.scored_before;
+            }
+        }
+        let mut systems = HashMap::new();
+        for r in ratings.iter().filter(|r| deltas.contains_key(&r.id)) {
+            if systems.contains_key(&r.system_id) {
+                continue;
+            }
+            let row = repo::credit::system(&app.db().conn, &r.system_id)
+                .await?
+                .ok_or_else(|| AppError::internal("a rating's indicator system is missing"))?;
+            let parsed = IndicatorSystem::parse(&row.document)
+                .map_err(|p| AppError::internal(p.join("; ")))?;
+            systems.insert(r.system_id.clone(), parsed);
+        }
+        Ok(Corrections { deltas, systems })
+    }
+
+    /// A rating's total and grade now: as computed, or after its accepted corrections.
+    pub(crate) fn current(
+        &self,
+        r: &credit_rating::Model,
+    ) -> (i64, Option<String>, Option<String>) {
+        let (Some(delta), Some(system)) = (self.deltas.get(&r.id), self.systems.get(&r.system_id))
+        else {
+            return (r.total, r.grade_code.clone(), r.grade_name.clone());
+        };
+        let (total, grade) = adjusted(
+            system,
+            Points(r.base + r.deductions + r.bonuses),
+            [Points(*delta)],
+        );
+        let (code, name) = grade.unzip();
+        (total.0, code, name)
+    }
 }
 
 fn row(
     r: &credit_rating::Model,
     names: &HashMap<String, String>,
-    objections: &[credit_objection::Model],
+    corrections: &Corrections,
 ) -> RatingRow {
-    let (total, grade_code, grade_name) = current(r, objections);
+    let (total, grade_code, grade_name) = corrections.current(r);
     let standing = if r.standing == "final" {
         "年度评价"
     } else {
@@ -196,6 +229,7 @@ pub async fn ratings(
     let names = repo::credit::agency_names(&app.db().conn, &ids).await?;
     let accepted =
         repo::credit::objections(&app.db().conn, Some(year), own, Some("accepted")).await?;
+    let corrections = Corrections::of(app, &rows, &accepted).await?;
     let keyword = filter
         .keyword
         .as_deref()
@@ -204,7 +238,7 @@ pub async fn ratings(
     let grade = filter.grade.as_deref().filter(|g| !g.is_empty());
     let mut out: Vec<RatingRow> = rows
         .iter()
-        .map(|r| row(r, &names, &accepted))
+        .map(|r| row(r, &names, &corrections))
         .filter(|r| match grade {
             None => true,
             Some("excluded") => r.exclusion.is_some(),
@@ -262,11 +296,18 @@ pub async fn rating(
     let names = repo::credit::agency_names(db, &[agency_id.to_string()]).await?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let objections = repo::credit::objections_of(db, &ids).await?;
+    let corrections = Corrections::of(app, &rows, &objections).await?;
     let mut out = Vec::new();
     for r in rows {
         let items = repo::credit::items(db, &r.id).await?;
         let evidence = repo::credit::evidence(db, &r.id).await?;
-        out.push(detail(&r, &names, items, evidence, &objections));
+        out.push(detail(
+            &r,
+            &names,
+            items,
+            evidence,
+            (&objections, &corrections),
+        ));
     }
     Ok(out)
 }
@@ -276,7 +317,7 @@ fn detail(
     names: &HashMap<String, String>,
     items: Vec<credit_rating_item::Model>,
     evidence: Vec<credit_evidence::Model>,
-    objections: &[credit_objection::Model],
+    (objections, corrections): (&[credit_objection::Model], &Corrections),
 ) -> RatingDetail {
     let mut by_code: HashMap<String, Vec<EvidenceView>> = HashMap::new();
     for e in evidence {
@@ -325,7 +366,7 @@ fn detail(
         })
         .collect();
     RatingDetail {
-        row: row(r, names, objections),
+        row: row(r, names, corrections),
         system_id: r.system_id.clone(),
         base: Points(r.base).to_string(),
         deductions: Points(r.deductions).to_string(),

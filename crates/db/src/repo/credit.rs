@@ -4,7 +4,7 @@
 use crate::entity::{
     agency_staff, credit_evidence, credit_objection, credit_objection_document, credit_publication,
     credit_rating, credit_rating_item, credit_system, fault_period, filing, inspection,
-    inspection_finding, occurrence, organization, record, rectification,
+    inspection_finding, maintenance_task, occurrence, organization, record, rectification,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -784,4 +784,71 @@ pub async fn insert_objection_document(
         .exec_without_returning(db)
         .await?;
     Ok(())
+}
+
+// ---- 业务实施动态 ----
+
+/// An agency's work of recent weeks as a viewer sees it: its tasks running, started or closed,
+/// the orders it has open, received or had closed, and the inspections recorded of its work.
+#[derive(Debug, Clone, Default)]
+pub struct AgencyActivity {
+    pub tasks: Vec<maintenance_task::Model>,
+    pub orders: Vec<rectification::Model>,
+    pub inspections: Vec<inspection::Model>,
+}
+
+/// [`AgencyActivity`] since the day `from` (`since`: its first instant), in the viewer's scope.
+pub async fn activity(
+    db: &impl ConnectionTrait,
+    viewer: &super::rectification::Viewer,
+    agency_id: &str,
+    (from, since): (NaiveDate, DateTime<Utc>),
+    today: NaiveDate,
+) -> Result<AgencyActivity, DbErr> {
+    use maintenance_task::Column as T;
+    use rectification::Column as R;
+    let tasks = super::task::list_query(&viewer.scope, &super::task::TaskFilter::default(), today)
+        .filter(T::AgencyId.eq(agency_id))
+        .filter(T::State.ne("draft"))
+        .filter(
+            Condition::any()
+                .add(T::State.eq("in_progress"))
+                .add(T::StartDate.gte(from))
+                .add(T::ClosedAt.gte(since)),
+        )
+        .all(db)
+        .await?;
+    let orders = super::rectification::list_query(
+        viewer,
+        &super::rectification::RectificationFilter {
+            agency_id: Some(agency_id.to_string()),
+            ..Default::default()
+        },
+        today,
+    )
+    .filter(R::State.ne("draft"))
+    .filter(
+        Condition::any()
+            .add(R::State.is_in(["issued", "in_progress", "submitted"]))
+            .add(R::IssuedAt.gte(since))
+            .add(R::ClosedAt.gte(since)),
+    )
+    .all(db)
+    .await?;
+    let inspections = super::inspection::list_query(
+        &viewer.scope,
+        &super::inspection::InspectionFilter {
+            state: Some("done".into()),
+            agency_id: Some(agency_id.to_string()),
+            from: Some(from),
+            ..Default::default()
+        },
+    )
+    .all(db)
+    .await?;
+    Ok(AgencyActivity {
+        tasks,
+        orders,
+        inspections,
+    })
 }

@@ -131,14 +131,15 @@ pub fn correction_problem(
     }
 }
 
-/// The total and grade after the accepted corrections (differences in tenths) to a rating.
+/// The total and grade after the accepted corrections (differences in tenths) to a rating whose
+/// items summed to `raw` (得分项 + 扣分项 + 加分项, before the total is kept from going below 0).
 pub fn adjusted(
     system: &IndicatorSystem,
-    total: Points,
+    raw: Points,
     corrections: impl IntoIterator<Item = Points>,
 ) -> (Points, Option<(String, String)>) {
     let sum: i64 = corrections.into_iter().map(|p| p.0).sum();
-    let after = Points((total.0 + sum).max(0));
+    let after = Points((raw.0 + sum).max(0));
     let grade = system
         .grade(after)
         .map(|g| (g.code.clone(), g.name.clone()));
@@ -210,5 +211,10 @@ mod tests {
         let (after, grade) = adjusted(&system, total, []);
         assert_eq!(after, total);
         assert_ne!(grade.unwrap().0, next.code);
+        // A rating whose items summed below zero is corrected from that sum, not from the 0 shown.
+        let (after, _) = adjusted(&system, Points(-50), [Points(30)]);
+        assert_eq!(after, Points::ZERO);
+        let (after, _) = adjusted(&system, Points(-50), [Points(80)]);
+        assert_eq!(after, Points(30));
     }
 }

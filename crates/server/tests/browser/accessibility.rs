@@ -85,6 +85,10 @@ pub async fn every_page(client: &Client, app: &TestApp, phone: bool) -> Result<(
         return Err("axe-core is not installed (npm install --prefix target/axe axe-core)".into());
     };
     let axe = std::fs::read_to_string(path)?;
+    // axe on a long page of a busy two-core machine can outrun the driver's 30 s for a script.
+    let mut timeouts = client.get_timeouts().await?;
+    timeouts.set_script(Some(std::time::Duration::from_secs(120)));
+    client.update_timeouts(timeouts).await?;
     let (users, login, start, nav) = if phone {
         (PHONE_LOGINS, "/m/login", "/m/", "a.h5-tile, .h5-list a")
     } else {

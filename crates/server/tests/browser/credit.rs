@@ -1,7 +1,7 @@
 //! 信用管理 on the desktop: the city revises the 运维类 indicator system in the editor, publishes
 //! it through the confirmation dialog, rates every agency on demand, opens agency A's breakdown,
-//! unfolds the objects behind an indicator and follows one to its page; at 390 px the list and
-//! the breakdown do not scroll sideways. Then the year closes: the city opens its publicity, agency
+//! unfolds the objects behind an indicator and follows one to its page, opens the agency's
+//! 业务实施动态; at 390 px the list, the breakdown and the activity do not scroll sideways. Then the year closes: the city opens its publicity, agency
 //! A objects to an indicator from its breakdown, the city accepts with a corrected score through
 //! the confirmation dialog, publishes after the last day, and the grade shows on the public
 //! register.
@@ -144,6 +144,23 @@ pub async fn publish_rate_and_drill(client: &Client, app: &TestApp, shots: &Path
         &format!("the object opens its task: {url}"),
     )?;
 
+    // 业务实施动态 from the breakdown: twelve weeks, newest first, and what happened lately.
+    client
+        .goto(&app.url(&format!("/credit/ratings/{agency_a}")))
+        .await?;
+    click(client, "a[href^='/credit/activity/']").await?;
+    wait_for(client, "[data-testid=weeks]").await?;
+    let weeks = client
+        .find_all(fantoccini::Locator::Css("[data-testid=weeks] tbody tr"))
+        .await?;
+    check(weeks.len() == 12, &format!("twelve weeks: {}", weeks.len()))?;
+    let events = text_of(client, "[data-testid=events]").await?;
+    check(
+        events.contains("启动任务") || events.contains("收到整改单"),
+        &format!("the latest events: {events:?}"),
+    )?;
+    save_screenshot(client, shots, "credit-activity").await?;
+
     // Phone-wide: the pages read without sideways scrolling.
     client.set_window_size(390, 844).await?;
     for (page, shown) in [
@@ -151,6 +168,10 @@ pub async fn publish_rate_and_drill(client: &Client, app: &TestApp, shots: &Path
         (
             format!("/credit/ratings/{agency_a}"),
             "[data-testid=rating-maintenance]",
+        ),
+        (
+            format!("/credit/activity/{agency_a}"),
+            "[data-testid=weeks]",
         ),
     ] {
         client.goto(&app.url(&page)).await?;

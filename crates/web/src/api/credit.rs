@@ -9,8 +9,8 @@ use crate::error::{ApiError, ErrorBody};
 use axum::Json;
 use axum::extract::{Path, State};
 use emss_app::credit::{
-    ComputeOutcome, DecisionInput, ObjectionDetail, ObjectionInput, ObjectionView, PublicationView,
-    RatingDetail, RatingFilter, RatingRow, SystemView,
+    Activity, ComputeOutcome, DecisionInput, ObjectionDetail, ObjectionInput, ObjectionView,
+    PublicationView, RatingDetail, RatingFilter, RatingRow, SystemView,
 };
 use emss_domain::ErrorCode;
 use serde::{Deserialize, Serialize};
@@ -179,8 +179,14 @@ pub async fn objections(
         Some(p) => Some(emss_app::credit::year_of(&state.app, Some(p))?),
         None => None,
     };
+    let state_filter = q.state.as_deref().filter(|s| !s.is_empty());
+    if state_filter.is_some_and(|s| emss_domain::credit::ObjectionState::parse(s).is_none()) {
+        return Err(
+            emss_app::AppError::field("state", "状态应为 pending、accepted 或 rejected").into(),
+        );
+    }
     Ok(Json(
-        emss_app::credit::objections(&state.app, actor, year, q.state.as_deref()).await?,
+        emss_app::credit::objections(&state.app, actor, year, state_filter).await?,
     ))
 }
 
@@ -314,5 +320,22 @@ pub async fn publish_year(
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
     Ok(Json(
         emss_app::credit::publish_year(&state.app, actor, year).await?,
+    ))
+}
+
+/// 业务实施动态: one agency's work of the last twelve weeks, week by week (records and what
+/// became of them, plans due and overdue, tasks started and closed, orders received and closed,
+/// inspections), its running tasks, open orders and latest events — in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/credit/activity/{agency_id}", tag = "credit", summary = "业务实施动态",
+    params(("agency_id" = String, Path, description = "机构 id")), security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = Activity), (status = 404, body = ErrorBody)))]
+pub async fn activity(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(agency_id): Path<String>,
+) -> Result<Json<Activity>, ApiError> {
+    let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    Ok(Json(
+        emss_app::credit::activity(&state.app, actor, &agency_id).await?,
     ))
 }

@@ -376,7 +376,7 @@ pub struct RatingsPage {
     pub publication: Option<PublicationView>,
     /// The city may start the publicity (a closed year with final ratings and none yet).
     pub can_start_publicity: bool,
-    /// The city may publish (in publicity).
+    /// The city may publish (in publicity, after the last day for objections).
     pub can_publish: bool,
     /// The last day for objections as typed (or proposed).
     pub deadline: String,
@@ -487,7 +487,11 @@ async fn ratings_page(
         notice,
         regulator: actor.org_kind.is_regulator(),
         can_start_publicity: manage && closed && has_final && publication.is_none(),
-        can_publish: manage && publication.as_ref().is_some_and(|p| p.state == "publicity"),
+        can_publish: manage
+            && publication.as_ref().is_some_and(|p| {
+                p.state == "publicity"
+                    && !emss_domain::credit::objection::in_time(today, p.objection_deadline)
+            }),
         publication,
         deadline: deadline.unwrap_or_else(|| (today + chrono::Days::new(15)).to_string()),
         pending_objections,
@@ -770,9 +774,10 @@ async fn rating_page(
     let may_object = Permission::ObjectToCredit.allows(Some(actor))
         && actor.org_id == agency_id
         && ratings.iter().any(|r| r.row.standing == "final")
-        && publication
-            .as_ref()
-            .is_some_and(|p| p.state == "publicity" && today <= p.objection_deadline);
+        && publication.as_ref().is_some_and(|p| {
+            p.state == "publicity"
+                && emss_domain::credit::objection::in_time(today, p.objection_deadline)
+        });
     Ok(RatingPage {
         shell: Shell::portal(
             ctx,

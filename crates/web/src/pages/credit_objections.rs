@@ -140,7 +140,9 @@ async fn show_page(
     let d = emss_app::credit::objection(&state.app, actor, id).await?;
     let pending = d.objection.state == ObjectionState::Pending.as_str();
     let today = shanghai_date(state.app.now());
-    let late = d.objection_deadline.is_some_and(|l| today > l);
+    let late = d
+        .objection_deadline
+        .is_some_and(|l| !emss_domain::credit::objection::in_time(today, l));
     let title = format!("{} 的异议", d.objection.agency_name);
     Ok(ShowPage {
         shell: Shell::portal(
@@ -171,7 +173,7 @@ pub async fn show(
     let notice = match q.done.as_deref() {
         Some("filed") => Some("异议已提交，可继续上传证明材料"),
         Some("uploaded") => Some("材料已上传"),
-        Some("decided") => Some("异议已处理，结果已告知机构"),
+        Some("decided") => Some("异议已处理，机构可在本页查看处理结果"),
         _ => None,
     };
     Ok(render(

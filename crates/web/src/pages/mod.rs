@@ -7,6 +7,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod contracts;
 pub mod credit;
+pub mod credit_activity;
 pub mod credit_objections;
 pub mod enterprises;
 pub mod filing_changes;
