@@ -310,14 +310,17 @@ pub async fn start_publicity(
 /// 公布 (the city): after the last day, with every objection decided, the year's grades go to
 /// the public register.
 #[utoipa::path(post, path = "/api/v1/credit/publications/{year}/publish", tag = "credit", summary = "公布评价结果",
-    params(("year" = i32, Path, description = "年度")), security(("bearer" = []), ("cookie" = [])),
+    params(("year" = String, Path, description = "年度，如 2026")), security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = PublicationView), (status = 422, body = ErrorBody)))]
 pub async fn publish_year(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(year): Path<i32>,
+    Path(year): Path<String>,
 ) -> Result<Json<PublicationView>, ApiError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let year = emss_domain::credit::Period::parse(&year)
+        .ok_or_else(|| emss_app::AppError::field("year", "请填写四位数的年度，如 2026"))?
+        .year;
     Ok(Json(
         emss_app::credit::publish_year(&state.app, actor, year).await?,
     ))

@@ -546,9 +546,12 @@ pub async fn start_publicity(
 pub async fn publish_year(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(year): Path<i32>,
+    Path(year): Path<String>,
 ) -> Result<Response, PageError> {
     let actor = ctx.actor().ok_or(ErrorCode::Unauthenticated)?;
+    let year = Period::parse(&year)
+        .ok_or_else(|| emss_app::AppError::field("year", "请填写四位数的年度，如 2026"))?
+        .year;
     match emss_app::credit::publish_year(&state.app, actor, year).await {
         Ok(_) => Ok(
             Redirect::to(&format!("/credit/ratings?period={year}&done=published")).into_response(),
